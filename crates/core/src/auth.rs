@@ -1,0 +1,378 @@
+//! Staff authentication: roles, validated usernames and passwords, argon2id hashing on a
+//! blocking thread, and login with throttling. Invariants: an unknown user costs the same
+//! hash verification as a known one, every failure looks the same to the caller
+//! ("invalid credentials"), and throttling counts failures in the database so that it holds
+//! across instances.
+
+use std::sync::OnceLock;
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    clock::now_millis,
+    config::LoginConfig,
+    store::{Store, StoreError, users::User},
+};
+
+/// Staff roles, ordered by privilege: viewer < operator < admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+/// Why a username or password was refused; safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("must be 3–64 characters of a–z, 0–9, '.', '_' or '-'")]
+    BadUsername,
+    #[error("must be at least 12 characters")]
+    PasswordTooShort,
+    #[error("must be at most 128 characters")]
+    PasswordTooLong,
+}
+
+/// A username in canonical (lower-case) form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, CredentialError> {
+        let name = raw.trim().to_ascii_lowercase();
+        let ok_len = (3..=64).contains(&name.len());
+        let ok_chars = name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if ok_len && ok_chars {
+            Ok(Self(name))
+        } else {
+            Err(CredentialError::BadUsername)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that meets the policy (length only, as NIST SP 800-63B advises).
+#[derive(Debug, Clone)]
+pub struct Password(SecretString);
+
+impl Password {
+    pub fn parse(raw: SecretString) -> Result<Self, CredentialError> {
+        let len = raw.expose_secret().chars().count();
+        if len < 12 {
+            Err(CredentialError::PasswordTooShort)
+        } else if len > 128 {
+            Err(CredentialError::PasswordTooLong)
+        } else {
+            Ok(Self(raw))
+        }
+    }
+
+    /// A random password of 20 letters and digits (≈119 bits).
+    pub fn generate() -> Self {
+        use rand::{Rng, distributions::Alphanumeric};
+        let raw: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(20)
+            .map(char::from)
+            .collect();
+        Self(SecretString::from(raw))
+    }
+
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+/// A failure of the auth layer.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown user, wrong password or disabled account: deliberately indistinguishable.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("too many failed attempts; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: i64 },
+    #[error("password hashing failed")]
+    Hashing,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Hashes a password with argon2id (crate defaults: 19 MiB, t=2, p=1) off the async runtime.
+pub async fn hash_password(password: &Password) -> Result<String, AuthError> {
+    let secret = password.secret().clone();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(secret.expose_secret().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|_| AuthError::Hashing)
+    })
+    .await
+    .map_err(|_| AuthError::Hashing)?
+}
+
+/// Verifies `password` against `hash` off the async runtime; `None` verifies against a
+/// dummy hash so that unknown users take as long as known ones.
+async fn verify_password(password: SecretString, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.expose_secret().as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(b"dummy password never used", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Logs staff in, with throttling per account and per client address.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    store: Store,
+    policy: LoginConfig,
+}
+
+impl Authenticator {
+    pub fn new(store: Store, policy: LoginConfig) -> Self {
+        Self { store, policy }
+    }
+
+    /// Checks the credentials. Throttling is checked first so that a locked account
+    /// reveals nothing about the password tried.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: SecretString,
+        client_ip: &str,
+    ) -> Result<User, AuthError> {
+        let name = username.trim().to_ascii_lowercase();
+        let account_key = format!("account:{name}");
+        let ip_key = format!("ip:{client_ip}");
+        let now = now_millis();
+        let window = self.policy.window_minutes * 60_000;
+        let since = now - window;
+        for (key, limit) in [
+            (&account_key, self.policy.max_failures_per_account),
+            (&ip_key, self.policy.max_failures_per_ip),
+        ] {
+            let (count, oldest) = self.store.recent_login_failures(key, since).await?;
+            if count >= limit {
+                let free_at = oldest.unwrap_or(now) + window;
+                return Err(AuthError::Throttled {
+                    retry_after_secs: ((free_at - now) / 1000).max(1),
+                });
+            }
+        }
+
+        let found = self.store.find_user_credentials(&name).await?;
+        let (user, hash) = match found {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        let password_ok = verify_password(password, hash).await;
+        match user {
+            Some(user) if password_ok && !user.disabled => {
+                self.store.clear_login_failures(&account_key).await?;
+                Ok(user)
+            }
+            _ => {
+                self.store.record_login_failure(&account_key, now).await?;
+                self.store.record_login_failure(&ip_key, now).await?;
+                Err(AuthError::InvalidCredentials)
+            }
+        }
+    }
+}
+
+/// What a session remembers about its login, checked on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClaims {
+    pub user_id: i64,
+    /// The user's `session_epoch` when the session was issued.
+    pub epoch: i64,
+    /// When the login happened (epoch milliseconds).
+    pub login_at: i64,
+}
+
+impl SessionClaims {
+    pub fn issue(user: &User) -> Self {
+        Self {
+            user_id: user.id,
+            epoch: user.session_epoch,
+            login_at: now_millis(),
+        }
+    }
+
+    /// True while the session may still act for `user`: the account is enabled, no
+    /// session-ending change happened since login, and the absolute lifetime has not passed.
+    pub fn still_valid_for(&self, user: &User, now: i64, absolute_lifetime_ms: i64) -> bool {
+        user.id == self.user_id
+            && !user.disabled
+            && user.session_epoch == self.epoch
+            && now - self.login_at < absolute_lifetime_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::audit::AuditEntry;
+
+    #[test]
+    fn roles_are_ordered_by_privilege_and_round_trip() {
+        assert!(Role::Viewer < Role::Operator && Role::Operator < Role::Admin);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn usernames_are_canonicalised_and_validated() {
+        assert_eq!(Username::parse("  Ana.Lee ").unwrap().as_str(), "ana.lee");
+        assert_eq!(Username::parse("ab"), Err(CredentialError::BadUsername));
+        assert_eq!(Username::parse("ana lee"), Err(CredentialError::BadUsername));
+        assert_eq!(Username::parse("ana<script>"), Err(CredentialError::BadUsername));
+    }
+
+    #[test]
+    fn passwords_need_twelve_to_128_characters() {
+        let p = |s: &str| Password::parse(SecretString::from(s.to_owned())).map(|_| ());
+        assert_eq!(p("short"), Err(CredentialError::PasswordTooShort));
+        assert_eq!(p(&"x".repeat(129)), Err(CredentialError::PasswordTooLong));
+        assert!(p("twelve chars").is_ok());
+        assert_eq!(Password::generate().secret().expose_secret().len(), 20);
+    }
+
+    #[test]
+    fn a_session_ends_on_disable_epoch_change_or_absolute_timeout() {
+        let user = User {
+            id: 1,
+            username: "ana".into(),
+            role: Role::Admin,
+            disabled: false,
+            session_epoch: 3,
+            created_at: 0,
+        };
+        let claims = SessionClaims { user_id: 1, epoch: 3, login_at: 1_000 };
+        assert!(claims.still_valid_for(&user, 2_000, 10_000));
+        assert!(!claims.still_valid_for(&user, 11_000, 10_000));
+        assert!(!claims.still_valid_for(&User { disabled: true, ..user.clone() }, 2_000, 10_000));
+        assert!(!claims.still_valid_for(&User { session_epoch: 4, ..user.clone() }, 2_000, 10_000));
+        assert!(!claims.still_valid_for(&User { id: 2, ..user }, 2_000, 10_000));
+    }
+
+    fn policy() -> LoginConfig {
+        LoginConfig { max_failures_per_account: 3, max_failures_per_ip: 5, window_minutes: 15 }
+    }
+
+    async fn add_user(store: &Store, name: &str, password: &str, role: Role) -> User {
+        let hash = hash_password(&Password::parse(SecretString::from(password.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let audit = AuditEntry {
+            actor: "test".into(),
+            action: "user.create".into(),
+            target: name.into(),
+            detail: String::new(),
+            client_ip: String::new(),
+            trace_id: String::new(),
+        };
+        store.insert_user(name, &hash, role, &audit).await.unwrap()
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    crate::test_on_both_backends! {
+        async fn login_accepts_the_right_password_and_refuses_all_else_alike(db) {
+            let store = db.store();
+            let auth = Authenticator::new(store.clone(), policy());
+            let ana = add_user(&store, "ana", "correct horse battery", Role::Operator).await;
+            let user = auth.login("Ana", secret("correct horse battery"), "1.1.1.1").await.unwrap();
+            assert_eq!(user.id, ana.id);
+            for (name, pass) in [("ana", "wrong password!!"), ("nobody", "correct horse battery")] {
+                let err = auth.login(name, secret(pass), "1.1.1.1").await.unwrap_err();
+                assert_eq!(err.to_string(), "invalid credentials");
+            }
+            let audit = AuditEntry {
+                actor: "t".into(), action: "user.disable".into(), target: "ana".into(),
+                detail: String::new(), client_ip: String::new(), trace_id: String::new(),
+            };
+            store.set_user_disabled(ana.id, true, &audit).await.unwrap();
+            let err = auth.login("ana", secret("correct horse battery"), "1.1.1.1").await.unwrap_err();
+            assert!(matches!(err, AuthError::InvalidCredentials));
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn repeated_failures_lock_the_account_even_for_the_right_password(db) {
+            let store = db.store();
+            let auth = Authenticator::new(store.clone(), policy());
+            add_user(&store, "ana", "correct horse battery", Role::Viewer).await;
+            for _ in 0..3 {
+                let err = auth.login("ana", secret("nope nope nope"), "2.2.2.2").await.unwrap_err();
+                assert!(matches!(err, AuthError::InvalidCredentials));
+            }
+            let err = auth.login("ana", secret("correct horse battery"), "3.3.3.3").await.unwrap_err();
+            match err {
+                AuthError::Throttled { retry_after_secs } => assert!(retry_after_secs > 800),
+                other => panic!("expected throttling, got {other:?}"),
+            }
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn many_failures_from_one_address_throttle_that_address(db) {
+            let store = db.store();
+            let auth = Authenticator::new(store.clone(), policy());
+            add_user(&store, "ana", "correct horse battery", Role::Viewer).await;
+            for i in 0..5 {
+                let _ = auth.login(&format!("guess{i}"), secret("whatever whatever"), "4.4.4.4").await;
+            }
+            let err = auth.login("ana", secret("correct horse battery"), "4.4.4.4").await.unwrap_err();
+            assert!(matches!(err, AuthError::Throttled { .. }), "{err:?}");
+            auth.login("ana", secret("correct horse battery"), "5.5.5.5").await.unwrap();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Wall-clock time as the product stores it: UTC milliseconds since the Unix epoch.
+//! Storing integers keeps comparisons and indexes identical on SQLite and PostgreSQL.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch, UTC.
+pub fn now_millis() -> i64 {
+    let elapsed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Formats stored milliseconds as `YYYY-MM-DD HH:MM:SS UTC` for people to read.
+pub fn format_utc(millis: i64) -> String {
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+    else {
+        return format!("{millis} ms since epoch (UTC)");
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_shows_the_utc_zone() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_700_000_000_123), "2023-11-14 22:13:20 UTC");
+    }
+
+    #[test]
+    fn now_is_after_the_year_2020() {
+        assert!(now_millis() > 1_577_836_800_000);
+    }
+}

@@ -1,0 +1,260 @@
+//! Configuration: compiled-in defaults, then an optional TOML file, then environment
+//! variables prefixed `DASHBOARD_` (sections split by `__`, e.g. `DASHBOARD_SERVER__ADDR`);
+//! `DATABASE_URL` is honoured as `database.url`. Everything is validated once at start-up
+//! and a bad value is reported with the key that holds it. Secrets are wrapped so that
+//! neither `Debug` nor a log line can print them.
+
+use std::{net::SocketAddr, path::Path};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The documented defaults, compiled in. `config.example.toml` in the repository root
+/// repeats them with comments.
+pub const DEFAULTS: &str = r#"
+[server]
+addr = "127.0.0.1:3000"
+secure_cookies = false
+trust_forwarded_for = false
+session_idle_minutes = 30
+session_absolute_hours = 12
+
+[database]
+url = "sqlite://data/dashboard.db"
+max_connections = 8
+
+[admin]
+username = "admin"
+
+[login]
+max_failures_per_account = 5
+max_failures_per_ip = 20
+window_minutes = 15
+
+[log]
+filter = "info"
+"#;
+
+/// Environment prefix of every setting.
+pub const ENV_PREFIX: &str = "DASHBOARD_";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub admin: AdminConfig,
+    pub login: LoginConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP server listens on; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Mark cookies `Secure`; turn on when served over https.
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Account created at start-up when no admin exists.
+    pub username: String,
+    /// Its password; when absent a random one is generated and printed once.
+    pub password: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginConfig {
+    pub max_failures_per_account: i64,
+    pub max_failures_per_ip: i64,
+    pub window_minutes: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `tracing` filter directive, e.g. `info` or `dashboard_core=debug,info`.
+    pub filter: String,
+}
+
+/// A configuration that cannot be used; the message names the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration error: {0}")]
+    Load(Box<figment::Error>),
+    #[error("configuration error: `{key}` {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl Config {
+    /// Loads defaults → `file` (if given) → environment, then validates.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// The layered sources, exposed so tests and tools can add their own layer on top.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment
+            .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]).split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
+    }
+
+    /// Extracts and validates a configuration from any figment.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Self = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        positive("server.session_idle_minutes", self.server.session_idle_minutes)?;
+        positive(
+            "server.session_absolute_hours",
+            self.server.session_absolute_hours,
+        )?;
+        positive(
+            "login.max_failures_per_account",
+            self.login.max_failures_per_account,
+        )?;
+        positive("login.max_failures_per_ip", self.login.max_failures_per_ip)?;
+        positive("login.window_minutes", self.login.window_minutes)?;
+        if crate::auth::Username::parse(&self.admin.username).is_err() {
+            return Err(invalid(
+                "admin.username",
+                "must be 3–64 characters of a–z, 0–9, '.', '_' or '-'",
+            ));
+        }
+        if let Some(password) = &self.admin.password {
+            if let Err(e) = crate::auth::Password::parse(password.clone()) {
+                return Err(invalid("admin.password", &e.to_string()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(key: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.to_owned(),
+    }
+}
+
+fn positive(key: &'static str, value: i64) -> Result<(), ConfigError> {
+    if value > 0 {
+        Ok(())
+    } else {
+        Err(invalid(key, "must be greater than 0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::providers::Serialized;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn with(key: &str, value: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(
+            Figment::from(Toml::string(DEFAULTS)).merge(Serialized::global(key, value)),
+        )
+    }
+
+    #[test]
+    fn defaults_are_valid_and_use_embedded_sqlite() {
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        assert!(config.database.url.starts_with("sqlite:"));
+        assert_eq!(config.server.addr.port(), 3000);
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_reported_with_its_key() {
+        let err = with("server.addr", "not-an-address").unwrap_err().to_string();
+        assert!(err.contains("server.addr"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_reported_with_its_key() {
+        let err = with("database.url", "mysql://x").unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let err = Config::from_figment(
+            Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("[server]\nadr = \"x\"")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("adr"), "{err}");
+    }
+
+    #[test]
+    fn a_weak_admin_password_is_refused_at_start_up() {
+        let err = with("admin.password", "short").unwrap_err().to_string();
+        assert!(err.contains("admin.password"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        let config = with("admin.password", "correct-horse-battery").unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("correct-horse-battery"), "{shown}");
+        let password = config.admin.password.unwrap();
+        assert_eq!(password.expose_secret(), "correct-horse-battery");
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_database_url_is_honoured() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("dash.toml", "[server]\naddr = \"127.0.0.1:4000\"\n")?;
+            jail.set_env("DASHBOARD_LOG__FILTER", "debug");
+            jail.set_env("DATABASE_URL", "postgres://u@127.0.0.1:5/db");
+            let config = Config::load(Some(Path::new("dash.toml"))).unwrap();
+            assert_eq!(config.server.addr.port(), 4000);
+            assert_eq!(config.log.filter, "debug");
+            assert_eq!(config.database.url, "postgres://u@127.0.0.1:5/db");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,178 @@
+//! Storage on SQLite (embedded default) or PostgreSQL (several instances sharing one
+//! database), chosen at run time by the database URL. Every query is written once with
+//! `$n` placeholders, which both dialects accept, and compiled for both pools by
+//! [`on_pool!`]; dialect-specific schema lives in `migrations/sqlite` and
+//! `migrations/postgres`, applied at start-up. Times are UTC epoch milliseconds.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, SqlitePool,
+    migrate::Migrator,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+pub mod audit;
+pub mod throttle;
+pub mod users;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// A failure of the storage layer. Never shown to a browser as is.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not prepare the database folder")]
+    Folder(#[source] std::io::Error),
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to a conflict on `what`, without a racy pre-check.
+    fn on_unique(err: sqlx::Error, what: &'static str) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(what),
+            _ => Self::Database(err),
+        }
+    }
+}
+
+/// The two supported backends.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool is in use; `$p` is bound to the concrete pool.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connects to `url` (creating the SQLite file and its folder when missing).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a commit that gates an acknowledgement is on disk, even in WAL mode.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            if let Some(parent) = options.get_filename().parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(StoreError::Folder)?;
+                }
+            }
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .connect_with(options)
+                    .await?,
+            )
+        } else {
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?,
+            )
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => self.migrator().run(p).await)?;
+        Ok(())
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ())).is_ok()
+    }
+
+    /// True when every migration this build knows has been applied successfully.
+    pub async fn migrations_current(&self) -> Result<bool, StoreError> {
+        let applied: Vec<i64> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+                .fetch_all(p)
+                .await
+        })?;
+        let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
+        Ok(known.iter().all(|v| applied.contains(v)))
+    }
+
+    /// Runs one statement that takes no parameters (administrative SQL such as
+    /// `CREATE DATABASE`, which cannot be prepared).
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        use sqlx::Executor;
+        on_pool!(self, p => p.execute(sql).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes every connection; used at shutdown.
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    crate::test_on_both_backends! {
+        async fn a_fresh_database_is_reachable_with_current_migrations(db) {
+            let store = db.store();
+            assert!(store.ping().await);
+            assert!(store.migrations_current().await.unwrap());
+            store.migrate().await.unwrap();
+            assert!(store.migrations_current().await.unwrap());
+        }
+    }
+}
