@@ -22,6 +22,7 @@ secure_cookies = false
 trust_forwarded_for = false
 session_idle_minutes = 30
 session_absolute_hours = 12
+site_root = "target/site"
 
 [database]
 url = "sqlite://data/dashboard.db"
@@ -63,6 +64,8 @@ pub struct ServerConfig {
     pub trust_forwarded_for: bool,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// Folder of the built browser bundle and static assets (`pkg/`, `favicon.ico`).
+    pub site_root: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,55 @@
+//! The HTML shell and the route table. Every route renders with `SsrMode::Async` so that a
+//! browser without JavaScript receives the complete page, never a loading placeholder.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Redirect, Route, Router, Routes},
+};
+
+use crate::pages::{
+    login::LoginPage,
+    not_found::NotFound,
+    sections::{HealthPage, MandatesPage, OrdersPage, RefundsPage, WebhooksPage},
+    users::UsersPage,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/merchant_dashboard.css"/>
+        <Title text="Merchant dashboard"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment("") view=|| view! { <Redirect path="/orders"/> }/>
+                <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("refunds") view=RefundsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("mandates") view=MandatesPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,96 @@
+//! The frame of every page: top bar with navigation (Users only for admins), the signed-in
+//! user with a sign-out button, the one-time flash message, and an error boundary around
+//! the page content.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+use crate::{
+    error::AppError,
+    serverfns::auth::{Logout, SessionView, session_info},
+};
+
+const SECTIONS: [(&str, &str); 5] = [
+    ("/orders", "Orders"),
+    ("/webhooks", "Webhooks"),
+    ("/refunds", "Refunds"),
+    ("/mandates", "Mandates"),
+    ("/health", "Health"),
+];
+
+#[component]
+pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
+    let location = use_location();
+    let info = Resource::new(move || location.pathname.get(), |_| session_info());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <Title text=format!("{title} · Merchant dashboard")/>
+        <header class="topbar">
+            <a class="brand" href="/orders">"Merchant dashboard"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let info = info.await.unwrap_or_default();
+                    view! { <TopBar info logout/> }
+                })}
+            </Suspense>
+        </header>
+        <main class="content">
+            <ErrorBoundary fallback=|errors| {
+                view! {
+                    <section class="card error-page" role="alert">
+                        <h1>"This page could not be shown"</h1>
+                        <ul>
+                            {move || {
+                                errors
+                                    .get()
+                                    .into_iter()
+                                    .map(|(_, e)| view! { <li>{e.to_string()}</li> })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </section>
+                }
+            }>{children()}</ErrorBoundary>
+        </main>
+    }
+}
+
+#[component]
+fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
+    let flash = info.flash.map(|message| {
+        view! { <p class="flash" role="status">{message}</p> }
+    });
+    let Some(user) = info.user else {
+        return view! { <div class="flash-row">{flash}</div> }.into_any();
+    };
+    let admin = user.is_admin();
+    view! {
+        <nav class="sections" aria-label="Sections">
+            {SECTIONS
+                .iter()
+                .map(|(href, label)| view! { <a href=*href>{*label}</a> })
+                .collect_view()}
+            {admin.then(|| view! { <a href="/users">"Users"</a> })}
+        </nav>
+        <div class="who">
+            <span class="username">{user.username}</span>
+            <span class="role">{user.role}</span>
+            <ActionForm action=logout>
+                <button type="submit" class="link">"Sign out"</button>
+            </ActionForm>
+        </div>
+        <div class="flash-row">{flash}</div>
+    }
+    .into_any()
+}
+
+/// Shows the outcome of the last submission of a form: a success line or the error.
+#[component]
+pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView {
+    move || match value.get() {
+        Some(Ok(message)) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
+        Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+        None => ().into_any(),
+    }
+}

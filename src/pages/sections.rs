@@ -1,0 +1,65 @@
+//! Sections whose data arrives with later features. Each says plainly what it will hold and
+//! shows nothing made up.
+
+use leptos::prelude::*;
+
+use crate::components::shell::Shell;
+
+#[component]
+fn EmptySection(title: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <Shell title>
+            <h1>{title}</h1>
+            <section class="card empty">
+                <p>{text}</p>
+            </section>
+        </Shell>
+    }
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    view! {
+        <EmptySection
+            title="Orders"
+            text="No orders yet. Orders appear here as Juspay reports payments to this dashboard."
+        />
+    }
+}
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    view! {
+        <EmptySection
+            title="Webhooks"
+            text="No webhooks received yet. Every event Juspay posts will be listed here with its verdict."
+        />
+    }
+}
+
+#[component]
+pub fn RefundsPage() -> impl IntoView {
+    view! {
+        <EmptySection title="Refunds" text="No refunds yet. Refunds are started from an order's page."/>
+    }
+}
+
+#[component]
+pub fn MandatesPage() -> impl IntoView {
+    view! {
+        <EmptySection
+            title="Mandates"
+            text="No mandates yet. Recurring-payment mandates appear here once customers set them up."
+        />
+    }
+}
+
+#[component]
+pub fn HealthPage() -> impl IntoView {
+    view! {
+        <EmptySection
+            title="Health"
+            text="No payment data yet, so there are no success rates or alerts to show."
+        />
+    }
+}

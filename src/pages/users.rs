@@ -1,0 +1,144 @@
+//! User management for admins: add a user, change a role, disable or re-enable. Disabling
+//! ends that user's sessions at once.
+
+use leptos::prelude::*;
+
+use crate::{
+    components::shell::{Outcome, Shell},
+    serverfns::{
+        UserView,
+        users::{CreateUser, SetUserDisabled, SetUserRole, list_users},
+    },
+};
+
+const ROLES: [&str; 3] = ["viewer", "operator", "admin"];
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let set_role = ServerAction::<SetUserRole>::new();
+    let set_disabled = ServerAction::<SetUserDisabled>::new();
+    let users = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                set_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    let field_error = move |field: &'static str| {
+        move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.field_message(field))
+                .map(|m| view! { <span class="field-error">{m}</span> })
+        }
+    };
+    view! {
+        <Shell title="Users">
+            <h1>"Users"</h1>
+            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+                {move || Suspend::new(async move {
+                    users.await.map(|list| view! { <UserTable list set_role set_disabled/> })
+                })}
+            </Suspense>
+            <Outcome value=Signal::derive(move || set_role.value().get())/>
+            <Outcome value=Signal::derive(move || set_disabled.value().get())/>
+            <section class="card">
+                <h2>"Add a user"</h2>
+                <ActionForm action=create>
+                    <label for="new-username">"Username"</label>
+                    <input id="new-username" name="username" autocomplete="off" required/>
+                    {field_error("username")}
+                    <label for="new-password">"Password (at least 12 characters)"</label>
+                    <input
+                        id="new-password"
+                        type="password"
+                        name="password"
+                        autocomplete="new-password"
+                        required
+                    />
+                    {field_error("password")}
+                    <label for="new-role">"Role"</label>
+                    <select id="new-role" name="role">
+                        {ROLES.map(|r| view! { <option value=r>{r}</option> }).collect_view()}
+                    </select>
+                    <button type="submit">"Add user"</button>
+                </ActionForm>
+                <Outcome value=Signal::derive(move || create.value().get())/>
+            </section>
+        </Shell>
+    }
+}
+
+#[component]
+fn UserTable(
+    list: Vec<UserView>,
+    set_role: ServerAction<SetUserRole>,
+    set_disabled: ServerAction<SetUserDisabled>,
+) -> impl IntoView {
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Username"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Created"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|user| {
+                        let current = user.role.clone();
+                        let id = user.id.to_string();
+                        let id_again = id.clone();
+                        let role_label = format!("Role of {}", user.username);
+                        view! {
+                            <tr>
+                                <td>{user.username.clone()}</td>
+                                <td>
+                                    <ActionForm action=set_role>
+                                        <input type="hidden" name="user_id" value=id/>
+                                        <select name="role" aria-label=role_label>
+                                            {ROLES
+                                                .map(|r| {
+                                                    view! {
+                                                        <option value=r selected=current == r>{r}</option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <button type="submit" class="small">"Change role"</button>
+                                    </ActionForm>
+                                </td>
+                                <td>
+                                    <ActionForm action=set_disabled>
+                                        <input type="hidden" name="user_id" value=id_again/>
+                                        <input
+                                            type="hidden"
+                                            name="disabled"
+                                            value=(!user.disabled).to_string()
+                                        />
+                                        <span class=if user.disabled { "badge off" } else { "badge on" }>
+                                            {if user.disabled { "disabled" } else { "active" }}
+                                        </span>
+                                        <button type="submit" class="small">
+                                            {if user.disabled { "Enable" } else { "Disable" }}
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                                <td>{user.created}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,170 @@
+//! The command line of the server binary: `serve` (default) and user administration
+//! (`user add`, `user reset-password`) for when nobody can sign in.
+
+use std::{io::BufRead, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+use dashboard_core::{
+    Store, StoreError,
+    auth::{Password, Role, Username, hash_password},
+    config::Config,
+    store::audit::AuditEntry,
+};
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Debug, Parser)]
+#[command(name = "merchant-dashboard", about = "Juspay merchant dashboard")]
+pub struct Cli {
+    /// Optional TOML configuration file (also `DASHBOARD_CONFIG`).
+    #[arg(long, env = "DASHBOARD_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard (the default).
+    Serve,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from stdin with --password-stdin, else generated.
+    Add {
+        username: String,
+        #[arg(long, default_value = "viewer", value_parser = ["viewer", "operator", "admin"])]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (ends the user's sessions). Read from stdin or generated.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// A failure of a CLI command, printed for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Runs a user command; returns the lines to print.
+pub async fn run_user_command(config: &Config, command: UserCommand) -> Result<String, CliError> {
+    let store = Store::connect(&config.database.url, 1).await?;
+    store.migrate().await?;
+    let audit = |action: &str, target: &str| AuditEntry {
+        actor: "cli".to_owned(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        detail: String::new(),
+        client_ip: "local".to_owned(),
+        trace_id: String::new(),
+    };
+    let out = match command {
+        UserCommand::Add {
+            username,
+            role,
+            password_stdin,
+        } => {
+            let name = Username::parse(&username)
+                .map_err(|e| CliError::Invalid(format!("username {e}")))?;
+            let role = Role::parse(&role).unwrap_or(Role::Viewer);
+            let (password, shown) = read_or_generate(password_stdin)?;
+            let hash = hash_password(&password)
+                .await
+                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            match store
+                .insert_user(name.as_str(), &hash, role, &audit("user.create", name.as_str()))
+                .await
+            {
+                Err(StoreError::Conflict(_)) => {
+                    return Err(CliError::Invalid(format!("user {} already exists", name.as_str())));
+                }
+                other => other?,
+            };
+            format!("added {} as {}{shown}", name.as_str(), role.as_str())
+        }
+        UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let name = username.trim().to_ascii_lowercase();
+            let Some((user, _)) = store.find_user_credentials(&name).await? else {
+                return Err(CliError::Invalid(format!("no user named {name}")));
+            };
+            let (password, shown) = read_or_generate(password_stdin)?;
+            let hash = hash_password(&password)
+                .await
+                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            store
+                .set_user_password(user.id, &hash, &audit("user.password_reset", &name))
+                .await?;
+            format!("password of {name} reset; their sessions are ended{shown}")
+        }
+    };
+    store.close().await;
+    Ok(out)
+}
+
+/// Reads one line from stdin, or generates a password and returns the text to show it.
+fn read_or_generate(from_stdin: bool) -> Result<(Password, String), CliError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::Invalid(format!("could not read stdin: {e}")))?;
+        let password = Password::parse(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()))
+            .map_err(|e| CliError::Invalid(format!("password {e}")))?;
+        Ok((password, String::new()))
+    } else {
+        let password = Password::generate();
+        let shown = format!("\npassword: {}", password.secret().expose_secret());
+        Ok((password, shown))
+    }
+}
+
+/// Runs the binary: returns the process exit code.
+#[allow(clippy::print_stdout)] // The CLI's output is for the operator's terminal, not a log.
+pub async fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    super::init_tracing(&config.log.filter);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => match super::run(config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::User(command) => match run_user_command(&config, command).await {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

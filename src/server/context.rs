@@ -1,0 +1,171 @@
+//! What a server function knows about its request: app state, session, signed-in user,
+//! client address and trace id. Errors made here set the HTTP status of the response (the
+//! server function's, or the page's when rendered on the server) and internal causes are
+//! logged, never sent.
+
+use axum::http::{header::ACCEPT, request::Parts};
+use dashboard_core::{
+    auth::{Role, SessionClaims},
+    store::{audit::AuditEntry, users::User},
+};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use tower_sessions::Session;
+
+use super::{
+    middleware::{CurrentUser, RequestMeta},
+    state::AppState,
+};
+use crate::error::AppError;
+
+/// Session keys.
+pub const CLAIMS_KEY: &str = "claims";
+pub const FLASH_KEY: &str = "flash";
+
+pub struct RequestCtx {
+    pub state: AppState,
+    pub session: Session,
+    pub user: Option<User>,
+    pub trace_id: String,
+    pub client_ip: String,
+    /// True when a plain HTML form (no JavaScript) made the request.
+    pub from_plain_form: bool,
+}
+
+impl RequestCtx {
+    /// The context of the current request; only callable inside a server function or a
+    /// server-side render.
+    pub fn current() -> Result<Self, AppError> {
+        let internal = || AppError::Internal {
+            trace_id: String::new(),
+        };
+        let state = use_context::<AppState>().ok_or_else(internal)?;
+        let parts = use_context::<Parts>().ok_or_else(internal)?;
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(internal)?;
+        let meta = parts
+            .extensions
+            .get::<RequestMeta>()
+            .cloned()
+            .unwrap_or_default();
+        let user = parts.extensions.get::<CurrentUser>().map(|u| u.0.clone());
+        let from_plain_form = parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        Ok(Self {
+            state,
+            session,
+            user,
+            trace_id: meta.trace_id,
+            client_ip: meta.client_ip,
+            from_plain_form,
+        })
+    }
+
+    /// Sets the response status for `err` and returns it.
+    pub fn fail(&self, err: AppError) -> AppError {
+        if let Some(options) = use_context::<ResponseOptions>() {
+            if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
+                options.set_status(status);
+            }
+        }
+        err
+    }
+
+    /// Logs an internal failure with its cause chain and returns a safe error carrying
+    /// only the trace id.
+    pub fn internal(&self, cause: &(dyn std::error::Error + 'static)) -> AppError {
+        let mut chain = cause.to_string();
+        let mut source = cause.source();
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::error!(error = %chain, "request failed");
+        self.fail(AppError::Internal {
+            trace_id: self.trace_id.clone(),
+        })
+    }
+
+    /// The signed-in user if their role is at least `min`.
+    pub fn require(&self, min: Role) -> Result<&User, AppError> {
+        match &self.user {
+            None => Err(self.fail(AppError::Unauthenticated)),
+            Some(user) if user.role < min => {
+                tracing::warn!(user = %user.username, required = min.as_str(), "forbidden");
+                Err(self.fail(AppError::Forbidden))
+            }
+            Some(user) => Ok(user),
+        }
+    }
+
+    /// An audit entry for an action of the signed-in user.
+    pub fn audit(&self, action: &str, target: &str, detail: &str) -> Result<AuditEntry, AppError> {
+        let actor = self
+            .user
+            .as_ref()
+            .map(|u| u.username.clone())
+            .ok_or_else(|| self.fail(AppError::Unauthenticated))?;
+        Ok(self.audit_as(&actor, action, target, detail))
+    }
+
+    pub fn audit_as(&self, actor: &str, action: &str, target: &str, detail: &str) -> AuditEntry {
+        AuditEntry {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            detail: detail.to_owned(),
+            client_ip: self.client_ip.clone(),
+            trace_id: self.trace_id.clone(),
+        }
+    }
+
+    pub async fn record(&self, entry: AuditEntry) -> Result<(), AppError> {
+        self.state
+            .store
+            .record_audit(&entry)
+            .await
+            .map_err(|e| self.internal(&e))
+    }
+
+    /// Starts a signed-in session under a fresh id (no session fixation).
+    pub async fn start_session(&self, claims: &SessionClaims) -> Result<(), AppError> {
+        self.session
+            .cycle_id()
+            .await
+            .map_err(|e| self.internal(&e))?;
+        self.session
+            .insert(CLAIMS_KEY, claims)
+            .await
+            .map_err(|e| self.internal(&e))
+    }
+
+    /// Ends the session: the stored record is deleted and the cookie cleared.
+    pub async fn end_session(&self) -> Result<(), AppError> {
+        self.session.flush().await.map_err(|e| self.internal(&e))
+    }
+
+    pub async fn set_flash(&self, message: &str) {
+        if let Err(e) = self.session.insert(FLASH_KEY, message).await {
+            tracing::warn!(error = %e, "could not store flash message");
+        }
+    }
+
+    /// Leaves a flash message only for plain-form requests: with JavaScript the page shows
+    /// the result inline, and a flash would repeat it on the next page.
+    pub async fn flash_for_forms(&self, message: &str) {
+        if self.from_plain_form {
+            self.set_flash(message).await;
+        }
+    }
+
+    pub async fn take_flash(&self) -> Option<String> {
+        self.session.remove::<String>(FLASH_KEY).await.ok().flatten()
+    }
+}

@@ -1,0 +1,218 @@
+//! HTTP middleware: request metadata (trace id, client address), the CSRF origin guard and
+//! session authentication with the sign-in redirect for pages.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use dashboard_core::{auth::SessionClaims, clock::now_millis, store::users::User};
+use tower_sessions::Session;
+
+use super::{context::CLAIMS_KEY, state::AppState};
+
+/// Header carrying the trace id, honoured when the client sends one.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Trace id and client address of a request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub trace_id: String,
+    pub client_ip: String,
+}
+
+/// The signed-in user, when the session is valid.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+pub async fn attach_request_meta(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let trace_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let client_ip = client_ip(
+        req.headers(),
+        peer,
+        state.config.server.trust_forwarded_for,
+    );
+    req.extensions_mut().insert(RequestMeta {
+        trace_id,
+        client_ip,
+    });
+    next.run(req).await
+}
+
+fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_forwarded_for: bool) -> String {
+    let forwarded = trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Paths that take non-browser POSTs authenticated by other means (webhooks).
+fn exempt_from_origin_check(path: &str) -> bool {
+    path.starts_with("/webhooks/") || path.starts_with("/callbacks/")
+}
+
+/// True when the request provably comes from a page of ours: `Sec-Fetch-Site` says
+/// same-origin, or `Origin` names the host the request was sent to. A request with neither
+/// header is refused too: every browser we support sends at least one on a POST.
+pub fn is_same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin";
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    origin_host == Some(host)
+}
+
+/// Refuses state-changing requests from other sites with 403.
+pub async fn guard_origin(req: Request, next: Next) -> Response {
+    let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe_method || exempt_from_origin_check(req.uri().path()) || is_same_origin(req.headers())
+    {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+    (
+        StatusCode::FORBIDDEN,
+        "Cross-site request refused: this form must be sent from the dashboard itself.",
+    )
+        .into_response()
+}
+
+/// Paths anyone may fetch without signing in.
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/favicon.ico"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || exempt_from_origin_check(path)
+}
+
+/// Resolves the session to a user (ending sessions that are no longer valid) and sends
+/// signed-out visitors of a page to the sign-in form, remembering where they were going.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let Some(user) = session_user(&state, &session).await {
+        req.extensions_mut().insert(CurrentUser(user));
+    } else if req.method() == Method::GET && !is_public(req.uri().path()) {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        let location = format!("/login?next={}", urlencode(&target));
+        return Redirect::to(&location).into_response();
+    }
+    next.run(req).await
+}
+
+async fn session_user(state: &AppState, session: &Session) -> Option<User> {
+    let claims: SessionClaims = session.get(CLAIMS_KEY).await.ok().flatten()?;
+    let absolute_ms = state.config.server.session_absolute_hours * 3_600_000;
+    match state.store.find_user(claims.user_id).await {
+        Ok(Some(user)) if claims.still_valid_for(&user, now_millis(), absolute_ms) => Some(user),
+        Ok(_) => {
+            // Disabled, reset, removed or past the absolute lifetime: end it for good.
+            if let Err(e) = session.flush().await {
+                tracing::warn!(error = %e, "could not end an invalid session");
+            }
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not load the session's user");
+            None
+        }
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_is_recognised_from_fetch_metadata_or_origin() {
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(is_same_origin(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:3000")])));
+        assert!(!is_same_origin(&headers(&[
+            ("origin", "null"),
+            ("host", "127.0.0.1:3000")
+        ])));
+    }
+
+    #[test]
+    fn the_client_address_uses_forwarded_for_only_when_trusted() {
+        let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.1")]);
+        assert_eq!(client_ip(&h, Some("10.0.0.1".into()), true), "203.0.113.9");
+        assert_eq!(client_ip(&h, Some("10.0.0.1".into()), false), "10.0.0.1");
+        assert_eq!(client_ip(&HeaderMap::new(), None, true), "unknown");
+    }
+
+    #[test]
+    fn sign_in_targets_are_percent_encoded() {
+        assert_eq!(urlencode("/users?a=1&b=2"), "/users%3Fa%3D1%26b%3D2");
+    }
+}

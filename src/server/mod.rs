@@ -1,0 +1,259 @@
+//! The server side of the app (feature `ssr`): start-up, routing, middleware, background
+//! maintenance and the command line. Start-up order: config → database → migrations →
+//! session table → admin account → listen; shutdown drains requests on SIGTERM/Ctrl-C.
+
+pub mod bootstrap;
+pub mod cli;
+pub mod context;
+pub mod middleware;
+pub mod ops;
+pub mod state;
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use axum::{Router, middleware::from_fn, middleware::from_fn_with_state, routing::get};
+use dashboard_core::{
+    Store, StoreError,
+    auth::Authenticator,
+    clock::now_millis,
+    config::Config,
+    sessions::DbSessionStore,
+};
+use http::HeaderName;
+use leptos::{config::LeptosOptions, prelude::*};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use secrecy::SecretString;
+use tokio::{net::TcpListener, sync::watch};
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use tower_sessions::{
+    Expiry, SessionManagerLayer,
+    cookie::{SameSite, time::Duration},
+};
+
+use crate::app::{App, shell};
+use state::AppState;
+
+/// Name the build gives the JS/WASM bundle (`output-name` in Cargo.toml).
+pub const OUTPUT_NAME: &str = "merchant_dashboard";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] dashboard_core::config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("could not create the admin account: {0}")]
+    Admin(String),
+    #[error("could not listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A server that is listening, with the admin password generated at start-up (if any).
+pub struct Prepared {
+    pub state: AppState,
+    pub sessions: DbSessionStore,
+    pub listener: TcpListener,
+    pub generated_admin: Option<(String, SecretString)>,
+}
+
+/// Connects, migrates, ensures an admin exists and binds the listener.
+pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
+    let store = Store::connect(&config.database.url, config.database.max_connections).await?;
+    store.migrate().await?;
+    let sessions = DbSessionStore::open(&store).await?;
+    let generated_admin = bootstrap::ensure_admin(&store, &config.admin).await?;
+    let listener = TcpListener::bind(config.server.addr)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.server.addr,
+            source,
+        })?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(config.server.site_root.clone())
+        .site_addr(config.server.addr)
+        .build();
+    let state = AppState {
+        auth: Authenticator::new(store.clone(), config.login.clone()),
+        store,
+        config: Arc::new(config),
+        leptos_options,
+    };
+    Ok(Prepared {
+        state,
+        sessions,
+        listener,
+        generated_admin,
+    })
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
+    let routes = generate_route_list(App);
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("dashboard_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.server.secure_cookies)
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(Duration::minutes(
+            state.config.server.session_idle_minutes,
+        )));
+    let request_id = HeaderName::from_static(middleware::REQUEST_ID);
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+        let trace_id = req
+            .headers()
+            .get(middleware::REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), trace_id)
+    });
+
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    middleware::attach_request_meta,
+                ))
+                .layer(from_fn(middleware::guard_origin))
+                .layer(session_layer)
+                .layer(from_fn_with_state(state.clone(), middleware::authenticate)),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    prepared: Prepared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let Prepared {
+        state,
+        sessions,
+        listener,
+        ..
+    } = prepared;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let maintenance = tokio::spawn(run_maintenance(
+        state.store.clone(),
+        sessions.clone(),
+        state.config.login.window_minutes,
+        stop_rx,
+    ));
+    let store = state.store.clone();
+    let app = router(state, sessions);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(StartError::Serve);
+    let _ = stop_tx.send(true);
+    let _ = maintenance.await;
+    store.close().await;
+    result
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Deletes expired sessions and old login failures every few minutes.
+async fn run_maintenance(
+    store: Store,
+    sessions: DbSessionStore,
+    window_minutes: i64,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        if let Err(e) = sessions.delete_expired().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+        let horizon = now_millis() - window_minutes * 60_000;
+        if let Err(e) = store.prune_login_failures(horizon).await {
+            tracing::warn!(error = %e, "could not prune login failures");
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(300)) => {},
+        }
+    }
+}
+
+/// Logs to stderr with the given filter (`RUST_LOG` wins when set).
+pub fn init_tracing(filter: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Prepares and serves until a shutdown signal, showing a generated admin password once.
+#[allow(clippy::print_stdout)] // The one-time password is for the operator's terminal only.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    use secrecy::ExposeSecret;
+
+    let prepared = prepare(config).await?;
+    let addr = prepared.listener.local_addr().map_err(StartError::Serve)?;
+    if let Some((username, password)) = &prepared.generated_admin {
+        println!(
+            "Admin account created. Sign in as `{username}` with password `{}` (shown once; change it under Users).",
+            password.expose_secret()
+        );
+    }
+    println!("Merchant dashboard listening on http://{addr}");
+    serve(prepared, shutdown_signal()).await
+}

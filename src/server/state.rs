@@ -1,0 +1,21 @@
+//! Shared application state, cheap to clone into every request and server function.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use dashboard_core::{Store, auth::Authenticator, config::Config};
+use leptos::config::LeptosOptions;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub auth: Authenticator,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,107 @@
+//! Sign-in, sign-out and "who am I" for the shell.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::UserView;
+use crate::error::AppError;
+
+/// What the shell needs on every page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub user: Option<UserView>,
+    /// A one-time message left by the previous request (taken when read).
+    pub flash: Option<String>,
+}
+
+#[server(prefix = "/api", endpoint = "session_info")]
+pub async fn session_info() -> Result<SessionView, AppError> {
+    let ctx = crate::server::context::RequestCtx::current()?;
+    Ok(SessionView {
+        user: ctx.user.clone().map(UserView::from),
+        flash: ctx.take_flash().await,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use dashboard_core::auth::{AuthError, SessionClaims};
+    use secrecy::SecretString;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    if username.trim().is_empty() {
+        return Err(ctx.fail(AppError::invalid("username", "Enter your username.")));
+    }
+    if password.is_empty() {
+        return Err(ctx.fail(AppError::invalid("password", "Enter your password.")));
+    }
+    let outcome = ctx
+        .state
+        .auth
+        .login(&username, SecretString::from(password), &ctx.client_ip)
+        .await;
+    let user = match outcome {
+        Ok(user) => user,
+        Err(AuthError::InvalidCredentials) => {
+            tracing::info!(username = %username.trim(), "login refused");
+            return Err(ctx.fail(AppError::InvalidCredentials));
+        }
+        Err(AuthError::Throttled { retry_after_secs }) => {
+            tracing::warn!(username = %username.trim(), "login throttled");
+            return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
+        }
+        Err(other) => return Err(ctx.internal(&other)),
+    };
+    ctx.start_session(&SessionClaims::issue(&user)).await?;
+    ctx.record(ctx.audit_as(&user.username, "login", "session", ""))
+        .await?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let ctx = crate::server::context::RequestCtx::current()?;
+    if let Some(user) = &ctx.user {
+        ctx.record(ctx.audit_as(&user.username, "logout", "session", ""))
+            .await?;
+    }
+    ctx.end_session().await?;
+    ctx.set_flash("You have signed out.").await;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Where to go after sign-in: a local path only, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.starts_with("/login") =>
+        {
+            path.to_owned()
+        }
+        _ => "/orders".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_accepts_local_paths_and_refuses_other_sites() {
+        assert_eq!(safe_next(Some("/users?x=1")), "/users?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/orders");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/orders");
+        assert_eq!(safe_next(Some("https://evil.example")), "/orders");
+        assert_eq!(safe_next(Some("/login")), "/orders");
+        assert_eq!(safe_next(None), "/orders");
+    }
+}

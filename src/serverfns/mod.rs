@@ -1,0 +1,38 @@
+//! Server functions, grouped by area. Each is thin: authorise → core → a DTO for the page.
+//! Every mutating one is a POST (the CSRF guard covers it) and is audited.
+
+pub mod auth;
+pub mod users;
+
+use serde::{Deserialize, Serialize};
+
+/// A staff member as the browser sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    /// `viewer`, `operator` or `admin`.
+    pub role: String,
+    pub disabled: bool,
+    /// Creation time, formatted in UTC with its zone.
+    pub created: String,
+}
+
+impl UserView {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<dashboard_core::store::users::User> for UserView {
+    fn from(u: dashboard_core::store::users::User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            role: u.role.as_str().to_owned(),
+            disabled: u.disabled,
+            created: dashboard_core::clock::format_utc(u.created_at),
+        }
+    }
+}
