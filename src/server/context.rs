@@ -3,7 +3,7 @@
 //! server function's, or the page's when rendered on the server) and internal causes are
 //! logged, never sent.
 
-use axum::http::{header::ACCEPT, request::Parts};
+use axum::http::{Method, header::ACCEPT, request::Parts};
 use dashboard_core::{
     auth::{Role, SessionClaims},
     store::{audit::AuditEntry, users::User},
@@ -28,7 +28,8 @@ pub struct RequestCtx {
     pub user: Option<User>,
     pub trace_id: String,
     pub client_ip: String,
-    /// True when a plain HTML form (no JavaScript) made the request.
+    /// True when a plain HTML form (no JavaScript) posted the request: the server function
+    /// machinery answers it with a redirect back, whose status must not be overridden.
     pub from_plain_form: bool,
 }
 
@@ -52,11 +53,12 @@ impl RequestCtx {
             .cloned()
             .unwrap_or_default();
         let user = parts.extensions.get::<CurrentUser>().map(|u| u.0.clone());
-        let from_plain_form = parts
-            .headers
-            .get(ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
+        let from_plain_form = parts.method == Method::POST
+            && parts
+                .headers
+                .get(ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
         Ok(Self {
             state,
             session,
@@ -69,6 +71,9 @@ impl RequestCtx {
 
     /// Sets the response status for `err` and returns it.
     pub fn fail(&self, err: AppError) -> AppError {
+        if self.from_plain_form {
+            return err;
+        }
         if let Some(options) = use_context::<ResponseOptions>() {
             if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
                 options.set_status(status);

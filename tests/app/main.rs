@@ -1,1 +1,7 @@
+//! The one integration-test binary: every test boots the real app on port 0 with a fresh
+//! database, on SQLite and on PostgreSQL (`TEST_POSTGRES_URL`, set by `scripts/test`).
 
+mod access;
+mod auth;
+mod helpers;
+mod ops;

@@ -1,0 +1,187 @@
+//! `TestApp`: the real application on port 0 with a fresh database, and a browser-like
+//! HTTP client (cookie jar, our Origin header, no automatic redirects).
+
+use std::{net::SocketAddr, sync::Arc};
+
+use dashboard_core::{
+    config::{Config, DEFAULTS},
+    store::Backend,
+    testing::TestDatabase,
+};
+use figment::{
+    Figment,
+    providers::{Format, Toml},
+};
+use reqwest::{Response, cookie::Jar, header, redirect::Policy};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub db: TestDatabase,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+/// The configuration every test app uses, on `database_url`, plus `extra` TOML.
+pub fn test_config(database_url: &str, extra: &str) -> Config {
+    let overrides = format!(
+        "[server]\naddr = \"127.0.0.1:0\"\n[database]\nurl = \"{database_url}\"\nmax_connections = 4\n\
+         [admin]\nusername = \"{ADMIN}\"\npassword = \"{ADMIN_PASSWORD}\"\n"
+    );
+    let figment = Figment::from(Toml::string(DEFAULTS))
+        .merge(Toml::string(&overrides))
+        .merge(Toml::string(extra));
+    Config::from_figment(figment).expect("valid test configuration")
+}
+
+impl TestApp {
+    /// A fresh database on `backend` and the app on it.
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDatabase::new(backend).await;
+        Self::spawn_on(db, Arc::new(Jar::default()), "").await
+    }
+
+    /// The app on an existing database, sharing a cookie jar (to test restarts).
+    pub async fn spawn_on(db: TestDatabase, jar: Arc<Jar>, extra: &str) -> Self {
+        let config = test_config(db.url(), extra);
+        let prepared = merchant_dashboard::server::prepare(config)
+            .await
+            .expect("app starts");
+        let addr = prepared.listener.local_addr().expect("bound");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            merchant_dashboard::server::serve(prepared, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let client = client_for(addr, jar.clone());
+        Self {
+            addr,
+            client,
+            jar,
+            db,
+            stop,
+            task,
+        }
+    }
+
+    /// Stops the server gracefully and hands back its database.
+    pub async fn stop(self) -> (TestDatabase, Arc<Jar>) {
+        let _ = self.stop.send(());
+        self.task.await.expect("server stopped cleanly");
+        (self.db, self.jar)
+    }
+
+    /// Stops the server and drops its database.
+    pub async fn finish(self) {
+        let (db, _) = self.stop().await;
+        db.finish().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Calls a server function the way the hydrated app does.
+    pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{function}")))
+            .header(header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("server function call")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.call("login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    pub async fn login_as_admin(&self) {
+        let res = self.login(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(res.status().as_u16(), 200, "admin login");
+        assert!(res.headers().contains_key("location"), "admin login redirects");
+    }
+
+    /// Creates a user through the admin server function (the caller must be an admin).
+    pub async fn create_user(&self, username: &str, password: &str, role: &str) {
+        let res = self
+            .call(
+                "create_user",
+                &[("username", username), ("password", password), ("role", role)],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200, "create_user {username}");
+    }
+
+    /// The session cookie currently in the jar, as a `Cookie` header value.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.url("/").parse().expect("url");
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+    }
+}
+
+/// A client that sends our Origin on every request, keeps cookies and shows redirects.
+pub fn client_for(addr: SocketAddr, jar: Arc<Jar>) -> reqwest::Client {
+    let mut headers = header::HeaderMap::new();
+    headers.insert(
+        header::ORIGIN,
+        format!("http://{addr}").parse().expect("origin header"),
+    );
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A client with no cookies and no Origin header.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Defines `on_sqlite` and `on_postgres` tests running `body` with a fresh [`TestApp`].
+#[macro_export]
+macro_rules! app_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: &$crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                let app = $crate::helpers::TestApp::spawn(dashboard_core::store::Backend::Sqlite).await;
+                run(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let app = $crate::helpers::TestApp::spawn(dashboard_core::store::Backend::Postgres).await;
+                run(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}

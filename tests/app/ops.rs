@@ -1,0 +1,122 @@
+//! Probes, trace ids, configuration errors and the command line.
+
+use std::process::{Command, Stdio};
+
+use crate::{app_test, helpers::TestApp};
+
+app_test!(health_and_readiness_probes_answer, |app| {
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status().as_u16(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status().as_u16(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["migrations_current"], true);
+});
+
+app_test!(every_response_carries_a_trace_id_and_honours_the_callers, |app| {
+    let res = app.get("/healthz").await;
+    let generated = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(generated.len() >= 32, "{generated}");
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-from-proxy-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-from-proxy-1");
+});
+
+app_test!(internal_failures_show_a_reference_not_the_cause, |app| {
+    app.login_as_admin().await;
+    app.db.store().execute_raw("DROP TABLE audit_log").await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/create_user"))
+        .header("accept", "application/json")
+        .header("x-request-id", "trace-broken-1")
+        .form(&[("username", "zed"), ("password", "zed password 12"), ("role", "viewer")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 500);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("trace-broken-1"), "{body}");
+    assert!(!body.to_lowercase().contains("audit_log"), "no SQL details: {body}");
+});
+
+fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_merchant-dashboard"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("DASHBOARD_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_the_key_named() {
+    let out = binary()
+        .env("DASHBOARD_SERVER__ADDR", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(stderr.contains("server.addr"), "{stderr}");
+
+    let out = binary()
+        .env("DASHBOARD_DATABASE__MAX_CONNECTIONS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(stderr.contains("database.max_connections"), "{stderr}");
+}
+
+app_test!(the_command_line_adds_users_and_resets_passwords, |app| {
+    use std::io::Write;
+
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = binary()
+            .env("DATABASE_URL", app.db.url())
+            .env("DASHBOARD_LOG__FILTER", "warn")
+            .args(args)
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["user", "add", "cleo", "--role", "operator", "--password-stdin"], "cli password 123\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.login("cleo", "cli password 123").await.headers()["location"], "/orders");
+
+    let out = run(&["user", "reset-password", "cleo"], "");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let new_password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("generated password printed")
+        .to_owned();
+    assert_eq!(app.login("cleo", "cli password 123").await.status().as_u16(), 401);
+    assert_eq!(app.login("cleo", &new_password).await.headers()["location"], "/orders");
+
+    let out = run(&["user", "add", "cleo", "--password-stdin"], "another password 1\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+});
+
+#[tokio::test]
+async fn graceful_shutdown_lets_the_server_stop_and_restart_on_the_same_database() {
+    let app = TestApp::spawn(dashboard_core::store::Backend::Sqlite).await;
+    let (db, jar) = app.stop().await;
+    let again = TestApp::spawn_on(db, jar, "").await;
+    assert_eq!(again.get("/healthz").await.status().as_u16(), 200);
+    again.finish().await;
+}
