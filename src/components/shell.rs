@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
+use leptos_router::components::A;
 
 use crate::{
     error::AppError,
@@ -21,8 +21,9 @@ const SECTIONS: [(&str, &str); 5] = [
 
 #[component]
 pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
-    let location = use_location();
-    let info = Resource::new(move || location.pathname.get(), |_| session_info());
+    // Every page mounts its own shell, so this runs once per page; a reactive source here
+    // would refetch on navigation from the page being left and eat the next page's flash.
+    let info = Resource::new(|| (), |()| session_info());
     let logout = ServerAction::<Logout>::new();
     view! {
         <Title text=format!("{title} · Merchant dashboard")/>
@@ -69,9 +70,9 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
         <nav class="sections" aria-label="Sections">
             {SECTIONS
                 .iter()
-                .map(|(href, label)| view! { <a href=*href>{*label}</a> })
+                .map(|(href, label)| view! { <A href=*href>{*label}</A> })
                 .collect_view()}
-            {admin.then(|| view! { <a href="/users">"Users"</a> })}
+            {admin.then(|| view! { <A href="/users">"Users"</A> })}
         </nav>
         <div class="who">
             <span class="username">{user.username}</span>
