@@ -64,6 +64,7 @@ start_postgres() {
   runuser -u postgres -- "$bin/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   runuser -u postgres -- "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w \
     -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  export PG_PORT="$port"
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   log "throwaway PostgreSQL on port $port"
 }

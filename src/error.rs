@@ -101,10 +101,14 @@ mod tests {
             AppError::Unauthenticated,
             AppError::Forbidden,
             AppError::InvalidCredentials,
-            AppError::Throttled { retry_after_secs: 5 },
+            AppError::Throttled {
+                retry_after_secs: 5,
+            },
             AppError::invalid("username", "Taken."),
             AppError::NotFound,
-            AppError::Internal { trace_id: "abc".into() },
+            AppError::Internal {
+                trace_id: "abc".into(),
+            },
             AppError::Transport,
         ];
         for e in &all {
@@ -114,14 +118,18 @@ mod tests {
         }
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(
-            AppError::invalid("username", "Taken.").field_message("username").as_deref(),
+            AppError::invalid("username", "Taken.")
+                .field_message("username")
+                .as_deref(),
             Some("Taken.")
         );
     }
 
     #[test]
     fn the_encoding_round_trips() {
-        let e = AppError::Throttled { retry_after_secs: 7 };
+        let e = AppError::Throttled {
+            retry_after_secs: 7,
+        };
         assert_eq!(AppError::de(e.ser()), e);
     }
 }

@@ -6,9 +6,9 @@ pub mod app;
 pub mod components;
 pub mod error;
 pub mod pages;
-pub mod serverfns;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod serverfns;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -91,7 +91,9 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
 pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView {
     move || match value.get() {
         Some(Ok(message)) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
-        Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+        Some(Err(error)) => {
+            view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()
+        }
         None => ().into_any(),
     }
 }

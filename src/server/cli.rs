@@ -84,11 +84,19 @@ pub async fn run_user_command(config: &Config, command: UserCommand) -> Result<S
                 .await
                 .map_err(|e| CliError::Invalid(e.to_string()))?;
             match store
-                .insert_user(name.as_str(), &hash, role, &audit("user.create", name.as_str()))
+                .insert_user(
+                    name.as_str(),
+                    &hash,
+                    role,
+                    &audit("user.create", name.as_str()),
+                )
                 .await
             {
                 Err(StoreError::Conflict(_)) => {
-                    return Err(CliError::Invalid(format!("user {} already exists", name.as_str())));
+                    return Err(CliError::Invalid(format!(
+                        "user {} already exists",
+                        name.as_str()
+                    )));
                 }
                 other => other?,
             };
@@ -124,8 +132,10 @@ fn read_or_generate(from_stdin: bool) -> Result<(Password, String), CliError> {
             .lock()
             .read_line(&mut line)
             .map_err(|e| CliError::Invalid(format!("could not read stdin: {e}")))?;
-        let password = Password::parse(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()))
-            .map_err(|e| CliError::Invalid(format!("password {e}")))?;
+        let password = Password::parse(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_owned(),
+        ))
+        .map_err(|e| CliError::Invalid(format!("password {e}")))?;
         Ok((password, String::new()))
     } else {
         let password = Password::generate();

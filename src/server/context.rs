@@ -74,10 +74,10 @@ impl RequestCtx {
         if self.from_plain_form {
             return err;
         }
-        if let Some(options) = use_context::<ResponseOptions>() {
-            if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
-                options.set_status(status);
-            }
+        if let Some(options) = use_context::<ResponseOptions>()
+            && let Ok(status) = axum::http::StatusCode::from_u16(err.status())
+        {
+            options.set_status(status);
         }
         err
     }
@@ -171,6 +171,10 @@ impl RequestCtx {
     }
 
     pub async fn take_flash(&self) -> Option<String> {
-        self.session.remove::<String>(FLASH_KEY).await.ok().flatten()
+        self.session
+            .remove::<String>(FLASH_KEY)
+            .await
+            .ok()
+            .flatten()
     }
 }

@@ -43,11 +43,7 @@ pub async fn attach_request_meta(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    let client_ip = client_ip(
-        req.headers(),
-        peer,
-        state.config.server.trust_forwarded_for,
-    );
+    let client_ip = client_ip(req.headers(), peer, state.config.server.trust_forwarded_for);
     req.extensions_mut().insert(RequestMeta {
         trace_id,
         client_ip,
@@ -92,8 +88,7 @@ pub fn is_same_origin(headers: &HeaderMap) -> bool {
 /// Refuses state-changing requests from other sites with 403.
 pub async fn guard_origin(req: Request, next: Next) -> Response {
     let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe_method || exempt_from_origin_check(req.uri().path()) || is_same_origin(req.headers())
-    {
+    if safe_method || exempt_from_origin_check(req.uri().path()) || is_same_origin(req.headers()) {
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "cross-site request refused");
@@ -168,7 +163,6 @@ fn urlencode(value: &str) -> String {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
@@ -185,9 +179,18 @@ mod tests {
 
     #[test]
     fn same_origin_is_recognised_from_fetch_metadata_or_origin() {
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(!is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+        assert!(!is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-site"
+        )])));
         assert!(is_same_origin(&headers(&[
             ("origin", "http://127.0.0.1:3000"),
             ("host", "127.0.0.1:3000")

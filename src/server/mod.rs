@@ -13,10 +13,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::{Router, middleware::from_fn, middleware::from_fn_with_state, routing::get};
 use dashboard_core::{
-    Store, StoreError,
-    auth::Authenticator,
-    clock::now_millis,
-    config::Config,
+    Store, StoreError, auth::Authenticator, clock::now_millis, config::Config,
     sessions::DbSessionStore,
 };
 use http::HeaderName;

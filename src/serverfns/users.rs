@@ -10,7 +10,12 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     use dashboard_core::auth::Role;
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
-    let users = ctx.state.store.list_users().await.map_err(|e| ctx.internal(&e))?;
+    let users = ctx
+        .state
+        .store
+        .list_users()
+        .await
+        .map_err(|e| ctx.internal(&e))?;
     Ok(users.into_iter().map(UserView::from).collect())
 }
 
@@ -33,9 +38,20 @@ pub async fn create_user(
     let password = Password::parse(SecretString::from(password))
         .map_err(|e| ctx.fail(AppError::invalid("password", format!("Password {e}."))))?;
     let role = parse_role(&ctx, &role)?;
-    let hash = hash_password(&password).await.map_err(|e| ctx.internal(&e))?;
-    let audit = ctx.audit("user.create", name.as_str(), &format!("role={}", role.as_str()))?;
-    match ctx.state.store.insert_user(name.as_str(), &hash, role, &audit).await {
+    let hash = hash_password(&password)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let audit = ctx.audit(
+        "user.create",
+        name.as_str(),
+        &format!("role={}", role.as_str()),
+    )?;
+    match ctx
+        .state
+        .store
+        .insert_user(name.as_str(), &hash, role, &audit)
+        .await
+    {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(ctx.fail(AppError::invalid("username", "That username is taken.")));
@@ -83,7 +99,11 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<String, A
         )));
     }
     let target = target_name(&ctx, user_id).await?;
-    let action = if disabled { "user.disable" } else { "user.enable" };
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
     let audit = ctx.audit(action, &target, "")?;
     ctx.state
         .store
@@ -104,8 +124,12 @@ fn parse_role(
     ctx: &crate::server::context::RequestCtx,
     role: &str,
 ) -> Result<dashboard_core::auth::Role, AppError> {
-    dashboard_core::auth::Role::parse(role)
-        .ok_or_else(|| ctx.fail(AppError::invalid("role", "Choose viewer, operator or admin.")))
+    dashboard_core::auth::Role::parse(role).ok_or_else(|| {
+        ctx.fail(AppError::invalid(
+            "role",
+            "Choose viewer, operator or admin.",
+        ))
+    })
 }
 
 #[cfg(feature = "ssr")]

@@ -7,57 +7,72 @@ use crate::{
     helpers::{ADMIN, ADMIN_PASSWORD, TestApp, bare_client, client_for},
 };
 
-app_test!(signing_in_with_the_right_password_opens_the_dashboard, |app| {
-    // The hydrated app gets 200 plus a Location for its router to follow.
-    let res = app.login(ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(res.headers()["location"], "/orders");
-    let page = app.get("/orders").await;
-    assert_eq!(page.status().as_u16(), 200);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Sign out"), "signed-in shell expected");
-    assert!(html.contains(ADMIN));
-});
-
-app_test!(a_wrong_password_and_an_unknown_user_get_the_same_generic_refusal, |app| {
-    let wrong = app.login(ADMIN, "not the password at all").await;
-    assert_eq!(wrong.status().as_u16(), 401);
-    let wrong_body = wrong.text().await.unwrap();
-    let unknown = app.login("nobody-here", "not the password at all").await;
-    assert_eq!(unknown.status().as_u16(), 401);
-    assert_eq!(wrong_body, unknown.text().await.unwrap());
-    assert!(wrong_body.contains("InvalidCredentials"), "{wrong_body}");
-    let page = app.get("/orders").await;
-    assert_eq!(page.status().as_u16(), 303, "still signed out");
-});
-
-app_test!(repeated_failures_throttle_the_account_even_for_the_right_password, |app| {
-    for _ in 0..5 {
-        let res = app.login(ADMIN, "wrong password again").await;
-        assert_eq!(res.status().as_u16(), 401);
+app_test!(
+    signing_in_with_the_right_password_opens_the_dashboard,
+    |app| {
+        // The hydrated app gets 200 plus a Location for its router to follow.
+        let res = app.login(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["location"], "/orders");
+        let page = app.get("/orders").await;
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Sign out"), "signed-in shell expected");
+        assert!(html.contains(ADMIN));
     }
-    let res = app.login(ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(res.status().as_u16(), 429);
-    assert!(res.text().await.unwrap().contains("retry_after_secs"));
-});
+);
 
-app_test!(a_plain_form_sign_in_failure_redirects_back_with_the_error_shown, |app| {
-    let res = app
-        .client
-        .post(app.url("/api/login"))
-        .header("accept", "text/html")
-        .header("referer", app.url("/login"))
-        .form(&[("username", ADMIN), ("password", "wrong password again")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 302);
-    let location = res.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.contains("__err="), "{location}");
-    let page = app.client.get(&location).send().await.unwrap();
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Invalid username or password."), "error shown on the page");
-});
+app_test!(
+    a_wrong_password_and_an_unknown_user_get_the_same_generic_refusal,
+    |app| {
+        let wrong = app.login(ADMIN, "not the password at all").await;
+        assert_eq!(wrong.status().as_u16(), 401);
+        let wrong_body = wrong.text().await.unwrap();
+        let unknown = app.login("nobody-here", "not the password at all").await;
+        assert_eq!(unknown.status().as_u16(), 401);
+        assert_eq!(wrong_body, unknown.text().await.unwrap());
+        assert!(wrong_body.contains("InvalidCredentials"), "{wrong_body}");
+        let page = app.get("/orders").await;
+        assert_eq!(page.status().as_u16(), 303, "still signed out");
+    }
+);
+
+app_test!(
+    repeated_failures_throttle_the_account_even_for_the_right_password,
+    |app| {
+        for _ in 0..5 {
+            let res = app.login(ADMIN, "wrong password again").await;
+            assert_eq!(res.status().as_u16(), 401);
+        }
+        let res = app.login(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(res.status().as_u16(), 429);
+        assert!(res.text().await.unwrap().contains("retry_after_secs"));
+    }
+);
+
+app_test!(
+    a_plain_form_sign_in_failure_redirects_back_with_the_error_shown,
+    |app| {
+        let res = app
+            .client
+            .post(app.url("/api/login"))
+            .header("accept", "text/html")
+            .header("referer", app.url("/login"))
+            .form(&[("username", ADMIN), ("password", "wrong password again")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 302);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.contains("__err="), "{location}");
+        let page = app.client.get(&location).send().await.unwrap();
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Invalid username or password."),
+            "error shown on the page"
+        );
+    }
+);
 
 app_test!(pages_send_signed_out_visitors_to_sign_in_and_back, |app| {
     let res = app.get("/users?x=1").await;
@@ -68,7 +83,11 @@ app_test!(pages_send_signed_out_visitors_to_sign_in_and_back, |app| {
     let res = app
         .call(
             "login",
-            &[("username", ADMIN), ("password", ADMIN_PASSWORD), ("next", "/users?x=1")],
+            &[
+                ("username", ADMIN),
+                ("password", ADMIN_PASSWORD),
+                ("next", "/users?x=1"),
+            ],
         )
         .await;
     assert_eq!(res.headers()["location"], "/users?x=1");
@@ -121,8 +140,14 @@ async fn a_session_survives_a_restart_on_postgres() {
 
 app_test!(a_disabled_user_is_signed_out_everywhere_at_once, |app| {
     app.login_as_admin().await;
-    app.create_user("olga", "operator password 1", "operator").await;
-    let users = app.call("list_users", &[]).await.json::<serde_json::Value>().await.unwrap();
+    app.create_user("olga", "operator password 1", "operator")
+        .await;
+    let users = app
+        .call("list_users", &[])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
     let olga_id = users
         .as_array()
         .unwrap()
@@ -139,13 +164,32 @@ app_test!(a_disabled_user_is_signed_out_everywhere_at_once, |app| {
         .await
         .unwrap();
     assert_eq!(res.headers()["location"], "/orders");
-    assert_eq!(olga.get(app.url("/orders")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        olga.get(app.url("/orders"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
 
     let res = app
-        .call("set_user_disabled", &[("user_id", &olga_id.to_string()), ("disabled", "true")])
+        .call(
+            "set_user_disabled",
+            &[("user_id", &olga_id.to_string()), ("disabled", "true")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(olga.get(app.url("/orders")).send().await.unwrap().status().as_u16(), 303);
+    assert_eq!(
+        olga.get(app.url("/orders"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
     let res = olga
         .post(app.url("/api/login"))
         .form(&[("username", "olga"), ("password", "operator password 1")])

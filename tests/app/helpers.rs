@@ -112,7 +112,10 @@ impl TestApp {
     pub async fn login_as_admin(&self) {
         let res = self.login(ADMIN, ADMIN_PASSWORD).await;
         assert_eq!(res.status().as_u16(), 200, "admin login");
-        assert!(res.headers().contains_key("location"), "admin login redirects");
+        assert!(
+            res.headers().contains_key("location"),
+            "admin login redirects"
+        );
     }
 
     /// Creates a user through the admin server function (the caller must be an admin).
@@ -120,7 +123,11 @@ impl TestApp {
         let res = self
             .call(
                 "create_user",
-                &[("username", username), ("password", password), ("role", role)],
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("role", role),
+                ],
             )
             .await;
         assert_eq!(res.status().as_u16(), 200, "create_user {username}");

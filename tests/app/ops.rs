@@ -13,36 +13,50 @@ app_test!(health_and_readiness_probes_answer, |app| {
     assert_eq!(body["migrations_current"], true);
 });
 
-app_test!(every_response_carries_a_trace_id_and_honours_the_callers, |app| {
-    let res = app.get("/healthz").await;
-    let generated = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-    assert!(generated.len() >= 32, "{generated}");
-    let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "trace-from-proxy-1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["x-request-id"], "trace-from-proxy-1");
-});
+app_test!(
+    every_response_carries_a_trace_id_and_honours_the_callers,
+    |app| {
+        let res = app.get("/healthz").await;
+        let generated = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(generated.len() >= 32, "{generated}");
+        let res = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", "trace-from-proxy-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["x-request-id"], "trace-from-proxy-1");
+    }
+);
 
 app_test!(internal_failures_show_a_reference_not_the_cause, |app| {
     app.login_as_admin().await;
-    app.db.store().execute_raw("DROP TABLE audit_log").await.unwrap();
+    app.db
+        .store()
+        .execute_raw("DROP TABLE audit_log")
+        .await
+        .unwrap();
     let res = app
         .client
         .post(app.url("/api/create_user"))
         .header("accept", "application/json")
         .header("x-request-id", "trace-broken-1")
-        .form(&[("username", "zed"), ("password", "zed password 12"), ("role", "viewer")])
+        .form(&[
+            ("username", "zed"),
+            ("password", "zed password 12"),
+            ("role", "viewer"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 500);
     let body = res.text().await.unwrap();
     assert!(body.contains("trace-broken-1"), "{body}");
-    assert!(!body.to_lowercase().contains("audit_log"), "no SQL details: {body}");
+    assert!(
+        !body.to_lowercase().contains("audit_log"),
+        "no SQL details: {body}"
+    );
 });
 
 fn binary() -> Command {
@@ -92,9 +106,26 @@ app_test!(the_command_line_adds_users_and_resets_passwords, |app| {
             .unwrap();
         child.wait_with_output().unwrap()
     };
-    let out = run(&["user", "add", "cleo", "--role", "operator", "--password-stdin"], "cli password 123\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(app.login("cleo", "cli password 123").await.headers()["location"], "/orders");
+    let out = run(
+        &[
+            "user",
+            "add",
+            "cleo",
+            "--role",
+            "operator",
+            "--password-stdin",
+        ],
+        "cli password 123\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app.login("cleo", "cli password 123").await.headers()["location"],
+        "/orders"
+    );
 
     let out = run(&["user", "reset-password", "cleo"], "");
     assert!(out.status.success());
@@ -104,10 +135,22 @@ app_test!(the_command_line_adds_users_and_resets_passwords, |app| {
         .find_map(|l| l.strip_prefix("password: "))
         .expect("generated password printed")
         .to_owned();
-    assert_eq!(app.login("cleo", "cli password 123").await.status().as_u16(), 401);
-    assert_eq!(app.login("cleo", &new_password).await.headers()["location"], "/orders");
+    assert_eq!(
+        app.login("cleo", "cli password 123")
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        app.login("cleo", &new_password).await.headers()["location"],
+        "/orders"
+    );
 
-    let out = run(&["user", "add", "cleo", "--password-stdin"], "another password 1\n");
+    let out = run(
+        &["user", "add", "cleo", "--password-stdin"],
+        "another password 1\n",
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 });

@@ -270,8 +270,14 @@ mod tests {
     fn usernames_are_canonicalised_and_validated() {
         assert_eq!(Username::parse("  Ana.Lee ").unwrap().as_str(), "ana.lee");
         assert_eq!(Username::parse("ab"), Err(CredentialError::BadUsername));
-        assert_eq!(Username::parse("ana lee"), Err(CredentialError::BadUsername));
-        assert_eq!(Username::parse("ana<script>"), Err(CredentialError::BadUsername));
+        assert_eq!(
+            Username::parse("ana lee"),
+            Err(CredentialError::BadUsername)
+        );
+        assert_eq!(
+            Username::parse("ana<script>"),
+            Err(CredentialError::BadUsername)
+        );
     }
 
     #[test]
@@ -293,22 +299,45 @@ mod tests {
             session_epoch: 3,
             created_at: 0,
         };
-        let claims = SessionClaims { user_id: 1, epoch: 3, login_at: 1_000 };
+        let claims = SessionClaims {
+            user_id: 1,
+            epoch: 3,
+            login_at: 1_000,
+        };
         assert!(claims.still_valid_for(&user, 2_000, 10_000));
         assert!(!claims.still_valid_for(&user, 11_000, 10_000));
-        assert!(!claims.still_valid_for(&User { disabled: true, ..user.clone() }, 2_000, 10_000));
-        assert!(!claims.still_valid_for(&User { session_epoch: 4, ..user.clone() }, 2_000, 10_000));
+        assert!(!claims.still_valid_for(
+            &User {
+                disabled: true,
+                ..user.clone()
+            },
+            2_000,
+            10_000
+        ));
+        assert!(!claims.still_valid_for(
+            &User {
+                session_epoch: 4,
+                ..user.clone()
+            },
+            2_000,
+            10_000
+        ));
         assert!(!claims.still_valid_for(&User { id: 2, ..user }, 2_000, 10_000));
     }
 
     fn policy() -> LoginConfig {
-        LoginConfig { max_failures_per_account: 3, max_failures_per_ip: 5, window_minutes: 15 }
+        LoginConfig {
+            max_failures_per_account: 3,
+            max_failures_per_ip: 5,
+            window_minutes: 15,
+        }
     }
 
     async fn add_user(store: &Store, name: &str, password: &str, role: Role) -> User {
-        let hash = hash_password(&Password::parse(SecretString::from(password.to_owned())).unwrap())
-            .await
-            .unwrap();
+        let hash =
+            hash_password(&Password::parse(SecretString::from(password.to_owned())).unwrap())
+                .await
+                .unwrap();
         let audit = AuditEntry {
             actor: "test".into(),
             action: "user.create".into(),

@@ -123,7 +123,11 @@ impl Config {
         }
         figment
             .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]).split("__"))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
     }
 
     /// Extracts and validates a configuration from any figment.
@@ -149,7 +153,10 @@ impl Config {
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }
-        positive("server.session_idle_minutes", self.server.session_idle_minutes)?;
+        positive(
+            "server.session_idle_minutes",
+            self.server.session_idle_minutes,
+        )?;
         positive(
             "server.session_absolute_hours",
             self.server.session_absolute_hours,
@@ -166,10 +173,10 @@ impl Config {
                 "must be 3–64 characters of a–z, 0–9, '.', '_' or '-'",
             ));
         }
-        if let Some(password) = &self.admin.password {
-            if let Err(e) = crate::auth::Password::parse(password.clone()) {
-                return Err(invalid("admin.password", &e.to_string()));
-            }
+        if let Some(password) = &self.admin.password
+            && let Err(e) = crate::auth::Password::parse(password.clone())
+        {
+            return Err(invalid("admin.password", &e.to_string()));
         }
         Ok(())
     }
@@ -212,7 +219,9 @@ mod tests {
 
     #[test]
     fn a_value_of_the_wrong_type_is_reported_with_its_key() {
-        let err = with("server.addr", "not-an-address").unwrap_err().to_string();
+        let err = with("server.addr", "not-an-address")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("server.addr"), "{err}");
     }
 
@@ -248,6 +257,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the closure's error type.
     fn environment_overrides_the_file_and_database_url_is_honoured() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("dash.toml", "[server]\naddr = \"127.0.0.1:4000\"\n")?;

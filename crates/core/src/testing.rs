@@ -43,7 +43,9 @@ impl TestDatabase {
             "TEST_POSTGRES_URL must point at a PostgreSQL server (scripts/test starts one)",
         );
         let name = format!("t_{}", random_suffix());
-        let admin = Store::connect(&admin_url, 1).await.expect("connect postgres");
+        let admin = Store::connect(&admin_url, 1)
+            .await
+            .expect("connect postgres");
         admin
             .execute_raw(&format!("CREATE DATABASE {name}"))
             .await
@@ -72,7 +74,9 @@ impl TestDatabase {
     pub async fn finish(self) {
         self.store.close().await;
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            let admin = Store::connect(admin_url, 1).await.expect("connect postgres");
+            let admin = Store::connect(admin_url, 1)
+                .await
+                .expect("connect postgres");
             admin
                 .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await
@@ -92,7 +96,9 @@ fn random_suffix() -> String {
 }
 
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
     match query {
         Some(q) => format!("{base}/{name}?{q}"),
@@ -136,7 +142,10 @@ mod tests {
     #[test]
     fn the_database_name_is_replaced_and_the_query_kept() {
         assert_eq!(
-            replace_database("postgres://u@127.0.0.1:5432/postgres?sslmode=disable", "t_x"),
+            replace_database(
+                "postgres://u@127.0.0.1:5432/postgres?sslmode=disable",
+                "t_x"
+            ),
             "postgres://u@127.0.0.1:5432/t_x?sslmode=disable"
         );
         assert_eq!(
