@@ -97,8 +97,15 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
 /// The whole HTTP application.
 pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     let routes = generate_route_list(App);
+    // Over https the `__Host-` prefix makes the browser refuse the cookie unless it is
+    // Secure, host-only and for the whole site (OWASP ASVS V3).
+    let cookie_name = if state.config.server.secure_cookies {
+        "__Host-dashboard_session"
+    } else {
+        "dashboard_session"
+    };
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name("dashboard_session")
+        .with_name(cookie_name)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.server.secure_cookies)

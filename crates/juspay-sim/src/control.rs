@@ -1,0 +1,132 @@
+//! The `/__sim` control API: pay without HTML, inject faults, read webhook attempts and
+//! order state, start demo traffic. Invariant: these routes need no API key (the
+//! simulator binds loopback only) and are never subject to endpoint faults.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::faults::{EndpointFault, WebhookFault};
+use crate::orders;
+use crate::payments::{self, PaymentRequest, PaymentResult};
+use crate::server::Shared;
+use crate::state::RefundStatus;
+use crate::traffic;
+use crate::webhooks::WebhookAttempt;
+
+/// Body of `POST /__sim/faults/upi-pending`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UpiPending {
+    /// How long UPI payments stay PENDING_VBV; `null` turns the fault off.
+    pub millis: Option<u64>,
+}
+
+/// Body of `POST /__sim/faults/refund-outcomes`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RefundOutcomes {
+    /// Outcomes for the next refunds, in order.
+    pub outcomes: Vec<RefundStatus>,
+}
+
+/// The control routes.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/__sim/orders/{order_id}", get(order))
+        .route("/__sim/orders/{order_id}/pay", post(pay))
+        .route("/__sim/faults", axum::routing::delete(clear_faults))
+        .route("/__sim/faults/endpoint", post(add_endpoint_fault))
+        .route("/__sim/faults/webhook", post(add_webhook_fault))
+        .route("/__sim/faults/upi-pending", post(set_upi_pending))
+        .route("/__sim/faults/refund-outcomes", post(queue_refund_outcomes))
+        .route("/__sim/webhooks/attempts", get(webhook_attempts))
+        .route("/__sim/traffic/start", post(start_traffic))
+}
+
+/// Query of the order routes: which merchant's order (the primary one by default).
+#[derive(Debug, Default, Deserialize)]
+pub struct MerchantQuery {
+    /// Merchant id; the configured primary merchant when absent.
+    pub merchant_id: Option<String>,
+}
+
+impl MerchantQuery {
+    fn merchant<'a>(&'a self, shared: &'a Shared) -> &'a str {
+        self.merchant_id
+            .as_deref()
+            .unwrap_or(&shared.config.merchant_id)
+    }
+}
+
+async fn order(
+    State(shared): State<Arc<Shared>>,
+    Path(order_id): Path<String>,
+    Query(query): Query<MerchantQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let store = shared.store_of(query.merchant(&shared))?;
+    let order = store
+        .order(&order_id)
+        .ok_or_else(|| ApiError::not_found("Order", &order_id))?;
+    Ok(Json(orders::render(&store, order)))
+}
+
+async fn pay(
+    State(shared): State<Arc<Shared>>,
+    Path(order_id): Path<String>,
+    Query(query): Query<MerchantQuery>,
+    Json(request): Json<PaymentRequest>,
+) -> Result<Json<PaymentResult>, ApiError> {
+    payments::pay(&shared, query.merchant(&shared), &order_id, &request).map(Json)
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn add_endpoint_fault(
+    State(shared): State<Arc<Shared>>,
+    Json(fault): Json<EndpointFault>,
+) -> StatusCode {
+    shared.faults().add_endpoint(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn add_webhook_fault(
+    State(shared): State<Arc<Shared>>,
+    Json(fault): Json<WebhookFault>,
+) -> StatusCode {
+    shared.faults().add_webhook(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn set_upi_pending(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<UpiPending>,
+) -> StatusCode {
+    shared.faults().upi_pending = body.millis.map(Duration::from_millis);
+    StatusCode::NO_CONTENT
+}
+
+async fn queue_refund_outcomes(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<RefundOutcomes>,
+) -> StatusCode {
+    shared.faults().refund_outcomes.extend(body.outcomes);
+    StatusCode::NO_CONTENT
+}
+
+async fn webhook_attempts(State(shared): State<Arc<Shared>>) -> Json<Vec<WebhookAttempt>> {
+    Json(shared.attempts())
+}
+
+async fn start_traffic(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let started = traffic::start(&shared);
+    Json(json!({"started": started}))
+}

@@ -1,0 +1,241 @@
+//! A stateful local Juspay Express Checkout simulator: Juspay's wire format for orders,
+//! sessions, refunds, mandates and customers, webhooks with the documented retry
+//! schedule, a hosted test payment page with signed redirects, and fault injection.
+//! Section references (§n) point into `juspay-api.md`.
+//!
+//! Invariant: the simulator binds 127.0.0.1 only and never talks to anything but the
+//! configured (loopback) webhook receivers.
+//!
+//! Library use: [`Simulator::start`] with a [`SimConfig`] (port `0` for tests) returns a
+//! [`RunningSimulator`] (address, [`SimHandle`], graceful shutdown).
+//!
+//! Control API (no API key; never subject to endpoint faults):
+//!
+//! | Route | Body | Effect |
+//! |---|---|---|
+//! | `POST /__sim/orders/{id}/pay[?merchant_id=]` | [`PaymentRequest`] | pay without HTML; returns [`PaymentResult`] with the signed `redirect_url` |
+//! | `GET /__sim/orders/{id}[?merchant_id=]` | — | the order object |
+//! | `POST /__sim/faults/endpoint` | [`EndpointFault`] | 5xx, 429, timeout, slow, accept-then-fail on matching calls |
+//! | `POST /__sim/faults/webhook` | [`WebhookFault`] | drop, duplicate, reorder, delay, wrong credentials |
+//! | `POST /__sim/faults/upi-pending` | `{"millis": n \| null}` | UPI payments stay PENDING_VBV, then flip |
+//! | `POST /__sim/faults/refund-outcomes` | `{"outcomes": ["FAILURE", …]}` | outcomes of the next refunds |
+//! | `DELETE /__sim/faults` | — | clear every fault |
+//! | `GET /__sim/webhooks/attempts` | — | every [`WebhookAttempt`] |
+//! | `POST /__sim/traffic/start` | — | start demo traffic |
+
+pub mod amount;
+pub mod auth;
+pub mod body;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod customers;
+pub mod error;
+pub mod faults;
+pub mod mandates;
+pub mod orders;
+pub mod payment_page;
+pub mod payments;
+pub mod refunds;
+pub mod server;
+pub mod signature;
+pub mod state;
+pub mod traffic;
+pub mod webhooks;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{MerchantAccount, SimConfig};
+pub use error::ApiError;
+pub use faults::{EndpointFault, EndpointFaultKind, WebhookFault, WebhookFaultKind};
+pub use payments::{FailureReason, Outcome, PaymentRequest, PaymentResult};
+pub use state::{PaymentMethod, RefundStatus};
+pub use webhooks::WebhookAttempt;
+
+use server::Shared;
+
+/// Why the simulator could not start, stop, or apply a handle command.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The listener could not be bound.
+    #[error("could not bind 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// Requested port.
+        port: u16,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The webhook HTTP client could not be built.
+    #[error("could not build the webhook client: {0}")]
+    Client(#[from] reqwest::Error),
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Serve(#[from] std::io::Error),
+    /// The server task panicked or was cancelled.
+    #[error("server task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    /// A handle command was refused the way the API would refuse it.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// Entry point.
+pub struct Simulator;
+
+impl Simulator {
+    /// Binds 127.0.0.1 on the configured port and serves until shut down.
+    pub async fn start(config: SimConfig) -> Result<RunningSimulator, SimError> {
+        let port = config.port;
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .await
+            .map_err(|source| SimError::Bind { port, source })?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let demo = config.demo_traffic;
+        let shared = Arc::new(Shared::new(config, base_url, http, shutdown_rx.clone()));
+        let app = server::router(Arc::clone(&shared));
+        let mut stop = shutdown_rx;
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    // Either a `true` or a dropped sender means stop.
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                })
+                .await
+        });
+        let handle = SimHandle { shared };
+        if demo {
+            handle.start_demo_traffic();
+        }
+        tracing::info!(%addr, "juspay simulator listening");
+        Ok(RunningSimulator {
+            addr,
+            handle,
+            shutdown_tx,
+            server,
+        })
+    }
+}
+
+/// A running simulator; drop it or call [`RunningSimulator::shutdown`] to stop.
+pub struct RunningSimulator {
+    addr: SocketAddr,
+    handle: SimHandle,
+    shutdown_tx: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSimulator {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A cloneable handle for state and faults.
+    pub fn handle(&self) -> SimHandle {
+        self.handle.clone()
+    }
+
+    /// Stops accepting requests, lets in-flight ones finish and stops background work
+    /// (settlements, webhook retries).
+    pub async fn shutdown(self) -> Result<(), SimError> {
+        self.shutdown_tx.send_replace(true);
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Programmatic control of a running simulator: the same powers as `/__sim`.
+#[derive(Clone)]
+pub struct SimHandle {
+    shared: Arc<Shared>,
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The primary merchant's §4.3 order object as `GET /orders/{id}` would return it.
+    pub fn order(&self, order_id: &str) -> Option<Value> {
+        self.order_of(&self.shared.config.merchant_id, order_id)
+    }
+
+    /// Another merchant's order object.
+    pub fn order_of(&self, merchant_id: &str, order_id: &str) -> Option<Value> {
+        let store = self.shared.store_of(merchant_id).ok()?;
+        store.order(order_id).map(|o| orders::render(&store, o))
+    }
+
+    /// Number of orders held for the primary merchant.
+    pub fn order_count(&self) -> usize {
+        self.shared.store().orders.len()
+    }
+
+    /// Every webhook attempt so far, oldest first.
+    pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
+        self.shared.attempts()
+    }
+
+    /// Pays an order with the chosen outcome, as the hosted page would.
+    pub fn pay(&self, order_id: &str, request: &PaymentRequest) -> Result<PaymentResult, SimError> {
+        self.pay_as(&self.shared.config.merchant_id, order_id, request)
+    }
+
+    /// Pays another merchant's order.
+    pub fn pay_as(
+        &self,
+        merchant_id: &str,
+        order_id: &str,
+        request: &PaymentRequest,
+    ) -> Result<PaymentResult, SimError> {
+        Ok(payments::pay(&self.shared, merchant_id, order_id, request)?)
+    }
+
+    /// Adds an endpoint fault.
+    pub fn add_endpoint_fault(&self, fault: EndpointFault) {
+        self.shared.faults().add_endpoint(fault);
+    }
+
+    /// Adds a webhook fault.
+    pub fn add_webhook_fault(&self, fault: WebhookFault) {
+        self.shared.faults().add_webhook(fault);
+    }
+
+    /// Keeps UPI payments PENDING_VBV for `hold` before they flip; `None` turns it off.
+    pub fn set_upi_pending(&self, hold: Option<Duration>) {
+        self.shared.faults().upi_pending = hold;
+    }
+
+    /// Queues the outcome of the next refund (SUCCESS when the queue is empty).
+    pub fn queue_refund_outcome(&self, outcome: RefundStatus) {
+        self.shared.faults().refund_outcomes.push_back(outcome);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults().clear();
+    }
+
+    /// Starts the demo traffic generator; `false` if already running.
+    pub fn start_demo_traffic(&self) -> bool {
+        traffic::start(&self.shared)
+    }
+}
