@@ -8,12 +8,19 @@ pub mod context;
 pub mod middleware;
 pub mod ops;
 pub mod state;
+pub mod webhooks;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use axum::{Router, middleware::from_fn, middleware::from_fn_with_state, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware::from_fn,
+    middleware::from_fn_with_state,
+    routing::{get, post},
+};
 use dashboard_core::{
-    Store, StoreError, auth::Authenticator, clock::now_millis, config::Config,
+    Store, StoreError, auth::Authenticator, clock::now_millis, config::Config, ingest::Ingestor,
     sessions::DbSessionStore,
 };
 use http::HeaderName;
@@ -69,6 +76,9 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     store.migrate().await?;
     let sessions = DbSessionStore::open(&store).await?;
     let generated_admin = bootstrap::ensure_admin(&store, &config.admin).await?;
+    if config.webhook.password.is_none() {
+        tracing::warn!("webhook.password is not set: Juspay webhooks are answered 503 until it is");
+    }
     let listener = TcpListener::bind(config.server.addr)
         .await
         .map_err(|source| StartError::Listen {
@@ -82,6 +92,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         .build();
     let state = AppState {
         auth: Authenticator::new(store.clone(), config.login.clone()),
+        ingestor: Arc::new(Ingestor::new(store.clone(), &config.webhook)),
         store,
         config: Arc::new(config),
         leptos_options,
@@ -126,6 +137,11 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route(
+            "/webhooks/juspay",
+            post(webhooks::receive_juspay)
+                .layer(DefaultBodyLimit::max(state.config.webhook.max_body_bytes)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use dashboard_core::{Store, auth::Authenticator, config::Config};
+use dashboard_core::{Store, auth::Authenticator, config::Config, ingest::Ingestor};
 use leptos::config::LeptosOptions;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub auth: Authenticator,
+    pub ingestor: Arc<Ingestor>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

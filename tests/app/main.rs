@@ -5,3 +5,4 @@ mod access;
 mod auth;
 mod helpers;
 mod ops;
+mod webhooks;

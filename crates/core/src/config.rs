@@ -36,6 +36,11 @@ max_failures_per_account = 5
 max_failures_per_ip = 20
 window_minutes = 15
 
+[webhook]
+username = "juspay"
+max_body_bytes = 1048576
+max_rejected_kept = 1000
+
 [log]
 filter = "info"
 "#;
@@ -50,6 +55,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub admin: AdminConfig,
     pub login: LoginConfig,
+    pub webhook: WebhookConfig,
     pub log: LogConfig,
 }
 
@@ -91,6 +97,19 @@ pub struct LoginConfig {
     pub max_failures_per_account: i64,
     pub max_failures_per_ip: i64,
     pub window_minutes: i64,
+}
+
+/// Credentials Juspay sends on webhooks (set in Juspay's dashboard, §9.3) and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub username: String,
+    /// Until it is set, webhooks are answered 503 so Juspay keeps retrying them.
+    pub password: Option<SecretString>,
+    /// Larger bodies are refused with 413 before they are read.
+    pub max_body_bytes: usize,
+    /// How many rejected (bad-credential) attempts are kept for diagnosis.
+    pub max_rejected_kept: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -167,6 +186,16 @@ impl Config {
         )?;
         positive("login.max_failures_per_ip", self.login.max_failures_per_ip)?;
         positive("login.window_minutes", self.login.window_minutes)?;
+        if self.webhook.max_body_bytes == 0 {
+            return Err(invalid("webhook.max_body_bytes", "must be at least 1"));
+        }
+        positive("webhook.max_rejected_kept", self.webhook.max_rejected_kept)?;
+        if self.webhook.username.is_empty() || self.webhook.username.contains(':') {
+            return Err(invalid(
+                "webhook.username",
+                "must be non-empty and contain no ':'",
+            ));
+        }
         if crate::auth::Username::parse(&self.admin.username).is_err() {
             return Err(invalid(
                 "admin.username",

@@ -16,6 +16,7 @@ use sqlx::{
 pub mod audit;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");

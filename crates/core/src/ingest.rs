@@ -1,0 +1,265 @@
+//! Webhook ingestion (step 1 of the data flow): authenticate Juspay's Basic credentials in
+//! constant time, then store the raw delivery — body, headers with `Authorization` replaced
+//! by the verdict, event id, name and lag — in one committed transaction. Nothing else
+//! happens before the caller answers, so a 200 means the event is on disk. Bad credentials
+//! are kept truncated and capped, and logged at a bounded rate.
+
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+
+use juspay::{WebhookAuth, parse_webhook};
+use sha2::{Digest, Sha256};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::{
+    clock::now_millis,
+    config::WebhookConfig,
+    store::{
+        Store, StoreError,
+        webhooks::{NewWebhookEvent, StoredWebhook},
+    },
+};
+
+/// Bytes of a rejected body kept for diagnosis.
+const REJECTED_BODY_KEPT: usize = 1024;
+/// Rejections logged per minute at most; the rest are only counted.
+const REJECTIONS_LOGGED_PER_MINUTE: u32 = 10;
+
+/// What the HTTP layer should answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestVerdict {
+    /// Stored (or recognised as a duplicate) and committed: answer 200.
+    Stored(StoredWebhook),
+    /// Wrong or missing credentials: answer 401.
+    Rejected,
+    /// No webhook password configured yet: answer 503 so Juspay retries later.
+    NotConfigured,
+}
+
+pub struct Ingestor {
+    store: Store,
+    auth: Option<WebhookAuth>,
+    max_rejected_kept: i64,
+    rejection_log: RateLimit,
+}
+
+impl Ingestor {
+    pub fn new(store: Store, config: &WebhookConfig) -> Self {
+        Self {
+            store,
+            auth: config
+                .password
+                .clone()
+                .map(|password| WebhookAuth::new(config.username.clone(), password)),
+            max_rejected_kept: config.max_rejected_kept,
+            rejection_log: RateLimit::default(),
+        }
+    }
+
+    /// Ingests one delivery from Juspay. `headers` are the request headers as received.
+    pub async fn ingest_juspay(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<IngestVerdict, StoreError> {
+        let Some(auth) = &self.auth else {
+            return Ok(IngestVerdict::NotConfigured);
+        };
+        let authorization = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| value.as_str());
+        let valid = authorization.is_some_and(|value| auth.verify(value));
+        let received_at = now_millis();
+        if !valid {
+            self.store_rejection(headers, body, authorization.is_some(), received_at)
+                .await?;
+            return Ok(IngestVerdict::Rejected);
+        }
+        let event = describe(headers, body, received_at);
+        let stored = self.store.insert_webhook_event(&event).await?;
+        Ok(IngestVerdict::Stored(stored))
+    }
+
+    async fn store_rejection(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        had_credentials: bool,
+        received_at: i64,
+    ) -> Result<(), StoreError> {
+        let reason = if had_credentials {
+            "wrong credentials"
+        } else {
+            "missing credentials"
+        };
+        let kept = &body[..body.len().min(REJECTED_BODY_KEPT)];
+        if self.rejection_log.allow(received_at) {
+            tracing::warn!(
+                reason,
+                body_bytes = body.len(),
+                body_start = %String::from_utf8_lossy(&kept[..kept.len().min(200)]),
+                "webhook refused"
+            );
+        }
+        let event = NewWebhookEvent {
+            source: "juspay".to_owned(),
+            dedup_key: format!("rejected:{received_at}:{}", random_token()),
+            event_id: None,
+            event_name: None,
+            auth_verdict: "rejected".to_owned(),
+            received_at,
+            event_created_at: None,
+            lag_ms: None,
+            headers: redact_headers(headers, reason),
+            body: kept.to_vec(),
+            body_truncated: kept.len() < body.len(),
+            outcome: "rejected".to_owned(),
+            outcome_detail: Some(reason.to_owned()),
+        };
+        self.store.insert_webhook_event(&event).await?;
+        self.store
+            .prune_rejected_webhooks(self.max_rejected_kept)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Builds the stored form of an authenticated delivery; an unreadable body is kept as a
+/// parse error (a retry from Juspay would not fix it).
+fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewWebhookEvent {
+    let parsed = parse_webhook(body);
+    let (event_id, event_name, created, outcome, detail) = match &parsed {
+        Ok(event) => (
+            event.id.clone(),
+            Some(event.event_name.as_str().to_owned()),
+            event.date_created.as_deref().and_then(parse_rfc3339_millis),
+            "pending",
+            None,
+        ),
+        Err(e) => (None, None, None, "parse_error", Some(e.to_string())),
+    };
+    let dedup_key = match &event_id {
+        Some(id) => format!("juspay:event:{id}"),
+        None => format!("juspay:sha256:{}", hex_sha256(body)),
+    };
+    NewWebhookEvent {
+        source: "juspay".to_owned(),
+        dedup_key,
+        event_id,
+        event_name,
+        auth_verdict: "valid".to_owned(),
+        received_at,
+        event_created_at: created,
+        lag_ms: created.map(|c| received_at - c),
+        headers: redact_headers(headers, "valid"),
+        body: body.to_vec(),
+        body_truncated: false,
+        outcome: outcome.to_owned(),
+        outcome_detail: detail,
+    }
+}
+
+/// Headers as a JSON object, with credentials and cookies replaced by a note.
+fn redact_headers(headers: &[(String, String)], verdict: &str) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .map(|(name, value)| {
+            let lower = name.to_ascii_lowercase();
+            let shown = match lower.as_str() {
+                "authorization" => format!("[Basic credentials: {verdict}]"),
+                "cookie" => "[removed]".to_owned(),
+                _ => value.clone(),
+            };
+            (lower, serde_json::Value::String(shown))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+fn parse_rfc3339_millis(text: &str) -> Option<i64> {
+    let at = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+fn hex_sha256(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random_token() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().r#gen::<u64>())
+}
+
+/// A fixed-window counter: at most N events per minute.
+#[derive(Default)]
+struct RateLimit {
+    window_start: AtomicI64,
+    count: AtomicU32,
+}
+
+impl RateLimit {
+    fn allow(&self, now: i64) -> bool {
+        let start = self.window_start.load(Ordering::Relaxed);
+        if now - start >= 60_000 {
+            self.window_start.store(now, Ordering::Relaxed);
+            self.count.store(0, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed) < REJECTIONS_LOGGED_PER_MINUTE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_and_cookies_never_reach_the_stored_headers() {
+        let headers = vec![
+            (
+                "Authorization".to_owned(),
+                "Basic c2VjcmV0OnNlY3JldA==".to_owned(),
+            ),
+            ("Cookie".to_owned(), "session=abc".to_owned()),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+        ];
+        let shown = redact_headers(&headers, "valid");
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
+        assert!(!shown.contains("session=abc"), "{shown}");
+        assert!(shown.contains("application/json"));
+        assert!(shown.contains("[Basic credentials: valid]"));
+    }
+
+    #[test]
+    fn a_parsed_event_is_keyed_by_its_id_and_its_lag_measured() {
+        let body = br#"{"id":"evt_V2_1","event_name":"ORDER_SUCCEEDED","date_created":"2023-08-10T07:00:48Z","content":{}}"#;
+        let received = parse_rfc3339_millis("2023-08-10T07:00:50Z").unwrap();
+        let event = describe(&[], body, received);
+        assert_eq!(event.dedup_key, "juspay:event:evt_V2_1");
+        assert_eq!(event.event_name.as_deref(), Some("ORDER_SUCCEEDED"));
+        assert_eq!(event.lag_ms, Some(2_000));
+        assert_eq!(event.outcome, "pending");
+    }
+
+    #[test]
+    fn an_unreadable_body_is_kept_as_a_parse_error_keyed_by_its_hash() {
+        let event = describe(&[], b"not json", 0);
+        assert_eq!(event.outcome, "parse_error");
+        assert!(event.outcome_detail.is_some());
+        assert!(event.dedup_key.starts_with("juspay:sha256:"));
+        assert_eq!(event.dedup_key.len(), "juspay:sha256:".len() + 64);
+        assert_eq!(describe(&[], b"not json", 5).dedup_key, event.dedup_key);
+        assert_ne!(describe(&[], b"not json!", 0).dedup_key, event.dedup_key);
+        assert_eq!(event.body, b"not json");
+    }
+
+    #[test]
+    fn the_rejection_log_is_bounded_per_minute() {
+        let limit = RateLimit::default();
+        let allowed = (0..50).filter(|_| limit.allow(120_000)).count();
+        assert_eq!(allowed, REJECTIONS_LOGGED_PER_MINUTE as usize);
+        assert!(limit.allow(190_000), "a new minute allows again");
+    }
+}

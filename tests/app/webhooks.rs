@@ -1,0 +1,195 @@
+//! `POST /webhooks/juspay`: authenticate, store raw, acknowledge after commit.
+
+use dashboard_core::store::Backend;
+use reqwest::Response;
+
+use crate::helpers::{TestApp, bare_client};
+
+const HOOK_USER: &str = "juspay";
+const HOOK_PASSWORD: &str = "hook password";
+const SETTINGS: &str =
+    "[webhook]\npassword = \"hook password\"\nmax_body_bytes = 4096\nmax_rejected_kept = 3\n";
+
+async fn spawn(backend: Backend) -> TestApp {
+    let db = dashboard_core::testing::TestDatabase::new(backend).await;
+    TestApp::spawn_on(db, Default::default(), SETTINGS).await
+}
+
+/// Posts like Juspay does: JSON, Basic auth, no browser headers.
+async fn deliver(app: &TestApp, credentials: Option<(&str, &str)>, body: &str) -> Response {
+    let mut request = bare_client()
+        .post(app.url("/webhooks/juspay"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some((user, password)) = credentials {
+        request = request.basic_auth(user, Some(password));
+    }
+    request.send().await.unwrap()
+}
+
+fn order_event(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","event_name":"ORDER_SUCCEEDED","date_created":"2023-08-10T07:00:48Z",
+            "content":{{"order":{{"order_id":"ord_1","status":"CHARGED","status_id":"21","amount":"100.00"}}}}}}"#
+    )
+}
+
+/// Defines `on_sqlite` and `on_postgres` tests with an app that has webhook credentials.
+macro_rules! webhook_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn run($app: &TestApp) $body
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                let app = spawn(Backend::Sqlite).await;
+                run(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let app = spawn(Backend::Postgres).await;
+                run(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+
+webhook_test!(
+    an_authenticated_webhook_is_stored_raw_before_the_200,
+    |app| {
+        let body = order_event("evt_V2_a1");
+        let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &body).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        assert_eq!(events.len(), 1);
+        let event = &events[0];
+        assert_eq!(
+            event.body,
+            body.as_bytes(),
+            "the raw body is kept byte for byte"
+        );
+        assert_eq!(event.event_id.as_deref(), Some("evt_V2_a1"));
+        assert_eq!(event.event_name.as_deref(), Some("ORDER_SUCCEEDED"));
+        assert_eq!(event.auth_verdict, "valid");
+        assert_eq!(event.outcome, "pending");
+        assert!(
+            event.lag_ms.unwrap() > 0,
+            "lag from Juspay's date_created is recorded"
+        );
+        assert!(!event.headers.contains(HOOK_PASSWORD));
+        assert!(event.headers.contains("[Basic credentials: valid]"));
+    }
+);
+
+webhook_test!(
+    a_repeated_event_is_acknowledged_and_recorded_as_a_duplicate,
+    |app| {
+        let body = order_event("evt_V2_dup");
+        for _ in 0..3 {
+            let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &body).await;
+            assert_eq!(res.status().as_u16(), 200);
+        }
+        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        assert_eq!(events.len(), 1, "stored once");
+        assert_eq!(events[0].duplicate_count, 2);
+    }
+);
+
+webhook_test!(
+    wrong_or_missing_credentials_get_401_and_a_bounded_record,
+    |app| {
+        let big = format!("{{\"junk\":\"{}\"}}", "x".repeat(3000));
+        let res = deliver(app, Some((HOOK_USER, "guess")), &big).await;
+        assert_eq!(res.status().as_u16(), 401);
+        assert!(res.headers().contains_key("www-authenticate"));
+        let res = deliver(app, None, &order_event("evt_V2_b")).await;
+        assert_eq!(res.status().as_u16(), 401);
+        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(
+            events
+                .iter()
+                .all(|e| e.auth_verdict == "rejected" && e.outcome == "rejected")
+        );
+        let truncated = events
+            .iter()
+            .find(|e| e.body_truncated)
+            .expect("the long body is truncated");
+        assert_eq!(truncated.body.len(), 1024);
+        assert!(
+            !truncated.headers.contains("guess"),
+            "the tried password is not kept"
+        );
+        for _ in 0..4 {
+            deliver(app, None, "{}").await;
+        }
+        let kept = app.db.store().list_webhook_events(None, 100).await.unwrap();
+        assert_eq!(
+            kept.len(),
+            3,
+            "rejections are capped by webhook.max_rejected_kept"
+        );
+    }
+);
+
+webhook_test!(
+    an_unreadable_body_with_valid_credentials_is_stored_as_an_error_and_acknowledged,
+    |app| {
+        let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), "{not json").await;
+        assert_eq!(res.status().as_u16(), 200, "a retry would not fix it");
+        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].outcome, "parse_error");
+        assert!(
+            events[0]
+                .outcome_detail
+                .as_deref()
+                .is_some_and(|d| !d.is_empty())
+        );
+        assert_eq!(events[0].body, b"{not json");
+    }
+);
+
+webhook_test!(an_over_size_body_is_refused_before_it_is_stored, |app| {
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(10_000));
+    let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &huge).await;
+    assert_eq!(res.status().as_u16(), 413);
+    assert!(
+        app.db
+            .store()
+            .list_webhook_events(None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
+
+crate::app_test!(
+    webhooks_are_answered_503_until_credentials_are_configured,
+    |app| {
+        let res = deliver(
+            app,
+            Some((HOOK_USER, HOOK_PASSWORD)),
+            &order_event("evt_V2_c"),
+        )
+        .await;
+        assert_eq!(
+            res.status().as_u16(),
+            503,
+            "Juspay retries a non-200 later (§9.4)"
+        );
+        assert!(
+            app.db
+                .store()
+                .list_webhook_events(None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);
