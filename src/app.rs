@@ -4,15 +4,16 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Redirect, Route, Router, Routes},
 };
 
 use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
-    sections::{HealthPage, MandatesPage, OrdersPage, RefundsPage, WebhooksPage},
+    sections::{HealthPage, MandatesPage, OrdersPage, RefundsPage},
     users::UsersPage,
+    webhooks::{WebhookDetailPage, WebhooksPage},
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,6 +53,11 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("webhooks"), ParamSegment("id"))
+                    view=WebhookDetailPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=StaticSegment("refunds") view=RefundsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("mandates") view=MandatesPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async/>

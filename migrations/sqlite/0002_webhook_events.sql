@@ -9,6 +9,8 @@ CREATE TABLE webhook_events (
     dedup_key         TEXT    NOT NULL UNIQUE,
     event_id          TEXT,
     event_name        TEXT,
+    -- the merchant order id the event is about, when it names one
+    order_id          TEXT,
     -- 'valid' or 'rejected'
     auth_verdict      TEXT    NOT NULL,
     received_at       BIGINT  NOT NULL,
@@ -28,3 +30,4 @@ CREATE TABLE webhook_events (
 CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
 CREATE INDEX webhook_events_outcome ON webhook_events (outcome, id);
 CREATE INDEX webhook_events_verdict ON webhook_events (auth_verdict, id);
+CREATE INDEX webhook_events_order ON webhook_events (order_id, id);

@@ -4,3 +4,4 @@ pub mod login;
 pub mod not_found;
 pub mod sections;
 pub mod users;
+pub mod webhooks;

@@ -28,16 +28,6 @@ pub fn OrdersPage() -> impl IntoView {
 }
 
 #[component]
-pub fn WebhooksPage() -> impl IntoView {
-    view! {
-        <EmptySection
-            title="Webhooks"
-            text="No webhooks received yet. Every event Juspay posts will be listed here with its verdict."
-        />
-    }
-}
-
-#[component]
 pub fn RefundsPage() -> impl IntoView {
     view! {
         <EmptySection title="Refunds" text="No refunds yet. Refunds are started from an order's page."/>

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod users;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 

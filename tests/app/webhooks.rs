@@ -65,7 +65,12 @@ webhook_test!(
         let body = order_event("evt_V2_a1");
         let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &body).await;
         assert_eq!(res.status().as_u16(), 200);
-        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        let events = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 10)
+            .await
+            .unwrap();
         assert_eq!(events.len(), 1);
         let event = &events[0];
         assert_eq!(
@@ -94,7 +99,12 @@ webhook_test!(
             let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &body).await;
             assert_eq!(res.status().as_u16(), 200);
         }
-        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        let events = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 10)
+            .await
+            .unwrap();
         assert_eq!(events.len(), 1, "stored once");
         assert_eq!(events[0].duplicate_count, 2);
     }
@@ -109,7 +119,12 @@ webhook_test!(
         assert!(res.headers().contains_key("www-authenticate"));
         let res = deliver(app, None, &order_event("evt_V2_b")).await;
         assert_eq!(res.status().as_u16(), 401);
-        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        let events = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 10)
+            .await
+            .unwrap();
         assert_eq!(events.len(), 2);
         assert!(
             events
@@ -128,7 +143,12 @@ webhook_test!(
         for _ in 0..4 {
             deliver(app, None, "{}").await;
         }
-        let kept = app.db.store().list_webhook_events(None, 100).await.unwrap();
+        let kept = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 100)
+            .await
+            .unwrap();
         assert_eq!(
             kept.len(),
             3,
@@ -142,7 +162,12 @@ webhook_test!(
     |app| {
         let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), "{not json").await;
         assert_eq!(res.status().as_u16(), 200, "a retry would not fix it");
-        let events = app.db.store().list_webhook_events(None, 10).await.unwrap();
+        let events = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 10)
+            .await
+            .unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].outcome, "parse_error");
         assert!(
@@ -162,7 +187,7 @@ webhook_test!(an_over_size_body_is_refused_before_it_is_stored, |app| {
     assert!(
         app.db
             .store()
-            .list_webhook_events(None, 10)
+            .list_webhook_events(&Default::default(), 10)
             .await
             .unwrap()
             .is_empty()
@@ -186,10 +211,111 @@ crate::app_test!(
         assert!(
             app.db
                 .store()
-                .list_webhook_events(None, 10)
+                .list_webhook_events(&Default::default(), 10)
                 .await
                 .unwrap()
                 .is_empty()
         );
     }
 );
+
+webhook_test!(
+    the_webhook_log_lists_filters_and_shows_one_delivery,
+    |app| {
+        deliver(
+            app,
+            Some((HOOK_USER, HOOK_PASSWORD)),
+            &order_event("evt_V2_log1"),
+        )
+        .await;
+        let failed = r#"{"id":"evt_V2_log2","event_name":"ORDER_FAILED","content":{"order":{"order_id":"ord_77"}}}"#;
+        deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), failed).await;
+        deliver(app, Some((HOOK_USER, "wrong")), "{}").await;
+        app.login_as_admin().await;
+
+        let all = app.get("/webhooks").await.text().await.unwrap();
+        for expected in [
+            "<td>ORDER_SUCCEEDED<",
+            "<td>ORDER_FAILED<",
+            "rejected",
+            "ord_77",
+        ] {
+            assert!(all.contains(expected), "{expected} listed");
+        }
+        let only_failed = app
+            .get("/webhooks?event=order_failed")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(only_failed.contains("ord_77"));
+        assert!(!only_failed.contains("<td>ORDER_SUCCEEDED<"));
+        let by_verdict = app
+            .get("/webhooks?verdict=rejected")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!by_verdict.contains("ord_77"));
+
+        let bad_date = app.get("/webhooks?from=someday").await;
+        assert_eq!(bad_date.status().as_u16(), 422);
+        assert!(bad_date.text().await.unwrap().contains("Use a date like"));
+
+        let events = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 10)
+            .await
+            .unwrap();
+        let failed_id = events
+            .iter()
+            .find(|e| e.order_id.as_deref() == Some("ord_77"))
+            .unwrap()
+            .id;
+        let detail = app.get(&format!("/webhooks/{failed_id}")).await;
+        assert_eq!(detail.status().as_u16(), 200);
+        let html = detail.text().await.unwrap();
+        assert!(html.contains("evt_V2_log2"));
+        assert!(html.contains("[Basic credentials: valid]"));
+        assert!(!html.contains(HOOK_PASSWORD));
+        assert_eq!(app.get("/webhooks/999999").await.status().as_u16(), 404);
+    }
+);
+
+webhook_test!(the_webhook_log_pages_older_deliveries, |app| {
+    for i in 0..53 {
+        deliver(
+            app,
+            Some((HOOK_USER, HOOK_PASSWORD)),
+            &order_event(&format!("evt_page_{i}")),
+        )
+        .await;
+    }
+    app.login_as_admin().await;
+    let first: serde_json::Value = app
+        .client
+        .post(app.url("/api/list_webhooks"))
+        .header("accept", "application/json")
+        .form(&[("query[event]", "ORDER_SUCCEEDED")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["rows"].as_array().unwrap().len(), 50);
+    let before = first["next_before"].as_i64().expect("a next page");
+    let html = app
+        .get(&format!("/webhooks?event=ORDER_SUCCEEDED&before={before}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("<tr>").count(),
+        1 + 3,
+        "header row and the 3 oldest deliveries"
+    );
+    assert!(!html.contains("Older deliveries"));
+});

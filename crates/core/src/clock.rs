@@ -43,3 +43,31 @@ mod tests {
         assert!(now_millis() > 1_577_836_800_000);
     }
 }
+
+/// Start of the UTC day `YYYY-MM-DD` in epoch milliseconds; `None` if not such a date.
+pub fn parse_utc_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let start = date.midnight().assume_utc();
+    i64::try_from(start.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn a_calendar_date_is_read_as_the_start_of_that_utc_day() {
+        assert_eq!(parse_utc_date("1970-01-02"), Some(86_400_000));
+        assert_eq!(
+            format_utc(parse_utc_date("2026-11-23").unwrap()),
+            "2026-11-23 00:00:00 UTC"
+        );
+        assert_eq!(parse_utc_date("2026-02-30"), None);
+        assert_eq!(parse_utc_date("yesterday"), None);
+    }
+}

@@ -106,6 +106,7 @@ impl Ingestor {
             dedup_key: format!("rejected:{received_at}:{}", random_token()),
             event_id: None,
             event_name: None,
+            order_id: None,
             auth_verdict: "rejected".to_owned(),
             received_at,
             event_created_at: None,
@@ -128,15 +129,16 @@ impl Ingestor {
 /// parse error (a retry from Juspay would not fix it).
 fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewWebhookEvent {
     let parsed = parse_webhook(body);
-    let (event_id, event_name, created, outcome, detail) = match &parsed {
+    let (event_id, event_name, order_id, created, outcome, detail) = match &parsed {
         Ok(event) => (
             event.id.clone(),
             Some(event.event_name.as_str().to_owned()),
+            order_id_of(&event.content),
             event.date_created.as_deref().and_then(parse_rfc3339_millis),
             "pending",
             None,
         ),
-        Err(e) => (None, None, None, "parse_error", Some(e.to_string())),
+        Err(e) => (None, None, None, None, "parse_error", Some(e.to_string())),
     };
     let dedup_key = match &event_id {
         Some(id) => format!("juspay:event:{id}"),
@@ -147,6 +149,7 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
         dedup_key,
         event_id,
         event_name,
+        order_id,
         auth_verdict: "valid".to_owned(),
         received_at,
         event_created_at: created,
@@ -157,6 +160,14 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
         outcome: outcome.to_owned(),
         outcome_detail: detail,
     }
+}
+
+/// The merchant order id an event is about, whichever family it belongs to (§9.1).
+fn order_id_of(content: &juspay::WebhookContent) -> Option<String> {
+    let from_order = content.order.as_ref().and_then(|o| o.order_id.clone());
+    let from_mandate = || content.mandate.as_ref().and_then(|m| m.order_id.clone());
+    let from_txn = || content.txn.as_ref().and_then(|t| t.order_id.clone());
+    from_order.or_else(from_mandate).or_else(from_txn)
 }
 
 /// Headers as a JSON object, with credentials and cookies replaced by a note.
@@ -240,6 +251,13 @@ mod tests {
         assert_eq!(event.dedup_key, "juspay:event:evt_V2_1");
         assert_eq!(event.event_name.as_deref(), Some("ORDER_SUCCEEDED"));
         assert_eq!(event.lag_ms, Some(2_000));
+        assert_eq!(event.order_id, None, "content names no order");
+        let with_order =
+            br#"{"id":"e2","event_name":"ORDER_FAILED","content":{"order":{"order_id":"ord_9"}}}"#;
+        assert_eq!(
+            describe(&[], with_order, 0).order_id.as_deref(),
+            Some("ord_9")
+        );
         assert_eq!(event.outcome, "pending");
     }
 

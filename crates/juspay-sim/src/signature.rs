@@ -46,7 +46,8 @@ pub fn sign(params: &[(&str, &str)], response_key: &str) -> String {
 }
 
 /// `return_url` plus `order_id`, `status`, `status_id`, `signature`,
-/// `signature_algorithm=HMAC-SHA256` (§10). With `double_encode`, the signature value is
+/// `signature_algorithm=HMAC-SHA256` (§10); query parameters already on `return_url` are
+/// signed along with them. With `double_encode`, the signature value is
 /// percent-encoded once more before it goes into the query.
 pub fn signed_return_url(
     return_url: &str,
@@ -62,7 +63,22 @@ pub fn signed_return_url(
         ("status", status),
         ("status_id", status_id.as_str()),
     ];
-    let signed = sign(&params, response_key);
+    // §10 step 1 signs every query parameter of the redirect, so parameters already on
+    // the merchant's `return_url` are signed too; otherwise a verifier rejects the redirect.
+    let existing: Vec<(String, String)> = return_url
+        .split_once('?')
+        .map(|(_, query)| {
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let signed_params: Vec<(&str, &str)> = existing
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain(params.iter().copied())
+        .collect();
+    let signed = sign(&signed_params, response_key);
     let signature = if double_encode {
         percent_encode(&signed)
     } else {
@@ -110,6 +126,28 @@ mod tests {
         let double = signed_return_url("https://r.example/x", "o1", "CHARGED", 21, "k", true);
         assert!(single.contains("%3D&signature_algorithm"));
         assert!(double.contains("%253D&signature_algorithm"));
+    }
+
+    #[test]
+    fn parameters_already_on_the_return_url_are_signed_too() {
+        let url = signed_return_url(
+            "https://r.example/x?cart=7",
+            "o1",
+            "CHARGED",
+            21,
+            "k",
+            false,
+        );
+        let expected = sign(
+            &[
+                ("cart", "7"),
+                ("order_id", "o1"),
+                ("status", "CHARGED"),
+                ("status_id", "21"),
+            ],
+            "k",
+        );
+        assert!(url.contains(&format!("signature={}", percent_encode(&expected))));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub struct NewWebhookEvent {
     pub dedup_key: String,
     pub event_id: Option<String>,
     pub event_name: Option<String>,
+    pub order_id: Option<String>,
     pub auth_verdict: String,
     pub received_at: i64,
     pub event_created_at: Option<i64>,
@@ -31,6 +32,7 @@ pub struct WebhookEventRecord {
     pub dedup_key: String,
     pub event_id: Option<String>,
     pub event_name: Option<String>,
+    pub order_id: Option<String>,
     pub auth_verdict: String,
     pub received_at: i64,
     pub event_created_at: Option<i64>,
@@ -44,6 +46,27 @@ pub struct WebhookEventRecord {
     pub last_duplicate_at: Option<i64>,
 }
 
+/// A query parameter of a dynamically built statement.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Which deliveries to list; every field is optional and they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookFilter {
+    pub event_name: Option<String>,
+    pub auth_verdict: Option<String>,
+    pub outcome: Option<String>,
+    pub order_id: Option<String>,
+    /// Received at or after (epoch ms).
+    pub from: Option<i64>,
+    /// Received before (epoch ms).
+    pub until: Option<i64>,
+    /// Only ids below this one (the last id of the previous page).
+    pub before: Option<i64>,
+}
+
 /// Where a delivery ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredWebhook {
@@ -52,7 +75,7 @@ pub struct StoredWebhook {
     pub duplicate: bool,
 }
 
-const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, auth_verdict, received_at, \
+const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, order_id, auth_verdict, received_at, \
      event_created_at, lag_ms, headers, body, body_truncated, outcome, outcome_detail, \
      duplicate_count, last_duplicate_at";
 
@@ -66,9 +89,10 @@ impl Store {
         let (id, duplicate_count): (i64, i64) = on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let row = sqlx::query_as(
-                "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, auth_verdict, \
-                 received_at, event_created_at, lag_ms, headers, body, body_truncated, outcome, \
-                 outcome_detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, order_id, \
+                 auth_verdict, received_at, event_created_at, lag_ms, headers, body, body_truncated, \
+                 outcome, outcome_detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT (dedup_key) DO UPDATE SET \
                  duplicate_count = webhook_events.duplicate_count + 1, \
                  last_duplicate_at = EXCLUDED.received_at \
@@ -78,6 +102,7 @@ impl Store {
             .bind(&event.dedup_key)
             .bind(&event.event_id)
             .bind(&event.event_name)
+            .bind(&event.order_id)
             .bind(&event.auth_verdict)
             .bind(event.received_at)
             .bind(event.event_created_at)
@@ -129,20 +154,50 @@ impl Store {
         Ok(row)
     }
 
-    /// Newest first, `limit` rows with an id below `before` (keyset paging).
+    /// Deliveries matching `filter`, newest first, at most `limit` with an id below
+    /// `filter.before` (keyset paging: stable while new events arrive).
     pub async fn list_webhook_events(
         &self,
-        before: Option<i64>,
+        filter: &WebhookFilter,
         limit: i64,
     ) -> Result<Vec<WebhookEventRecord>, StoreError> {
+        let mut binds = vec![Bind::Int(filter.before.unwrap_or(i64::MAX))];
+        let mut conditions = vec!["id < $1".to_owned()];
+        for (column, value) in [
+            ("event_name = ", &filter.event_name),
+            ("auth_verdict = ", &filter.auth_verdict),
+            ("outcome = ", &filter.outcome),
+            ("order_id = ", &filter.order_id),
+        ] {
+            if let Some(value) = value {
+                binds.push(Bind::Text(value.clone()));
+                conditions.push(format!("{column}${}", binds.len()));
+            }
+        }
+        for (condition, value) in [
+            ("received_at >= ", filter.from),
+            ("received_at < ", filter.until),
+        ] {
+            if let Some(value) = value {
+                binds.push(Bind::Int(value));
+                conditions.push(format!("{condition}${}", binds.len()));
+            }
+        }
+        binds.push(Bind::Int(limit));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM webhook_events WHERE {} ORDER BY id DESC LIMIT ${}",
+            conditions.join(" AND "),
+            binds.len()
+        );
         let rows = on_pool!(self, p => {
-            sqlx::query_as::<_, WebhookEventRecord>(&format!(
-                "SELECT {COLUMNS} FROM webhook_events WHERE id < $1 ORDER BY id DESC LIMIT $2"
-            ))
-            .bind(before.unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_all(p)
-            .await
+            let mut query = sqlx::query_as::<_, WebhookEventRecord>(&sql);
+            for bind in &binds {
+                query = match bind {
+                    Bind::Int(n) => query.bind(*n),
+                    Bind::Text(t) => query.bind(t.as_str()),
+                };
+            }
+            query.fetch_all(p).await
         })?;
         Ok(rows)
     }
@@ -152,12 +207,49 @@ impl Store {
 mod tests {
     use super::*;
 
+    crate::test_on_both_backends! {
+        async fn filters_combine_and_pages_continue_below_the_last_id(db) {
+            let store = db.store();
+            for (i, (name, order)) in [
+                ("ORDER_SUCCEEDED", "ord_1"),
+                ("ORDER_FAILED", "ord_2"),
+                ("ORDER_SUCCEEDED", "ord_2"),
+                ("ORDER_REFUNDED", "ord_1"),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let mut e = event(&format!("evt_{i}"), "valid");
+                e.event_name = Some(name.into());
+                e.order_id = Some(order.into());
+                e.received_at = 1_000 * (i as i64 + 1);
+                store.insert_webhook_event(&e).await.unwrap();
+            }
+            let names = |rows: Vec<WebhookEventRecord>| -> Vec<String> {
+                rows.into_iter().map(|r| r.dedup_key).collect()
+            };
+            let succeeded = WebhookFilter { event_name: Some("ORDER_SUCCEEDED".into()), ..Default::default() };
+            assert_eq!(names(store.list_webhook_events(&succeeded, 10).await.unwrap()), ["evt_2", "evt_0"]);
+            let both = WebhookFilter { order_id: Some("ord_2".into()), ..succeeded.clone() };
+            assert_eq!(names(store.list_webhook_events(&both, 10).await.unwrap()), ["evt_2"]);
+            let window = WebhookFilter { from: Some(2_000), until: Some(4_000), ..Default::default() };
+            assert_eq!(names(store.list_webhook_events(&window, 10).await.unwrap()), ["evt_2", "evt_1"]);
+            let first = store.list_webhook_events(&WebhookFilter::default(), 2).await.unwrap();
+            let next = WebhookFilter { before: Some(first[1].id), ..Default::default() };
+            assert_eq!(names(first), ["evt_3", "evt_2"]);
+            assert_eq!(names(store.list_webhook_events(&next, 2).await.unwrap()), ["evt_1", "evt_0"]);
+            let none = WebhookFilter { outcome: Some("applied".into()), ..Default::default() };
+            assert!(store.list_webhook_events(&none, 10).await.unwrap().is_empty());
+        }
+    }
+
     fn event(key: &str, verdict: &str) -> NewWebhookEvent {
         NewWebhookEvent {
             source: "juspay".into(),
             dedup_key: key.into(),
             event_id: Some(key.into()),
             event_name: Some("ORDER_SUCCEEDED".into()),
+            order_id: Some("ord_1".into()),
             auth_verdict: verdict.into(),
             received_at: 10_000,
             event_created_at: Some(9_000),
@@ -196,14 +288,15 @@ mod tests {
             }
             assert_eq!(store.prune_rejected_webhooks(3).await.unwrap(), 2);
             let keys: Vec<_> = store
-                .list_webhook_events(None, 10)
+                .list_webhook_events(&WebhookFilter::default(), 10)
                 .await
                 .unwrap()
                 .into_iter()
                 .map(|e| e.dedup_key)
                 .collect();
             assert_eq!(keys, ["rejected:4", "rejected:3", "rejected:2", "evt_ok"]);
-            let page = store.list_webhook_events(Some(3), 10).await.unwrap();
+            let before = WebhookFilter { before: Some(3), ..WebhookFilter::default() };
+            let page = store.list_webhook_events(&before, 10).await.unwrap();
             assert!(page.iter().all(|e| e.id < 3));
         }
     }

@@ -1,0 +1,238 @@
+//! Webhook log: a filter form (a plain GET form, so the filters live in the address and
+//! survive refresh and sharing), the list newest first with keyset paging, and the detail
+//! of one delivery with its raw body and headers.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    components::shell::Shell,
+    serverfns::webhooks::{WebhookDetail, WebhookPage, WebhookQuery, get_webhook, list_webhooks},
+};
+
+const VERDICTS: [(&str, &str); 3] = [("", "any"), ("valid", "valid"), ("rejected", "rejected")];
+const OUTCOMES: [(&str, &str); 4] = [
+    ("", "any"),
+    ("pending", "pending"),
+    ("parse_error", "parse error"),
+    ("rejected", "rejected"),
+];
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        let p = params.read();
+        WebhookQuery {
+            event: p.get("event"),
+            verdict: p.get("verdict"),
+            outcome: p.get("outcome"),
+            order: p.get("order"),
+            from: p.get("from"),
+            to: p.get("to"),
+            before: p.get("before").and_then(|b| b.parse().ok()),
+        }
+    };
+    let page = Resource::new(query, list_webhooks);
+    view! {
+        <Shell title="Webhooks">
+            <h1>"Webhooks"</h1>
+            {move || view! { <FilterForm query=query()/> }}
+            <Suspense fallback=|| view! { <p>"Loading webhooks…"</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|page| view! { <WebhookTable page query=query()/> })
+                })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+#[component]
+fn FilterForm(query: WebhookQuery) -> impl IntoView {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let select = |name: &'static str,
+                  label: &'static str,
+                  options: &'static [(&'static str, &'static str)],
+                  current: Option<String>| {
+        let current = current.unwrap_or_default();
+        view! {
+            <label>
+                {label}
+                <select name=name>
+                    {options
+                        .iter()
+                        .map(|(value, shown)| {
+                            view! { <option value=*value selected=current == *value>{*shown}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <form method="get" action="/webhooks" class="card filters">
+            <label>"Event" <input name="event" placeholder="ORDER_SUCCEEDED" value=text(&query.event)/></label>
+            <label>"Order id" <input name="order" value=text(&query.order)/></label>
+            {select("verdict", "Credentials", &VERDICTS, query.verdict.clone())}
+            {select("outcome", "Outcome", &OUTCOMES, query.outcome.clone())}
+            <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
+            <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
+            <button type="submit">"Filter"</button>
+            <a href="/webhooks">"Clear"</a>
+        </form>
+    }
+}
+
+#[component]
+fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! {
+            <section class="card empty">
+                <p>"No webhooks match. Every delivery Juspay makes is listed here with its verdict."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let older = page.next_before.map(|before| {
+        let mut pairs: Vec<(&str, String)> = [
+            ("event", query.event),
+            ("verdict", query.verdict),
+            ("outcome", query.outcome),
+            ("order", query.order),
+            ("from", query.from),
+            ("to", query.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+        pairs.push(("before", before.to_string()));
+        let href = format!(
+            "/webhooks?{}",
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        );
+        view! { <a class="next" href=href>"Older deliveries →"</a> }
+    });
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Received"</th>
+                    <th scope="col">"Event"</th>
+                    <th scope="col">"Order"</th>
+                    <th scope="col">"Credentials"</th>
+                    <th scope="col">"Outcome"</th>
+                    <th scope="col">"Repeats"</th>
+                    <th scope="col">"Lag"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        view! {
+                            <tr>
+                                <td><a href=format!("/webhooks/{}", row.id)>{row.received}</a></td>
+                                <td>{row.event_name}</td>
+                                <td>{row.order_id.unwrap_or_default()}</td>
+                                <td><span class=format!("badge {}", row.verdict)>{row.verdict.clone()}</span></td>
+                                <td>{row.outcome}</td>
+                                <td>{row.duplicates}</td>
+                                <td>{row.lag.unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {older}
+    }
+    .into_any()
+}
+
+#[component]
+pub fn WebhookDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(-1)
+    };
+    let detail = Resource::new(id, get_webhook);
+    view! {
+        <Shell title="Webhook">
+            <p><a href="/webhooks">"← All webhooks"</a></p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move { detail.await.map(|d| view! { <Detail d/> }) })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+#[component]
+fn Detail(d: WebhookDetail) -> impl IntoView {
+    let fact = |label: &'static str, value: Option<String>| {
+        view! {
+            <dt>{label}</dt>
+            <dd>{value.unwrap_or_else(|| "—".to_owned())}</dd>
+        }
+    };
+    let repeats = if d.row.duplicates > 0 {
+        format!(
+            "received {} more time(s); never applied twice (last {})",
+            d.row.duplicates,
+            d.last_duplicate.clone().unwrap_or_default()
+        )
+    } else {
+        "first delivery".to_owned()
+    };
+    view! {
+        <h1>{d.row.event_name.clone()}</h1>
+        <section class="card">
+            <dl class="facts">
+                {fact("Received", Some(d.row.received.clone()))}
+                {fact("Created at Juspay", d.created_at_juspay.clone())}
+                {fact("Lag", d.row.lag.clone())}
+                {fact("Event id", d.event_id.clone())}
+                {fact("Order id", d.row.order_id.clone())}
+                {fact("Credentials", Some(d.row.verdict.clone()))}
+                {fact("Deduplication", Some(repeats))}
+                {fact("Outcome", Some(d.row.outcome.clone()))}
+                {fact("Outcome detail", d.outcome_detail.clone())}
+            </dl>
+        </section>
+        <section class="card">
+            <h2>"Body" {d.body_truncated.then_some(" (first 1 KiB only)")}</h2>
+            <pre class="raw">{d.body.clone()}</pre>
+        </section>
+        <section class="card">
+            <h2>"Headers"</h2>
+            <dl class="facts">
+                {d.headers
+                    .into_iter()
+                    .map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> })
+                    .collect_view()}
+            </dl>
+        </section>
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! The webhook log: every delivery with its verdict and outcome, filterable, newest first.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Filters as they appear in the page address (all optional; dates are UTC days).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookQuery {
+    pub event: Option<String>,
+    pub verdict: Option<String>,
+    pub outcome: Option<String>,
+    pub order: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub before: Option<i64>,
+}
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub received: String,
+    pub event_name: String,
+    pub order_id: Option<String>,
+    pub verdict: String,
+    pub outcome: String,
+    pub duplicates: i64,
+    pub lag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPage {
+    pub rows: Vec<WebhookRow>,
+    /// Pass as `before` to see older deliveries; `None` on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// Everything stored about one delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDetail {
+    pub row: WebhookRow,
+    pub event_id: Option<String>,
+    pub dedup_key: String,
+    pub created_at_juspay: Option<String>,
+    pub last_duplicate: Option<String>,
+    pub outcome_detail: Option<String>,
+    /// Pretty-printed when the body is JSON, else the raw text.
+    pub body: String,
+    pub body_truncated: bool,
+    pub headers: Vec<(String, String)>,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[server(prefix = "/api", endpoint = "list_webhooks")]
+pub async fn list_webhooks(query: WebhookQuery) -> Result<WebhookPage, AppError> {
+    use dashboard_core::{auth::Role, clock::parse_utc_date, store::webhooks::WebhookFilter};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    let day = |field: &str, value: &Option<String>| -> Result<Option<i64>, AppError> {
+        match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(text) => parse_utc_date(text)
+                .map(Some)
+                .ok_or_else(|| ctx.fail(AppError::invalid(field, "Use a date like 2026-11-23."))),
+        }
+    };
+    let filter = WebhookFilter {
+        event_name: non_empty(&query.event).map(|e| e.to_ascii_uppercase()),
+        auth_verdict: non_empty(&query.verdict),
+        outcome: non_empty(&query.outcome),
+        order_id: non_empty(&query.order),
+        from: day("from", &query.from)?,
+        until: day("to", &query.to)?.map(|d| d + 86_400_000),
+        before: query.before,
+    };
+    let records = ctx
+        .state
+        .store
+        .list_webhook_events(&filter, PAGE_SIZE + 1)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let more = records.len() > PAGE_SIZE as usize;
+    let rows: Vec<WebhookRow> = records
+        .iter()
+        .take(PAGE_SIZE as usize)
+        .map(row_of)
+        .collect();
+    let next_before = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(WebhookPage { rows, next_before })
+}
+
+#[server(prefix = "/api", endpoint = "get_webhook")]
+pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
+    use dashboard_core::{auth::Role, clock::format_utc};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    let record = match ctx.state.store.find_webhook_event(id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(ctx.fail(AppError::NotFound)),
+        Err(e) => return Err(ctx.internal(&e)),
+    };
+    let body = serde_json::from_slice::<serde_json::Value>(&record.body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| String::from_utf8_lossy(&record.body).into_owned());
+    let headers =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&record.headers)
+            .map(|map| {
+                map.into_iter()
+                    .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    Ok(WebhookDetail {
+        row: row_of(&record),
+        event_id: record.event_id.clone(),
+        dedup_key: record.dedup_key.clone(),
+        created_at_juspay: record.event_created_at.map(format_utc),
+        last_duplicate: record.last_duplicate_at.map(format_utc),
+        outcome_detail: record.outcome_detail.clone(),
+        body,
+        body_truncated: record.body_truncated,
+        headers,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(feature = "ssr")]
+fn row_of(record: &dashboard_core::store::webhooks::WebhookEventRecord) -> WebhookRow {
+    WebhookRow {
+        id: record.id,
+        received: dashboard_core::clock::format_utc(record.received_at),
+        event_name: record
+            .event_name
+            .clone()
+            .unwrap_or_else(|| "(unknown)".to_owned()),
+        order_id: record.order_id.clone(),
+        verdict: record.auth_verdict.clone(),
+        outcome: record.outcome.clone(),
+        duplicates: record.duplicate_count,
+        lag: record
+            .lag_ms
+            .map(|ms| format!("{:.1} s", ms as f64 / 1000.0)),
+    }
+}
