@@ -33,7 +33,11 @@ pub fn WebhooksPage() -> impl IntoView {
             before: p.get("before").and_then(|b| b.parse().ok()),
         }
     };
-    let page = Resource::new(query, list_webhooks);
+    let page = Resource::new(query, |q| {
+        list_webhooks(
+            q.event, q.verdict, q.outcome, q.order, q.from, q.to, q.before,
+        )
+    });
     view! {
         <Shell title="Webhooks">
             <h1>"Webhooks"</h1>

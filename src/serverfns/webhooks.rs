@@ -54,8 +54,18 @@ pub struct WebhookDetail {
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// Flat arguments (not a struct) so that a call with no filter at all encodes to an empty
+/// form that still decodes.
 #[server(prefix = "/api", endpoint = "list_webhooks")]
-pub async fn list_webhooks(query: WebhookQuery) -> Result<WebhookPage, AppError> {
+pub async fn list_webhooks(
+    event: Option<String>,
+    verdict: Option<String>,
+    outcome: Option<String>,
+    order: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+) -> Result<WebhookPage, AppError> {
     use dashboard_core::{auth::Role, clock::parse_utc_date, store::webhooks::WebhookFilter};
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -69,13 +79,13 @@ pub async fn list_webhooks(query: WebhookQuery) -> Result<WebhookPage, AppError>
         }
     };
     let filter = WebhookFilter {
-        event_name: non_empty(&query.event).map(|e| e.to_ascii_uppercase()),
-        auth_verdict: non_empty(&query.verdict),
-        outcome: non_empty(&query.outcome),
-        order_id: non_empty(&query.order),
-        from: day("from", &query.from)?,
-        until: day("to", &query.to)?.map(|d| d + 86_400_000),
-        before: query.before,
+        event_name: non_empty(&event).map(|e| e.to_ascii_uppercase()),
+        auth_verdict: non_empty(&verdict),
+        outcome: non_empty(&outcome),
+        order_id: non_empty(&order),
+        from: day("from", &from)?,
+        until: day("to", &to)?.map(|d| d + 86_400_000),
+        before,
     };
     let records = ctx
         .state

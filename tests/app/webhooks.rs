@@ -297,7 +297,7 @@ webhook_test!(the_webhook_log_pages_older_deliveries, |app| {
         .client
         .post(app.url("/api/list_webhooks"))
         .header("accept", "application/json")
-        .form(&[("query[event]", "ORDER_SUCCEEDED")])
+        .form(&[("event", "ORDER_SUCCEEDED")])
         .send()
         .await
         .unwrap()
