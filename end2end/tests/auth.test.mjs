@@ -9,6 +9,9 @@ const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 assert.ok(BASE && ADMIN_PASSWORD, 'E2E_BASE_URL and E2E_ADMIN_PASSWORD must be set (scripts/test sets them)');
 
+/** Matches a URL by its path alone (a `next=/x` query must not count as being at /x). */
+const atPath = (path) => (url) => new URL(url).pathname === path;
+
 const LAUNCH_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -57,7 +60,7 @@ for (const js of [true, false]) {
       const page = await open('/orders');
       assert.match(page.url(), /\/login\?next=/);
       await signIn(page, ADMIN, ADMIN_PASSWORD);
-      await page.waitForURL('**/orders');
+      await page.waitForURL(atPath('/orders'));
       await settle(page);
       await page.getByRole('heading', { name: 'Orders' }).waitFor();
       assert.equal(await page.locator('nav.sections a[href="/users"]').count(), 1);
@@ -78,10 +81,10 @@ for (const js of [true, false]) {
     test('signing out ends the session', async () => {
       const page = await open('/login');
       await signIn(page, ADMIN, ADMIN_PASSWORD);
-      await page.waitForURL('**/orders');
+      await page.waitForURL(atPath('/orders'));
       await settle(page);
       await page.click('button:has-text("Sign out")');
-      await page.waitForURL('**/login');
+      await page.waitForURL(atPath('/login'));
       await page.getByText('You have signed out.').waitFor();
       await goto(page, '/orders');
       assert.match(page.url(), /\/login/);
@@ -93,7 +96,7 @@ for (const js of [true, false]) {
       const password = 'viewer password for e2e';
       const admin = await open('/login?next=/users');
       await signIn(admin, ADMIN, ADMIN_PASSWORD);
-      await admin.waitForURL('**/users');
+      await admin.waitForURL(atPath('/users'));
       await settle(admin);
       await admin.fill('#new-username', viewer);
       await admin.fill('#new-password', password);
@@ -104,7 +107,7 @@ for (const js of [true, false]) {
 
       const page = await open('/login');
       await signIn(page, viewer, password);
-      await page.waitForURL('**/orders');
+      await page.waitForURL(atPath('/orders'));
       await settle(page);
       await page.locator('.who .username').waitFor();
       assert.equal(await page.locator('nav.sections a[href="/users"]').count(), 0);
