@@ -208,25 +208,16 @@ app_test!(the_session_cookie_is_http_only_and_same_site, |app| {
     assert!(!cookie.contains("Secure"), "plain http in tests: {cookie}");
 });
 
-async fn over_https_the_session_cookie_is_secure_and_host_prefixed(backend: Backend) {
-    let db = dashboard_core::testing::TestDatabase::new(backend).await;
-    let app = TestApp::spawn_on(db, Default::default(), "[server]\nsecure_cookies = true\n").await;
-    let res = app.login(ADMIN, ADMIN_PASSWORD).await;
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("__Host-dashboard_session="), "{cookie}");
-    assert!(
-        cookie.contains("Secure") && cookie.contains("Path=/"),
-        "{cookie}"
-    );
-    app.finish().await;
-}
-
-#[tokio::test]
-async fn over_https_the_session_cookie_is_secure_and_host_prefixed_on_sqlite() {
-    over_https_the_session_cookie_is_secure_and_host_prefixed(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn over_https_the_session_cookie_is_secure_and_host_prefixed_on_postgres() {
-    over_https_the_session_cookie_is_secure_and_host_prefixed(Backend::Postgres).await;
-}
+app_test!(
+    over_https_the_session_cookie_is_secure_and_host_prefixed,
+    "[server]\nsecure_cookies = true\n",
+    |app| {
+        let res = app.login(ADMIN, ADMIN_PASSWORD).await;
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("__Host-dashboard_session="), "{cookie}");
+        assert!(
+            cookie.contains("Secure") && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+    }
+);

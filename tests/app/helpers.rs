@@ -42,8 +42,13 @@ pub fn test_config(database_url: &str, extra: &str) -> Config {
 impl TestApp {
     /// A fresh database on `backend` and the app on it.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, "").await
+    }
+
+    /// Like [`TestApp::spawn`], with `extra` TOML settings on top of the test configuration.
+    pub async fn spawn_with(backend: Backend, extra: &str) -> Self {
         let db = TestDatabase::new(backend).await;
-        Self::spawn_on(db, Arc::new(Jar::default()), "").await
+        Self::spawn_on(db, Arc::new(Jar::default()), extra).await
     }
 
     /// The app on an existing database, sharing a cookie jar (to test restarts).
@@ -166,10 +171,14 @@ pub fn bare_client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Defines `on_sqlite` and `on_postgres` tests running `body` with a fresh [`TestApp`].
+/// Defines `on_sqlite` and `on_postgres` tests running `body` with a fresh [`TestApp`],
+/// optionally with extra TOML settings.
 #[macro_export]
 macro_rules! app_test {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::app_test!($name, "", |$app| $body);
+    };
+    ($name:ident, $extra:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -178,14 +187,22 @@ macro_rules! app_test {
 
             #[tokio::test]
             async fn on_sqlite() {
-                let app = $crate::helpers::TestApp::spawn(dashboard_core::store::Backend::Sqlite).await;
+                let app = $crate::helpers::TestApp::spawn_with(
+                    dashboard_core::store::Backend::Sqlite,
+                    $extra,
+                )
+                .await;
                 run(&app).await;
                 app.finish().await;
             }
 
             #[tokio::test]
             async fn on_postgres() {
-                let app = $crate::helpers::TestApp::spawn(dashboard_core::store::Backend::Postgres).await;
+                let app = $crate::helpers::TestApp::spawn_with(
+                    dashboard_core::store::Backend::Postgres,
+                    $extra,
+                )
+                .await;
                 run(&app).await;
                 app.finish().await;
             }

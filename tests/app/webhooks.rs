@@ -1,19 +1,16 @@
 //! `POST /webhooks/juspay`: authenticate, store raw, acknowledge after commit.
 
-use dashboard_core::store::Backend;
 use reqwest::Response;
 
-use crate::helpers::{TestApp, bare_client};
+use crate::{
+    app_test,
+    helpers::{TestApp, bare_client},
+};
 
 const HOOK_USER: &str = "juspay";
 const HOOK_PASSWORD: &str = "hook password";
 const SETTINGS: &str =
     "[webhook]\npassword = \"hook password\"\nmax_body_bytes = 4096\nmax_rejected_kept = 3\n";
-
-async fn spawn(backend: Backend) -> TestApp {
-    let db = dashboard_core::testing::TestDatabase::new(backend).await;
-    TestApp::spawn_on(db, Default::default(), SETTINGS).await
-}
 
 /// Posts like Juspay does: JSON, Basic auth, no browser headers.
 async fn deliver(app: &TestApp, credentials: Option<(&str, &str)>, body: &str) -> Response {
@@ -34,33 +31,9 @@ fn order_event(id: &str) -> String {
     )
 }
 
-/// Defines `on_sqlite` and `on_postgres` tests with an app that has webhook credentials.
-macro_rules! webhook_test {
-    ($name:ident, |$app:ident| $body:block) => {
-        mod $name {
-            use super::*;
-
-            async fn run($app: &TestApp) $body
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                let app = spawn(Backend::Sqlite).await;
-                run(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test]
-            async fn on_postgres() {
-                let app = spawn(Backend::Postgres).await;
-                run(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
-
-webhook_test!(
+app_test!(
     an_authenticated_webhook_is_stored_raw_before_the_200,
+    SETTINGS,
     |app| {
         let body = order_event("evt_V2_a1");
         let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &body).await;
@@ -91,8 +64,9 @@ webhook_test!(
     }
 );
 
-webhook_test!(
+app_test!(
     a_repeated_event_is_acknowledged_and_recorded_as_a_duplicate,
+    SETTINGS,
     |app| {
         let body = order_event("evt_V2_dup");
         for _ in 0..3 {
@@ -110,8 +84,9 @@ webhook_test!(
     }
 );
 
-webhook_test!(
+app_test!(
     wrong_or_missing_credentials_get_401_and_a_bounded_record,
+    SETTINGS,
     |app| {
         let big = format!("{{\"junk\":\"{}\"}}", "x".repeat(3000));
         let res = deliver(app, Some((HOOK_USER, "guess")), &big).await;
@@ -157,8 +132,9 @@ webhook_test!(
     }
 );
 
-webhook_test!(
+app_test!(
     an_unreadable_body_with_valid_credentials_is_stored_as_an_error_and_acknowledged,
+    SETTINGS,
     |app| {
         let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), "{not json").await;
         assert_eq!(res.status().as_u16(), 200, "a retry would not fix it");
@@ -180,21 +156,25 @@ webhook_test!(
     }
 );
 
-webhook_test!(an_over_size_body_is_refused_before_it_is_stored, |app| {
-    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(10_000));
-    let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &huge).await;
-    assert_eq!(res.status().as_u16(), 413);
-    assert!(
-        app.db
-            .store()
-            .list_webhook_events(&Default::default(), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-});
+app_test!(
+    an_over_size_body_is_refused_before_it_is_stored,
+    SETTINGS,
+    |app| {
+        let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(10_000));
+        let res = deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), &huge).await;
+        assert_eq!(res.status().as_u16(), 413);
+        assert!(
+            app.db
+                .store()
+                .list_webhook_events(&Default::default(), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);
 
-crate::app_test!(
+app_test!(
     webhooks_are_answered_503_until_credentials_are_configured,
     |app| {
         let res = deliver(
@@ -219,8 +199,9 @@ crate::app_test!(
     }
 );
 
-webhook_test!(
+app_test!(
     the_webhook_log_lists_filters_and_shows_one_delivery,
+    SETTINGS,
     |app| {
         deliver(
             app,
@@ -283,7 +264,7 @@ webhook_test!(
     }
 );
 
-webhook_test!(the_webhook_log_pages_older_deliveries, |app| {
+app_test!(the_webhook_log_pages_older_deliveries, SETTINGS, |app| {
     for i in 0..53 {
         deliver(
             app,
