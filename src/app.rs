@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
+    order::OrderPage,
     sections::{HealthPage, MandatesPage, OrdersPage, RefundsPage},
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
@@ -52,6 +53,11 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=|| view! { <Redirect path="/orders"/> }/>
                 <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("orders"), ParamSegment("order_id"))
+                    view=OrderPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=StaticSegment("webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                 <Route
                     path=(StaticSegment("webhooks"), ParamSegment("id"))

@@ -142,7 +142,14 @@ fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
                             <tr>
                                 <td><a href=format!("/webhooks/{}", row.id)>{row.received}</a></td>
                                 <td>{row.event_name}</td>
-                                <td>{row.order_id.unwrap_or_default()}</td>
+                                <td>
+                                    {row
+                                        .order_id
+                                        .map(|id| {
+                                            let href = format!("/orders/{}", encode(&id));
+                                            view! { <a href=href>{id}</a> }
+                                        })}
+                                </td>
                                 <td><span class=format!("badge {}", row.verdict)>{row.verdict.clone()}</span></td>
                                 <td>{row.outcome}</td>
                                 <td>{row.duplicates}</td>

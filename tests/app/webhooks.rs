@@ -300,3 +300,27 @@ app_test!(the_webhook_log_pages_older_deliveries, SETTINGS, |app| {
     );
     assert!(!html.contains("Older deliveries"));
 });
+
+app_test!(
+    an_orders_page_lists_the_webhooks_that_named_it,
+    SETTINGS,
+    |app| {
+        deliver(
+            app,
+            Some((HOOK_USER, HOOK_PASSWORD)),
+            &order_event("evt_V2_o1"),
+        )
+        .await;
+        let other = r#"{"id":"evt_V2_o2","event_name":"ORDER_FAILED","content":{"order":{"order_id":"ord_other"}}}"#;
+        deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), other).await;
+        app.login_as_admin().await;
+        let html = app.get("/orders/ord_1").await.text().await.unwrap();
+        assert!(html.contains("ORDER_SUCCEEDED"));
+        assert!(!html.contains("ORDER_FAILED"));
+        let log = app.get("/webhooks").await.text().await.unwrap();
+        assert!(
+            log.contains("href=\"/orders/ord_other\""),
+            "the log links to the order"
+        );
+    }
+);
