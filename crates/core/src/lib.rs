@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod ingest;
+pub mod order_state;
 pub mod sessions;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
