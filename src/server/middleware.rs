@@ -119,6 +119,7 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     if let Some(user) = session_user(&state, &session).await {
+        extend_idle_expiry(&state, &session);
         req.extensions_mut().insert(CurrentUser(user));
     } else if req.method() == Method::GET && !is_public(req.uri().path()) {
         let target = req
@@ -130,6 +131,18 @@ pub async fn authenticate(
         return Redirect::to(&location).into_response();
     }
     next.run(req).await
+}
+
+/// Slides the idle timeout forward, at most once a minute. Sessions are saved only when
+/// modified (not on every request): a save from a request that was in flight during sign-out
+/// would otherwise write the ended session back, and its cookie with it.
+fn extend_idle_expiry(state: &AppState, session: &Session) {
+    let idle =
+        tower_sessions::cookie::time::Duration::minutes(state.config.server.session_idle_minutes);
+    let extended_ago = idle - session.expiry_age();
+    if extended_ago > tower_sessions::cookie::time::Duration::MINUTE {
+        session.set_expiry(Some(tower_sessions::Expiry::OnInactivity(idle)));
+    }
 }
 
 async fn session_user(state: &AppState, session: &Session) -> Option<User> {

@@ -120,7 +120,6 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.server.secure_cookies)
-        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(Duration::minutes(
             state.config.server.session_idle_minutes,
         )));
