@@ -19,7 +19,7 @@ use crate::body::ApiRequest;
 use crate::clock;
 use crate::error::ApiError;
 use crate::orders;
-use crate::payments::{order_event, settle_attempt, start_attempt};
+use crate::payments::{order_event, pending_txn_response, settle_attempt, start_attempt};
 use crate::server::Shared;
 use crate::state::{Mandate, MandateStatus, Notification, OrderStatus, PaymentMethod, Store};
 use crate::webhooks::{self, Event};
@@ -229,22 +229,7 @@ pub fn execute(
             order.is_mandate_execution = true;
         }
         start_attempt(&mut store, &key, method, OrderStatus::PendingVbv, false)?;
-        let order = store
-            .orders
-            .get(&key)
-            .ok_or_else(|| ApiError::not_found("Order", &key))?;
-        let attempt = order
-            .attempts
-            .last()
-            .ok_or_else(|| ApiError::not_found("Order", &key))?;
-        let response = json!({
-            "order_id": order.order_id,
-            "txn_id": format!("{}-{}-{}", store.merchant_id, order.order_id, attempt.number),
-            "txn_uuid": attempt.txn_uuid,
-            "status": "PENDING_VBV",
-            "payment": {"authentication": {"method": "GET", "url": store.payment_link(&order.order_id)}},
-            "offer_details": {"offers": []},
-        });
+        let response = pending_txn_response(&store, &key)?;
         (response, key)
     };
     let events: Vec<Event> = order_event(&mut *shared.store_of(merchant)?, &key, "TXN_CREATED")

@@ -384,6 +384,27 @@ pub fn settle_attempt(
 
 /// An order-family event with `content.order` (§9.1), sent to the order's
 /// `metadata.webhook_url` if it has one (§9.3).
+/// The `/txns` answer for an attempt that waits for authentication (§5.1): PENDING_VBV and
+/// the hosted page as the authentication URL.
+pub fn pending_txn_response(store: &Store, key: &str) -> Result<Value, ApiError> {
+    let order = store
+        .orders
+        .get(key)
+        .ok_or_else(|| ApiError::not_found("Order", key))?;
+    let attempt = order
+        .attempts
+        .last()
+        .ok_or_else(|| ApiError::not_found("Order", key))?;
+    Ok(json!({
+        "order_id": order.order_id,
+        "txn_id": format!("{}-{}-{}", store.merchant_id, order.order_id, attempt.number),
+        "txn_uuid": attempt.txn_uuid,
+        "status": "PENDING_VBV",
+        "payment": {"authentication": {"method": "GET", "url": store.payment_link(&order.order_id)}},
+        "offer_details": {"offers": []},
+    }))
+}
+
 pub fn order_event(store: &mut Store, key: &str, name: &str) -> Option<Event> {
     let order = store.orders.get(key)?;
     let content = json!({"order": orders::render(store, order)});
@@ -433,22 +454,7 @@ pub async fn create_txn(
         let events: Vec<Event> = order_event(&mut store, &key, "TXN_CREATED")
             .into_iter()
             .collect();
-        let order = store
-            .orders
-            .get(&key)
-            .ok_or_else(|| ApiError::not_found("Order", &key))?;
-        let attempt = order
-            .attempts
-            .last()
-            .ok_or_else(|| ApiError::not_found("Order", &key))?;
-        let response = json!({
-            "order_id": order.order_id,
-            "txn_id": format!("{}-{}-{}", store.merchant_id, order.order_id, attempt.number),
-            "txn_uuid": attempt.txn_uuid,
-            "status": "PENDING_VBV",
-            "payment": {"authentication": {"method": "GET", "url": store.payment_link(&order.order_id)}},
-            "offer_details": {"offers": []},
-        });
+        let response = pending_txn_response(&store, &key)?;
         (response, events)
     };
     webhooks::dispatch(&shared, events);
