@@ -21,7 +21,7 @@ use axum::{
 };
 use dashboard_core::{
     Store, StoreError, auth::Authenticator, clock::now_millis, config::Config, ingest::Ingestor,
-    sessions::DbSessionStore,
+    processing::Processor, sessions::DbSessionStore,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -90,9 +90,13 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         .site_root(config.server.site_root.clone())
         .site_addr(config.server.addr)
         .build();
+    let processor = Processor::new(store.clone(), config.processor.clone());
     let state = AppState {
         auth: Authenticator::new(store.clone(), config.login.clone()),
-        ingestor: Arc::new(Ingestor::new(store.clone(), &config.webhook)),
+        ingestor: Arc::new(
+            Ingestor::new(store.clone(), &config.webhook).with_waker(processor.waker()),
+        ),
+        processor,
         store,
         config: Arc::new(config),
         leptos_options,
@@ -186,8 +190,13 @@ pub async fn serve(
         state.store.clone(),
         sessions.clone(),
         state.config.login.window_minutes,
-        stop_rx,
+        stop_rx.clone(),
     ));
+    let processing = state
+        .config
+        .processor
+        .enabled
+        .then(|| tokio::spawn(state.processor.clone().run(stop_rx)));
     let store = state.store.clone();
     let app = router(state, sessions);
     let result = axum::serve(
@@ -199,6 +208,9 @@ pub async fn serve(
     .map_err(StartError::Serve);
     let _ = stop_tx.send(true);
     let _ = maintenance.await;
+    if let Some(processing) = processing {
+        let _ = processing.await;
+    }
     store.close().await;
     result
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use dashboard_core::{Store, auth::Authenticator, config::Config, ingest::Ingestor};
+use dashboard_core::{
+    Store, auth::Authenticator, config::Config, ingest::Ingestor, processing::Processor,
+};
 use leptos::config::LeptosOptions;
 
 #[derive(Clone)]
@@ -11,6 +13,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Authenticator,
     pub ingestor: Arc<Ingestor>,
+    pub processor: Processor,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -11,6 +11,24 @@ pub fn now_millis() -> i64 {
     i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Reads a time as Juspay writes it: RFC 3339 (`2023-08-10T07:00:48Z`), or the same without
+/// a zone (`2023-08-10 07:00:48`, seen in order objects), which is UTC.
+pub fn parse_juspay_time(text: &str) -> Option<i64> {
+    use time::{
+        OffsetDateTime, PrimitiveDateTime, format_description::well_known::Rfc3339,
+        macros::format_description,
+    };
+    let text = text.trim();
+    let at = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        let naive =
+            format_description!("[year]-[month]-[day][first [T][ ]][hour]:[minute]:[second]");
+        PrimitiveDateTime::parse(text, naive)
+            .ok()
+            .map(PrimitiveDateTime::assume_utc)
+    })?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
 /// Formats stored milliseconds as `YYYY-MM-DD HH:MM:SS UTC` for people to read.
 pub fn format_utc(millis: i64) -> String {
     let Ok(at) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
@@ -31,6 +49,15 @@ pub fn format_utc(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn juspay_times_are_read_with_or_without_a_zone() {
+        let zoned = parse_juspay_time("2023-08-10T07:00:48Z").unwrap();
+        assert_eq!(format_utc(zoned), "2023-08-10 07:00:48 UTC");
+        assert_eq!(parse_juspay_time("2023-08-10 07:00:48"), Some(zoned));
+        assert_eq!(parse_juspay_time("2023-08-10T12:30:48+05:30"), Some(zoned));
+        assert_eq!(parse_juspay_time("yesterday"), None);
+    }
 
     #[test]
     fn formatting_shows_the_utc_zone() {

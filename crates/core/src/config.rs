@@ -41,6 +41,11 @@ username = "juspay"
 max_body_bytes = 1048576
 max_rejected_kept = 1000
 
+[processor]
+enabled = true
+max_attempts = 8
+retry_base_seconds = 2
+
 [log]
 filter = "info"
 "#;
@@ -56,6 +61,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub login: LoginConfig,
     pub webhook: WebhookConfig,
+    pub processor: ProcessorConfig,
     pub log: LogConfig,
 }
 
@@ -110,6 +116,18 @@ pub struct WebhookConfig {
     pub max_body_bytes: usize,
     /// How many rejected (bad-credential) attempts are kept for diagnosis.
     pub max_rejected_kept: i64,
+}
+
+/// The background worker that applies stored webhooks to orders, refunds and mandates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessorConfig {
+    /// Off when a separate process does the processing; events then wait in the database.
+    pub enabled: bool,
+    /// Attempts after a transient failure (database unavailable) before the event is
+    /// marked failed; the wait doubles each time from `retry_base_seconds`.
+    pub max_attempts: i64,
+    pub retry_base_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -190,6 +208,11 @@ impl Config {
             return Err(invalid("webhook.max_body_bytes", "must be at least 1"));
         }
         positive("webhook.max_rejected_kept", self.webhook.max_rejected_kept)?;
+        positive("processor.max_attempts", self.processor.max_attempts)?;
+        positive(
+            "processor.retry_base_seconds",
+            self.processor.retry_base_seconds,
+        )?;
         if self.webhook.username.is_empty() || self.webhook.username.contains(':') {
             return Err(invalid(
                 "webhook.username",

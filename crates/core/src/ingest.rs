@@ -4,14 +4,17 @@
 //! happens before the caller answers, so a 200 means the event is on disk. Bad credentials
 //! are kept truncated and capped, and logged at a bounded rate.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicI64, AtomicU32, Ordering},
+};
 
 use juspay::{WebhookAuth, parse_webhook};
 use sha2::{Digest, Sha256};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use tokio::sync::Notify;
 
 use crate::{
-    clock::now_millis,
+    clock::{now_millis, parse_juspay_time},
     config::WebhookConfig,
     store::{
         Store, StoreError,
@@ -37,6 +40,8 @@ pub enum IngestVerdict {
 
 pub struct Ingestor {
     store: Store,
+    /// Woken after each newly stored event, so the processor starts without polling delay.
+    waker: Option<Arc<Notify>>,
     auth: Option<WebhookAuth>,
     max_rejected_kept: i64,
     rejection_log: RateLimit,
@@ -46,6 +51,7 @@ impl Ingestor {
     pub fn new(store: Store, config: &WebhookConfig) -> Self {
         Self {
             store,
+            waker: None,
             auth: config
                 .password
                 .clone()
@@ -53,6 +59,12 @@ impl Ingestor {
             max_rejected_kept: config.max_rejected_kept,
             rejection_log: RateLimit::default(),
         }
+    }
+
+    /// Wakes `waker` after each newly stored event.
+    pub fn with_waker(mut self, waker: Arc<Notify>) -> Self {
+        self.waker = Some(waker);
+        self
     }
 
     /// Ingests one delivery from Juspay. `headers` are the request headers as received.
@@ -77,6 +89,9 @@ impl Ingestor {
         }
         let event = describe(headers, body, received_at);
         let stored = self.store.insert_webhook_event(&event).await?;
+        if let Some(waker) = self.waker.as_ref().filter(|_| !stored.duplicate) {
+            waker.notify_one();
+        }
         Ok(IngestVerdict::Stored(stored))
     }
 
@@ -134,7 +149,7 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
             event.id.clone(),
             Some(event.event_name.as_str().to_owned()),
             order_id_of(&event.content),
-            event.date_created.as_deref().and_then(parse_rfc3339_millis),
+            event.date_created.as_deref().and_then(parse_juspay_time),
             "pending",
             None,
         ),
@@ -185,11 +200,6 @@ fn redact_headers(headers: &[(String, String)], verdict: &str) -> String {
         })
         .collect();
     serde_json::Value::Object(map).to_string()
-}
-
-fn parse_rfc3339_millis(text: &str) -> Option<i64> {
-    let at = OffsetDateTime::parse(text, &Rfc3339).ok()?;
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 fn hex_sha256(body: &[u8]) -> String {
@@ -246,7 +256,7 @@ mod tests {
     #[test]
     fn a_parsed_event_is_keyed_by_its_id_and_its_lag_measured() {
         let body = br#"{"id":"evt_V2_1","event_name":"ORDER_SUCCEEDED","date_created":"2023-08-10T07:00:48Z","content":{}}"#;
-        let received = parse_rfc3339_millis("2023-08-10T07:00:50Z").unwrap();
+        let received = parse_juspay_time("2023-08-10T07:00:50Z").unwrap();
         let event = describe(&[], body, received);
         assert_eq!(event.dedup_key, "juspay:event:evt_V2_1");
         assert_eq!(event.event_name.as_deref(), Some("ORDER_SUCCEEDED"));

@@ -1,13 +1,16 @@
 //! Server-side product logic of the merchant dashboard, free of Leptos so that none of it
 //! reaches the browser bundle: configuration, storage on SQLite or PostgreSQL, staff
-//! accounts and sessions, and the audit trail.
+//! accounts and sessions, the audit trail, webhook ingest and processing, and the order,
+//! refund and mandate state built from Juspay's reports.
 
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod ingest;
 pub mod order_state;
+pub mod processing;
 pub mod sessions;
+pub mod snapshot;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

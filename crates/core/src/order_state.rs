@@ -12,7 +12,7 @@
 //!
 //! Section numbers (§) refer to `juspay-api.md`.
 
-use juspay::{OrderStatus, RefundStatus};
+use juspay::{MandateStatus, OrderStatus, RefundStatus};
 
 /// What to do with an incoming status, given the stored one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,6 +262,40 @@ fn refund_rank(status: &RefundStatus) -> Option<u8> {
         RefundStatus::Success | RefundStatus::Failure => Some(2),
         RefundStatus::Other(_) => None,
     }
+}
+
+/// Decides whether `incoming` may replace the stored mandate status `current` (§7.2).
+///
+/// Mandates move back and forth (`ACTIVE` ⇄ `PAUSED`), so the status order alone cannot
+/// tell a late report from a new one; Juspay's report times can (`*_at`, epoch ms, when
+/// known). Rules: equal statuses are [`Transition::Same`]; `REVOKED`, `FAILURE` and
+/// `EXPIRED` never change ([`IgnoreReason::Conflicting`], or `Unknown` for an unknown
+/// incoming status); `CREATED` never replaces a later status; a report older than the one
+/// that set the stored status is [`IgnoreReason::Stale`]; anything else is applied.
+pub fn mandate_transition(
+    current: &MandateStatus,
+    current_at: Option<i64>,
+    incoming: &MandateStatus,
+    incoming_at: Option<i64>,
+) -> Transition {
+    if current == incoming {
+        return Transition::Same;
+    }
+    if current.is_terminal() {
+        return Transition::Ignore(match incoming {
+            MandateStatus::Other(_) => IgnoreReason::Unknown,
+            _ => IgnoreReason::Conflicting,
+        });
+    }
+    if matches!(incoming, MandateStatus::Created) {
+        return Transition::Ignore(IgnoreReason::Stale);
+    }
+    if let (Some(stored), Some(reported)) = (current_at, incoming_at)
+        && reported < stored
+    {
+        return Transition::Ignore(IgnoreReason::Stale);
+    }
+    Transition::Apply
 }
 
 /// Why Juspay's amount does not confirm ours.
@@ -741,5 +775,52 @@ mod tests {
             check_amount(100, "", 100, ""),
             Err(AmountMismatch::Currency { .. })
         ));
+    }
+
+    #[test]
+    fn a_mandate_outcome_is_never_replaced() {
+        use MandateStatus as M;
+        for terminal in [M::Revoked, M::Failure, M::Expired] {
+            for incoming in [
+                M::Created,
+                M::Active,
+                M::Paused,
+                M::Revoked,
+                M::Failure,
+                M::Expired,
+            ] {
+                let verdict = mandate_transition(&terminal, Some(1), &incoming, Some(2));
+                if incoming == terminal {
+                    assert_eq!(verdict, Transition::Same);
+                } else {
+                    assert_eq!(
+                        verdict,
+                        Transition::Ignore(IgnoreReason::Conflicting),
+                        "{terminal} -> {incoming}"
+                    );
+                }
+            }
+            assert_eq!(
+                mandate_transition(&terminal, None, &M::Other("X".into()), None),
+                Transition::Ignore(IgnoreReason::Unknown)
+            );
+        }
+    }
+
+    #[test]
+    fn a_mandate_pauses_and_resumes_but_a_late_report_is_stale() {
+        use MandateStatus as M;
+        assert!(mandate_transition(&M::Created, None, &M::Active, None).is_apply());
+        assert!(mandate_transition(&M::Active, Some(10), &M::Paused, Some(20)).is_apply());
+        assert!(mandate_transition(&M::Paused, Some(20), &M::Active, Some(30)).is_apply());
+        assert!(mandate_transition(&M::Active, Some(10), &M::Revoked, None).is_apply());
+        assert_eq!(
+            mandate_transition(&M::Paused, Some(20), &M::Active, Some(15)),
+            Transition::Ignore(IgnoreReason::Stale)
+        );
+        assert_eq!(
+            mandate_transition(&M::Active, None, &M::Created, None),
+            Transition::Ignore(IgnoreReason::Stale)
+        );
     }
 }

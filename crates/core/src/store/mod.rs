@@ -7,13 +7,14 @@
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    PgPool, SqlitePool,
+    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
     migrate::Migrator,
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
 pub mod audit;
+pub mod orders;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;
@@ -63,6 +64,43 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// An open transaction on either backend, for work that spans several store functions
+/// (processing one webhook: apply its reports and record its outcome, all or nothing).
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Like [`on_pool!`] for an open [`Tx`]; `$t` is bound to the concrete transaction.
+macro_rules! on_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($t) => $body,
+            $crate::store::Tx::Postgres($t) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.commit().await)?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.rollback().await)?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
 
 /// Handle to the database; cheap to clone.
 #[derive(Debug, Clone)]
@@ -116,6 +154,14 @@ impl Store {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Opens a transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
     }
 
     pub fn pool(&self) -> &Pool {

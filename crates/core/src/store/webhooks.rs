@@ -44,6 +44,8 @@ pub struct WebhookEventRecord {
     pub outcome_detail: Option<String>,
     pub duplicate_count: i64,
     pub last_duplicate_at: Option<i64>,
+    pub process_attempts: i64,
+    pub processed_at: Option<i64>,
 }
 
 /// A query parameter of a dynamically built statement.
@@ -77,7 +79,7 @@ pub struct StoredWebhook {
 
 const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, order_id, auth_verdict, received_at, \
      event_created_at, lag_ms, headers, body, body_truncated, outcome, outcome_detail, \
-     duplicate_count, last_duplicate_at";
+     duplicate_count, last_duplicate_at, process_attempts, processed_at";
 
 impl Store {
     /// Stores a delivery in one committed transaction; a repeat of a stored dedup key only
@@ -121,6 +123,81 @@ impl Store {
             id,
             duplicate: duplicate_count > 0,
         })
+    }
+
+    /// Unprocessed events due now, oldest first (arrival order).
+    pub async fn due_webhook_ids(&self, now: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+        let ids = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT id FROM webhook_events WHERE outcome = 'pending' \
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(ids)
+    }
+
+    /// Records a final outcome reached outside a processing transaction (given up, panic).
+    pub async fn finish_webhook(
+        &self,
+        id: i64,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE webhook_events SET outcome = $1, outcome_detail = $2, processed_at = $3, \
+                 next_attempt_at = NULL WHERE id = $4",
+            )
+            .bind(outcome)
+            .bind(detail)
+            .bind(crate::clock::now_millis())
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Counts a failed processing attempt (its own transaction rolled back) and returns
+    /// the attempts so far.
+    pub async fn count_webhook_attempt(&self, id: i64) -> Result<i64, StoreError> {
+        let attempts = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
+                 WHERE id = $1 RETURNING process_attempts",
+            )
+            .bind(id)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(attempts)
+    }
+
+    /// Leaves the event unprocessed until `at`, saying why.
+    pub async fn retry_webhook_later(
+        &self,
+        id: i64,
+        at: i64,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = $1, outcome_detail = $2 \
+                 WHERE id = $3 AND outcome = 'pending'",
+            )
+            .bind(at)
+            .bind(detail)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
     }
 
     /// Deletes the oldest rejected attempts beyond the newest `keep`.

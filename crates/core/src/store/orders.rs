@@ -1,0 +1,658 @@
+//! Orders, refunds and mandates as Juspay last confirmed them, and the timeline entries that
+//! explain each change. Rows change only through [`Tx::apply_order_report`] and
+//! [`Tx::apply_mandate_report`], which lock the order (or mandate), plan with
+//! [`crate::snapshot`] and write the plan with its timeline entry in the caller's
+//! transaction. A dry run is the same code with the transaction rolled back.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Backend, Store, StoreError, Tx, on_pool, on_tx};
+use crate::snapshot::{self, Effect, MandateReport, OrderReport, RefundReport, ReportError, Via};
+
+/// A stored order (columns of `orders`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrderRow {
+    pub order_id: String,
+    pub source: String,
+    pub juspay_id: Option<String>,
+    pub status: String,
+    pub status_id: Option<i64>,
+    pub amount: i64,
+    pub currency: String,
+    pub amount_refunded: i64,
+    pub customer_id: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub description: Option<String>,
+    pub payment_method_type: Option<String>,
+    pub payment_method: Option<String>,
+    pub auth_type: Option<String>,
+    pub card_brand: Option<String>,
+    pub card_last_four: Option<String>,
+    pub payer_vpa: Option<String>,
+    pub gateway_id: Option<i64>,
+    pub gateway_reference_id: Option<String>,
+    pub txn_id: Option<String>,
+    pub txn_uuid: Option<String>,
+    pub epg_txn_id: Option<String>,
+    pub rrn: Option<String>,
+    pub auth_id_code: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub udfs: String,
+    pub amount_mismatch: Option<String>,
+    pub juspay_created_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub confirmed_via: Option<String>,
+    pub paid_at: Option<i64>,
+    pub paid_via: Option<String>,
+    pub terminal_at: Option<i64>,
+    pub next_check_at: Option<i64>,
+    pub check_count: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub stale_at: Option<i64>,
+}
+
+/// Columns the snapshot function owns; the reconciler's lease columns are left to it.
+const ORDER_COLUMNS: [&str; 39] = [
+    "order_id",
+    "source",
+    "juspay_id",
+    "status",
+    "status_id",
+    "amount",
+    "currency",
+    "amount_refunded",
+    "customer_id",
+    "customer_email",
+    "customer_phone",
+    "description",
+    "payment_method_type",
+    "payment_method",
+    "auth_type",
+    "card_brand",
+    "card_last_four",
+    "payer_vpa",
+    "gateway_id",
+    "gateway_reference_id",
+    "txn_id",
+    "txn_uuid",
+    "epg_txn_id",
+    "rrn",
+    "auth_id_code",
+    "error_code",
+    "error_message",
+    "udfs",
+    "amount_mismatch",
+    "juspay_created_at",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "confirmed_via",
+    "paid_at",
+    "paid_via",
+    "terminal_at",
+    "next_check_at",
+    "stale_at",
+];
+
+/// A stored refund (columns of `refunds`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct RefundRow {
+    pub unique_request_id: String,
+    pub order_id: String,
+    pub juspay_refund_id: Option<String>,
+    pub reference: Option<String>,
+    pub arn: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub initiated_by: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub confirmed_via: Option<String>,
+}
+
+const REFUND_COLUMNS: [&str; 15] = [
+    "unique_request_id",
+    "order_id",
+    "juspay_refund_id",
+    "reference",
+    "arn",
+    "amount",
+    "currency",
+    "status",
+    "error_code",
+    "error_message",
+    "initiated_by",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "confirmed_via",
+];
+
+/// A stored mandate (columns of `mandates`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct MandateRow {
+    pub mandate_id: String,
+    pub order_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub status: String,
+    pub mandate_type: Option<String>,
+    pub frequency: Option<String>,
+    pub amount_rule: Option<String>,
+    pub max_amount: Option<i64>,
+    pub currency: Option<String>,
+    pub start_date: Option<i64>,
+    pub end_date: Option<i64>,
+    pub rule_type: Option<String>,
+    pub rule_value: Option<i64>,
+    pub revokable_by_customer: Option<bool>,
+    pub block_fund: Option<bool>,
+    pub payment_method_type: Option<String>,
+    pub payment_method: Option<String>,
+    pub payer_vpa: Option<String>,
+    pub status_reported_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub confirmed_via: Option<String>,
+}
+
+const MANDATE_COLUMNS: [&str; 23] = [
+    "mandate_id",
+    "order_id",
+    "customer_id",
+    "status",
+    "mandate_type",
+    "frequency",
+    "amount_rule",
+    "max_amount",
+    "currency",
+    "start_date",
+    "end_date",
+    "rule_type",
+    "rule_value",
+    "revokable_by_customer",
+    "block_fund",
+    "payment_method_type",
+    "payment_method",
+    "payer_vpa",
+    "status_reported_at",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "confirmed_via",
+];
+
+/// One entry of an order's timeline (`order_events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrderEvent {
+    pub id: i64,
+    pub order_id: String,
+    pub at: i64,
+    pub via: String,
+    pub webhook_event_id: Option<i64>,
+    pub reported_status: Option<String>,
+    pub status_before: Option<String>,
+    pub status_after: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub trace_id: Option<String>,
+}
+
+/// Where a report came from, for the timeline.
+#[derive(Debug, Clone, Default)]
+pub struct ReportContext {
+    pub via: Option<Via>,
+    pub at: i64,
+    pub webhook_event_id: Option<i64>,
+    pub trace_id: Option<String>,
+    /// Juspay's time of the report (a webhook's `date_created`), when known.
+    pub reported_at: Option<i64>,
+}
+
+impl ReportContext {
+    fn via(&self) -> Via {
+        self.via.unwrap_or(Via::Webhook)
+    }
+}
+
+/// What applying an order report did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedOrder {
+    pub effect: Effect,
+    pub status_before: Option<String>,
+    pub status_after: String,
+    pub changed: Vec<&'static str>,
+    /// Refunds in the report: (unique request id, effect, status after).
+    pub refunds: Vec<(String, Effect, String)>,
+    pub mandate: Option<AppliedMandate>,
+}
+
+/// What applying a mandate report did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedMandate {
+    pub mandate_id: String,
+    pub effect: Effect,
+    pub status_before: Option<String>,
+    pub status_after: String,
+}
+
+/// An `INSERT … ON CONFLICT (key) DO UPDATE` of every column in `columns`.
+fn upsert_sql(table: &str, columns: &[&str]) -> String {
+    let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("${n}")).collect();
+    let updates: Vec<String> = columns[1..]
+        .iter()
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+        columns.join(", "),
+        placeholders.join(", "),
+        columns[0],
+        updates.join(", ")
+    )
+}
+
+fn select_sql(table: &str, columns: &str, key: &str) -> String {
+    format!("SELECT {columns} FROM {table} WHERE {key} = $1")
+}
+
+const ORDER_ROW_COLUMNS: &str = "order_id, source, juspay_id, status, status_id, amount, currency, \
+     amount_refunded, customer_id, customer_email, customer_phone, description, \
+     payment_method_type, payment_method, auth_type, card_brand, card_last_four, payer_vpa, \
+     gateway_id, gateway_reference_id, txn_id, txn_uuid, epg_txn_id, rrn, auth_id_code, \
+     error_code, error_message, udfs, amount_mismatch, juspay_created_at, created_at, \
+     updated_at, confirmed_at, confirmed_via, paid_at, paid_via, terminal_at, next_check_at, \
+     check_count, lease_owner, lease_until, stale_at";
+
+const ORDER_EVENT_COLUMNS: &str = "id, order_id, at, via, webhook_event_id, reported_status, \
+     status_before, status_after, outcome, detail, trace_id";
+
+impl Tx {
+    /// Serialises writers of one order (or mandate) key until this transaction ends, so two
+    /// instances applying reports about the same order cannot lose an update.
+    async fn lock_key(&mut self, key: &str) -> Result<(), StoreError> {
+        match self.backend() {
+            // A write statement takes SQLite's single write lock for the whole transaction;
+            // reads after it see no concurrent change.
+            Backend::Sqlite => {
+                on_tx!(self, t => sqlx::query("UPDATE orders SET order_id = order_id WHERE 1 = 0")
+                    .execute(&mut **t).await.map(|_| ()))?;
+            }
+            Backend::Postgres => {
+                on_tx!(self, t => sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(key).execute(&mut **t).await.map(|_| ()))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn load_order(&mut self, order_id: &str) -> Result<Option<OrderRow>, StoreError> {
+        let sql = select_sql("orders", ORDER_ROW_COLUMNS, "order_id");
+        let row = on_tx!(self, t => sqlx::query_as::<_, OrderRow>(&sql)
+            .bind(order_id).fetch_optional(&mut **t).await)?;
+        Ok(row)
+    }
+
+    async fn save_order(&mut self, row: &OrderRow) -> Result<(), StoreError> {
+        let sql = upsert_sql("orders", &ORDER_COLUMNS);
+        on_tx!(self, t => sqlx::query(&sql)
+            .bind(&row.order_id)
+            .bind(&row.source)
+            .bind(&row.juspay_id)
+            .bind(&row.status)
+            .bind(row.status_id)
+            .bind(row.amount)
+            .bind(&row.currency)
+            .bind(row.amount_refunded)
+            .bind(&row.customer_id)
+            .bind(&row.customer_email)
+            .bind(&row.customer_phone)
+            .bind(&row.description)
+            .bind(&row.payment_method_type)
+            .bind(&row.payment_method)
+            .bind(&row.auth_type)
+            .bind(&row.card_brand)
+            .bind(&row.card_last_four)
+            .bind(&row.payer_vpa)
+            .bind(row.gateway_id)
+            .bind(&row.gateway_reference_id)
+            .bind(&row.txn_id)
+            .bind(&row.txn_uuid)
+            .bind(&row.epg_txn_id)
+            .bind(&row.rrn)
+            .bind(&row.auth_id_code)
+            .bind(&row.error_code)
+            .bind(&row.error_message)
+            .bind(&row.udfs)
+            .bind(&row.amount_mismatch)
+            .bind(row.juspay_created_at)
+            .bind(row.created_at)
+            .bind(row.updated_at)
+            .bind(row.confirmed_at)
+            .bind(&row.confirmed_via)
+            .bind(row.paid_at)
+            .bind(&row.paid_via)
+            .bind(row.terminal_at)
+            .bind(row.next_check_at)
+            .bind(row.stale_at)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_order_event(
+        &mut self,
+        order_id: &str,
+        ctx: &ReportContext,
+        reported_status: Option<&str>,
+        status_before: Option<&str>,
+        status_after: Option<&str>,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, t => sqlx::query(
+            "INSERT INTO order_events (order_id, at, via, webhook_event_id, reported_status, \
+             status_before, status_after, outcome, detail, trace_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(order_id)
+            .bind(ctx.at)
+            .bind(ctx.via().as_str())
+            .bind(ctx.webhook_event_id)
+            .bind(reported_status)
+            .bind(status_before)
+            .bind(status_after)
+            .bind(outcome)
+            .bind(detail)
+            .bind(&ctx.trace_id)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn load_refund(&mut self, key: &str) -> Result<Option<RefundRow>, StoreError> {
+        let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
+        let row = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(key).fetch_optional(&mut **t).await)?;
+        Ok(row)
+    }
+
+    async fn save_refund(&mut self, row: &RefundRow) -> Result<(), StoreError> {
+        let sql = upsert_sql("refunds", &REFUND_COLUMNS);
+        on_tx!(self, t => sqlx::query(&sql)
+            .bind(&row.unique_request_id)
+            .bind(&row.order_id)
+            .bind(&row.juspay_refund_id)
+            .bind(&row.reference)
+            .bind(&row.arn)
+            .bind(row.amount)
+            .bind(&row.currency)
+            .bind(&row.status)
+            .bind(&row.error_code)
+            .bind(&row.error_message)
+            .bind(&row.initiated_by)
+            .bind(row.created_at)
+            .bind(row.updated_at)
+            .bind(row.confirmed_at)
+            .bind(&row.confirmed_via)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn load_mandate(&mut self, mandate_id: &str) -> Result<Option<MandateRow>, StoreError> {
+        let sql = select_sql("mandates", &MANDATE_COLUMNS.join(", "), "mandate_id");
+        let row = on_tx!(self, t => sqlx::query_as::<_, MandateRow>(&sql)
+            .bind(mandate_id).fetch_optional(&mut **t).await)?;
+        Ok(row)
+    }
+
+    async fn save_mandate(&mut self, row: &MandateRow) -> Result<(), StoreError> {
+        let sql = upsert_sql("mandates", &MANDATE_COLUMNS);
+        on_tx!(self, t => sqlx::query(&sql)
+            .bind(&row.mandate_id)
+            .bind(&row.order_id)
+            .bind(&row.customer_id)
+            .bind(&row.status)
+            .bind(&row.mandate_type)
+            .bind(&row.frequency)
+            .bind(&row.amount_rule)
+            .bind(row.max_amount)
+            .bind(&row.currency)
+            .bind(row.start_date)
+            .bind(row.end_date)
+            .bind(&row.rule_type)
+            .bind(row.rule_value)
+            .bind(row.revokable_by_customer)
+            .bind(row.block_fund)
+            .bind(&row.payment_method_type)
+            .bind(&row.payment_method)
+            .bind(&row.payer_vpa)
+            .bind(row.status_reported_at)
+            .bind(row.created_at)
+            .bind(row.updated_at)
+            .bind(row.confirmed_at)
+            .bind(&row.confirmed_via)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Records a mandate timeline entry (status change, notification, staff action).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_mandate_event(
+        &mut self,
+        mandate_id: &str,
+        ctx: &ReportContext,
+        kind: &str,
+        reported_status: Option<&str>,
+        status_before: Option<&str>,
+        status_after: Option<&str>,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, t => sqlx::query(
+            "INSERT INTO mandate_events (mandate_id, at, via, webhook_event_id, kind, \
+             reported_status, status_before, status_after, outcome, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(mandate_id)
+            .bind(ctx.at)
+            .bind(ctx.via().as_str())
+            .bind(ctx.webhook_event_id)
+            .bind(kind)
+            .bind(reported_status)
+            .bind(status_before)
+            .bind(status_after)
+            .bind(outcome)
+            .bind(detail)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// THE order-snapshot function: applies what Juspay reported about an order — its
+    /// status, details, refunds and mandate — and records a timeline entry. An `Err` inside
+    /// the `Ok` means the report itself cannot be applied (nothing was written).
+    pub async fn apply_order_report(
+        &mut self,
+        report: &OrderReport,
+        ctx: &ReportContext,
+    ) -> Result<Result<AppliedOrder, ReportError>, StoreError> {
+        self.lock_key(&format!("order:{}", report.order_id)).await?;
+        let current = self.load_order(&report.order_id).await?;
+        let plan = match snapshot::plan_order(current.as_ref(), report, ctx.via(), ctx.at) {
+            Ok(plan) => plan,
+            Err(err) => return Ok(Err(err)),
+        };
+        if current.as_ref() != Some(&plan.row) {
+            self.save_order(&plan.row).await?;
+        }
+        let reported = report.status.as_ref().map(|s| s.as_str());
+        let detail = match (&plan.effect, plan.changed.is_empty()) {
+            (Effect::Applied, false) => Some(format!("changed: {}", plan.changed.join(", "))),
+            (effect, _) => effect.detail(),
+        };
+        self.insert_order_event(
+            &report.order_id,
+            ctx,
+            reported,
+            plan.status_before.as_deref(),
+            Some(&plan.row.status),
+            plan.effect.outcome(),
+            detail.as_deref(),
+        )
+        .await?;
+        let mut refunds = Vec::new();
+        for refund in &report.refunds {
+            if let Some(applied) = self.apply_refund_report(refund, ctx).await? {
+                refunds.push(applied);
+            }
+        }
+        let mandate = match &report.mandate {
+            Some(mandate) => self.apply_mandate_report(mandate, ctx).await?.ok(),
+            None => None,
+        };
+        Ok(Ok(AppliedOrder {
+            effect: plan.effect,
+            status_before: plan.status_before,
+            status_after: plan.row.status,
+            changed: plan.changed,
+            refunds,
+            mandate,
+        }))
+    }
+
+    /// Applies one refund of an order report; `None` when the report is too thin to record.
+    async fn apply_refund_report(
+        &mut self,
+        report: &RefundReport,
+        ctx: &ReportContext,
+    ) -> Result<Option<(String, Effect, String)>, StoreError> {
+        let current = self.load_refund(&report.unique_request_id).await?;
+        let Ok(plan) = snapshot::plan_refund(current.as_ref(), report, ctx.via(), ctx.at) else {
+            return Ok(None);
+        };
+        if current.as_ref() != Some(&plan.row) {
+            self.save_refund(&plan.row).await?;
+        }
+        if matches!(plan.effect, Effect::Created | Effect::Applied) {
+            let detail = format!(
+                "refund {} of {} {}",
+                report.unique_request_id, plan.row.amount, plan.row.currency
+            );
+            self.insert_order_event(
+                &report.order_id,
+                ctx,
+                report.status.as_ref().map(|s| s.as_str()),
+                plan.status_before.as_deref(),
+                Some(&plan.row.status),
+                &format!("refund_{}", plan.effect.outcome()),
+                Some(&detail),
+            )
+            .await?;
+        }
+        Ok(Some((
+            report.unique_request_id.clone(),
+            plan.effect,
+            plan.row.status,
+        )))
+    }
+
+    /// Applies what Juspay reported about a mandate and records it in its history.
+    pub async fn apply_mandate_report(
+        &mut self,
+        report: &MandateReport,
+        ctx: &ReportContext,
+    ) -> Result<Result<AppliedMandate, ReportError>, StoreError> {
+        self.lock_key(&format!("mandate:{}", report.mandate_id))
+            .await?;
+        let current = self.load_mandate(&report.mandate_id).await?;
+        let plan = match snapshot::plan_mandate(
+            current.as_ref(),
+            report,
+            ctx.reported_at,
+            ctx.via(),
+            ctx.at,
+        ) {
+            Ok(plan) => plan,
+            Err(err) => return Ok(Err(err)),
+        };
+        if current.as_ref() != Some(&plan.row) {
+            self.save_mandate(&plan.row).await?;
+        }
+        if plan.effect != Effect::Unchanged {
+            self.insert_mandate_event(
+                &report.mandate_id,
+                ctx,
+                "status",
+                report.status.as_ref().map(|s| s.as_str()),
+                plan.status_before.as_deref(),
+                Some(&plan.row.status),
+                plan.effect.outcome(),
+                plan.effect.detail().as_deref(),
+            )
+            .await?;
+        }
+        Ok(Ok(AppliedMandate {
+            mandate_id: report.mandate_id.clone(),
+            effect: plan.effect,
+            status_before: plan.status_before,
+            status_after: plan.row.status,
+        }))
+    }
+}
+
+impl Store {
+    /// Applies an order report in its own transaction.
+    pub async fn apply_order_report(
+        &self,
+        report: &OrderReport,
+        ctx: &ReportContext,
+    ) -> Result<Result<AppliedOrder, ReportError>, StoreError> {
+        let mut tx = self.begin().await?;
+        let applied = tx.apply_order_report(report, ctx).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    pub async fn find_order(&self, order_id: &str) -> Result<Option<OrderRow>, StoreError> {
+        let sql = select_sql("orders", ORDER_ROW_COLUMNS, "order_id");
+        let row = on_pool!(self, p => sqlx::query_as::<_, OrderRow>(&sql)
+            .bind(order_id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// The order's timeline entries, oldest first.
+    pub async fn list_order_events(&self, order_id: &str) -> Result<Vec<OrderEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {ORDER_EVENT_COLUMNS} FROM order_events WHERE order_id = $1 ORDER BY id"
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, OrderEvent>(&sql)
+            .bind(order_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn list_refunds_of_order(
+        &self,
+        order_id: &str,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE order_id = $1 ORDER BY created_at, unique_request_id",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(order_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn find_mandate(&self, mandate_id: &str) -> Result<Option<MandateRow>, StoreError> {
+        let sql = select_sql("mandates", &MANDATE_COLUMNS.join(", "), "mandate_id");
+        let row = on_pool!(self, p => sqlx::query_as::<_, MandateRow>(&sql)
+            .bind(mandate_id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+}
