@@ -1,0 +1,73 @@
+//! `loadgen`: the measuring tools behind `scripts/bench` and `scripts/chaos`. It floods the
+//! webhook endpoint (`ingest`), measures what the bare database can do with the same
+//! insert (`ceiling`), drives the Juspay simulator (`pay`) and checks after a chaos run
+//! that every acknowledged event is stored once and processed (`chaos-verify`).
+
+mod ceiling;
+mod db;
+mod event;
+mod ingest;
+mod load;
+mod pay;
+mod stats;
+mod verify;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Load generator and checker for the dashboard's webhook ingest.
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Post fresh webhook events to the app from N senders for a fixed time.
+    Ingest(ingest::IngestArgs),
+    /// The same durable single-row insert per event, straight into the database.
+    Ceiling(ceiling::CeilingArgs),
+    /// Create and pay orders at the simulator, so that it sends one webhook per order.
+    Pay(pay::PayArgs),
+    /// Compare the simulator's acknowledged events with the database after a chaos run.
+    ChaosVerify(verify::VerifyArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Ingest(args) => ingest::run(&args).await,
+        Command::Ceiling(args) => ceiling::run(&args).await,
+        Command::Pay(args) => pay::run(&args).await,
+        Command::ChaosVerify(args) => verify::run(&args).await,
+    };
+    match outcome {
+        Ok(success) => {
+            if success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "loadgen: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a result: the JSON object for scripts, or the human lines.
+fn print_report(json: bool, value: &serde_json::Value, human: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{value}")?;
+    } else {
+        writeln!(out, "{human}")?;
+    }
+    Ok(())
+}
