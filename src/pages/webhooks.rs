@@ -7,14 +7,25 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::shell::Shell,
-    serverfns::webhooks::{WebhookDetail, WebhookPage, WebhookQuery, get_webhook, list_webhooks},
+    serverfns::webhooks::{
+        ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
+        list_webhooks, preview_reprocess,
+    },
 };
 
 const VERDICTS: [(&str, &str); 3] = [("", "any"), ("valid", "valid"), ("rejected", "rejected")];
-const OUTCOMES: [(&str, &str); 4] = [
+const OUTCOMES: [(&str, &str); 12] = [
     ("", "any"),
-    ("pending", "pending"),
+    ("pending", "pending (not yet processed)"),
+    ("created", "order created"),
+    ("applied", "applied"),
+    ("duplicate", "duplicate"),
+    ("stale", "stale / out of order"),
+    ("amount_mismatch", "amount mismatch"),
+    ("invalid", "invalid"),
+    ("ignored", "ignored"),
     ("parse_error", "parse error"),
+    ("failed", "failed"),
     ("rejected", "rejected"),
 ];
 
@@ -175,19 +186,85 @@ pub fn WebhookDetailPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(-1)
     };
-    let detail = Resource::new(id, get_webhook);
+    let query = use_query_map();
+    let wants_preview = move || query.read().get("preview").is_some();
+    let reprocess = ServerAction::<ReprocessWebhook>::new();
+    let detail = Resource::new(
+        move || (id(), reprocess.version().get()),
+        |(id, _)| get_webhook(id),
+    );
+    let preview = Resource::new(
+        move || (id(), wants_preview(), reprocess.version().get()),
+        |(id, wanted, _)| async move {
+            match wanted {
+                true => preview_reprocess(id).await.map(Some),
+                false => Ok(None),
+            }
+        },
+    );
     view! {
         <Shell title="Webhook">
             <p><a href="/webhooks">"← All webhooks"</a></p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move { detail.await.map(|d| view! { <Detail d/> }) })}
+                {move || Suspend::new(async move {
+                    let d = detail.await?;
+                    let preview = preview.await?;
+                    Ok::<_, crate::error::AppError>(view! { <Detail d preview reprocess/> })
+                })}
             </Suspense>
         </Shell>
     }
 }
 
+/// Dry run (a GET, so it works without JavaScript and changes nothing) and the real
+/// reprocess (a POST, audited), for operators and admins.
 #[component]
-fn Detail(d: WebhookDetail) -> impl IntoView {
+fn Reprocess(
+    id: i64,
+    preview: Option<ReprocessView>,
+    reprocess: ServerAction<ReprocessWebhook>,
+) -> impl IntoView {
+    let result = preview.map(|p| {
+        let changes = if p.changes.is_empty() {
+            view! { <p>"No change: the stored state already reflects this event."</p> }.into_any()
+        } else {
+            view! { <ul>{p.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul> }
+                .into_any()
+        };
+        view! {
+            <div class="preview" data-testid="dry-run">
+                <p>"Reprocessing would record the outcome " <strong>{p.outcome}</strong>
+                    {p.detail.map(|d| format!(" ({d})"))} "."</p>
+                {changes}
+            </div>
+        }
+    });
+    view! {
+        <section class="card">
+            <h2>"Reprocess"</h2>
+            <p>"Applies this event again through the same rules as on arrival; what is already \
+                applied does not change. Try a dry run first."</p>
+            {result}
+            <div class="actions">
+                <form method="get" action=format!("/webhooks/{id}")>
+                    <input type="hidden" name="preview" value="1"/>
+                    <button type="submit">"Dry run"</button>
+                </form>
+                <ActionForm action=reprocess>
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit">"Reprocess"</button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Detail(
+    d: WebhookDetail,
+    preview: Option<ReprocessView>,
+    reprocess: ServerAction<ReprocessWebhook>,
+) -> impl IntoView {
     let fact = |label: &'static str, value: Option<String>| {
         view! {
             <dt>{label}</dt>
@@ -216,8 +293,14 @@ fn Detail(d: WebhookDetail) -> impl IntoView {
                 {fact("Deduplication", Some(repeats))}
                 {fact("Outcome", Some(d.row.outcome.clone()))}
                 {fact("Outcome detail", d.outcome_detail.clone())}
+                {fact("Processed", d.processed.clone())}
+                {fact("Processing attempts", Some(d.attempts.to_string()))}
             </dl>
+            {d.row.order_id.clone().map(|order| view! {
+                <p><a href=format!("/orders/{}", encode(&order))>"Open order " {order.clone()}</a></p>
+            })}
         </section>
+        {d.can_reprocess.then(|| view! { <Reprocess id=d.row.id preview reprocess/> })}
         <section class="card">
             <h2>"Body" {d.body_truncated.then_some(" (first 1 KiB only)")}</h2>
             <pre class="raw">{d.body.clone()}</pre>

@@ -50,6 +50,18 @@ pub struct WebhookDetail {
     pub body: String,
     pub body_truncated: bool,
     pub headers: Vec<(String, String)>,
+    pub processed: Option<String>,
+    pub attempts: i64,
+    /// The signed-in person may reprocess it (operator or admin, accepted event).
+    pub can_reprocess: bool,
+}
+
+/// What reprocessing a delivery did, or in a dry run would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReprocessView {
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub changes: Vec<String>,
 }
 
 pub const PAGE_SIZE: i64 = 50;
@@ -112,7 +124,8 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
     use dashboard_core::{auth::Role, clock::format_utc};
 
     let ctx = crate::server::context::RequestCtx::current()?;
-    ctx.require(Role::Viewer)?;
+    let me = ctx.require(Role::Viewer)?;
+    let can_reprocess = me.role >= Role::Operator;
     let record = match ctx.state.store.find_webhook_event(id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(ctx.fail(AppError::NotFound)),
@@ -140,6 +153,63 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
         body,
         body_truncated: record.body_truncated,
         headers,
+        processed: record.processed_at.map(format_utc),
+        attempts: record.process_attempts,
+        can_reprocess: can_reprocess && record.auth_verdict == "valid",
+    })
+}
+
+/// Dry run: what reprocessing the delivery would change, without changing anything.
+#[server(prefix = "/api", endpoint = "preview_reprocess")]
+pub async fn preview_reprocess(id: i64) -> Result<ReprocessView, AppError> {
+    use dashboard_core::processing::Mode;
+
+    reprocess(id, Mode::DryRun).await
+}
+
+/// Applies the delivery again (a no-op for what is already applied), audited.
+#[server(prefix = "/api", endpoint = "reprocess_webhook")]
+pub async fn reprocess_webhook(id: i64) -> Result<String, AppError> {
+    use dashboard_core::processing::Mode;
+
+    let done = reprocess(id, Mode::Reprocess).await?;
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let message = match done.changes.is_empty() {
+        true => format!("Reprocessed: {}; nothing changed.", done.outcome),
+        false => format!(
+            "Reprocessed: {}; {}.",
+            done.outcome,
+            done.changes.join("; ")
+        ),
+    };
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+#[cfg(feature = "ssr")]
+async fn reprocess(
+    id: i64,
+    mode: dashboard_core::processing::Mode,
+) -> Result<ReprocessView, AppError> {
+    use dashboard_core::{auth::Role, processing::Mode};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Operator)?;
+    let audit = match mode {
+        Mode::Reprocess => Some(ctx.audit("webhook.reprocess", &id.to_string(), "")?),
+        _ => None,
+    };
+    let processed = ctx
+        .state
+        .processor
+        .process_audited(id, mode, audit.as_ref())
+        .await
+        .map_err(|e| ctx.internal(&e))?
+        .ok_or_else(|| ctx.fail(AppError::NotFound))?;
+    Ok(ReprocessView {
+        outcome: processed.outcome,
+        detail: processed.detail,
+        changes: processed.changes,
     })
 }
 

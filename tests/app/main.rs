@@ -5,4 +5,5 @@ mod access;
 mod auth;
 mod helpers;
 mod ops;
+mod processing;
 mod webhooks;

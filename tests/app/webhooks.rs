@@ -9,8 +9,9 @@ use crate::{
 
 const HOOK_USER: &str = "juspay";
 const HOOK_PASSWORD: &str = "hook password";
-const SETTINGS: &str =
-    "[webhook]\npassword = \"hook password\"\nmax_body_bytes = 4096\nmax_rejected_kept = 3\n";
+/// Processing is off here: these tests look at what ingest stored, before any processing.
+const SETTINGS: &str = "[webhook]\npassword = \"hook password\"\nmax_body_bytes = 4096\n\
+                        max_rejected_kept = 3\n[processor]\nenabled = false\n";
 
 /// Posts like Juspay does: JSON, Basic auth, no browser headers.
 async fn deliver(app: &TestApp, credentials: Option<(&str, &str)>, body: &str) -> Response {

@@ -20,7 +20,9 @@ use crate::{
     config::ProcessorConfig,
     snapshot::{Effect, MandateReport, OrderReport, Via},
     store::{
-        Store, StoreError, Tx, on_tx,
+        Store, StoreError, Tx,
+        audit::AuditEntry,
+        on_tx,
         orders::{AppliedMandate, AppliedOrder, ReportContext},
     },
 };
@@ -112,6 +114,17 @@ impl Processor {
     /// Processes one stored event. `None` when the event cannot be taken in this mode
     /// (already processed by someone else, rejected, or unknown).
     pub async fn process(&self, id: i64, mode: Mode) -> Result<Option<Processed>, StoreError> {
+        self.process_audited(id, mode, None).await
+    }
+
+    /// Like [`Self::process`], writing `audit` (a person's reprocess) in the same
+    /// transaction as the change.
+    pub async fn process_audited(
+        &self,
+        id: i64,
+        mode: Mode,
+        audit: Option<&AuditEntry>,
+    ) -> Result<Option<Processed>, StoreError> {
         let mut tx = self.store.begin().await?;
         let Some(body) = claim(&mut tx, id, mode).await? else {
             tx.rollback().await?;
@@ -126,6 +139,9 @@ impl Processor {
             Ok(event) => apply_event(&mut tx, id, &event, &body).await?,
         };
         record_outcome(&mut tx, id, &processed).await?;
+        if let Some(entry) = audit {
+            tx.audit(entry).await?;
+        }
         if mode == Mode::DryRun {
             tx.rollback().await?;
         } else {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, on_pool};
+use super::{Store, StoreError, Tx, on_pool, on_tx};
 
 /// One audited action, as the caller describes it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +50,14 @@ macro_rules! audit_in_tx {
     };
 }
 pub(crate) use audit_in_tx;
+
+impl Tx {
+    /// Writes `entry` in this transaction, beside the change it describes.
+    pub async fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        on_tx!(self, t => audit_in_tx!(*t, entry).map(|_| ()))?;
+        Ok(())
+    }
+}
 
 impl Store {
     /// Records an action that changes no other table (a login, a logout).
