@@ -1,6 +1,7 @@
 // The webhook log in a browser, hydrated and without JavaScript: deliveries posted the way
-// Juspay posts them show up, the filter form narrows the list through the address, and a
-// delivery's detail shows its raw body.
+// Juspay posts them show up, the filter form narrows the list through the address, a
+// delivery's detail shows its raw body, and an event that could not be applied is dry-run
+// and then reprocessed.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -80,11 +81,61 @@ for (const js of [true, false]) {
       await settle(page);
       assert.equal(await page.inputValue('input[name="event"]'), 'ORDER_FAILED', 'filters survive a refresh');
 
-      await page.locator('tbody tr a').first().click();
+      await page.locator('tbody tr', { hasText: `ord_fail_${RUN}` }).locator('a').first().click();
       await page.waitForURL(/\/webhooks\/\d+$/);
       await settle(page);
       await page.getByText(`evt_fail_${RUN}`).first().waitFor();
       await page.getByText('[Basic credentials: valid]').waitFor();
+
+      await page.goto(`${BASE}/webhooks`);
+      await settle(page);
+      await page.selectOption('select[name="outcome"]', 'created');
+      await page.click('button:has-text("Filter")');
+      await page.waitForURL(/outcome=created/);
+      await settle(page);
+      await page.getByRole('cell', { name: `ord_ok_${RUN}` }).waitFor();
+      assert.equal(await page.getByRole('cell', { name: `ord_fail_${RUN}` }).count(), 0,
+        'the failed order without an amount could not be created');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    test('an event that arrived before its order is dry-run, then reprocessed', async () => {
+      const order = `ord_early_${RUN}_${mode}`;
+      const early = `evt_early_${RUN}_${mode}`;
+      // The failure arrives first and names no amount, so the order cannot be created from it.
+      await deliver({ id: early, event_name: 'ORDER_FAILED', date_created: new Date().toISOString(),
+        content: { order: { order_id: order, status: 'AUTHORIZATION_FAILED' } } });
+      await deliver({ id: `evt_txn_${RUN}_${mode}`, event_name: 'TXN_CREATED',
+        date_created: new Date().toISOString(),
+        content: { order: { order_id: order, status: 'PENDING_VBV', amount: '25.00' } } });
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${BASE}/login?next=${encodeURIComponent(`/webhooks?order=${order}&outcome=invalid`)}`);
+      await settle(page);
+      await page.fill('#username', ADMIN);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('button:has-text("Sign in")');
+      await page.waitForURL(atPath('/webhooks'));
+      await settle(page);
+      await page.getByRole('cell', { name: order }).waitFor();
+      await page.locator('tbody tr a').first().click();
+      await page.waitForURL(/\/webhooks\/\d+$/);
+      await settle(page);
+
+      await page.click('button:has-text("Dry run")');
+      await page.waitForURL(/preview=1/);
+      await settle(page);
+      const preview = page.getByTestId('dry-run');
+      await preview.getByText(`order ${order}: PENDING_VBV → AUTHORIZATION_FAILED (status)`).waitFor();
+
+      await page.click('button:has-text("Reprocess")');
+      await page.getByText('Reprocessed: applied').waitFor();
+      await page.goto(`${BASE}/webhooks?order=${order}&outcome=applied`);
+      await settle(page);
+      await page.getByRole('cell', { name: 'ORDER_FAILED' }).waitFor();
       assert.deepEqual(problems, []);
       await context.close();
     });

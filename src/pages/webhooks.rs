@@ -239,9 +239,17 @@ fn Reprocess(
             </div>
         }
     });
+    // With JavaScript the result arrives here; without it, as the flash after the redirect.
+    let done = move || {
+        reprocess.value().get().map(|result| match result {
+            Ok(message) => view! { <p class="flash" role="status">{message}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
     view! {
         <section class="card">
             <h2>"Reprocess"</h2>
+            {done}
             <p>"Applies this event again through the same rules as on arrival; what is already \
                 applied does not change. Try a dry run first."</p>
             {result}
