@@ -80,6 +80,7 @@ mod mandate;
 mod money;
 mod order;
 mod refund;
+mod sdk;
 mod signature;
 mod status;
 mod txn;
@@ -101,6 +102,10 @@ pub use order::{
     SessionRequest, SessionResponse, TxnDetail, UpdateOrderRequest, Upi,
 };
 pub use refund::{Refund, RefundRequest, RefundStatus};
+pub use sdk::{
+    HYPERPAY_SERVICE, InitiatePayload, PaymentPageOrder, SdkClient, SdkEnvironment, SdkSigner,
+    SignedInitiatePayload, SignedOrderDetails, verify_sdk_signature,
+};
 pub use signature::{sign_return_params, verify_return_params, verify_return_query};
 pub use status::OrderStatus;
 pub use txn::{Authentication, CaptureRequest, MandateExecutionRequest, TxnPayment, TxnResponse};
