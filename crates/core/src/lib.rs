@@ -11,6 +11,7 @@ pub mod order_state;
 pub mod processing;
 pub mod sessions;
 pub mod snapshot;
+pub mod status_guide;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
