@@ -53,6 +53,9 @@ struct SimView {
     acknowledged: BTreeSet<String>,
     /// Every retry used up without a 200.
     exhausted: BTreeSet<String>,
+    /// Deliveries answered with something other than 200, or not answered: the evidence
+    /// that the chaos hit deliveries at all.
+    failed_attempts: usize,
 }
 
 impl SimView {
@@ -64,6 +67,8 @@ impl SimView {
             view.sent.insert(a.event_id.clone());
             if a.acknowledged {
                 view.acknowledged.insert(a.event_id.clone());
+            } else {
+                view.failed_attempts += 1;
             }
         }
         for a in attempts {
@@ -90,6 +95,7 @@ struct Counts {
     acknowledged: usize,
     retrying: usize,
     exhausted: usize,
+    failed_attempts: usize,
     stored: usize,
     processed: usize,
     unprocessed: usize,
@@ -113,6 +119,7 @@ impl Counts {
             acknowledged: sim.acknowledged.len(),
             retrying: sim.retrying(),
             exhausted: sim.exhausted.len(),
+            failed_attempts: sim.failed_attempts,
             stored: stored.len(),
             processed: stored.iter().filter(|id| !pending(id)).count(),
             unprocessed: stored.iter().filter(|id| pending(id)).count(),
@@ -138,6 +145,7 @@ impl Counts {
             "acknowledged": self.acknowledged,
             "retrying": self.retrying,
             "exhausted": self.exhausted,
+            "failed_attempts": self.failed_attempts,
             "stored": self.stored,
             "processed": self.processed,
             "unprocessed": self.unprocessed,
@@ -152,7 +160,8 @@ impl Counts {
     fn to_line(&self) -> String {
         format!(
             "sent={} acknowledged={} stored={} processed={} duplicates_in_db={} lost={} \
-             unprocessed={} retrying={} exhausted={} repeats_counted={} not_from_sim={} => {}",
+             unprocessed={} retrying={} exhausted={} failed_attempts={} repeats_counted={} \
+             not_from_sim={} => {}",
             self.sent,
             self.acknowledged,
             self.stored,
@@ -162,6 +171,7 @@ impl Counts {
             self.unprocessed,
             self.retrying,
             self.exhausted,
+            self.failed_attempts,
             self.repeats_counted,
             self.not_from_sim,
             if self.passed() { "PASS" } else { "FAIL" }
@@ -247,6 +257,7 @@ mod tests {
         assert_eq!(sim.retrying(), 1, "c has retries left");
         let counts = Counts::compare(&sim, &[row("a", "applied"), row("c", "pending")]);
         assert_eq!(counts.sent, 3);
+        assert_eq!(counts.failed_attempts, 2);
         assert_eq!(counts.acknowledged, 2);
         assert_eq!(counts.stored, 2);
         assert_eq!(counts.lost, 1, "b was acknowledged but is not stored");
