@@ -28,6 +28,7 @@ CREATE TABLE orders (
     card_brand            TEXT,
     card_last_four        TEXT,
     payer_vpa             TEXT,
+    gateway               TEXT,
     gateway_id            BIGINT,
     gateway_reference_id  TEXT,
     txn_id                TEXT,
@@ -65,6 +66,9 @@ CREATE INDEX orders_txn_id ON orders (txn_id);
 CREATE INDEX orders_customer_email ON orders (customer_email);
 CREATE INDEX orders_customer_phone ON orders (customer_phone);
 CREATE INDEX orders_next_check ON orders (next_check_at);
+CREATE INDEX orders_customer_id ON orders (customer_id);
+CREATE INDEX orders_gateway ON orders (gateway, created_at);
+CREATE INDEX orders_method ON orders (payment_method_type, created_at);
 
 -- Every report applied (or judged) for an order: the timeline's state entries.
 CREATE TABLE order_events (

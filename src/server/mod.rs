@@ -21,7 +21,7 @@ use axum::{
 };
 use dashboard_core::{
     Store, StoreError, auth::Authenticator, clock::now_millis, config::Config, ingest::Ingestor,
-    processing::Processor, sessions::DbSessionStore,
+    processing::Processor, reconcile::Reconciler, sessions::DbSessionStore,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -60,6 +60,8 @@ pub enum StartError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("juspay settings: {0}")]
+    Juspay(juspay::JuspayError),
 }
 
 /// A server that is listening, with the admin password generated at start-up (if any).
@@ -90,13 +92,24 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         .site_root(config.server.site_root.clone())
         .site_addr(config.server.addr)
         .build();
-    let processor = Processor::new(store.clone(), config.processor.clone());
+    let juspay = match config.juspay.client_config() {
+        Some(client_config) => Some(Arc::new(
+            juspay::JuspayClient::new(&client_config).map_err(StartError::Juspay)?,
+        )),
+        None => {
+            tracing::warn!("juspay.api_key or juspay.merchant_id is not set: no calls to Juspay");
+            None
+        }
+    };
+    let processor = Processor::new(store.clone(), config.processor.clone())
+        .with_first_check(config.reconciler.first_check_seconds * 1000);
     let state = AppState {
         auth: Authenticator::new(store.clone(), config.login.clone()),
         ingestor: Arc::new(
             Ingestor::new(store.clone(), &config.webhook).with_waker(processor.waker()),
         ),
         processor,
+        juspay,
         store,
         config: Arc::new(config),
         leptos_options,
@@ -196,7 +209,18 @@ pub async fn serve(
         .config
         .processor
         .enabled
-        .then(|| tokio::spawn(state.processor.clone().run(stop_rx)));
+        .then(|| tokio::spawn(state.processor.clone().run(stop_rx.clone())));
+    let reconciling = match (&state.juspay, state.config.reconciler.enabled) {
+        (Some(client), true) => Some(tokio::spawn(
+            Reconciler::new(
+                state.store.clone(),
+                client.clone(),
+                state.config.reconciler.clone(),
+            )
+            .run(stop_rx.clone()),
+        )),
+        _ => None,
+    };
     let store = state.store.clone();
     let app = router(state, sessions);
     let result = axum::serve(
@@ -208,8 +232,8 @@ pub async fn serve(
     .map_err(StartError::Serve);
     let _ = stop_tx.send(true);
     let _ = maintenance.await;
-    if let Some(processing) = processing {
-        let _ = processing.await;
+    for task in [processing, reconciling].into_iter().flatten() {
+        let _ = task.await;
     }
     store.close().await;
     result

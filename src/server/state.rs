@@ -14,6 +14,8 @@ pub struct AppState {
     pub auth: Authenticator,
     pub ingestor: Arc<Ingestor>,
     pub processor: Processor,
+    /// Calls to Juspay; `None` until `juspay.api_key` and `juspay.merchant_id` are set.
+    pub juspay: Option<Arc<juspay::JuspayClient>>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

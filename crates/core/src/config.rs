@@ -46,6 +46,21 @@ enabled = true
 max_attempts = 8
 retry_base_seconds = 2
 
+[juspay]
+base_url = "https://sandbox.juspay.in"
+merchant_id = ""
+environment = "sandbox"
+timeout_seconds = 15
+
+[reconciler]
+enabled = true
+first_check_seconds = 60
+max_interval_minutes = 60
+stale_after_hours = 24
+concurrency = 4
+lease_seconds = 120
+batch = 20
+
 [log]
 filter = "info"
 "#;
@@ -62,6 +77,8 @@ pub struct Config {
     pub login: LoginConfig,
     pub webhook: WebhookConfig,
     pub processor: ProcessorConfig,
+    pub juspay: JuspaySettings,
+    pub reconciler: ReconcilerConfig,
     pub log: LogConfig,
 }
 
@@ -128,6 +145,57 @@ pub struct ProcessorConfig {
     /// marked failed; the wait doubles each time from `retry_base_seconds`.
     pub max_attempts: i64,
     pub retry_base_seconds: i64,
+}
+
+/// Where Juspay is and how we authenticate to it (§1, §2). Calls to Juspay (sync, the
+/// reconciler, refunds, mandates) are off until `api_key` and `merchant_id` are set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JuspaySettings {
+    /// `https://sandbox.juspay.in`, `https://api.juspay.in`, or the local simulator.
+    pub base_url: String,
+    pub api_key: Option<SecretString>,
+    pub merchant_id: String,
+    /// Key that signs the return-URL redirect (§10).
+    pub response_key: Option<SecretString>,
+    /// `sandbox` or `production`, passed to the SDK (§11).
+    pub environment: String,
+    pub timeout_seconds: u64,
+}
+
+impl JuspaySettings {
+    /// The client configuration, when Juspay calls are configured.
+    pub fn client_config(&self) -> Option<juspay::JuspayConfig> {
+        let key = self.api_key.clone()?;
+        if self.merchant_id.is_empty() {
+            return None;
+        }
+        Some(
+            juspay::JuspayConfig::new(self.base_url.clone(), key, self.merchant_id.clone())
+                .with_timeout(std::time::Duration::from_secs(self.timeout_seconds)),
+        )
+    }
+}
+
+/// The background task that polls Juspay for orders whose outcome we do not know yet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcilerConfig {
+    pub enabled: bool,
+    /// Wait before the first check of a new order; each later wait doubles.
+    pub first_check_seconds: i64,
+    /// Longest wait between two checks of one order.
+    pub max_interval_minutes: i64,
+    /// An order still unresolved this long after creation is marked stale and no longer
+    /// polled (it is listed for a person to look at).
+    pub stale_after_hours: i64,
+    /// Juspay calls in flight at once, per instance.
+    pub concurrency: usize,
+    /// How long an instance owns the orders it is checking; another instance may take
+    /// them over after that (a crashed instance does not hold them forever).
+    pub lease_seconds: i64,
+    /// Orders leased per pass.
+    pub batch: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +281,39 @@ impl Config {
             "processor.retry_base_seconds",
             self.processor.retry_base_seconds,
         )?;
+        if let Err(e) = url_of(&self.juspay.base_url) {
+            return Err(invalid("juspay.base_url", &e));
+        }
+        if !matches!(self.juspay.environment.as_str(), "sandbox" | "production") {
+            return Err(invalid(
+                "juspay.environment",
+                "must be sandbox or production",
+            ));
+        }
+        if self.juspay.timeout_seconds == 0 {
+            return Err(invalid("juspay.timeout_seconds", "must be at least 1"));
+        }
+        for (key, value) in [
+            (
+                "reconciler.first_check_seconds",
+                self.reconciler.first_check_seconds,
+            ),
+            (
+                "reconciler.max_interval_minutes",
+                self.reconciler.max_interval_minutes,
+            ),
+            (
+                "reconciler.stale_after_hours",
+                self.reconciler.stale_after_hours,
+            ),
+            ("reconciler.lease_seconds", self.reconciler.lease_seconds),
+            ("reconciler.batch", self.reconciler.batch),
+        ] {
+            positive(key, value)?;
+        }
+        if self.reconciler.concurrency == 0 {
+            return Err(invalid("reconciler.concurrency", "must be at least 1"));
+        }
         if self.webhook.username.is_empty() || self.webhook.username.contains(':') {
             return Err(invalid(
                 "webhook.username",
@@ -232,6 +333,18 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Accepts `http://` and `https://` URLs with a host.
+fn url_of(text: &str) -> Result<(), String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| "must start with http:// or https://".to_owned())?;
+    if rest.trim_end_matches('/').is_empty() {
+        return Err("must name a host".to_owned());
+    }
+    Ok(())
 }
 
 fn invalid(key: &'static str, reason: &str) -> ConfigError {

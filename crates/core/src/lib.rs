@@ -9,6 +9,7 @@ pub mod config;
 pub mod ingest;
 pub mod order_state;
 pub mod processing;
+pub mod reconcile;
 pub mod sessions;
 pub mod snapshot;
 pub mod status_guide;

@@ -57,6 +57,7 @@ pub struct Processor {
     store: Store,
     config: ProcessorConfig,
     wake: Arc<Notify>,
+    first_check_ms: i64,
 }
 
 impl Processor {
@@ -65,7 +66,14 @@ impl Processor {
             store,
             config,
             wake: Arc::new(Notify::new()),
+            first_check_ms: 60_000,
         }
+    }
+
+    /// Sets the wait before the reconciler first checks an order an event left unresolved.
+    pub fn with_first_check(mut self, ms: i64) -> Self {
+        self.first_check_ms = ms;
+        self
     }
 
     /// Notified by the ingest step after each stored event, so processing starts at once.
@@ -136,7 +144,7 @@ impl Processor {
                 detail: Some(e.to_string()),
                 changes: Vec::new(),
             },
-            Ok(event) => apply_event(&mut tx, id, &event, &body).await?,
+            Ok(event) => apply_event(&mut tx, id, &event, &body, self.first_check_ms).await?,
         };
         record_outcome(&mut tx, id, &processed).await?;
         if let Some(entry) = audit {
@@ -207,8 +215,10 @@ async fn apply_event(
     id: i64,
     event: &WebhookEvent,
     body: &[u8],
+    first_check_ms: i64,
 ) -> Result<Processed, StoreError> {
     let ctx = ReportContext {
+        first_check_ms,
         via: Some(Via::Webhook),
         at: now_millis(),
         webhook_event_id: Some(id),

@@ -21,8 +21,6 @@ use crate::{
 
 /// Juspay defaults an order's currency to INR (§4.1).
 const DEFAULT_CURRENCY: &str = "INR";
-/// A new non-terminal order is first checked by the reconciler this long after we learn of it.
-pub const FIRST_CHECK_DELAY_MS: i64 = 60_000;
 
 /// How a report reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +61,7 @@ pub struct OrderReport {
     pub card_brand: Option<String>,
     pub card_last_four: Option<String>,
     pub payer_vpa: Option<String>,
+    pub gateway: Option<String>,
     pub gateway_id: Option<i64>,
     pub gateway_reference_id: Option<String>,
     pub txn_id: Option<String>,
@@ -107,6 +106,7 @@ impl OrderReport {
             card_brand: order.card.as_ref().and_then(|c| c.card_brand.clone()),
             card_last_four: order.card.as_ref().and_then(|c| c.last_four_digits.clone()),
             payer_vpa: order.upi.as_ref().and_then(|u| u.payer_vpa.clone()),
+            gateway: txn.and_then(|t| t.gateway.clone()),
             gateway_id: order.gateway_id.or_else(|| txn.and_then(|t| t.gateway_id)),
             gateway_reference_id: order.gateway_reference_id.clone(),
             txn_id: order
@@ -330,15 +330,18 @@ pub struct OrderPlan {
     pub changed: Vec<&'static str>,
 }
 
-/// Decides what `report` does to the stored order `current` (or creates it).
+/// Decides what `report` does to the stored order `current` (or creates it). An order
+/// left unresolved is due for its first reconciler check `first_check_ms` after `at`.
 pub fn plan_order(
     current: Option<&OrderRow>,
     report: &OrderReport,
     via: Via,
     at: i64,
+    first_check_ms: i64,
 ) -> Result<OrderPlan, ReportError> {
+    let first_check = at + first_check_ms;
     let Some(current) = current else {
-        return create_order(report, via, at);
+        return create_order(report, via, at, first_check);
     };
     let mut row = current.clone();
     let mut changed = Vec::new();
@@ -385,7 +388,7 @@ pub fn plan_order(
         });
     }
     if transition.is_apply() {
-        set_status(&mut row, &incoming_status, via, at);
+        set_status(&mut row, &incoming_status, via, at, first_check);
         changed.push("status");
     }
     merge_details(&mut row, report, &mut changed);
@@ -405,7 +408,12 @@ pub fn plan_order(
     })
 }
 
-fn create_order(report: &OrderReport, via: Via, at: i64) -> Result<OrderPlan, ReportError> {
+fn create_order(
+    report: &OrderReport,
+    via: Via,
+    at: i64,
+    first_check: i64,
+) -> Result<OrderPlan, ReportError> {
     let amount = report
         .amount
         .ok_or(ReportError::UnknownOrderWithoutAmount)?;
@@ -427,10 +435,9 @@ fn create_order(report: &OrderReport, via: Via, at: i64) -> Result<OrderPlan, Re
         updated_at: at,
         confirmed_at: Some(at),
         confirmed_via: Some(via.as_str().to_owned()),
-        next_check_at: Some(at + FIRST_CHECK_DELAY_MS),
         ..OrderRow::default()
     };
-    set_status(&mut row, &status, via, at);
+    set_status(&mut row, &status, via, at, first_check);
     let mut changed = vec!["status"];
     merge_details(&mut row, report, &mut changed);
     Ok(OrderPlan {
@@ -442,7 +449,7 @@ fn create_order(report: &OrderReport, via: Via, at: i64) -> Result<OrderPlan, Re
 }
 
 /// Stores a status that [`order_state::transition`] allowed, with the facts it implies.
-fn set_status(row: &mut OrderRow, status: &OrderStatus, via: Via, at: i64) {
+fn set_status(row: &mut OrderRow, status: &OrderStatus, via: Via, at: i64, first_check: i64) {
     row.status = status.as_str().to_owned();
     row.status_id = status.status_id().or(row.status_id);
     let stage = Stage::of(status);
@@ -458,14 +465,14 @@ fn set_status(row: &mut OrderRow, status: &OrderStatus, via: Via, at: i64) {
         row.next_check_at = None;
         row.stale_at = None;
     } else if row.next_check_at.is_none() {
-        row.next_check_at = Some(at + FIRST_CHECK_DELAY_MS);
+        row.next_check_at = Some(first_check);
     }
 }
 
 /// Copies every detail the report carries over the stored one; a missing detail (Juspay
 /// omits or filters fields, §14) never erases what we know.
 fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'static str>) {
-    let texts: [(&mut Option<String>, &Option<String>, &'static str); 19] = [
+    let texts: [(&mut Option<String>, &Option<String>, &'static str); 20] = [
         (&mut row.juspay_id, &report.juspay_id, "juspay_id"),
         (&mut row.customer_id, &report.customer_id, "customer_id"),
         (
@@ -497,6 +504,7 @@ fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'s
             "card_last_four",
         ),
         (&mut row.payer_vpa, &report.payer_vpa, "payer_vpa"),
+        (&mut row.gateway, &report.gateway, "gateway"),
         (
             &mut row.gateway_reference_id,
             &report.gateway_reference_id,
@@ -805,7 +813,7 @@ mod tests {
     }
 
     fn stored(status: OrderStatus, amount: i64) -> OrderRow {
-        plan_order(None, &report(status, amount), Via::Webhook, 1_000)
+        plan_order(None, &report(status, amount), Via::Webhook, 1_000, 60_000)
             .unwrap()
             .row
     }
@@ -817,13 +825,14 @@ mod tests {
             &report(OrderStatus::PendingVbv, 100_00),
             Via::Webhook,
             5,
+            60_000,
         )
         .unwrap();
         assert_eq!(plan.effect, Effect::Created);
         assert_eq!(plan.row.status, "PENDING_VBV");
         assert_eq!(plan.row.status_id, Some(23));
         assert_eq!(plan.row.amount, 100_00);
-        assert_eq!(plan.row.next_check_at, Some(5 + FIRST_CHECK_DELAY_MS));
+        assert_eq!(plan.row.next_check_at, Some(5 + 60_000));
         assert_eq!(plan.row.paid_at, None);
     }
 
@@ -832,13 +841,13 @@ mod tests {
         let mut thin = report(OrderStatus::Charged, 1);
         thin.amount = None;
         assert_eq!(
-            plan_order(None, &thin, Via::Webhook, 1),
+            plan_order(None, &thin, Via::Webhook, 1, 60_000),
             Err(ReportError::UnknownOrderWithoutAmount)
         );
         thin.amount = Some(1);
         thin.status = None;
         assert_eq!(
-            plan_order(None, &thin, Via::Webhook, 1),
+            plan_order(None, &thin, Via::Webhook, 1, 60_000),
             Err(ReportError::UnknownOrderWithoutStatus)
         );
     }
@@ -851,6 +860,7 @@ mod tests {
             &report(OrderStatus::Charged, 250_00),
             Via::Poll,
             9,
+            60_000,
         )
         .unwrap();
         assert_eq!(plan.effect, Effect::Applied);
@@ -874,6 +884,7 @@ mod tests {
             &report(OrderStatus::Charged, 25_00),
             Via::Webhook,
             9,
+            60_000,
         )
         .unwrap();
         assert!(matches!(
@@ -892,7 +903,7 @@ mod tests {
 
         let mut dollars = report(OrderStatus::Charged, 250_00);
         dollars.currency = Some("USD".into());
-        let plan = plan_order(Some(&current), &dollars, Via::Webhook, 9).unwrap();
+        let plan = plan_order(Some(&current), &dollars, Via::Webhook, 9, 60_000).unwrap();
         assert!(matches!(
             plan.effect,
             Effect::AmountMismatch(AmountMismatch::Currency { .. })
@@ -908,6 +919,7 @@ mod tests {
             &report(OrderStatus::PendingVbv, 100_00),
             Via::Webhook,
             9,
+            60_000,
         )
         .unwrap();
         assert_eq!(plan.effect, Effect::Ignored(IgnoreReason::Stale));
@@ -922,6 +934,7 @@ mod tests {
             &report(OrderStatus::Charged, 100_00),
             Via::Sync,
             9,
+            60_000,
         )
         .unwrap();
         assert_eq!(plan.effect, Effect::Unchanged);
@@ -936,11 +949,13 @@ mod tests {
         let mut first = report(OrderStatus::PendingVbv, 100_00);
         first.customer_email = Some("a@example.com".into());
         first.udfs = BTreeMap::from([("udf1".to_owned(), "gold".to_owned())]);
-        let current = plan_order(None, &first, Via::Webhook, 1).unwrap().row;
+        let current = plan_order(None, &first, Via::Webhook, 1, 60_000)
+            .unwrap()
+            .row;
         let mut second = report(OrderStatus::Charged, 100_00);
         second.customer_email = Some("FILTERED".into());
         second.udfs = BTreeMap::from([("udf2".to_owned(), "web".to_owned())]);
-        let plan = plan_order(Some(&current), &second, Via::Webhook, 2).unwrap();
+        let plan = plan_order(Some(&current), &second, Via::Webhook, 2, 60_000).unwrap();
         assert_eq!(plan.row.customer_email.as_deref(), Some("a@example.com"));
         assert_eq!(plan.row.udfs, r#"{"udf1":"gold","udf2":"web"}"#);
         assert_eq!(plan.changed, ["status", "udfs"]);
@@ -954,6 +969,7 @@ mod tests {
             &report(OrderStatus::New, 90_00),
             Via::Webhook,
             2,
+            60_000,
         )
         .unwrap();
         assert_eq!(by_webhook.row.amount, 100_00);
@@ -962,6 +978,7 @@ mod tests {
             &report(OrderStatus::New, 90_00),
             Via::Action,
             2,
+            60_000,
         )
         .unwrap();
         assert_eq!(by_update.row.amount, 90_00);
@@ -974,7 +991,7 @@ mod tests {
         current.amount_refunded = 40_00;
         let mut older = report(OrderStatus::Charged, 100_00);
         older.amount_refunded = Some(10_00);
-        let plan = plan_order(Some(&current), &older, Via::Webhook, 2).unwrap();
+        let plan = plan_order(Some(&current), &older, Via::Webhook, 2, 60_000).unwrap();
         assert_eq!(plan.row.amount_refunded, 40_00);
     }
 

@@ -189,6 +189,11 @@ impl SimHandle {
         self.shared.store().orders.len()
     }
 
+    /// Every Juspay API call served so far, in the order they finished.
+    pub fn api_calls(&self) -> Vec<server::ApiCall> {
+        self.shared.calls()
+    }
+
     /// Every webhook attempt so far, oldest first.
     pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
         self.shared.attempts()

@@ -37,6 +37,7 @@ pub struct Shared {
     others: BTreeMap<String, Mutex<Store>>,
     faults: Mutex<Faults>,
     attempts: Mutex<Vec<WebhookAttempt>>,
+    calls: Mutex<Vec<ApiCall>>,
     held: Mutex<Option<(Event, String)>>,
     shutdown: watch::Receiver<bool>,
     started: Instant,
@@ -72,6 +73,7 @@ impl Shared {
             others,
             faults: Mutex::new(faults),
             attempts: Mutex::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
             held: Mutex::new(None),
             shutdown,
             started: Instant::now(),
@@ -107,6 +109,19 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// A copy of the API call log.
+    pub fn calls(&self) -> Vec<ApiCall> {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Milliseconds since the simulator started.
+    pub fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Appends to the webhook attempt log.
@@ -233,8 +248,57 @@ pub fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             inject_endpoint_faults,
         ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            record_api_call,
+        ))
         .with_state(shared)
 }
+
+/// One Juspay API call as the simulator served it, start and end included, so tests can
+/// tell whether two calls for the same resource overlapped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ApiCall {
+    pub method: String,
+    pub path: String,
+    /// Milliseconds since the simulator started.
+    pub started_ms: u64,
+    pub finished_ms: u64,
+    pub status: u16,
+}
+
+/// Records every Juspay API call (not the control API or the hosted page), faults included.
+async fn record_api_call(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if path.starts_with("/__sim") || path.starts_with("/pay/") {
+        return next.run(request).await;
+    }
+    let method = request.method().as_str().to_owned();
+    let started_ms = shared.elapsed_ms();
+    let response = next.run(request).await;
+    let call = ApiCall {
+        method,
+        path,
+        started_ms,
+        finished_ms: shared.elapsed_ms(),
+        status: response.status().as_u16(),
+    };
+    let mut calls = shared.calls.lock().unwrap_or_else(PoisonError::into_inner);
+    // Bounded, so a long demo run does not grow without limit: the oldest half goes.
+    if calls.len() >= MAX_CALLS_KEPT {
+        calls.drain(..MAX_CALLS_KEPT / 2);
+    }
+    calls.push(call);
+    drop(calls);
+    response
+}
+
+/// API calls kept in the log.
+const MAX_CALLS_KEPT: usize = 20_000;
 
 /// Applies endpoint faults to Juspay API routes; the hosted page and control API are
 /// exempt so a test can always steer the simulator.

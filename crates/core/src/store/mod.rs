@@ -14,6 +14,7 @@ use sqlx::{
 };
 
 pub mod audit;
+pub mod order_queries;
 pub mod orders;
 pub mod throttle;
 pub mod users;
@@ -64,6 +65,57 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// A parameter of a statement built at run time.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// A `WHERE` clause built from optional filters, with its numbered parameters.
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    pub binds: Vec<Bind>,
+    parts: Vec<String>,
+}
+
+impl Conditions {
+    /// Adds a parameter and returns its placeholder (`$n`).
+    pub fn param(&mut self, bind: Bind) -> String {
+        self.binds.push(bind);
+        format!("${}", self.binds.len())
+    }
+
+    /// Adds a condition, ANDed with the others.
+    pub fn and(&mut self, condition: String) {
+        self.parts.push(condition);
+    }
+
+    /// The conditions joined with AND (`TRUE` when there are none).
+    pub fn clause(&self) -> String {
+        if self.parts.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            self.parts.join(" AND ")
+        }
+    }
+}
+
+/// Binds every [`Bind`] of `$binds` to `$query`, in order.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::store::Bind::Int(n) => query.bind(*n),
+                $crate::store::Bind::Text(t) => query.bind(t.as_str()),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;
 
 /// An open transaction on either backend, for work that spans several store functions
 /// (processing one webhook: apply its reports and record its outcome, all or nothing).

@@ -30,6 +30,7 @@ pub struct OrderRow {
     pub card_brand: Option<String>,
     pub card_last_four: Option<String>,
     pub payer_vpa: Option<String>,
+    pub gateway: Option<String>,
     pub gateway_id: Option<i64>,
     pub gateway_reference_id: Option<String>,
     pub txn_id: Option<String>,
@@ -57,7 +58,7 @@ pub struct OrderRow {
 }
 
 /// Columns the snapshot function owns; the reconciler's lease columns are left to it.
-const ORDER_COLUMNS: [&str; 39] = [
+const ORDER_COLUMNS: [&str; 40] = [
     "order_id",
     "source",
     "juspay_id",
@@ -76,6 +77,7 @@ const ORDER_COLUMNS: [&str; 39] = [
     "card_brand",
     "card_last_four",
     "payer_vpa",
+    "gateway",
     "gateway_id",
     "gateway_reference_id",
     "txn_id",
@@ -216,6 +218,8 @@ pub struct ReportContext {
     pub trace_id: Option<String>,
     /// Juspay's time of the report (a webhook's `date_created`), when known.
     pub reported_at: Option<i64>,
+    /// Wait before the reconciler first checks an order left unresolved.
+    pub first_check_ms: i64,
 }
 
 impl ReportContext {
@@ -265,10 +269,10 @@ fn select_sql(table: &str, columns: &str, key: &str) -> String {
     format!("SELECT {columns} FROM {table} WHERE {key} = $1")
 }
 
-const ORDER_ROW_COLUMNS: &str = "order_id, source, juspay_id, status, status_id, amount, currency, \
+pub(crate) const ORDER_ROW_COLUMNS: &str = "order_id, source, juspay_id, status, status_id, amount, currency, \
      amount_refunded, customer_id, customer_email, customer_phone, description, \
      payment_method_type, payment_method, auth_type, card_brand, card_last_four, payer_vpa, \
-     gateway_id, gateway_reference_id, txn_id, txn_uuid, epg_txn_id, rrn, auth_id_code, \
+     gateway, gateway_id, gateway_reference_id, txn_id, txn_uuid, epg_txn_id, rrn, auth_id_code, \
      error_code, error_message, udfs, amount_mismatch, juspay_created_at, created_at, \
      updated_at, confirmed_at, confirmed_via, paid_at, paid_via, terminal_at, next_check_at, \
      check_count, lease_owner, lease_until, stale_at";
@@ -323,6 +327,7 @@ impl Tx {
             .bind(&row.card_brand)
             .bind(&row.card_last_four)
             .bind(&row.payer_vpa)
+            .bind(&row.gateway)
             .bind(row.gateway_id)
             .bind(&row.gateway_reference_id)
             .bind(&row.txn_id)
@@ -484,7 +489,13 @@ impl Tx {
     ) -> Result<Result<AppliedOrder, ReportError>, StoreError> {
         self.lock_key(&format!("order:{}", report.order_id)).await?;
         let current = self.load_order(&report.order_id).await?;
-        let plan = match snapshot::plan_order(current.as_ref(), report, ctx.via(), ctx.at) {
+        let plan = match snapshot::plan_order(
+            current.as_ref(),
+            report,
+            ctx.via(),
+            ctx.at,
+            ctx.first_check_ms,
+        ) {
             Ok(plan) => plan,
             Err(err) => return Ok(Err(err)),
         };
@@ -606,7 +617,93 @@ impl Tx {
     }
 }
 
+/// An order leased for a status check.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LeasedOrder {
+    pub order_id: String,
+    pub check_count: i64,
+    pub created_at: i64,
+}
+
+impl Tx {
+    /// Ends a check of a leased order: counts it, schedules the next one (unless the
+    /// snapshot already settled the order, which clears `next_check_at`), marks it stale
+    /// when given, and releases the lease. A no-op if the lease was lost to another
+    /// instance meanwhile.
+    pub async fn finish_order_check(
+        &mut self,
+        order_id: &str,
+        owner: &str,
+        next_check_at: i64,
+        stale_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, t => sqlx::query(
+            "UPDATE orders SET check_count = check_count + 1, lease_owner = NULL, \
+             lease_until = NULL, stale_at = COALESCE($1, stale_at), \
+             next_check_at = CASE WHEN next_check_at IS NULL OR $1 IS NOT NULL THEN NULL ELSE $2 END \
+             WHERE order_id = $3 AND lease_owner = $4")
+            .bind(stale_at)
+            .bind(next_check_at)
+            .bind(order_id)
+            .bind(owner)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Stores a row as given, bypassing the snapshot rules: only for seeding test and
+    /// benchmark data, never for what Juspay reports.
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn insert_order_for_test(&mut self, row: &OrderRow) -> Result<(), StoreError> {
+        self.save_order(row).await
+    }
+
+    /// Adds a timeline entry that is not a snapshot (a refused status request, a staff
+    /// action that failed at Juspay).
+    pub async fn note_order_event(
+        &mut self,
+        order_id: &str,
+        ctx: &ReportContext,
+        outcome: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.insert_order_event(order_id, ctx, None, None, None, outcome, Some(detail))
+            .await
+    }
+}
+
 impl Store {
+    /// Leases up to `limit` orders whose check is due, for `lease_ms`. Two instances never
+    /// hold the same order: the update re-checks the lease on the row it changes, and on
+    /// PostgreSQL rows another instance is leasing are skipped.
+    pub async fn lease_due_orders(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<LeasedOrder>, StoreError> {
+        let skip_locked = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE orders SET lease_owner = $1, lease_until = $2 \
+             WHERE order_id IN (SELECT order_id FROM orders WHERE next_check_at <= $3 \
+               AND (lease_until IS NULL OR lease_until < $3) \
+               ORDER BY next_check_at LIMIT $4{skip_locked}) \
+             AND next_check_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+             RETURNING order_id, check_count, created_at"
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, LeasedOrder>(&sql)
+            .bind(owner)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows)
+    }
+
     /// Applies an order report in its own transaction.
     pub async fn apply_order_report(
         &self,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, on_pool};
+use super::{Bind, Conditions, Store, StoreError, bind_all, on_pool};
 
 /// A delivery to store, as the ingest step prepared it.
 #[derive(Debug, Clone)]
@@ -46,12 +46,6 @@ pub struct WebhookEventRecord {
     pub last_duplicate_at: Option<i64>,
     pub process_attempts: i64,
     pub processed_at: Option<i64>,
-}
-
-/// A query parameter of a dynamically built statement.
-enum Bind {
-    Int(i64),
-    Text(String),
 }
 
 /// Which deliveries to list; every field is optional and they combine with AND.
@@ -238,43 +232,38 @@ impl Store {
         filter: &WebhookFilter,
         limit: i64,
     ) -> Result<Vec<WebhookEventRecord>, StoreError> {
-        let mut binds = vec![Bind::Int(filter.before.unwrap_or(i64::MAX))];
-        let mut conditions = vec!["id < $1".to_owned()];
+        let mut w = Conditions::default();
+        let before = w.param(Bind::Int(filter.before.unwrap_or(i64::MAX)));
+        w.and(format!("id < {before}"));
         for (column, value) in [
-            ("event_name = ", &filter.event_name),
-            ("auth_verdict = ", &filter.auth_verdict),
-            ("outcome = ", &filter.outcome),
-            ("order_id = ", &filter.order_id),
+            ("event_name", &filter.event_name),
+            ("auth_verdict", &filter.auth_verdict),
+            ("outcome", &filter.outcome),
+            ("order_id", &filter.order_id),
         ] {
             if let Some(value) = value {
-                binds.push(Bind::Text(value.clone()));
-                conditions.push(format!("{column}${}", binds.len()));
+                let p = w.param(Bind::Text(value.clone()));
+                w.and(format!("{column} = {p}"));
             }
         }
         for (condition, value) in [
-            ("received_at >= ", filter.from),
-            ("received_at < ", filter.until),
+            ("received_at >=", filter.from),
+            ("received_at <", filter.until),
         ] {
             if let Some(value) = value {
-                binds.push(Bind::Int(value));
-                conditions.push(format!("{condition}${}", binds.len()));
+                let p = w.param(Bind::Int(value));
+                w.and(format!("{condition} {p}"));
             }
         }
-        binds.push(Bind::Int(limit));
+        let limit = w.param(Bind::Int(limit));
         let sql = format!(
-            "SELECT {COLUMNS} FROM webhook_events WHERE {} ORDER BY id DESC LIMIT ${}",
-            conditions.join(" AND "),
-            binds.len()
+            "SELECT {COLUMNS} FROM webhook_events WHERE {} ORDER BY id DESC LIMIT {limit}",
+            w.clause()
         );
         let rows = on_pool!(self, p => {
-            let mut query = sqlx::query_as::<_, WebhookEventRecord>(&sql);
-            for bind in &binds {
-                query = match bind {
-                    Bind::Int(n) => query.bind(*n),
-                    Bind::Text(t) => query.bind(t.as_str()),
-                };
-            }
-            query.fetch_all(p).await
+            bind_all!(sqlx::query_as::<_, WebhookEventRecord>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
         })?;
         Ok(rows)
     }

@@ -1,0 +1,269 @@
+//! Finding orders: filters, one search box, keyset pages newest first, the count and
+//! amount total of the filtered set, and an export cursor that walks the whole set.
+//!
+//! Invariants: the list, the totals and the export apply the same conditions (one
+//! builder), so the CSV is exactly the filtered list; pages are keyed on
+//! `(created_at, order_id)`, so they stay stable while new orders arrive.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Bind, Conditions, Store, StoreError, bind_all, on_pool, orders::ORDER_ROW_COLUMNS,
+    orders::OrderRow,
+};
+use crate::status_guide::{StatusGroup, statuses_in};
+
+/// Which orders to list; every field is optional and they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFilter {
+    /// Paid, pending, failed, refunded (fully or partly), cancelled.
+    pub group: Option<StatusGroup>,
+    /// Juspay's exact status, e.g. `PENDING_VBV`.
+    pub status: Option<String>,
+    pub payment_method_type: Option<String>,
+    pub payment_method: Option<String>,
+    pub gateway: Option<String>,
+    /// Minor units, inclusive.
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Created at or after (epoch ms).
+    pub from: Option<i64>,
+    /// Created before (epoch ms).
+    pub until: Option<i64>,
+    /// Customer id, email or phone, exactly.
+    pub customer: Option<String>,
+    /// Merchant order id, Juspay order id, txn id, customer email or phone.
+    pub search: Option<String>,
+    /// Only stale orders (unresolved past the reconciler's horizon).
+    pub stale: bool,
+}
+
+/// Where the previous page ended: its last row's creation time and order id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCursor {
+    pub created_at: i64,
+    pub order_id: String,
+}
+
+impl OrderCursor {
+    /// `created_at:order_id`, as it travels in the page address.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.created_at, self.order_id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (at, id) = text.split_once(':')?;
+        Some(Self {
+            created_at: at.parse().ok()?,
+            order_id: id.to_owned(),
+        })
+    }
+}
+
+/// Count and sum of the filtered orders in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrderTotal {
+    pub currency: String,
+    pub count: i64,
+    pub amount: i64,
+}
+
+fn conditions_of(filter: &OrderFilter) -> Conditions {
+    let mut w = Conditions::default();
+    if let Some(group) = filter.group {
+        let condition = match group {
+            // Any money returned counts, a partial refund included.
+            StatusGroup::Refunded => "(status = 'AUTO_REFUNDED' OR amount_refunded > 0)".to_owned(),
+            StatusGroup::Other => format!(
+                "status NOT IN ({})",
+                crate::status_guide::known_statuses()
+                    .filter(|s| *s != "NOT_FOUND")
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            group => format!(
+                "status IN ({})",
+                statuses_in(group)
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        w.and(condition);
+    }
+    for (column, value) in [
+        ("status", &filter.status),
+        ("payment_method_type", &filter.payment_method_type),
+        ("payment_method", &filter.payment_method),
+        ("gateway", &filter.gateway),
+    ] {
+        if let Some(value) = value {
+            let p = w.param(Bind::Text(value.clone()));
+            w.and(format!("{column} = {p}"));
+        }
+    }
+    for (condition, value) in [
+        ("amount >=", filter.amount_min),
+        ("amount <=", filter.amount_max),
+        ("created_at >=", filter.from),
+        ("created_at <", filter.until),
+    ] {
+        if let Some(value) = value {
+            let p = w.param(Bind::Int(value));
+            w.and(format!("{condition} {p}"));
+        }
+    }
+    if let Some(customer) = &filter.customer {
+        let p = w.param(Bind::Text(customer.clone()));
+        let email = w.param(Bind::Text(customer.to_lowercase()));
+        w.and(format!(
+            "(customer_id = {p} OR customer_email = {email} OR customer_phone = {p})"
+        ));
+    }
+    if let Some(search) = &filter.search {
+        // Exact matches on indexed columns: cheap at any size, and what staff paste.
+        let p = w.param(Bind::Text(search.clone()));
+        let email = w.param(Bind::Text(search.to_lowercase()));
+        w.and(format!(
+            "(order_id = {p} OR juspay_id = {p} OR txn_id = {p} OR customer_email = {email} \
+             OR customer_phone = {p})"
+        ));
+    }
+    if filter.stale {
+        w.and("stale_at IS NOT NULL".to_owned());
+    }
+    w
+}
+
+impl Store {
+    /// Orders matching `filter`, newest first, at most `limit` after `after`.
+    pub async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        after: Option<&OrderCursor>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>, StoreError> {
+        let mut w = conditions_of(filter);
+        if let Some(cursor) = after {
+            let at = w.param(Bind::Int(cursor.created_at));
+            let id = w.param(Bind::Text(cursor.order_id.clone()));
+            w.and(format!(
+                "(created_at < {at} OR (created_at = {at} AND order_id < {id}))"
+            ));
+        }
+        let limit = w.param(Bind::Int(limit));
+        let sql = format!(
+            "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE {} \
+             ORDER BY created_at DESC, order_id DESC LIMIT {limit}",
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, OrderRow>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Count and amount of the orders matching `filter`, per currency.
+    pub async fn total_orders(&self, filter: &OrderFilter) -> Result<Vec<OrderTotal>, StoreError> {
+        let w = conditions_of(filter);
+        let sql = format!(
+            "SELECT currency, COUNT(*) AS count, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS amount \
+             FROM orders WHERE {} GROUP BY currency ORDER BY currency",
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, OrderTotal>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::orders::OrderRow;
+
+    async fn seed(store: &Store, rows: &[OrderRow]) {
+        for row in rows {
+            let mut tx = store.begin().await.unwrap();
+            tx.insert_order_for_test(row).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+
+    fn order(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
+        OrderRow {
+            order_id: id.into(),
+            source: "juspay".into(),
+            status: status.into(),
+            amount,
+            currency: "INR".into(),
+            udfs: "{}".into(),
+            created_at: at,
+            updated_at: at,
+            ..OrderRow::default()
+        }
+    }
+
+    fn ids(rows: &[OrderRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.order_id.as_str()).collect()
+    }
+
+    crate::test_on_both_backends! {
+        async fn filters_search_pages_and_totals_agree(db) {
+            let store = db.store();
+            let mut paid = order("o1", 1_000, "CHARGED", 500);
+            paid.customer_email = Some("ana@example.com".into());
+            paid.payment_method_type = Some("UPI".into());
+            let mut refunded = order("o2", 2_000, "CHARGED", 700);
+            refunded.amount_refunded = 100;
+            refunded.txn_id = Some("txn-22".into());
+            let pending = order("o3", 3_000, "PENDING_VBV", 300);
+            let mut failed = order("o4", 3_000, "AUTHORIZATION_FAILED", 900);
+            failed.gateway = Some("RAZORPAY".into());
+            let mut stale = order("o5", 4_000, "NEW", 50);
+            stale.stale_at = Some(9_000);
+            seed(&store, &[paid, refunded, pending, failed, stale]).await;
+
+            let all = store.list_orders(&OrderFilter::default(), None, 10).await.unwrap();
+            assert_eq!(ids(&all), ["o5", "o4", "o3", "o2", "o1"], "newest first, ties by id");
+
+            let by_group = |group| OrderFilter { group: Some(group), ..OrderFilter::default() };
+            let paid_rows = store.list_orders(&by_group(StatusGroup::Paid), None, 10).await.unwrap();
+            assert_eq!(ids(&paid_rows), ["o2", "o1"]);
+            let refunded_rows = store.list_orders(&by_group(StatusGroup::Refunded), None, 10).await.unwrap();
+            assert_eq!(ids(&refunded_rows), ["o2"]);
+            let pending_rows = store.list_orders(&by_group(StatusGroup::Pending), None, 10).await.unwrap();
+            assert_eq!(ids(&pending_rows), ["o5", "o3"]);
+
+            for (search, expected) in [("o3", "o3"), ("txn-22", "o2"), ("ANA@example.com", "o1")] {
+                let filter = OrderFilter { search: Some(search.into()), ..OrderFilter::default() };
+                let found = store.list_orders(&filter, None, 10).await.unwrap();
+                assert_eq!(ids(&found), [expected], "search {search}");
+            }
+            let filter = OrderFilter { amount_min: Some(300), amount_max: Some(700), ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o3", "o2", "o1"]);
+            let filter = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4"]);
+            let filter = OrderFilter { stale: true, ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o5"]);
+            let filter = OrderFilter { from: Some(2_000), until: Some(4_000), ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4", "o3", "o2"]);
+
+            let first = store.list_orders(&OrderFilter::default(), None, 2).await.unwrap();
+            let cursor = OrderCursor { created_at: first[1].created_at, order_id: first[1].order_id.clone() };
+            let second = store.list_orders(&OrderFilter::default(), Some(&cursor), 2).await.unwrap();
+            assert_eq!(ids(&second), ["o3", "o2"], "the page after the cursor, the tie kept in order");
+            assert_eq!(OrderCursor::decode(&cursor.encode()), Some(cursor));
+
+            let totals = store.total_orders(&by_group(StatusGroup::Paid)).await.unwrap();
+            assert_eq!(totals, [OrderTotal { currency: "INR".into(), count: 2, amount: 1_200 }]);
+        }
+    }
+}
