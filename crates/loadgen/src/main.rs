@@ -1,10 +1,12 @@
 //! `loadgen`: the measuring tools behind `scripts/bench` and `scripts/chaos`. It floods the
-//! webhook endpoint (`ingest`), measures what the bare database can do with the same
-//! insert (`ceiling`), drives the Juspay simulator (`pay`) and checks after a chaos run
-//! that every acknowledged event is stored once and processed (`chaos-verify`).
+//! webhook endpoint (`ingest`), waits for the app to process what it acknowledged
+//! (`drain`), measures what the bare database can do with the same insert (`ceiling`),
+//! drives the Juspay simulator (`pay`) and checks after a chaos run that every
+//! acknowledged event is stored once and processed (`chaos-verify`).
 
 mod ceiling;
 mod db;
+mod drain;
 mod event;
 mod ingest;
 mod load;
@@ -29,6 +31,8 @@ struct Cli {
 enum Command {
     /// Post fresh webhook events to the app from N senders for a fixed time.
     Ingest(ingest::IngestArgs),
+    /// Wait for the app to process the events an ingest run left pending; report the lag.
+    Drain(drain::DrainArgs),
     /// The same durable single-row insert per event, straight into the database.
     Ceiling(ceiling::CeilingArgs),
     /// Create and pay orders at the simulator, so that it sends one webhook per order.
@@ -42,6 +46,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Ingest(args) => ingest::run(&args).await,
+        Command::Drain(args) => drain::run(&args).await,
         Command::Ceiling(args) => ceiling::run(&args).await,
         Command::Pay(args) => pay::run(&args).await,
         Command::ChaosVerify(args) => verify::run(&args).await,

@@ -1,0 +1,66 @@
+//! `loadgen drain`: after an ingest run, how far processing lags behind acknowledgement.
+//! It counts the stored events still `pending` and waits, bounded, until the app's
+//! processor has taken them all, reporting how long that took. Acknowledging fast is only
+//! half the story when the events then queue for processing.
+
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde_json::json;
+
+use crate::db::{Db, on_db};
+
+#[derive(Debug, Args)]
+pub struct DrainArgs {
+    /// The app's database.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Seconds to wait at most for the pending events to be processed.
+    #[arg(long, default_value_t = 120.0)]
+    wait: f64,
+    /// One JSON object instead of the human line.
+    #[arg(long)]
+    json: bool,
+}
+
+/// (accepted events, of which still pending).
+async fn count(db: &Db) -> anyhow::Result<(i64, i64)> {
+    let counts = on_db!(db, p => {
+        sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome = 'pending' THEN 1 ELSE 0 END), 0) \
+             FROM webhook_events WHERE auth_verdict = 'valid'",
+        )
+        .fetch_one(p)
+        .await
+    })?;
+    Ok(counts)
+}
+
+pub async fn run(args: &DrainArgs) -> anyhow::Result<bool> {
+    let db = Db::connect(&args.database_url, 1).await?;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(args.wait);
+    let (stored, backlog) = count(&db).await?;
+    let mut left = backlog;
+    while left > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = count(&db).await?.1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    db.close().await;
+    let drained = left == 0;
+    let value = json!({
+        "kind": "drain",
+        "stored": stored,
+        "backlog": backlog,
+        "left": left,
+        "drained": drained,
+        "seconds": (seconds * 100.0).round() / 100.0,
+    });
+    let human = format!(
+        "stored={stored} backlog={backlog} left={left} {} in {seconds:.1} s",
+        if drained { "drained" } else { "NOT drained" }
+    );
+    crate::print_report(args.json, &value, &human)?;
+    Ok(drained)
+}
