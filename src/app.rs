@@ -12,7 +12,8 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
     order::OrderPage,
-    sections::{HealthPage, MandatesPage, OrdersPage, RefundsPage},
+    orders::OrdersPage,
+    sections::{HealthPage, MandatesPage, RefundsPage},
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
 };

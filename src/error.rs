@@ -23,6 +23,9 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("Not found.")]
     NotFound,
+    /// Juspay refused or failed; the message is ours, never Juspay's body.
+    #[error("{message}")]
+    Upstream { message: String },
     #[error("Something went wrong on our side. Reference: {trace_id}.")]
     Internal { trace_id: String },
     /// The request did not reach the server or its answer could not be read.
@@ -40,6 +43,7 @@ impl AppError {
             Self::Throttled { .. } => "throttled",
             Self::Invalid { .. } => "invalid",
             Self::NotFound => "not_found",
+            Self::Upstream { .. } => "upstream",
             Self::Internal { .. } => "internal",
             Self::Transport => "transport",
         }
@@ -53,6 +57,7 @@ impl AppError {
             Self::Throttled { .. } => 429,
             Self::Invalid { .. } => 422,
             Self::NotFound => 404,
+            Self::Upstream { .. } => 502,
             Self::Internal { .. } | Self::Transport => 500,
         }
     }

@@ -8,6 +8,8 @@ ALTER TABLE webhook_events ADD COLUMN process_attempts BIGINT NOT NULL DEFAULT 0
 ALTER TABLE webhook_events ADD COLUMN next_attempt_at BIGINT;
 ALTER TABLE webhook_events ADD COLUMN processed_at BIGINT;
 CREATE INDEX webhook_events_pending ON webhook_events (outcome, next_attempt_at, id);
+-- Staff actions on one order (or mandate), for its timeline.
+CREATE INDEX audit_log_target ON audit_log (target, id);
 
 CREATE TABLE orders (
     order_id              TEXT    PRIMARY KEY,
@@ -22,6 +24,8 @@ CREATE TABLE orders (
     customer_email        TEXT,
     customer_phone        TEXT,
     description           TEXT,
+    -- Juspay's hosted payment page for this order, when it gave one
+    payment_link          TEXT,
     payment_method_type   TEXT,
     payment_method        TEXT,
     auth_type             TEXT,

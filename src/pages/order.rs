@@ -1,57 +1,205 @@
-//! One order's page. Until webhook processing records order state, it shows what is known
-//! for certain: every webhook delivery that named this order, newest first.
+//! One order: what its status means and what to do, the amounts, payment and customer
+//! facts, the debugging checklist, one merged timeline of everything that happened to it,
+//! and the operator actions (sync with Juspay, update before payment).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::{components::shell::Shell, serverfns::webhooks::list_webhooks};
+use crate::{
+    components::shell::{Outcome, Shell},
+    serverfns::orders::{OrderDetail, SyncOrder, UpdateOrder, get_order},
+};
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let order_id = move || params.read().get("order_id").unwrap_or_default();
-    let deliveries = Resource::new(order_id, |id| {
-        list_webhooks(None, None, None, Some(id), None, None, None)
-    });
+    let sync = ServerAction::<SyncOrder>::new();
+    let update = ServerAction::<UpdateOrder>::new();
+    let detail = Resource::new(
+        move || (order_id(), sync.version().get(), update.version().get()),
+        |(id, _, _)| get_order(id),
+    );
     view! {
         <Shell title="Order">
             <p><a href="/orders">"← Orders"</a></p>
-            <h1>"Order " {order_id}</h1>
-            <section class="card empty">
-                <p>"This order's payment state is not recorded yet: webhooks are stored but not yet applied to orders."</p>
-            </section>
-            <h2>"Webhooks for this order"</h2>
+            <Outcome value=Signal::derive(move || sync.value().get())/>
+            <Outcome value=Signal::derive(move || update.value().get())/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    deliveries
-                        .await
-                        .map(|page| {
-                            if page.rows.is_empty() {
-                                return view! { <p>"No webhook has named this order."</p> }.into_any();
-                            }
-                            view! {
-                                <ul class="timeline">
-                                    {page
-                                        .rows
-                                        .into_iter()
-                                        .map(|row| {
-                                            view! {
-                                                <li>
-                                                    <a href=format!("/webhooks/{}", row.id)>{row.received}</a>
-                                                    " · "
-                                                    {row.event_name}
-                                                    " · "
-                                                    {row.outcome}
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        })
+                    detail.await.map(|d| view! { <Detail d sync update/> })
                 })}
             </Suspense>
         </Shell>
+    }
+}
+
+fn facts(title: &'static str, pairs: Vec<(String, String)>) -> impl IntoView {
+    (!pairs.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>{title}</h2>
+                <dl class="facts">
+                    {pairs
+                        .into_iter()
+                        .map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> })
+                        .collect_view()}
+                </dl>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn Detail(
+    d: OrderDetail,
+    sync: ServerAction<SyncOrder>,
+    update: ServerAction<UpdateOrder>,
+) -> impl IntoView {
+    let order_id = d.order_id.clone();
+    let badge = format!("badge {}", d.group.to_lowercase());
+    let actions = d.can_act.then(|| {
+        let order_id = order_id.clone();
+        view! {
+            <div class="actions">
+                <ActionForm action=sync>
+                    <input type="hidden" name="order_id" value=order_id/>
+                    <button type="submit">"Sync with Juspay"</button>
+                </ActionForm>
+            </div>
+        }
+    });
+    let update_form = d.can_update.then(|| {
+        let order_id = order_id.clone();
+        view! {
+            <section class="card">
+                <h2>"Update before payment"</h2>
+                <p>"Only possible while no payment has been attempted. Changes are sent to Juspay."</p>
+                <ActionForm action=update>
+                    <input type="hidden" name="order_id" value=order_id/>
+                    <label for="upd-amount">"New amount"</label>
+                    <input id="upd-amount" name="amount" inputmode="decimal"/>
+                    <label for="upd-udf1">"udf1"</label>
+                    <input id="upd-udf1" name="udf1"/>
+                    <label for="upd-udf2">"udf2"</label>
+                    <input id="upd-udf2" name="udf2"/>
+                    <button type="submit">"Update order"</button>
+                </ActionForm>
+            </section>
+        }
+    });
+    let mismatch = d.amount_mismatch.clone().map(|m| {
+        view! {
+            <p class="error" role="alert">
+                "Amount check failed — not marked paid: " {m}
+            </p>
+        }
+    });
+    let link = d.payment_link.clone().map(|href| {
+        view! {
+            <p>
+                "Payment link: "
+                <input class="copy" readonly value=href.clone() aria-label="Payment link"/>
+                " " <a href=href target="_blank" rel="noopener">"open"</a>
+            </p>
+        }
+    });
+    let refunds = (!d.refunds.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Refunds"</h2>
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Requested"</th>
+                            <th scope="col">"Request id"</th>
+                            <th scope="col">"Amount"</th>
+                            <th scope="col">"Status"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {d.refunds
+                            .iter()
+                            .cloned()
+                            .map(|r| {
+                                view! {
+                                    <tr>
+                                        <td>{r.created}</td>
+                                        <td>{r.unique_request_id}</td>
+                                        <td class="num">{r.amount}</td>
+                                        <td>{r.status}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    });
+    view! {
+        <h1>"Order " {d.order_id.clone()}</h1>
+        <section class="card">
+            <p class="status-line">
+                <span class=badge>{d.group.clone()}</span>
+                " " <strong data-testid="status">{d.status.clone()}</strong>
+                " · " {d.amount.clone()} " · refunded " {d.refunded.clone()}
+            </p>
+            {mismatch}
+            <p><strong>"What it means: "</strong> {d.meaning.clone()}</p>
+            <p><strong>"What to do: "</strong> {d.action.clone()}</p>
+            {link}
+            {actions}
+        </section>
+        <section class="card">
+            <h2>"Debugging checklist"</h2>
+            <dl class="facts checklist">
+                {d.checklist
+                    .iter()
+                    .cloned()
+                    .map(|item| {
+                        let class = match item.ok {
+                            Some(true) => "ok",
+                            Some(false) => "attention",
+                            None => "",
+                        };
+                        view! {
+                            <dt>{item.question}</dt>
+                            <dd class=class>{item.answer}</dd>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+        </section>
+        {facts("Payment", d.payment.clone())}
+        {facts("Customer", d.customer.clone())}
+        {facts("References", d.references.clone())}
+        {facts("User-defined fields", d.udfs.clone())}
+        {refunds}
+        {update_form}
+        <section class="card">
+            <h2>"Timeline"</h2>
+            <ol class="timeline" data-testid="timeline">
+                {d.timeline
+                    .iter()
+                    .cloned()
+                    .map(|e| {
+                        let title = match e.link {
+                            Some(href) => view! { <a href=href>{e.title}</a> }.into_any(),
+                            None => view! { <span>{e.title}</span> }.into_any(),
+                        };
+                        view! {
+                            <li class=format!("kind-{}", e.kind)>
+                                <time>{e.at}</time>
+                                " "
+                                {title}
+                                {e.detail.map(|d| view! { <div class="detail">{d}</div> })}
+                                {e.trace_id.map(|t| view! { <div class="trace">"trace " <code>{t}</code></div> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
     }
 }

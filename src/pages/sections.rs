@@ -18,16 +18,6 @@ fn EmptySection(title: &'static str, text: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn OrdersPage() -> impl IntoView {
-    view! {
-        <EmptySection
-            title="Orders"
-            text="No orders yet. Orders appear here as Juspay reports payments to this dashboard."
-        />
-    }
-}
-
-#[component]
 pub fn RefundsPage() -> impl IntoView {
     view! {
         <EmptySection title="Refunds" text="No refunds yet. Refunds are started from an order's page."/>

@@ -98,6 +98,25 @@ impl RequestCtx {
         })
     }
 
+    /// Maps a failed action to what the browser may see: field errors as such, Juspay's
+    /// refusals in our words (the full error is logged here), storage failures as internal.
+    pub fn action_failed(&self, err: dashboard_core::actions::ActionError) -> AppError {
+        use dashboard_core::actions::ActionError;
+        match &err {
+            ActionError::Invalid { field, message } => {
+                self.fail(AppError::invalid(field, message.clone()))
+            }
+            ActionError::NotFound => self.fail(AppError::NotFound),
+            ActionError::Store(e) => self.internal(e),
+            ActionError::NotConfigured | ActionError::Juspay(_) => {
+                tracing::warn!(error = %err, "Juspay action failed");
+                self.fail(AppError::Upstream {
+                    message: err.public_message(),
+                })
+            }
+        }
+    }
+
     /// The signed-in user if their role is at least `min`.
     pub fn require(&self, min: Role) -> Result<&User, AppError> {
         match &self.user {

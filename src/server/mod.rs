@@ -5,6 +5,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod context;
+pub mod export;
 pub mod middleware;
 pub mod ops;
 pub mod state;
@@ -20,8 +21,8 @@ use axum::{
     routing::{get, post},
 };
 use dashboard_core::{
-    Store, StoreError, auth::Authenticator, clock::now_millis, config::Config, ingest::Ingestor,
-    processing::Processor, reconcile::Reconciler, sessions::DbSessionStore,
+    Store, StoreError, actions::Actions, auth::Authenticator, clock::now_millis, config::Config,
+    ingest::Ingestor, processing::Processor, reconcile::Reconciler, sessions::DbSessionStore,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -109,6 +110,11 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
             Ingestor::new(store.clone(), &config.webhook).with_waker(processor.waker()),
         ),
         processor,
+        actions: Actions::new(
+            store.clone(),
+            juspay.clone(),
+            config.reconciler.first_check_seconds * 1000,
+        ),
         juspay,
         store,
         config: Arc::new(config),
@@ -153,6 +159,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/orders/export.csv", get(export::export_orders))
         .route(
             "/webhooks/juspay",
             post(webhooks::receive_juspay)

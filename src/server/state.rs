@@ -16,6 +16,7 @@ pub struct AppState {
     pub processor: Processor,
     /// Calls to Juspay; `None` until `juspay.api_key` and `juspay.merchant_id` are set.
     pub juspay: Option<Arc<juspay::JuspayClient>>,
+    pub actions: dashboard_core::actions::Actions,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -209,3 +209,102 @@ macro_rules! app_test {
         }
     };
 }
+
+pub const SIM_MERCHANT: &str = "sim_merchant";
+pub const SIM_API_KEY: &str = "sim_api_key";
+pub const SIM_RESPONSE_KEY: &str = "sim_response_key";
+pub const HOOK_USER: &str = "juspay";
+pub const HOOK_PASSWORD: &str = "hook password";
+
+/// A fresh simulator (fast clock) and the settings that point an app at it: Juspay calls,
+/// webhook credentials, a quick reconciler. `extra` TOML goes on top.
+pub async fn start_simulator() -> juspay_sim::RunningSimulator {
+    juspay_sim::Simulator::start(juspay_sim::SimConfig {
+        merchant_id: SIM_MERCHANT.to_owned(),
+        api_key: SIM_API_KEY.to_owned(),
+        response_key: SIM_RESPONSE_KEY.to_owned(),
+        webhook_username: HOOK_USER.to_owned(),
+        webhook_password: HOOK_PASSWORD.to_owned(),
+        time_scale: 0.001,
+        ..juspay_sim::SimConfig::default()
+    })
+    .await
+    .expect("simulator starts")
+}
+
+/// Settings for an app that talks to `sim`, with `reconciler` lines added to its
+/// (quick) reconciler table.
+pub fn simulator_settings(sim: &juspay_sim::RunningSimulator, reconciler: &str) -> String {
+    format!(
+        "[webhook]\npassword = \"{HOOK_PASSWORD}\"\n\
+         [juspay]\nbase_url = \"{}\"\napi_key = \"{SIM_API_KEY}\"\nmerchant_id = \"{SIM_MERCHANT}\"\n\
+         response_key = \"{SIM_RESPONSE_KEY}\"\ntimeout_seconds = 5\n\
+         [reconciler]\nfirst_check_seconds = 1\nmax_interval_minutes = 1\n{reconciler}",
+        sim.base_url()
+    )
+}
+
+/// The app on a fresh database of `backend`, wired to a fresh simulator both ways.
+pub async fn spawn_with_simulator(
+    backend: Backend,
+    extra: &str,
+) -> (TestApp, juspay_sim::RunningSimulator) {
+    let sim = start_simulator().await;
+    let settings = format!("{}{extra}", simulator_settings(&sim, ""));
+    let app = TestApp::spawn_with(backend, &settings).await;
+    sim.handle()
+        .set_webhook_url(Some(app.url("/webhooks/juspay")));
+    (app, sim)
+}
+
+/// Polls `check` until it holds, for at most fifteen seconds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// Defines `on_sqlite` and `on_postgres` tests running `body` with an app wired to a
+/// fresh simulator, optionally with extra TOML settings.
+#[macro_export]
+macro_rules! sim_test {
+    ($name:ident, |$app:ident, $sim:ident| $body:block) => {
+        $crate::sim_test!($name, "", |$app, $sim| $body);
+    };
+    ($name:ident, $extra:expr, |$app:ident, $sim:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run(
+                $app: &$crate::helpers::TestApp,
+                $sim: &juspay_sim::RunningSimulator,
+            ) $body
+
+            async fn on(backend: dashboard_core::store::Backend) {
+                let (app, sim) = $crate::helpers::spawn_with_simulator(backend, $extra).await;
+                run(&app, &sim).await;
+                app.finish().await;
+                sim.shutdown().await.expect("simulator stops");
+            }
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                on(dashboard_core::store::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                on(dashboard_core::store::Backend::Postgres).await;
+            }
+        }
+    };
+}

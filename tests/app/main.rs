@@ -5,5 +5,6 @@ mod access;
 mod auth;
 mod helpers;
 mod ops;
+mod orders;
 mod processing;
 mod webhooks;

@@ -2,18 +2,16 @@
 //! running app: idempotent, out-of-order safe, amount-checked, resumed after a restart, and
 //! fed end to end by the simulator.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use dashboard_core::store::{Store, orders::OrderRow, webhooks::WebhookFilter};
 use reqwest::{Response, cookie::Jar};
 
 use crate::{
     app_test,
-    helpers::{TestApp, bare_client},
+    helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, bare_client, eventually},
 };
 
-const HOOK_USER: &str = "juspay";
-const HOOK_PASSWORD: &str = "hook password";
 const SETTINGS: &str = "[webhook]\npassword = \"hook password\"\n";
 const PROCESSOR_OFF: &str =
     "[webhook]\npassword = \"hook password\"\n[processor]\nenabled = false\n";
@@ -40,21 +38,6 @@ fn order_event(id: &str, name: &str, status: &str, amount: &str) -> String {
             "content":{{"order":{{"order_id":"ord_1","id":"ordeh_1","status":"{status}",
             "amount":"{amount}","currency":"INR","customer_email":"a@example.com"}}}}}}"#
     )
-}
-
-/// Polls `check` until it holds, for at most ten seconds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn pending_count(store: &Store) -> usize {

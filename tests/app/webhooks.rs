@@ -304,7 +304,7 @@ app_test!(the_webhook_log_pages_older_deliveries, SETTINGS, |app| {
 
 app_test!(
     an_orders_page_lists_the_webhooks_that_named_it,
-    SETTINGS,
+    "[webhook]\npassword = \"hook password\"\n",
     |app| {
         deliver(
             app,
@@ -315,8 +315,13 @@ app_test!(
         let other = r#"{"id":"evt_V2_o2","event_name":"ORDER_FAILED","content":{"order":{"order_id":"ord_other"}}}"#;
         deliver(app, Some((HOOK_USER, HOOK_PASSWORD)), other).await;
         app.login_as_admin().await;
+        let store = app.db.store();
+        crate::helpers::eventually("the order is recorded", || async {
+            store.find_order("ord_1").await.unwrap().is_some()
+        })
+        .await;
         let html = app.get("/orders/ord_1").await.text().await.unwrap();
-        assert!(html.contains("ORDER_SUCCEEDED"));
+        assert!(html.contains("Webhook ORDER_SUCCEEDED received"));
         assert!(!html.contains("ORDER_FAILED"));
         let log = app.get("/webhooks").await.text().await.unwrap();
         assert!(

@@ -3,10 +3,12 @@
 //! accounts and sessions, the audit trail, webhook ingest and processing, and the order,
 //! refund and mandate state built from Juspay's reports.
 
+pub mod actions;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod ingest;
+pub mod money;
 pub mod order_state;
 pub mod processing;
 pub mod reconcile;

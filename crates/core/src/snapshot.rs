@@ -55,6 +55,7 @@ pub struct OrderReport {
     pub customer_email: Option<String>,
     pub customer_phone: Option<String>,
     pub description: Option<String>,
+    pub payment_link: Option<String>,
     pub payment_method_type: Option<String>,
     pub payment_method: Option<String>,
     pub auth_type: Option<String>,
@@ -100,6 +101,7 @@ impl OrderReport {
             customer_email: order.customer_email.clone(),
             customer_phone: order.customer_phone.clone(),
             description: order.description.clone(),
+            payment_link: order.payment_links.as_ref().and_then(|l| l.web.clone()),
             payment_method_type: order.payment_method_type.clone(),
             payment_method: order.payment_method.clone(),
             auth_type: order.auth_type.clone(),
@@ -472,7 +474,7 @@ fn set_status(row: &mut OrderRow, status: &OrderStatus, via: Via, at: i64, first
 /// Copies every detail the report carries over the stored one; a missing detail (Juspay
 /// omits or filters fields, §14) never erases what we know.
 fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'static str>) {
-    let texts: [(&mut Option<String>, &Option<String>, &'static str); 20] = [
+    let texts: [(&mut Option<String>, &Option<String>, &'static str); 21] = [
         (&mut row.juspay_id, &report.juspay_id, "juspay_id"),
         (&mut row.customer_id, &report.customer_id, "customer_id"),
         (
@@ -486,6 +488,7 @@ fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'s
             "customer_phone",
         ),
         (&mut row.description, &report.description, "description"),
+        (&mut row.payment_link, &report.payment_link, "payment_link"),
         (
             &mut row.payment_method_type,
             &report.payment_method_type,

@@ -189,6 +189,11 @@ impl SimHandle {
         self.shared.store().orders.len()
     }
 
+    /// Changes the default webhook URL (a test app's port is known only after it starts).
+    pub fn set_webhook_url(&self, url: Option<String>) {
+        self.shared.set_webhook_url(url);
+    }
+
     /// Every Juspay API call served so far, in the order they finished.
     pub fn api_calls(&self) -> Vec<server::ApiCall> {
         self.shared.calls()

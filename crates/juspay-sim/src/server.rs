@@ -38,6 +38,8 @@ pub struct Shared {
     faults: Mutex<Faults>,
     attempts: Mutex<Vec<WebhookAttempt>>,
     calls: Mutex<Vec<ApiCall>>,
+    /// Default webhook URL; starts as `config.webhook_url`, changeable while running.
+    webhook_url: Mutex<Option<String>>,
     held: Mutex<Option<(Event, String)>>,
     shutdown: watch::Receiver<bool>,
     started: Instant,
@@ -64,6 +66,7 @@ impl Shared {
             })
             .collect();
         let faults = Faults::new(config.seed);
+        let webhook_url = config.webhook_url.clone();
         Self {
             config,
             base_url,
@@ -74,6 +77,7 @@ impl Shared {
             faults: Mutex::new(faults),
             attempts: Mutex::new(Vec::new()),
             calls: Mutex::new(Vec::new()),
+            webhook_url: Mutex::new(webhook_url),
             held: Mutex::new(None),
             shutdown,
             started: Instant::now(),
@@ -109,6 +113,21 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Where webhooks go when an order names no URL of its own.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.webhook_url
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_webhook_url(&self, url: Option<String>) {
+        *self
+            .webhook_url
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = url;
     }
 
     /// A copy of the API call log.

@@ -114,11 +114,7 @@ fn dispatch_one(shared: &Arc<Shared>, event: Event) {
     if !is_sent_to_version(&event.event_name, shared.config.webhook_version.as_deref()) {
         return;
     }
-    let Some(url) = event
-        .url_override
-        .clone()
-        .or_else(|| shared.config.webhook_url.clone())
-    else {
+    let Some(url) = event.url_override.clone().or_else(|| shared.webhook_url()) else {
         return;
     };
     let fault = shared.faults().take_webhook();

@@ -70,6 +70,25 @@ impl Store {
         Ok(())
     }
 
+    /// The audit rows about `target` (an order id, a mandate id), oldest first.
+    pub async fn list_audit_for(
+        &self,
+        target: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = on_pool!(self, p => {
+            sqlx::query_as::<_, AuditRecord>(
+                "SELECT id, at, actor, action, target, detail, client_ip, trace_id \
+                 FROM audit_log WHERE target = $1 ORDER BY id LIMIT $2",
+            )
+            .bind(target)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows)
+    }
+
     /// The newest audit rows, newest first.
     pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
         let rows = on_pool!(self, p => {

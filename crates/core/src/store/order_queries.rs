@@ -38,6 +38,108 @@ pub struct OrderFilter {
     pub stale: bool,
 }
 
+/// The filters as they travel in a page address: all text, all optional. Read with
+/// [`OrderQuery::to_filter`], which names the field of a value it cannot read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderQuery {
+    pub group: Option<String>,
+    pub status: Option<String>,
+    pub method_type: Option<String>,
+    pub method: Option<String>,
+    pub gateway: Option<String>,
+    /// Major units, e.g. `100.50`.
+    pub min: Option<String>,
+    pub max: Option<String>,
+    /// UTC days, `2026-11-23`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub customer: Option<String>,
+    pub q: Option<String>,
+    /// `1` for stale orders only.
+    pub stale: Option<String>,
+}
+
+/// A filter value that cannot be read: the field and a message for the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl OrderQuery {
+    /// The address's filters, as pairs with the empty ones left out (for links).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("group", &self.group),
+            ("status", &self.status),
+            ("method_type", &self.method_type),
+            ("method", &self.method),
+            ("gateway", &self.gateway),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("customer", &self.customer),
+            ("q", &self.q),
+            ("stale", &self.stale),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| (k, v.to_owned()))
+        })
+        .collect()
+    }
+
+    pub fn to_filter(&self) -> Result<OrderFilter, FieldError> {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let amount = |field: &'static str, v: &Option<String>| match text(v) {
+            None => Ok(None),
+            Some(t) => crate::money::parse_major(&t).map(Some).ok_or(FieldError {
+                field,
+                message: "Use an amount like 100 or 100.50.",
+            }),
+        };
+        let day = |field: &'static str, v: &Option<String>| match text(v) {
+            None => Ok(None),
+            Some(t) => crate::clock::parse_utc_date(&t)
+                .map(Some)
+                .ok_or(FieldError {
+                    field,
+                    message: "Use a date like 2026-11-23.",
+                }),
+        };
+        let group = match text(&self.group) {
+            None => None,
+            Some(g) => Some(StatusGroup::parse(&g).ok_or(FieldError {
+                field: "group",
+                message: "Choose one of the listed groups.",
+            })?),
+        };
+        Ok(OrderFilter {
+            group,
+            status: text(&self.status).map(|s| s.to_ascii_uppercase()),
+            payment_method_type: text(&self.method_type).map(|s| s.to_ascii_uppercase()),
+            payment_method: text(&self.method),
+            gateway: text(&self.gateway).map(|s| s.to_ascii_uppercase()),
+            amount_min: amount("min", &self.min)?,
+            amount_max: amount("max", &self.max)?,
+            from: day("from", &self.from)?,
+            until: day("to", &self.to)?.map(|d| d + 86_400_000),
+            customer: text(&self.customer),
+            search: text(&self.q),
+            stale: text(&self.stale).is_some_and(|s| s != "0"),
+        })
+    }
+}
+
 /// Where the previous page ended: its last row's creation time and order id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderCursor {
@@ -135,6 +237,67 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
         w.and("stale_at IS NOT NULL".to_owned());
     }
     w
+}
+
+/// Columns of the CSV export, in order. Amounts are in major units with their currency in
+/// its own column, times in UTC with the zone, so a spreadsheet reads them as they are.
+pub const CSV_HEADER: [&str; 17] = [
+    "order_id",
+    "juspay_id",
+    "created_utc",
+    "status",
+    "amount",
+    "amount_refunded",
+    "currency",
+    "payment_method_type",
+    "payment_method",
+    "gateway",
+    "txn_id",
+    "customer_id",
+    "customer_email",
+    "customer_phone",
+    "error_code",
+    "amount_mismatch",
+    "last_confirmed",
+];
+
+/// CSV lines for `rows` (with the header line first when `header`).
+pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
+    use crate::{clock::format_utc, money::format_plain};
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut write = |record: Vec<String>| {
+        // Writing to a Vec cannot fail for I/O; a record is always complete.
+        let _ = writer.write_record(&record);
+    };
+    if header {
+        write(CSV_HEADER.iter().map(|h| (*h).to_owned()).collect());
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    for r in rows {
+        write(vec![
+            r.order_id.clone(),
+            text(&r.juspay_id),
+            format_utc(r.created_at),
+            r.status.clone(),
+            format_plain(r.amount).replace(',', ""),
+            format_plain(r.amount_refunded).replace(',', ""),
+            r.currency.clone(),
+            text(&r.payment_method_type),
+            text(&r.payment_method),
+            text(&r.gateway),
+            text(&r.txn_id),
+            text(&r.customer_id),
+            text(&r.customer_email),
+            text(&r.customer_phone),
+            text(&r.error_code),
+            text(&r.amount_mismatch),
+            match (r.confirmed_at, &r.confirmed_via) {
+                (Some(at), Some(via)) => format!("{} via {via}", format_utc(at)),
+                _ => String::new(),
+            },
+        ]);
+    }
+    writer.into_inner().unwrap_or_default()
 }
 
 impl Store {
@@ -265,5 +428,49 @@ mod tests {
             let totals = store.total_orders(&by_group(StatusGroup::Paid)).await.unwrap();
             assert_eq!(totals, [OrderTotal { currency: "INR".into(), count: 2, amount: 1_200 }]);
         }
+    }
+
+    #[test]
+    fn csv_lines_quote_what_needs_quoting_and_show_major_units() {
+        let mut row = order("o,1", 0, "CHARGED", 123_456);
+        row.customer_email = Some("a\"b@example.com".into());
+        let text = String::from_utf8(orders_csv(&[row], true)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next().unwrap().split(',').count(), CSV_HEADER.len());
+        let line = lines.next().unwrap();
+        assert!(
+            line.starts_with("\"o,1\",,1970-01-01 00:00:00 UTC,CHARGED,1234.56,0.00,INR"),
+            "{line}"
+        );
+        assert!(line.contains("\"a\"\"b@example.com\""), "{line}");
+    }
+
+    #[test]
+    fn address_filters_are_read_with_the_bad_field_named() {
+        let query = OrderQuery {
+            group: Some("paid".into()),
+            status: Some(" charged ".into()),
+            min: Some("1,000.50".into()),
+            to: Some("2026-11-23".into()),
+            q: Some("".into()),
+            ..OrderQuery::default()
+        };
+        let filter = query.to_filter().unwrap();
+        assert_eq!(filter.group, Some(StatusGroup::Paid));
+        assert_eq!(filter.status.as_deref(), Some("CHARGED"));
+        assert_eq!(filter.amount_min, Some(100_050));
+        assert_eq!(filter.until, crate::clock::parse_utc_date("2026-11-24"));
+        assert_eq!(filter.search, None, "an empty box is no filter");
+        assert_eq!(query.pairs().len(), 4);
+        let bad = OrderQuery {
+            max: Some("lots".into()),
+            ..OrderQuery::default()
+        };
+        assert_eq!(bad.to_filter().unwrap_err().field, "max");
+        let bad = OrderQuery {
+            group: Some("gold".into()),
+            ..OrderQuery::default()
+        };
+        assert_eq!(bad.to_filter().unwrap_err().field, "group");
     }
 }

@@ -24,6 +24,7 @@ pub struct OrderRow {
     pub customer_email: Option<String>,
     pub customer_phone: Option<String>,
     pub description: Option<String>,
+    pub payment_link: Option<String>,
     pub payment_method_type: Option<String>,
     pub payment_method: Option<String>,
     pub auth_type: Option<String>,
@@ -58,7 +59,7 @@ pub struct OrderRow {
 }
 
 /// Columns the snapshot function owns; the reconciler's lease columns are left to it.
-const ORDER_COLUMNS: [&str; 40] = [
+const ORDER_COLUMNS: [&str; 41] = [
     "order_id",
     "source",
     "juspay_id",
@@ -71,6 +72,7 @@ const ORDER_COLUMNS: [&str; 40] = [
     "customer_email",
     "customer_phone",
     "description",
+    "payment_link",
     "payment_method_type",
     "payment_method",
     "auth_type",
@@ -271,7 +273,7 @@ fn select_sql(table: &str, columns: &str, key: &str) -> String {
 
 pub(crate) const ORDER_ROW_COLUMNS: &str = "order_id, source, juspay_id, status, status_id, amount, currency, \
      amount_refunded, customer_id, customer_email, customer_phone, description, \
-     payment_method_type, payment_method, auth_type, card_brand, card_last_four, payer_vpa, \
+     payment_link, payment_method_type, payment_method, auth_type, card_brand, card_last_four, payer_vpa, \
      gateway, gateway_id, gateway_reference_id, txn_id, txn_uuid, epg_txn_id, rrn, auth_id_code, \
      error_code, error_message, udfs, amount_mismatch, juspay_created_at, created_at, \
      updated_at, confirmed_at, confirmed_via, paid_at, paid_via, terminal_at, next_check_at, \
@@ -321,6 +323,7 @@ impl Tx {
             .bind(&row.customer_email)
             .bind(&row.customer_phone)
             .bind(&row.description)
+            .bind(&row.payment_link)
             .bind(&row.payment_method_type)
             .bind(&row.payment_method)
             .bind(&row.auth_type)

@@ -1,0 +1,352 @@
+//! Actions that call Juspay on someone's behalf — create an order (payment link, SDK
+//! checkout), sync an order, update an order before payment — and apply Juspay's answer
+//! through the order-snapshot function (data flow step 4).
+//!
+//! Invariants: the caller has authorised the action; its audit entry is written in the
+//! same transaction as the state change; an order we create is stored locally (as NEW)
+//! before Juspay is called, so a timeout never leaves an order only Juspay knows — the
+//! reconciler settles it; Juspay's error bodies never reach [`ActionError::public_message`].
+
+use std::sync::Arc;
+
+use juspay::{
+    Amount, CreateOrderRequest, JuspayClient, JuspayError, OrderStatus, OrderStatusOptions,
+    UpdateOrderRequest,
+};
+
+use crate::{
+    clock::now_millis,
+    order_state::Stage,
+    snapshot::{OrderReport, Via},
+    store::{
+        Store, StoreError,
+        audit::AuditEntry,
+        orders::{AppliedOrder, OrderRow, ReportContext},
+    },
+};
+
+/// Why an action did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("Juspay is not configured")]
+    NotConfigured,
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("order not found")]
+    NotFound,
+    #[error("Juspay call failed: {0}")]
+    Juspay(#[from] JuspayError),
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ActionError {
+    /// A message safe to show staff: no upstream body, no internals.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::NotConfigured => {
+                "Juspay is not configured (juspay.api_key and juspay.merchant_id).".to_owned()
+            }
+            Self::Invalid { message, .. } => message.clone(),
+            Self::NotFound => "No such order.".to_owned(),
+            Self::Juspay(e) => describe_juspay_error(e),
+            Self::Store(_) => "The database is unavailable; try again.".to_owned(),
+        }
+    }
+}
+
+/// Juspay's refusal in words for staff, naming Juspay's error code (a code, not its body).
+pub fn describe_juspay_error(error: &JuspayError) -> String {
+    let code = error
+        .api_error()
+        .and_then(|b| b.error_code.clone())
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    match error {
+        JuspayError::Timeout | JuspayError::Transport(_) => {
+            "Juspay did not answer in time; the outcome is unknown and will be checked again."
+                .to_owned()
+        }
+        JuspayError::RateLimited { .. } => {
+            format!("Juspay asked us to slow down{code}; try again shortly.")
+        }
+        JuspayError::Server { .. } => format!("Juspay had an internal error{code}; try again."),
+        JuspayError::Unauthorized(_) => {
+            format!("Juspay refused our API key{code}; check juspay.api_key.")
+        }
+        JuspayError::NotFound(_) => format!("Juspay does not know this order{code}."),
+        JuspayError::Rejected { .. } => format!("Juspay refused the request{code}."),
+        _ => "Juspay's answer could not be read.".to_owned(),
+    }
+}
+
+/// An order the merchant asks Juspay to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewOrder {
+    pub order_id: String,
+    /// Minor units.
+    pub amount: i64,
+    pub currency: String,
+    pub customer_id: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub description: Option<String>,
+    pub return_url: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Actions {
+    store: Store,
+    client: Option<Arc<JuspayClient>>,
+    first_check_ms: i64,
+}
+
+impl Actions {
+    pub fn new(store: Store, client: Option<Arc<JuspayClient>>, first_check_ms: i64) -> Self {
+        Self {
+            store,
+            client,
+            first_check_ms,
+        }
+    }
+
+    fn client(&self) -> Result<&JuspayClient, ActionError> {
+        self.client.as_deref().ok_or(ActionError::NotConfigured)
+    }
+
+    fn context(&self, via: Via, trace_id: &str) -> ReportContext {
+        ReportContext {
+            via: Some(via),
+            at: now_millis(),
+            trace_id: Some(trace_id.to_owned()),
+            first_check_ms: self.first_check_ms,
+            ..ReportContext::default()
+        }
+    }
+
+    /// Creates an order at Juspay (`POST /orders`, §4.1), storing it as NEW first. Returns
+    /// the stored order, with the payment link when Juspay gave one.
+    pub async fn create_order(
+        &self,
+        order: &NewOrder,
+        audit: &AuditEntry,
+    ) -> Result<OrderRow, ActionError> {
+        let client = self.client()?;
+        validate_order_id(&order.order_id)?;
+        if order.amount <= 0 {
+            return Err(invalid("amount", "The amount must be more than zero."));
+        }
+        let ctx = self.context(Via::Action, &audit.trace_id);
+        let local = OrderReport {
+            order_id: order.order_id.clone(),
+            status: Some(OrderStatus::New),
+            amount: Some(order.amount),
+            currency: Some(order.currency.clone()),
+            customer_id: order.customer_id.clone(),
+            customer_email: order.customer_email.clone(),
+            customer_phone: order.customer_phone.clone(),
+            description: order.description.clone(),
+            ..OrderReport::default()
+        };
+        let mut tx = self.store.begin().await?;
+        if tx.load_order(&order.order_id).await?.is_some() {
+            return Err(invalid("order_id", "An order with this id exists already."));
+        }
+        tx.apply_order_report(&local, &ctx)
+            .await?
+            .map_err(|e| invalid("order", &e.to_string()))?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+
+        let mut request =
+            CreateOrderRequest::new(&order.order_id, Amount::from_minor_units(order.amount));
+        request.currency = Some(order.currency.clone());
+        request.customer_id = order.customer_id.clone();
+        request.customer_email = order.customer_email.clone();
+        request.customer_phone = order.customer_phone.clone();
+        request.description = order.description.clone();
+        request.return_url = order.return_url.clone();
+        let created = match client.create_order(&request).await {
+            Ok(created) => created,
+            Err(e) => {
+                let mut tx = self.store.begin().await?;
+                tx.note_order_event(
+                    &order.order_id,
+                    &ctx,
+                    "juspay_error",
+                    &describe_juspay_error(&e),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(e.into());
+            }
+        };
+        // The short answer says CREATED, which is NEW for us (§4.1); keep NEW and take the ids
+        // and the link, which are what it adds.
+        let report = match created
+            .order()
+            .and_then(|o| OrderReport::from_order(o, None))
+        {
+            Some(report) => report,
+            None => OrderReport {
+                order_id: order.order_id.clone(),
+                juspay_id: created.id().map(str::to_owned),
+                payment_link: created.payment_links().and_then(|l| l.web.clone()),
+                ..OrderReport::default()
+            },
+        };
+        self.store.apply_order_report(&report, &ctx).await?.ok();
+        self.store
+            .find_order(&order.order_id)
+            .await?
+            .ok_or(ActionError::NotFound)
+    }
+
+    /// Asks Juspay for the order's status now and applies it (`Via::Sync`), audited. An
+    /// order Juspay knows but we do not is created from its answer.
+    pub async fn sync_order(
+        &self,
+        order_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<AppliedOrder, ActionError> {
+        let client = self.client()?;
+        let order = client
+            .get_order(order_id, &OrderStatusOptions::default())
+            .await?;
+        let report = OrderReport::from_order(&order, None)
+            .filter(|r| r.order_id == order_id)
+            .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
+        let ctx = self.context(Via::Sync, &audit.trace_id);
+        let mut tx = self.store.begin().await?;
+        let applied = tx
+            .apply_order_report(&report, &ctx)
+            .await?
+            .map_err(|e| invalid("order", &e.to_string()))?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// Changes the amount and/or udfs of an order not yet paid (`POST /orders/{id}`, §4.5),
+    /// audited.
+    pub async fn update_order(
+        &self,
+        order_id: &str,
+        amount: Option<i64>,
+        udfs: &[(String, String)],
+        audit: &AuditEntry,
+    ) -> Result<AppliedOrder, ActionError> {
+        let client = self.client()?;
+        let current = self
+            .store
+            .find_order(order_id)
+            .await?
+            .ok_or(ActionError::NotFound)?;
+        let stage = Stage::of(&OrderStatus::from(current.status.as_str()));
+        if !matches!(stage, Some(Stage::Created | Stage::New)) {
+            return Err(invalid(
+                "order",
+                "Only an order with no payment attempt yet can be updated.",
+            ));
+        }
+        if amount.is_some_and(|a| a <= 0) {
+            return Err(invalid("amount", "The amount must be more than zero."));
+        }
+        if amount.is_none() && udfs.is_empty() {
+            return Err(invalid("amount", "Nothing to change."));
+        }
+        let request = UpdateOrderRequest {
+            amount: amount.map(Amount::from_minor_units),
+            extra: udfs.to_vec(),
+            routing_id: current.customer_id.clone(),
+        };
+        let order = client.update_order(order_id, &request).await?;
+        let mut report = OrderReport::from_order(&order, None)
+            .filter(|r| r.order_id == order_id)
+            .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
+        // Juspay echoes udfs only in the raw object; we know what we set.
+        report.udfs.extend(udfs.iter().cloned());
+        let ctx = self.context(Via::Action, &audit.trace_id);
+        let mut tx = self.store.begin().await?;
+        let applied = tx
+            .apply_order_report(&report, &ctx)
+            .await?
+            .map_err(|e| invalid("order", &e.to_string()))?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+}
+
+/// A fresh order id: `prefix_` and 12 lowercase letters and digits (within Juspay's
+/// rule, and unique enough that a collision is refused by the store, not overwritten).
+pub fn mint_order_id(prefix: &str) -> String {
+    use rand::{Rng, distributions::Alphanumeric};
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(|c| char::from(c).to_ascii_lowercase())
+        .collect();
+    format!("{prefix}_{suffix}")
+}
+
+fn invalid(field: &'static str, message: &str) -> ActionError {
+    ActionError::Invalid {
+        field,
+        message: message.to_owned(),
+    }
+}
+
+/// Juspay order ids: an alphanumeric first character, fewer than 21 characters
+/// recommended (§4.1 table); we allow only `-` and `_` besides letters and digits, the
+/// subset every Juspay variant accepts.
+fn validate_order_id(order_id: &str) -> Result<(), ActionError> {
+    let ok = order_id.len() <= 20
+        && order_id
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && order_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "order_id",
+            "Use 1–20 letters, digits, '-' or '_', starting with a letter or digit.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_follow_juspays_rule() {
+        assert!(validate_order_id("ord_2026-11-23_01").is_ok());
+        assert!(validate_order_id(&mint_order_id("pl")).is_ok());
+        for bad in ["", "has space", "x".repeat(21).as_str(), "ord/1", "_ord"] {
+            assert!(validate_order_id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn juspay_refusals_name_the_code_but_never_the_body() {
+        let body = juspay::ApiErrorBody::from_body(
+            br#"{"status":"error","error_code":"invalid.order.not_successful","error_message":"secret internals"}"#,
+        );
+        let error = JuspayError::Rejected {
+            status: 400,
+            body: Box::new(body),
+        };
+        let message = describe_juspay_error(&error);
+        assert!(message.contains("invalid.order.not_successful"));
+        assert!(!message.contains("secret internals"));
+        assert!(describe_juspay_error(&JuspayError::Timeout).contains("unknown"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The orders list: a filter form (a plain GET form, so every filter lives in the address,
+//! survives refresh and can be shared), the count and total of the filtered set, the list
+//! newest first with keyset paging, a CSV export of exactly that set, and the payment-link
+//! form for operators.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::shell::{Outcome, Shell},
+    pages::encode,
+    serverfns::orders::{CreatePaymentLink, OrderPage, list_orders},
+};
+
+const GROUPS: [(&str, &str); 6] = [
+    ("", "any"),
+    ("paid", "paid"),
+    ("pending", "pending"),
+    ("failed", "failed"),
+    ("refunded", "refunded (fully or partly)"),
+    ("cancelled", "cancelled"),
+];
+
+/// The filters of the address, in the order the form shows them.
+const FIELDS: [&str; 12] = [
+    "group",
+    "status",
+    "method_type",
+    "method",
+    "gateway",
+    "min",
+    "max",
+    "from",
+    "to",
+    "customer",
+    "q",
+    "stale",
+];
+
+type Query = Vec<(&'static str, String)>;
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || -> Query {
+        let p = params.read();
+        FIELDS
+            .iter()
+            .filter_map(|k| p.get(k).filter(|v| !v.trim().is_empty()).map(|v| (*k, v)))
+            .collect()
+    };
+    let after = move || params.read().get("after");
+    let link = ServerAction::<CreatePaymentLink>::new();
+    let page = Resource::new(
+        move || (query(), after(), link.version().get()),
+        |(q, after, _)| {
+            let get = |k: &str| q.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone());
+            list_orders(
+                get("group"),
+                get("status"),
+                get("method_type"),
+                get("method"),
+                get("gateway"),
+                get("min"),
+                get("max"),
+                get("from"),
+                get("to"),
+                get("customer"),
+                get("q"),
+                get("stale"),
+                after,
+            )
+        },
+    );
+    view! {
+        <Shell title="Orders">
+            <h1>"Orders"</h1>
+            {move || view! { <FilterForm query=query()/> }}
+            <Suspense fallback=|| view! { <p>"Loading orders…"</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|page| view! { <OrderTable page query=query()/> })
+                })}
+            </Suspense>
+            <PaymentLinkForm link/>
+        </Shell>
+    }
+}
+
+fn value_of(query: &Query, key: &str) -> String {
+    query
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn href_with(path: &str, query: &Query, extra: Option<(&str, String)>) -> String {
+    let pairs: Vec<String> = query
+        .iter()
+        .map(|(k, v)| (*k, v.clone()))
+        .chain(extra)
+        .map(|(k, v)| format!("{k}={}", encode(&v)))
+        .collect();
+    if pairs.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", pairs.join("&"))
+    }
+}
+
+#[component]
+fn FilterForm(query: Query) -> impl IntoView {
+    let v = |k: &str| value_of(&query, k);
+    let group = v("group");
+    view! {
+        <form method="get" action="/orders" class="card filters">
+            <label class="wide">
+                "Search"
+                <input
+                    name="q"
+                    type="search"
+                    placeholder="order id, Juspay id, txn id, email or phone"
+                    value=v("q")
+                />
+            </label>
+            <label>
+                "Status group"
+                <select name="group">
+                    {GROUPS
+                        .iter()
+                        .map(|(value, shown)| {
+                            view! { <option value=*value selected=group == *value>{*shown}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>"Exact status" <input name="status" placeholder="PENDING_VBV" value=v("status")/></label>
+            <label>"Method type" <input name="method_type" placeholder="UPI" value=v("method_type")/></label>
+            <label>"Method" <input name="method" placeholder="VISA" value=v("method")/></label>
+            <label>"Gateway" <input name="gateway" placeholder="RAZORPAY" value=v("gateway")/></label>
+            <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
+            <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
+            <label>"Created from (UTC)" <input type="date" name="from" value=v("from")/></label>
+            <label>"Created to (UTC)" <input type="date" name="to" value=v("to")/></label>
+            <label>"Customer id, email or phone" <input name="customer" value=v("customer")/></label>
+            <label class="check">
+                <input type="checkbox" name="stale" value="1" checked=!v("stale").is_empty()/>
+                "Stale only"
+            </label>
+            <button type="submit">"Filter"</button>
+            <a href="/orders">"Clear"</a>
+        </form>
+    }
+}
+
+#[component]
+fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
+    let export = href_with("/orders/export.csv", &query, None);
+    let summary = view! {
+        <p class="totals" data-testid="totals">
+            {if page.totals.is_empty() {
+                "0 orders".to_owned()
+            } else {
+                page.totals.join("; ")
+            }}
+            " · "
+            <a href=export download>"Export CSV"</a>
+        </p>
+    };
+    if page.rows.is_empty() {
+        return view! {
+            {summary}
+            <section class="card empty">
+                <p>"No orders match. Orders appear here as Juspay reports them, or when you create a payment link."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let older = page.next_after.map(|after| {
+        let href = href_with("/orders", &query, Some(("after", after)));
+        view! { <a class="next" href=href>"Older orders →"</a> }
+    });
+    view! {
+        {summary}
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Order"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Amount"</th>
+                    <th scope="col">"Method"</th>
+                    <th scope="col">"Gateway"</th>
+                    <th scope="col">"Customer"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        let href = format!("/orders/{}", encode(&row.order_id));
+                        let badge = format!("badge {}", row.group.to_lowercase());
+                        view! {
+                            <tr>
+                                <td>{row.created}</td>
+                                <td><a href=href>{row.order_id}</a></td>
+                                <td>
+                                    <span class=badge title=row.status.clone()>{row.group}</span>
+                                    " "
+                                    <small>{row.status}</small>
+                                    {row.flagged.then(|| view! { " " <span class="badge failed">"amount mismatch"</span> })}
+                                    {row.stale.then(|| view! { " " <span class="badge pending">"stale"</span> })}
+                                </td>
+                                <td class="num">{row.amount}</td>
+                                <td>{row.method}</td>
+                                <td>{row.gateway}</td>
+                                <td>{row.customer}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {older}
+    }
+    .into_any()
+}
+
+/// Operators create a payment link; the answer (with the link to copy) shows below it.
+#[component]
+fn PaymentLinkForm(link: ServerAction<CreatePaymentLink>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Create a payment link"</h2>
+            <ActionForm action=link>
+                <label for="pl-amount">"Amount (INR)"</label>
+                <input id="pl-amount" name="amount" inputmode="decimal" required placeholder="499.00"/>
+                <input type="hidden" name="currency" value="INR"/>
+                <label for="pl-email">"Customer email"</label>
+                <input id="pl-email" name="customer_email" type="email"/>
+                <label for="pl-phone">"Customer phone"</label>
+                <input id="pl-phone" name="customer_phone" type="tel"/>
+                <label for="pl-description">"Description"</label>
+                <input id="pl-description" name="description"/>
+                <button type="submit">"Create link"</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || link.value().get())/>
+        </section>
+    }
+}

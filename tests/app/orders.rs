@@ -1,0 +1,425 @@
+//! Orders: the filtered list and its CSV, the merged timeline, the Juspay actions (sync,
+//! update, payment link) with their roles and audit rows, and the reconciler catching
+//! what a lost webhook did not tell us — on one instance and on two sharing a database.
+
+use std::{sync::Arc, time::Duration};
+
+use dashboard_core::store::{Backend, orders::OrderRow};
+use juspay_sim::{PaymentMethod, PaymentRequest, WebhookFault, WebhookFaultKind};
+use reqwest::cookie::Jar;
+use serde_json::Value;
+
+use crate::{
+    app_test,
+    helpers::{TestApp, eventually, simulator_settings, start_simulator},
+    sim_test,
+};
+
+fn row(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
+    OrderRow {
+        order_id: id.into(),
+        source: "juspay".into(),
+        status: status.into(),
+        amount,
+        currency: "INR".into(),
+        udfs: "{}".into(),
+        created_at: at,
+        updated_at: at,
+        ..OrderRow::default()
+    }
+}
+
+async fn seed(app: &TestApp, rows: Vec<OrderRow>) {
+    let store = app.db.store();
+    for row in rows {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_order_for_test(&row).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// Calls `list_orders` and returns the order ids it lists, with the totals line.
+async fn listed(app: &TestApp, form: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
+    let res = app.call("list_orders", form).await;
+    assert_eq!(res.status().as_u16(), 200, "list_orders {form:?}");
+    let page: Value = res.json().await.unwrap();
+    let ids = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["order_id"].as_str().unwrap().to_owned())
+        .collect();
+    let totals = page["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    (ids, totals)
+}
+
+async fn exported(app: &TestApp, query: &str) -> Vec<String> {
+    let res = app.get(&format!("/orders/export.csv?{query}")).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = res.text().await.unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines.next().unwrap().starts_with("order_id,"),
+        "a header line"
+    );
+    lines
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect()
+}
+
+app_test!(
+    filters_and_search_find_the_right_orders_and_the_csv_equals_the_list,
+    |app| {
+        let mut paid = row("ord_paid", 1_000, "CHARGED", 50_000);
+        paid.customer_email = Some("ana@example.com".into());
+        paid.payment_method_type = Some("UPI".into());
+        paid.gateway = Some("RAZORPAY".into());
+        let mut card = row("ord_card", 2_000, "CHARGED", 12_345);
+        card.payment_method_type = Some("CARD".into());
+        card.txn_id = Some("sim-ord_card-1".into());
+        let pending = row("ord_wait", 3_000, "PENDING_VBV", 700);
+        let failed = row("ord_fail", 4_000, "AUTHORIZATION_FAILED", 900);
+        seed(app, vec![paid, card, pending, failed]).await;
+        app.login_as_admin().await;
+
+        let (ids, totals) = listed(app, &[("group", "paid")]).await;
+        assert_eq!(ids, ["ord_card", "ord_paid"]);
+        assert_eq!(totals, ["2 orders · 623.45 INR"]);
+        assert_eq!(
+            exported(app, "group=paid").await,
+            ids,
+            "the CSV is the filtered list"
+        );
+
+        let (ids, _) = listed(app, &[("method_type", "upi")]).await;
+        assert_eq!(ids, ["ord_paid"]);
+        let (ids, _) = listed(app, &[("min", "100"), ("max", "500.00")]).await;
+        assert_eq!(ids, ["ord_card", "ord_paid"]);
+        for (search, expected) in [
+            ("ord_wait", "ord_wait"),
+            ("sim-ord_card-1", "ord_card"),
+            ("Ana@Example.com", "ord_paid"),
+        ] {
+            let (ids, _) = listed(app, &[("q", search)]).await;
+            assert_eq!(ids, [expected], "search {search}");
+        }
+        let (all, _) = listed(app, &[]).await;
+        assert_eq!(all, ["ord_fail", "ord_wait", "ord_card", "ord_paid"]);
+        assert_eq!(exported(app, "").await, all);
+
+        let res = app.call("list_orders", &[("min", "lots")]).await;
+        assert_eq!(res.status().as_u16(), 422, "a bad amount is a field error");
+        let page = app.get("/orders?group=pending").await.text().await.unwrap();
+        assert!(
+            page.contains("ord_wait") && !page.contains("ord_paid"),
+            "the page reads the address"
+        );
+        assert!(
+            page.contains("<option value=\"pending\" selected"),
+            "the filter form keeps its state"
+        );
+    }
+);
+
+sim_test!(
+    the_reconciler_catches_a_payment_whose_webhook_was_lost,
+    |app, sim| {
+        sim.handle().add_webhook_fault(WebhookFault {
+            kind: WebhookFaultKind::Drop,
+            times: 1000,
+        });
+        app.login_as_admin().await;
+        let res = app
+            .call(
+                "create_payment_link",
+                &[("amount", "321.00"), ("customer_email", "bo@example.com")],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        let message: String = res.json().await.unwrap();
+        let order_id = message
+            .split_whitespace()
+            .find(|w| w.starts_with("pl_"))
+            .unwrap()
+            .trim_end_matches(':')
+            .to_owned();
+        assert!(
+            message.contains("/pay/"),
+            "the message carries the link: {message}"
+        );
+        let store = app.db.store();
+        let order = store.find_order(&order_id).await.unwrap().unwrap();
+        assert_eq!(order.status, "NEW");
+        assert_eq!(order.amount, 32_100);
+
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        eventually("the reconciler learns of the payment", || async {
+            store
+                .find_order(&order_id)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.status == "CHARGED")
+        })
+        .await;
+        let order = store.find_order(&order_id).await.unwrap().unwrap();
+        assert_eq!(
+            order.paid_via.as_deref(),
+            Some("poll"),
+            "learned from a poll, not a webhook"
+        );
+        assert_eq!(
+            order.next_check_at, None,
+            "a paid order is not polled again"
+        );
+        assert!(
+            sim.handle()
+                .webhook_attempts()
+                .iter()
+                .all(|a| a.status.is_none()),
+            "every webhook was dropped"
+        );
+    }
+);
+
+sim_test!(
+    sync_update_and_payment_links_are_role_checked_and_audited,
+    |app, sim| {
+        app.login_as_admin().await;
+        app.create_user("vera", "viewer password 1", "viewer").await;
+        let res = app
+            .call("create_payment_link", &[("amount", "10.00")])
+            .await;
+        let message: String = res.json().await.unwrap();
+        let order_id = message
+            .split_whitespace()
+            .find(|w| w.starts_with("pl_"))
+            .unwrap()
+            .trim_end_matches(':')
+            .to_owned();
+
+        let res = app
+            .call(
+                "update_order",
+                &[
+                    ("order_id", &order_id),
+                    ("amount", "12.50"),
+                    ("udf1", "vip"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(
+            sim.handle().order(&order_id).unwrap()["amount"],
+            12.5,
+            "updated at Juspay"
+        );
+        let store = app.db.store();
+        let order = store.find_order(&order_id).await.unwrap().unwrap();
+        assert_eq!(order.amount, 1_250);
+        assert!(order.udfs.contains("vip"));
+
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Upi))
+            .unwrap();
+        let res = app.call("sync_order", &[("order_id", &order_id)]).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let message: String = res.json().await.unwrap();
+        assert!(message.contains("CHARGED"), "{message}");
+        let res = app
+            .call(
+                "update_order",
+                &[("order_id", &order_id), ("amount", "1.00")],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 422, "no update after payment");
+
+        let audit = store.list_audit_for(&order_id, 10).await.unwrap();
+        let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["order.payment_link", "order.update", "order.sync"],
+            "a refused update changes nothing and leaves no audit row"
+        );
+
+        app.call("logout", &[]).await;
+        app.login("vera", "viewer password 1").await;
+        for (function, form) in [
+            ("sync_order", vec![("order_id", order_id.as_str())]),
+            (
+                "update_order",
+                vec![("order_id", order_id.as_str()), ("amount", "2.00")],
+            ),
+            ("create_payment_link", vec![("amount", "5.00")]),
+        ] {
+            assert_eq!(
+                app.call(function, &form).await.status().as_u16(),
+                403,
+                "{function}"
+            );
+        }
+        let page = app
+            .get(&format!("/orders/{order_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !page.contains("Sync with Juspay"),
+            "a viewer is offered no actions"
+        );
+    }
+);
+
+sim_test!(
+    the_timeline_merges_every_source_in_time_order,
+    |app, sim| {
+        app.login_as_admin().await;
+        let res = app
+            .call("create_payment_link", &[("amount", "99.00")])
+            .await;
+        let message: String = res.json().await.unwrap();
+        let order_id = message
+            .split_whitespace()
+            .find(|w| w.starts_with("pl_"))
+            .unwrap()
+            .trim_end_matches(':')
+            .to_owned();
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        let store = app.db.store();
+        eventually("the webhook is applied", || async {
+            store
+                .find_order(&order_id)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.paid_via.as_deref() == Some("webhook"))
+        })
+        .await;
+        app.call("sync_order", &[("order_id", &order_id)]).await;
+
+        let res = app.call("get_order", &[("order_id", &order_id)]).await;
+        let detail: Value = res.json().await.unwrap();
+        let timeline = detail["timeline"].as_array().unwrap();
+        let kinds: Vec<&str> = timeline
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        for kind in ["created", "staff", "action", "webhook", "sync"] {
+            assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+        }
+        let times: Vec<&str> = timeline.iter().map(|e| e["at"].as_str().unwrap()).collect();
+        let mut sorted = times.clone();
+        sorted.sort();
+        assert_eq!(times, sorted, "oldest first");
+        let first_webhook = kinds.iter().position(|k| *k == "webhook").unwrap();
+        let sync = kinds.iter().rposition(|k| *k == "sync").unwrap();
+        assert!(
+            first_webhook < sync,
+            "the sync came after the payment's webhook"
+        );
+        assert!(
+            timeline
+                .iter()
+                .any(|e| e["kind"] == "sync" && e["trace_id"].is_string()),
+            "a sync carries its trace id"
+        );
+        assert_eq!(detail["status"], "CHARGED");
+        let checklist = detail["checklist"].as_array().unwrap();
+        assert!(
+            checklist
+                .iter()
+                .any(|c| c["question"] == "Webhook received?" && c["ok"] == true)
+        );
+    }
+);
+
+/// Two instances on one PostgreSQL database, one simulator: every order is polled, and
+/// never by both at once.
+#[tokio::test]
+async fn two_instances_never_poll_the_same_order_at_once_and_miss_none() {
+    use juspay::{Amount, CreateOrderRequest, JuspayClient, JuspayConfig};
+    use juspay_sim::{EndpointFault, EndpointFaultKind};
+
+    let sim = start_simulator().await;
+    // Slow status answers widen the window in which a double poll would overlap.
+    sim.handle().add_endpoint_fault(EndpointFault {
+        method: Some("GET".to_owned()),
+        path: "/orders/*".to_owned(),
+        kind: EndpointFaultKind::Slow { millis: 150 },
+        times: None,
+        probability: None,
+    });
+    let settings = simulator_settings(&sim, "concurrency = 3\nbatch = 4\nlease_seconds = 30\n");
+    let db = dashboard_core::testing::TestDatabase::new(Backend::Postgres).await;
+    let url = db.url().to_owned();
+    let first = TestApp::spawn_on(db, Arc::new(Jar::default()), &settings).await;
+    let second_config = crate::helpers::test_config(&url, &settings);
+    let second = merchant_dashboard::server::prepare(second_config)
+        .await
+        .unwrap();
+    let (stop_second, stopped) = tokio::sync::oneshot::channel::<()>();
+    let second = tokio::spawn(merchant_dashboard::server::serve(second, async {
+        let _ = stopped.await;
+    }));
+
+    let client = JuspayClient::new(&JuspayConfig::new(
+        sim.base_url(),
+        secrecy::SecretString::from(crate::helpers::SIM_API_KEY),
+        crate::helpers::SIM_MERCHANT,
+    ))
+    .unwrap();
+    let store = first.db.store();
+    let now = dashboard_core::clock::now_millis();
+    let ids: Vec<String> = (0..12).map(|n| format!("lease_{n}")).collect();
+    for id in &ids {
+        client
+            .create_order(&CreateOrderRequest::new(
+                id,
+                Amount::from_minor_units(1_000),
+            ))
+            .await
+            .unwrap();
+        let mut order = row(id, now, "NEW", 1_000);
+        order.next_check_at = Some(now);
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_order_for_test(&order).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    let calls = sim.handle().api_calls();
+    for id in &ids {
+        let path = format!("/orders/{id}");
+        let mut polls: Vec<_> = calls
+            .iter()
+            .filter(|c| c.method == "GET" && c.path == path)
+            .collect();
+        assert!(!polls.is_empty(), "{id} was polled");
+        polls.sort_by_key(|c| c.started_ms);
+        for pair in polls.windows(2) {
+            assert!(
+                pair[1].started_ms >= pair[0].finished_ms,
+                "{id} polled concurrently: {:?}",
+                pair
+            );
+        }
+    }
+    let _ = stop_second.send(());
+    second.await.unwrap().unwrap();
+    first.finish().await;
+    sim.shutdown().await.unwrap();
+}
