@@ -337,7 +337,7 @@ app_test!(
             SimConfig::default().merchant_id,
         );
         let client = JuspayClient::new(&config).unwrap();
-        let mut request = CreateOrderRequest::new("ord_1", Amount::from_minor_units(123_45));
+        let mut request = CreateOrderRequest::new("ord_1", Amount::from_minor_units(12_345));
         request.customer_email = Some("buyer@example.com".to_owned());
         client.create_order(&request).await.unwrap();
         sim.handle()
@@ -353,7 +353,7 @@ app_test!(
         })
         .await;
         let row = order(&store).await;
-        assert_eq!(row.amount, 123_45);
+        assert_eq!(row.amount, 12_345);
         assert_eq!(row.payment_method_type.as_deref(), Some("UPI"));
         assert_eq!(row.paid_via.as_deref(), Some("webhook"));
         assert!(

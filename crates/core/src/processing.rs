@@ -519,7 +519,7 @@ mod tests {
             processor(&store).process_due().await.unwrap();
             let row = store.find_mandate("m_1").await.unwrap().unwrap();
             assert_eq!(row.status, "PAUSED");
-            assert_eq!(row.max_amount, Some(500_00));
+            assert_eq!(row.max_amount, Some(50_000));
             assert_eq!(row.revokable_by_customer, Some(true));
             assert_eq!(row.payer_vpa.as_deref(), Some("a@upi"));
             assert_eq!(outcome_of(&store, late).await.0, "stale");

@@ -825,7 +825,7 @@ mod tests {
     fn an_unknown_order_is_created_from_the_report_and_scheduled_for_a_check() {
         let plan = plan_order(
             None,
-            &report(OrderStatus::PendingVbv, 100_00),
+            &report(OrderStatus::PendingVbv, 10_000),
             Via::Webhook,
             5,
             60_000,
@@ -834,7 +834,7 @@ mod tests {
         assert_eq!(plan.effect, Effect::Created);
         assert_eq!(plan.row.status, "PENDING_VBV");
         assert_eq!(plan.row.status_id, Some(23));
-        assert_eq!(plan.row.amount, 100_00);
+        assert_eq!(plan.row.amount, 10_000);
         assert_eq!(plan.row.next_check_at, Some(5 + 60_000));
         assert_eq!(plan.row.paid_at, None);
     }
@@ -857,10 +857,10 @@ mod tests {
 
     #[test]
     fn a_payment_of_our_amount_marks_the_order_paid_and_remembers_how_we_learned_it() {
-        let current = stored(OrderStatus::New, 250_00);
+        let current = stored(OrderStatus::New, 25_000);
         let plan = plan_order(
             Some(&current),
-            &report(OrderStatus::Charged, 250_00),
+            &report(OrderStatus::Charged, 25_000),
             Via::Poll,
             9,
             60_000,
@@ -881,10 +881,10 @@ mod tests {
 
     #[test]
     fn a_payment_of_another_amount_or_currency_is_flagged_and_not_marked_paid() {
-        let current = stored(OrderStatus::PendingVbv, 250_00);
+        let current = stored(OrderStatus::PendingVbv, 25_000);
         let plan = plan_order(
             Some(&current),
-            &report(OrderStatus::Charged, 25_00),
+            &report(OrderStatus::Charged, 2500),
             Via::Webhook,
             9,
             60_000,
@@ -904,7 +904,7 @@ mod tests {
                 .contains("2500")
         );
 
-        let mut dollars = report(OrderStatus::Charged, 250_00);
+        let mut dollars = report(OrderStatus::Charged, 25_000);
         dollars.currency = Some("USD".into());
         let plan = plan_order(Some(&current), &dollars, Via::Webhook, 9, 60_000).unwrap();
         assert!(matches!(
@@ -916,10 +916,10 @@ mod tests {
 
     #[test]
     fn a_late_attempt_report_after_a_payment_is_stale_and_changes_nothing() {
-        let current = stored(OrderStatus::Charged, 100_00);
+        let current = stored(OrderStatus::Charged, 10_000);
         let plan = plan_order(
             Some(&current),
-            &report(OrderStatus::PendingVbv, 100_00),
+            &report(OrderStatus::PendingVbv, 10_000),
             Via::Webhook,
             9,
             60_000,
@@ -931,10 +931,10 @@ mod tests {
 
     #[test]
     fn a_repeated_report_only_confirms_what_we_hold() {
-        let current = stored(OrderStatus::Charged, 100_00);
+        let current = stored(OrderStatus::Charged, 10_000);
         let plan = plan_order(
             Some(&current),
-            &report(OrderStatus::Charged, 100_00),
+            &report(OrderStatus::Charged, 10_000),
             Via::Sync,
             9,
             60_000,
@@ -949,13 +949,13 @@ mod tests {
 
     #[test]
     fn missing_or_filtered_details_never_erase_known_ones() {
-        let mut first = report(OrderStatus::PendingVbv, 100_00);
+        let mut first = report(OrderStatus::PendingVbv, 10_000);
         first.customer_email = Some("a@example.com".into());
         first.udfs = BTreeMap::from([("udf1".to_owned(), "gold".to_owned())]);
         let current = plan_order(None, &first, Via::Webhook, 1, 60_000)
             .unwrap()
             .row;
-        let mut second = report(OrderStatus::Charged, 100_00);
+        let mut second = report(OrderStatus::Charged, 10_000);
         second.customer_email = Some("FILTERED".into());
         second.udfs = BTreeMap::from([("udf2".to_owned(), "web".to_owned())]);
         let plan = plan_order(Some(&current), &second, Via::Webhook, 2, 60_000).unwrap();
@@ -966,43 +966,43 @@ mod tests {
 
     #[test]
     fn only_our_own_action_changes_the_amount_we_hold() {
-        let current = stored(OrderStatus::New, 100_00);
+        let current = stored(OrderStatus::New, 10_000);
         let by_webhook = plan_order(
             Some(&current),
-            &report(OrderStatus::New, 90_00),
+            &report(OrderStatus::New, 9000),
             Via::Webhook,
             2,
             60_000,
         )
         .unwrap();
-        assert_eq!(by_webhook.row.amount, 100_00);
+        assert_eq!(by_webhook.row.amount, 10_000);
         let by_update = plan_order(
             Some(&current),
-            &report(OrderStatus::New, 90_00),
+            &report(OrderStatus::New, 9000),
             Via::Action,
             2,
             60_000,
         )
         .unwrap();
-        assert_eq!(by_update.row.amount, 90_00);
+        assert_eq!(by_update.row.amount, 9000);
         assert_eq!(by_update.effect, Effect::Applied);
     }
 
     #[test]
     fn the_refunded_total_only_grows() {
-        let mut current = stored(OrderStatus::Charged, 100_00);
-        current.amount_refunded = 40_00;
-        let mut older = report(OrderStatus::Charged, 100_00);
-        older.amount_refunded = Some(10_00);
+        let mut current = stored(OrderStatus::Charged, 10_000);
+        current.amount_refunded = 4000;
+        let mut older = report(OrderStatus::Charged, 10_000);
+        older.amount_refunded = Some(1000);
         let plan = plan_order(Some(&current), &older, Via::Webhook, 2, 60_000).unwrap();
-        assert_eq!(plan.row.amount_refunded, 40_00);
+        assert_eq!(plan.row.amount_refunded, 4000);
     }
 
     fn refund(status: RefundStatus) -> RefundReport {
         RefundReport {
             unique_request_id: "rf_1".into(),
             order_id: "ord_1".into(),
-            amount: Some(30_00),
+            amount: Some(3000),
             currency: "INR".into(),
             status: Some(status),
             ..RefundReport::default()
