@@ -1,0 +1,91 @@
+// Orders in a browser, hydrated and without JavaScript: an operator creates a payment link,
+// the customer pays at (simulated) Juspay, the list filters by status through the address
+// and keeps the filter across a reload, and the order's page syncs with Juspay.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.E2E_BASE_URL;
+const SIM = process.env.E2E_SIM_URL;
+const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
+const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
+assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
+
+const atPath = (path) => (url) => new URL(url).pathname === path;
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+for (const js of [true, false]) {
+  const mode = js ? 'hydrated' : 'no-js';
+  describe(`orders (${mode})`, () => {
+    let browser;
+    before(async () => {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    async function settle(page) {
+      if (js) await page.waitForSelector('body[data-hydrated="true"]');
+    }
+
+    test('a payment link is created, paid, found by status after a reload and synced', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${BASE}/login?next=/orders`);
+      await settle(page);
+      await page.fill('#username', ADMIN);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('button:has-text("Sign in")');
+      await page.waitForURL(atPath('/orders'));
+      await settle(page);
+
+      await page.fill('#pl-amount', '250.00');
+      await page.fill('#pl-email', `${mode}@example.com`);
+      await page.click('button:has-text("Create link")');
+      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
+      await created.waitFor();
+      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+
+      // Still unpaid: it is listed as pending, and the filter survives a reload.
+      await settle(page);
+      await page.selectOption('select[name="group"]', 'pending');
+      await page.click('button:has-text("Filter")');
+      await page.waitForURL(/group=pending/);
+      await settle(page);
+      await page.getByRole('link', { name: orderId }).waitFor();
+      await page.reload();
+      await settle(page);
+      assert.equal(await page.inputValue('select[name="group"]'), 'pending', 'the filter is kept');
+      await page.getByRole('link', { name: orderId }).waitFor();
+
+      // The customer pays at Juspay; the webhook marks it paid.
+      const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcome: 'charged', method: 'UPI' }),
+      });
+      assert.equal(paid.status, 200);
+
+      await page.getByRole('link', { name: orderId }).click();
+      await page.waitForURL(atPath(`/orders/${orderId}`));
+      await settle(page);
+      await page.getByText('250.00 INR').first().waitFor();
+      await page.click('button:has-text("Sync with Juspay")');
+      await page.getByText(/Synced with Juspay: .*CHARGED/).waitFor();
+      await page.getByTestId('status').getByText('CHARGED').waitFor();
+      await page.getByTestId('timeline').getByText(/Sync — /).first().waitFor();
+
+      await page.goto(`${BASE}/orders?group=paid&q=${orderId}`);
+      await settle(page);
+      await page.getByRole('link', { name: orderId }).waitFor();
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+}
