@@ -61,9 +61,10 @@ fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_forwarded_for: boo
     forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Paths that take non-browser POSTs authenticated by other means (webhooks).
+/// Paths that take POSTs from elsewhere, authenticated by other means: webhooks (Basic
+/// credentials) and the customer's return from Juspay's page (a signature).
 fn exempt_from_origin_check(path: &str) -> bool {
-    path.starts_with("/webhooks/") || path.starts_with("/callbacks/")
+    path.starts_with("/webhooks/") || path.starts_with("/callbacks/") || path == "/payments/return"
 }
 
 /// True when the request provably comes from a page of ours: `Sec-Fetch-Site` says

@@ -8,6 +8,7 @@ pub mod context;
 pub mod export;
 pub mod middleware;
 pub mod ops;
+pub mod payment_return;
 pub mod state;
 pub mod webhooks;
 
@@ -160,6 +161,10 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/orders/export.csv", get(export::export_orders))
+        .route(
+            "/payments/return",
+            get(payment_return::return_get).post(payment_return::return_post),
+        )
         .route(
             "/webhooks/juspay",
             post(webhooks::receive_juspay)

@@ -355,6 +355,7 @@ pub async fn create_payment_link(
         customer_email: email,
         customer_phone: text(customer_phone),
         description: text(description),
+        return_url: ctx.state.config.juspay.return_url.clone(),
         ..NewOrder::default()
     };
     let audit = ctx.audit("order.payment_link", &order_id, &format!("amount={amount}"))?;

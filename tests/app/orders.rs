@@ -423,3 +423,99 @@ async fn two_instances_never_poll_the_same_order_at_once_and_miss_none() {
     first.finish().await;
     sim.shutdown().await.unwrap();
 }
+
+/// The query Juspay's page appends to the return URL, signed with `key` (§10).
+fn signed_return(order_id: &str, status: &str, key: &str) -> String {
+    let params = vec![
+        ("order_id".to_owned(), order_id.to_owned()),
+        ("status".to_owned(), status.to_owned()),
+        ("status_id".to_owned(), "21".to_owned()),
+    ];
+    let signature = juspay::sign_return_params(
+        &params,
+        &secrecy::SecretString::from(key),
+        juspay::PercentEncoding::Rfc3986,
+    );
+    let encoded = juspay::PercentEncoding::Rfc3986.encode(&signature);
+    format!(
+        "order_id={order_id}&status={status}&status_id=21&signature={encoded}&signature_algorithm=HMAC-SHA256"
+    )
+}
+
+async fn new_link(app: &TestApp) -> String {
+    let res = app
+        .call("create_payment_link", &[("amount", "75.00")])
+        .await;
+    let message: String = res.json().await.unwrap();
+    message
+        .split_whitespace()
+        .find(|w| w.starts_with("pl_"))
+        .unwrap()
+        .trim_end_matches(':')
+        .to_owned()
+}
+
+sim_test!(
+    the_return_url_shows_the_confirmed_outcome_never_the_redirects_claim,
+    |app, sim| {
+        use crate::helpers::{SIM_RESPONSE_KEY, bare_client};
+
+        app.login_as_admin().await;
+        let unpaid = new_link(app).await;
+        let paid = new_link(app).await;
+        sim.handle()
+            .pay(&paid, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        let visit = |query: String| {
+            let url = app.url(&format!("/payments/return?{query}"));
+            async move {
+                let res = bare_client().get(url).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+
+        let (status, page) = visit(signed_return(&paid, "CHARGED", SIM_RESPONSE_KEY)).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("Payment received") && page.contains("75.00 INR"),
+            "{page}"
+        );
+
+        // A redirect claiming success for an unpaid order: signed, yet the status is Juspay's.
+        let (status, page) = visit(signed_return(&unpaid, "CHARGED", SIM_RESPONSE_KEY)).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Payment being confirmed"), "{page}");
+        let store = app.db.store();
+        assert_eq!(
+            store.find_order(&unpaid).await.unwrap().unwrap().status,
+            "NEW"
+        );
+
+        let forged = signed_return(&unpaid, "CHARGED", "not the response key");
+        let (status, page) = visit(forged).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("could not verify"), "{page}");
+        let (status, _) = visit(format!("order_id={unpaid}&status=CHARGED")).await;
+        assert_eq!(status, 400, "no signature at all");
+        assert_eq!(
+            store.find_order(&unpaid).await.unwrap().unwrap().status,
+            "NEW"
+        );
+
+        let form = signed_return(&paid, "CHARGED", SIM_RESPONSE_KEY);
+        let res = bare_client()
+            .post(app.url("/payments/return"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "https://api.juspay.in")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status().as_u16(),
+            200,
+            "the POST variant from Juspay's page"
+        );
+        assert!(res.text().await.unwrap().contains("Payment received"));
+    }
+);

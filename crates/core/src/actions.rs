@@ -212,6 +212,18 @@ impl Actions {
         order_id: &str,
         audit: &AuditEntry,
     ) -> Result<AppliedOrder, ActionError> {
+        self.refresh_order(order_id, &audit.trace_id, Some(audit))
+            .await
+    }
+
+    /// Like [`Self::sync_order`] for a request no staff member made (the customer's return
+    /// from the payment page): nothing to audit, the timeline still records it.
+    pub async fn refresh_order(
+        &self,
+        order_id: &str,
+        trace_id: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<AppliedOrder, ActionError> {
         let client = self.client()?;
         let order = client
             .get_order(order_id, &OrderStatusOptions::default())
@@ -219,13 +231,15 @@ impl Actions {
         let report = OrderReport::from_order(&order, None)
             .filter(|r| r.order_id == order_id)
             .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
-        let ctx = self.context(Via::Sync, &audit.trace_id);
+        let ctx = self.context(Via::Sync, trace_id);
         let mut tx = self.store.begin().await?;
         let applied = tx
             .apply_order_report(&report, &ctx)
             .await?
             .map_err(|e| invalid("order", &e.to_string()))?;
-        tx.audit(audit).await?;
+        if let Some(audit) = audit {
+            tx.audit(audit).await?;
+        }
         tx.commit().await?;
         Ok(applied)
     }

@@ -160,6 +160,9 @@ pub struct JuspaySettings {
     pub response_key: Option<SecretString>,
     /// `sandbox` or `production`, passed to the SDK (§11).
     pub environment: String,
+    /// Where Juspay sends the customer after paying for an order we create: this
+    /// dashboard's `/payments/return` as the customer's browser reaches it.
+    pub return_url: Option<String>,
     pub timeout_seconds: u64,
 }
 
@@ -283,6 +286,11 @@ impl Config {
         )?;
         if let Err(e) = url_of(&self.juspay.base_url) {
             return Err(invalid("juspay.base_url", &e));
+        }
+        if let Some(url) = &self.juspay.return_url
+            && let Err(e) = url_of(url)
+        {
+            return Err(invalid("juspay.return_url", &e));
         }
         if !matches!(self.juspay.environment.as_str(), "sandbox" | "production") {
             return Err(invalid(
