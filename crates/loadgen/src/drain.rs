@@ -24,7 +24,7 @@ pub struct DrainArgs {
 }
 
 /// (accepted events, of which still pending).
-async fn count(db: &Db) -> anyhow::Result<(i64, i64)> {
+async fn count_events(db: &Db) -> anyhow::Result<(i64, i64)> {
     let counts = on_db!(db, p => {
         sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome = 'pending' THEN 1 ELSE 0 END), 0) \
@@ -40,11 +40,11 @@ pub async fn run(args: &DrainArgs) -> anyhow::Result<bool> {
     let db = Db::connect(&args.database_url, 1).await?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.wait);
-    let (stored, backlog) = count(&db).await?;
+    let (stored, backlog) = count_events(&db).await?;
     let mut left = backlog;
     while left > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        left = count(&db).await?.1;
+        left = count_events(&db).await?.1;
     }
     let seconds = started.elapsed().as_secs_f64();
     db.close().await;

@@ -49,7 +49,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn payment_for(index: usize) -> PaymentRequest {
+    fn choose_payment(index: usize) -> PaymentRequest {
         let method = PaymentMethod::ALL[index % PaymentMethod::ALL.len()];
         if index % 5 == 4 {
             PaymentRequest {
@@ -76,7 +76,7 @@ impl Plan {
         let paid = self
             .client
             .post(format!("{}/__sim/orders/{order_id}/pay", self.sim))
-            .json(&Self::payment_for(index))
+            .json(&Self::choose_payment(index))
             .send()
             .await?;
         if !paid.status().is_success() {

@@ -34,9 +34,9 @@ impl Summary {
             errors: 0,
             first_error: None,
             elapsed,
-            p50: percentile(&latencies, 50.0),
-            p95: percentile(&latencies, 95.0),
-            p99: percentile(&latencies, 99.0),
+            p50: pick_percentile(&latencies, 50.0),
+            p95: pick_percentile(&latencies, 95.0),
+            p99: pick_percentile(&latencies, 99.0),
             max: latencies.last().copied().unwrap_or_default(),
         }
     }
@@ -53,16 +53,16 @@ impl Summary {
     /// The fields every report shares, for `--json`.
     pub fn to_json(&self) -> Value {
         json!({
-            "events_per_sec": round2(self.per_second()),
+            "events_per_sec": round_to_hundredths(self.per_second()),
             "succeeded": self.succeeded,
             "failed": self.failed,
             "errors": self.errors,
             "first_error": self.first_error,
-            "seconds": round2(self.elapsed.as_secs_f64()),
-            "p50_ms": millis(self.p50),
-            "p95_ms": millis(self.p95),
-            "p99_ms": millis(self.p99),
-            "max_ms": millis(self.max),
+            "seconds": round_to_hundredths(self.elapsed.as_secs_f64()),
+            "p50_ms": to_millis(self.p50),
+            "p95_ms": to_millis(self.p95),
+            "p99_ms": to_millis(self.p99),
+            "max_ms": to_millis(self.max),
         })
     }
 
@@ -81,16 +81,16 @@ impl Summary {
             self.per_second(),
             self.failed,
             self.errors,
-            millis(self.p50),
-            millis(self.p95),
-            millis(self.p99),
-            millis(self.max),
+            to_millis(self.p50),
+            to_millis(self.p95),
+            to_millis(self.p99),
+            to_millis(self.max),
         )
     }
 }
 
 /// Nearest-rank percentile of sorted samples; zero when there are none.
-fn percentile(sorted: &[Duration], pct: f64) -> Duration {
+fn pick_percentile(sorted: &[Duration], pct: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -98,11 +98,11 @@ fn percentile(sorted: &[Duration], pct: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn millis(d: Duration) -> f64 {
+fn to_millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1_000.0
 }
 
-fn round2(x: f64) -> f64 {
+fn round_to_hundredths(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
