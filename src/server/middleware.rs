@@ -62,9 +62,13 @@ fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_forwarded_for: boo
 }
 
 /// Paths that take POSTs from elsewhere, authenticated by other means: webhooks (Basic
-/// credentials) and the customer's return from Juspay's page (a signature).
+/// credentials), the merchant's app (a Bearer token) and the customer's return from
+/// Juspay's page (a signature).
 fn exempt_from_origin_check(path: &str) -> bool {
-    path.starts_with("/webhooks/") || path.starts_with("/callbacks/") || path == "/payments/return"
+    path.starts_with("/webhooks/")
+        || path.starts_with("/callbacks/")
+        || path.starts_with("/merchant-api/")
+        || path == "/payments/return"
 }
 
 /// True when the request provably comes from a page of ours: `Sec-Fetch-Site` says

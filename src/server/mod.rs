@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod context;
 pub mod export;
+pub mod merchant_api;
 pub mod middleware;
 pub mod ops;
 pub mod payment_return;
@@ -103,6 +104,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
             None
         }
     };
+    let sdk_signer = load_sdk_signer(&config.merchant_api)?;
     let processor = Processor::new(store.clone(), config.processor.clone())
         .with_first_check(config.reconciler.first_check_seconds * 1000);
     let state = AppState {
@@ -117,6 +119,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
             config.reconciler.first_check_seconds * 1000,
         ),
         juspay,
+        sdk_signer,
         store,
         config: Arc::new(config),
         leptos_options,
@@ -127,6 +130,23 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         listener,
         generated_admin,
     })
+}
+
+/// The SDK signer from `merchant_api.sdk_key_id` and `sdk_private_key_file`, when both are set.
+fn load_sdk_signer(
+    config: &dashboard_core::config::MerchantApiConfig,
+) -> Result<Option<Arc<juspay::SdkSigner>>, StartError> {
+    let (Some(key_id), Some(path)) = (&config.sdk_key_id, &config.sdk_private_key_file) else {
+        return Ok(None);
+    };
+    let pem = std::fs::read_to_string(path).map_err(|e| {
+        StartError::Juspay(juspay::JuspayError::Config(format!(
+            "merchant_api.sdk_private_key_file {path:?} cannot be read: {e}"
+        )))
+    })?;
+    let signer = juspay::SdkSigner::from_pem(&SecretString::from(pem), key_id.clone())
+        .map_err(StartError::Juspay)?;
+    Ok(Some(Arc::new(signer)))
 }
 
 /// The whole HTTP application.
@@ -161,6 +181,11 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/orders/export.csv", get(export::export_orders))
+        .route("/merchant-api/session", post(merchant_api::create_session))
+        .route(
+            "/merchant-api/signed-payloads",
+            post(merchant_api::signed_payloads),
+        )
         .route(
             "/payments/return",
             get(payment_return::return_get).post(payment_return::return_post),

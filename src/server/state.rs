@@ -17,6 +17,8 @@ pub struct AppState {
     /// Calls to Juspay; `None` until `juspay.api_key` and `juspay.merchant_id` are set.
     pub juspay: Option<Arc<juspay::JuspayClient>>,
     pub actions: dashboard_core::actions::Actions,
+    /// Signs SDK payloads (§11); `None` until the key id and key file are configured.
+    pub sdk_signer: Option<Arc<juspay::SdkSigner>>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use juspay::{
     Amount, CreateOrderRequest, JuspayClient, JuspayError, OrderStatus, OrderStatusOptions,
-    UpdateOrderRequest,
+    SessionRequest, SessionResponse, UpdateOrderRequest,
 };
 
 use crate::{
@@ -135,32 +135,8 @@ impl Actions {
         audit: &AuditEntry,
     ) -> Result<OrderRow, ActionError> {
         let client = self.client()?;
-        validate_order_id(&order.order_id)?;
-        if order.amount <= 0 {
-            return Err(invalid("amount", "The amount must be more than zero."));
-        }
+        self.register_order(order, audit).await?;
         let ctx = self.context(Via::Action, &audit.trace_id);
-        let local = OrderReport {
-            order_id: order.order_id.clone(),
-            status: Some(OrderStatus::New),
-            amount: Some(order.amount),
-            currency: Some(order.currency.clone()),
-            customer_id: order.customer_id.clone(),
-            customer_email: order.customer_email.clone(),
-            customer_phone: order.customer_phone.clone(),
-            description: order.description.clone(),
-            ..OrderReport::default()
-        };
-        let mut tx = self.store.begin().await?;
-        if tx.load_order(&order.order_id).await?.is_some() {
-            return Err(invalid("order_id", "An order with this id exists already."));
-        }
-        tx.apply_order_report(&local, &ctx)
-            .await?
-            .map_err(|e| invalid("order", &e.to_string()))?;
-        tx.audit(audit).await?;
-        tx.commit().await?;
-
         let mut request =
             CreateOrderRequest::new(&order.order_id, Amount::from_minor_units(order.amount));
         request.currency = Some(order.currency.clone());
@@ -203,6 +179,89 @@ impl Actions {
             .find_order(&order.order_id)
             .await?
             .ok_or(ActionError::NotFound)
+    }
+
+    /// Stores a new order as NEW, audited, before anything is sent to Juspay. Used alone
+    /// for the SDK's signed-payload flow, where the merchant's app opens Juspay's page with
+    /// the signed order itself (§11).
+    pub async fn register_order(
+        &self,
+        order: &NewOrder,
+        audit: &AuditEntry,
+    ) -> Result<(), ActionError> {
+        validate_order_id(&order.order_id)?;
+        if order.amount <= 0 {
+            return Err(invalid("amount", "The amount must be more than zero."));
+        }
+        let ctx = self.context(Via::Action, &audit.trace_id);
+        let local = OrderReport {
+            order_id: order.order_id.clone(),
+            status: Some(OrderStatus::New),
+            amount: Some(order.amount),
+            currency: Some(order.currency.clone()),
+            customer_id: order.customer_id.clone(),
+            customer_email: order.customer_email.clone(),
+            customer_phone: order.customer_phone.clone(),
+            description: order.description.clone(),
+            ..OrderReport::default()
+        };
+        let mut tx = self.store.begin().await?;
+        if tx.load_order(&order.order_id).await?.is_some() {
+            return Err(invalid("order_id", "An order with this id exists already."));
+        }
+        tx.apply_order_report(&local, &ctx)
+            .await?
+            .map_err(|e| invalid("order", &e.to_string()))?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates the order through Juspay's `/session` (§4.2), storing it as NEW first, and
+    /// returns Juspay's answer with the SDK payload (client-auth-token scheme).
+    pub async fn create_session(
+        &self,
+        order: &NewOrder,
+        payment_page_client_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<SessionResponse, ActionError> {
+        let client = self.client()?;
+        self.register_order(order, audit).await?;
+        let ctx = self.context(Via::Action, &audit.trace_id);
+        let mut request = SessionRequest::new(
+            &order.order_id,
+            Amount::from_minor_units(order.amount),
+            payment_page_client_id,
+        );
+        request.currency = Some(order.currency.clone());
+        request.customer_id = order.customer_id.clone();
+        request.customer_email = order.customer_email.clone();
+        request.customer_phone = order.customer_phone.clone();
+        request.description = order.description.clone();
+        request.return_url = order.return_url.clone();
+        let session = match client.create_session(&request).await {
+            Ok(session) => session,
+            Err(e) => {
+                let mut tx = self.store.begin().await?;
+                tx.note_order_event(
+                    &order.order_id,
+                    &ctx,
+                    "juspay_error",
+                    &describe_juspay_error(&e),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(e.into());
+            }
+        };
+        let report = OrderReport {
+            order_id: order.order_id.clone(),
+            juspay_id: session.id.clone(),
+            payment_link: session.payment_links.as_ref().and_then(|l| l.web.clone()),
+            ..OrderReport::default()
+        };
+        self.store.apply_order_report(&report, &ctx).await?.ok();
+        Ok(session)
     }
 
     /// Asks Juspay for the order's status now and applies it (`Via::Sync`), audited. An

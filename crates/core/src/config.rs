@@ -52,6 +52,9 @@ merchant_id = ""
 environment = "sandbox"
 timeout_seconds = 15
 
+[merchant_api]
+payment_page_client_id = ""
+
 [reconciler]
 enabled = true
 first_check_seconds = 60
@@ -78,6 +81,7 @@ pub struct Config {
     pub webhook: WebhookConfig,
     pub processor: ProcessorConfig,
     pub juspay: JuspaySettings,
+    pub merchant_api: MerchantApiConfig,
     pub reconciler: ReconcilerConfig,
     pub log: LogConfig,
 }
@@ -178,6 +182,21 @@ impl JuspaySettings {
                 .with_timeout(std::time::Duration::from_secs(self.timeout_seconds)),
         )
     }
+}
+
+/// The JSON endpoints the merchant's own app calls before opening Juspay's payment page
+/// (seeds 000/001): off until `token` is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantApiConfig {
+    /// Bearer token the merchant's app sends.
+    pub token: Option<SecretString>,
+    /// `payment_page_client_id` / `clientId` of the SDK (§4.2, §11).
+    pub payment_page_client_id: String,
+    /// Key id of the RSA key uploaded to Juspay's dashboard (`merchantKeyId`, §11).
+    pub sdk_key_id: Option<String>,
+    /// PEM file of the matching private key; signed payloads are off until both are set.
+    pub sdk_private_key_file: Option<String>,
 }
 
 /// The background task that polls Juspay for orders whose outcome we do not know yet.

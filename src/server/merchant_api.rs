@@ -1,0 +1,280 @@
+//! The merchant server's JSON endpoints for the SDK flow (seeds 000 and 001): the
+//! merchant's app asks for a payload, then opens Juspay's payment page with it.
+//!
+//! * `POST /merchant-api/session` creates the order through Juspay's `/session` and returns
+//!   the SDK payload (client-auth-token scheme, §4.2).
+//! * `POST /merchant-api/signed-payloads` stores the order as NEW and returns the signed
+//!   `initiate` and `paymentPage` requests (signature scheme, §11), the signed strings
+//!   verbatim.
+//!
+//! Invariants: a Bearer token, compared in constant time, guards both (off until
+//! configured); the order is stored before anything leaves; errors are our words, never
+//! Juspay's body; the private key and client-auth tokens never reach a log.
+
+use std::sync::Arc;
+
+use axum::{
+    Extension, Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use dashboard_core::{
+    actions::{ActionError, NewOrder, mint_order_id},
+    store::audit::AuditEntry,
+};
+use juspay::{Amount, InitiatePayload, PaymentPageOrder, SdkClient, SdkEnvironment, SdkSigner};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+use super::{middleware::RequestMeta, state::AppState};
+
+/// What the merchant's app sends: the order to pay.
+#[derive(Debug, Deserialize)]
+pub struct CheckoutRequest {
+    /// Minted when absent.
+    pub order_id: Option<String>,
+    /// Major units as text or number, e.g. `"499.00"`.
+    pub amount: Value,
+    pub currency: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub description: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    meta: Option<Extension<RequestMeta>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (order, audit, _) = match admit(&state, meta, &headers, &body, "merchant_api.session") {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
+    };
+    let client_id = &state.config.merchant_api.payment_page_client_id;
+    match state
+        .actions
+        .create_session(&order, client_id, &audit)
+        .await
+    {
+        Ok(session) => {
+            let payload = session.sdk_payload.as_ref().map(|p| {
+                let details = p.payload.as_ref();
+                json!({
+                    "requestId": p.request_id,
+                    "service": p.service,
+                    "expiry": p.expiry,
+                    "payload": details.map(|d| json!({
+                        "clientId": d.client_id,
+                        "merchantId": d.merchant_id,
+                        "amount": d.amount.map(Amount::to_major_string),
+                        "currency": d.currency,
+                        "orderId": d.order_id,
+                        "customerId": d.customer_id,
+                        "clientAuthToken": d.client_auth_token,
+                        "clientAuthTokenExpiry": d.client_auth_token_expiry,
+                        "environment": d.environment,
+                        "action": d.action,
+                        "returnUrl": d.return_url,
+                    })),
+                })
+            });
+            Json(json!({
+                "order_id": order.order_id,
+                "status": session.status.map(|s| s.as_str().to_owned()),
+                "payment_links": session.payment_links.as_ref().map(|l| json!({
+                    "web": l.web, "mobile": l.mobile, "iframe": l.iframe, "expiry": l.expiry,
+                })),
+                "sdk_payload": payload,
+            }))
+            .into_response()
+        }
+        Err(e) => action_failed(&e),
+    }
+}
+
+pub async fn signed_payloads(
+    State(state): State<AppState>,
+    meta: Option<Extension<RequestMeta>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(signer) = state.sdk_signer.clone() else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            "Signed payloads need merchant_api.sdk_key_id and merchant_api.sdk_private_key_file.",
+        );
+    };
+    let (order, audit, request) = match admit(
+        &state,
+        meta,
+        &headers,
+        &body,
+        "merchant_api.signed_payloads",
+    ) {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
+    };
+    if let Err(e) = state.actions.register_order(&order, &audit).await {
+        return action_failed(&e);
+    }
+    match sign(&state, &signer, &order, &request) {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "signing the SDK payloads failed");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The payload could not be signed.",
+            )
+        }
+    }
+}
+
+fn sign(
+    state: &AppState,
+    signer: &Arc<SdkSigner>,
+    order: &NewOrder,
+    request: &CheckoutRequest,
+) -> Result<Value, juspay::JuspayError> {
+    let merchant_id = &state.config.juspay.merchant_id;
+    let customer_id = order.customer_id.clone().unwrap_or_default();
+    let environment = match state.config.juspay.environment.as_str() {
+        "production" => SdkEnvironment::Production,
+        _ => SdkEnvironment::Sandbox,
+    };
+    let sdk = SdkClient::new(
+        &state.config.merchant_api.payment_page_client_id,
+        environment,
+    );
+    let initiate = signer.sign_initiate(&InitiatePayload::new(merchant_id, &customer_id))?;
+    let mut page = PaymentPageOrder::new(
+        &order.order_id,
+        merchant_id,
+        Amount::from_minor_units(order.amount),
+    );
+    page.customer_id = order.customer_id.clone();
+    page.customer_email = order.customer_email.clone();
+    page.customer_phone = order.customer_phone.clone();
+    page.description = order.description.clone();
+    page.return_url = order.return_url.clone();
+    page.first_name = request.first_name.clone();
+    page.last_name = request.last_name.clone();
+    let process = signer.sign_order_details(&page)?;
+    Ok(json!({
+        "order_id": order.order_id,
+        "initiate": initiate.sdk_request(&sdk),
+        "process": process.sdk_request(&sdk),
+    }))
+}
+
+/// Checks the token and reads the order from the body, or answers the refusal.
+fn admit(
+    state: &AppState,
+    meta: Option<Extension<RequestMeta>>,
+    headers: &HeaderMap,
+    body: &[u8],
+    action: &str,
+) -> Result<(NewOrder, AuditEntry, CheckoutRequest), Response> {
+    let Some(token) = state.config.merchant_api.token.as_ref() else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "not_configured",
+            "The merchant API is off (merchant_api.token is not set).",
+        ));
+    };
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "A valid Bearer token is required.",
+        ));
+    }
+    let request: CheckoutRequest = serde_json::from_slice(body).map_err(|_| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "The body is not valid JSON with an amount.",
+        )
+    })?;
+    let amount = match &request.amount {
+        Value::String(text) => dashboard_core::money::parse_major(text),
+        Value::Number(n) => dashboard_core::money::parse_major(&n.to_string()),
+        _ => None,
+    }
+    .filter(|a| *a > 0)
+    .ok_or_else(|| {
+        refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "amount: use a positive amount like \"499.00\".",
+        )
+    })?;
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let order = NewOrder {
+        order_id: text(&request.order_id).unwrap_or_else(|| mint_order_id("app")),
+        amount,
+        currency: text(&request.currency)
+            .map_or_else(|| "INR".to_owned(), |c| c.to_ascii_uppercase()),
+        customer_id: text(&request.customer_id),
+        customer_email: text(&request.customer_email).map(|e| e.to_lowercase()),
+        customer_phone: text(&request.customer_phone),
+        description: text(&request.description),
+        return_url: state.config.juspay.return_url.clone(),
+    };
+    let (trace_id, client_ip) = meta
+        .map(|m| (m.trace_id.clone(), m.client_ip.clone()))
+        .unwrap_or_default();
+    let audit = AuditEntry {
+        actor: "merchant-app".to_owned(),
+        action: action.to_owned(),
+        target: order.order_id.clone(),
+        detail: format!("amount={amount}"),
+        client_ip,
+        trace_id,
+    };
+    Ok((order, audit, request))
+}
+
+fn action_failed(error: &ActionError) -> Response {
+    match error {
+        ActionError::Invalid { field, message } => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            &format!("{field}: {message}"),
+        ),
+        ActionError::Store(e) => {
+            tracing::error!(error = %e, "merchant API: storage failed");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Try again shortly.",
+            )
+        }
+        other => {
+            tracing::warn!(error = %other, "merchant API: Juspay call failed");
+            refuse(StatusCode::BAD_GATEWAY, "upstream", &other.public_message())
+        }
+    }
+}
+
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"error": code, "message": message}))).into_response()
+}
