@@ -102,12 +102,20 @@ CREATE TABLE refunds (
     error_code            TEXT,
     error_message         TEXT,
     initiated_by          TEXT,
+    -- refunds we request: 'sending' (stored, Juspay not yet answered), 'sent', 'unknown'
+    -- (timeout or 5xx: retried with the same unique_request_id) or 'refused'; NULL for
+    -- refunds first seen in Juspay's reports
+    request_state         TEXT,
+    reason                TEXT,
+    requested_by          TEXT,
+    attempts              BIGINT  NOT NULL DEFAULT 0,
     created_at            BIGINT  NOT NULL,
     updated_at            BIGINT  NOT NULL,
     confirmed_at          BIGINT,
     confirmed_via         TEXT
 );
 CREATE INDEX refunds_order ON refunds (order_id);
+CREATE INDEX refunds_request_state ON refunds (request_state, updated_at);
 CREATE INDEX refunds_status ON refunds (status, created_at);
 
 CREATE TABLE mandates (

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     components::shell::{Outcome, Shell},
-    serverfns::orders::{OrderDetail, SyncOrder, UpdateOrder, get_order},
+    serverfns::orders::{OrderDetail, RefundOrder, SyncOrder, UpdateOrder, get_order},
 };
 
 #[component]
@@ -16,18 +16,27 @@ pub fn OrderPage() -> impl IntoView {
     let order_id = move || params.read().get("order_id").unwrap_or_default();
     let sync = ServerAction::<SyncOrder>::new();
     let update = ServerAction::<UpdateOrder>::new();
+    let refund = ServerAction::<RefundOrder>::new();
     let detail = Resource::new(
-        move || (order_id(), sync.version().get(), update.version().get()),
-        |(id, _, _)| get_order(id),
+        move || {
+            (
+                order_id(),
+                sync.version().get(),
+                update.version().get(),
+                refund.version().get(),
+            )
+        },
+        |(id, ..)| get_order(id),
     );
     view! {
         <Shell title="Order">
             <p><a href="/orders">"← Orders"</a></p>
             <Outcome value=Signal::derive(move || sync.value().get())/>
             <Outcome value=Signal::derive(move || update.value().get())/>
+            <Outcome value=Signal::derive(move || refund.value().get())/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|d| view! { <Detail d sync update/> })
+                    detail.await.map(|d| view! { <Detail d sync update refund/> })
                 })}
             </Suspense>
         </Shell>
@@ -55,7 +64,27 @@ fn Detail(
     d: OrderDetail,
     sync: ServerAction<SyncOrder>,
     update: ServerAction<UpdateOrder>,
+    refund: ServerAction<RefundOrder>,
 ) -> impl IntoView {
+    let refund_form = d.refund_form.clone().map(|form| {
+        let order_id = d.order_id.clone();
+        view! {
+            <section class="card">
+                <h2>"Refund"</h2>
+                <p>"At most " {form.refundable.clone()} " " {form.currency.clone()}
+                    " can still be refunded. Submitting twice makes one refund."</p>
+                <ActionForm action=refund>
+                    <input type="hidden" name="order_id" value=order_id/>
+                    <input type="hidden" name="unique_request_id" value=form.unique_request_id/>
+                    <label for="refund-amount">"Amount (" {form.currency} ")"</label>
+                    <input id="refund-amount" name="amount" inputmode="decimal" required value=form.refundable/>
+                    <label for="refund-reason">"Reason"</label>
+                    <input id="refund-reason" name="reason"/>
+                    <button type="submit">"Refund"</button>
+                </ActionForm>
+            </section>
+        }
+    });
     let order_id = d.order_id.clone();
     let badge = format!("badge {}", d.group.to_lowercase());
     let actions = d.can_act.then(|| {
@@ -176,6 +205,7 @@ fn Detail(
         {facts("References", d.references.clone())}
         {facts("User-defined fields", d.udfs.clone())}
         {refunds}
+        {refund_form}
         {update_form}
         <section class="card">
             <h2>"Timeline"</h2>

@@ -90,6 +90,16 @@ pub struct OrderDetail {
     pub can_act: bool,
     /// Not yet attempted: amount and udfs may still change.
     pub can_update: bool,
+    /// A refund form for operators on a paid order: its fresh idempotency key and the
+    /// refundable balance (major units) as the default amount.
+    pub refund_form: Option<RefundFormView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundFormView {
+    pub unique_request_id: String,
+    pub refundable: String,
+    pub currency: String,
 }
 
 /// Flat arguments so that a call with no filter still decodes (see `list_webhooks`).
@@ -239,9 +249,75 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         .map_err(|e| ctx.internal(&e))?;
     let stage = Stage::of(&juspay::OrderStatus::from(order.status.as_str()));
     let can_update = can_act && matches!(stage, Some(Stage::Created | Stage::New));
-    Ok(detail::build(
-        order, events, webhooks, audit, refunds, can_act, can_update,
-    ))
+    let committed: i64 = refunds
+        .iter()
+        .filter(|r| r.status != "FAILURE")
+        .map(|r| r.amount)
+        .sum();
+    let refundable = order.amount - committed.max(order.amount_refunded);
+    let refund_form =
+        (can_act && stage == Some(Stage::Succeeded) && refundable > 0).then(|| RefundFormView {
+            unique_request_id: dashboard_core::refunds::mint_refund_id(),
+            refundable: dashboard_core::money::format_plain(refundable).replace(',', ""),
+            currency: order.currency.clone(),
+        });
+    let mut detail = detail::build(order, events, webhooks, audit, refunds, can_act, can_update);
+    detail.refund_form = refund_form;
+    Ok(detail)
+}
+
+/// Refunds part or all of a paid order (operator+), once per form: the form carries the
+/// idempotency key minted when it was rendered. Audited.
+#[server(prefix = "/api", endpoint = "refund_order")]
+pub async fn refund_order(
+    order_id: String,
+    unique_request_id: String,
+    amount: String,
+    reason: Option<String>,
+) -> Result<String, AppError> {
+    use dashboard_core::{
+        auth::Role,
+        money::{format_minor, parse_major},
+        refunds::RefundForm,
+    };
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Operator)?;
+    let amount = parse_major(&amount).filter(|a| *a > 0).ok_or_else(|| {
+        ctx.fail(AppError::invalid(
+            "amount",
+            "Use an amount like 100 or 100.50.",
+        ))
+    })?;
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    let form = RefundForm {
+        order_id: order_id.clone(),
+        unique_request_id: unique_request_id.clone(),
+        amount,
+        reason: reason.clone(),
+    };
+    let detail = format!(
+        "refund {unique_request_id} amount={amount} reason={}",
+        reason.as_deref().unwrap_or("-")
+    );
+    let audit = ctx.audit("order.refund", &order_id, &detail)?;
+    let refund = ctx
+        .state
+        .actions
+        .request_refund(&form, &audit)
+        .await
+        .map_err(|e| ctx.action_failed(e))?;
+    let amount = format_minor(refund.amount, &refund.currency);
+    let message = match refund.request_state.as_deref() {
+        Some("unknown") => format!(
+            "Refund of {amount} requested; Juspay did not answer, so its outcome is unknown. It is retried with the same request id — it cannot happen twice."
+        ),
+        _ => format!("Refund of {amount} requested: {}.", refund.status),
+    };
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
 }
 
 /// Asks Juspay for the order's status now (operator+), audited.
@@ -472,6 +548,7 @@ mod detail {
             refunds,
             can_act,
             can_update,
+            refund_form: None,
             status: order.status,
             order_id: order.order_id,
         }

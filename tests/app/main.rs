@@ -8,4 +8,5 @@ mod merchant_api;
 mod ops;
 mod orders;
 mod processing;
+mod refunds;
 mod webhooks;

@@ -113,8 +113,16 @@ impl Actions {
         }
     }
 
-    fn client(&self) -> Result<&JuspayClient, ActionError> {
+    pub(crate) fn client(&self) -> Result<&JuspayClient, ActionError> {
         self.client.as_deref().ok_or(ActionError::NotConfigured)
+    }
+
+    pub(crate) fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    pub(crate) fn first_check_ms(&self) -> i64 {
+        self.first_check_ms
     }
 
     fn context(&self, via: Via, trace_id: &str) -> ReportContext {

@@ -12,6 +12,7 @@ pub mod money;
 pub mod order_state;
 pub mod processing;
 pub mod reconcile;
+pub mod refunds;
 pub mod sessions;
 pub mod snapshot;
 pub mod status_guide;

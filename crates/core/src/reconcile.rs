@@ -21,6 +21,7 @@ use tokio::{
 use crate::{
     clock::now_millis,
     config::ReconcilerConfig,
+    order_state::Stage,
     snapshot::{OrderReport, Via},
     store::{
         Store, StoreError,
@@ -79,8 +80,15 @@ impl Reconciler {
         }
     }
 
-    /// Leases the due orders and checks them, `concurrency` at a time.
+    /// Resends refunds whose outcome is unknown, then leases the due orders and checks
+    /// them, `concurrency` at a time.
     pub async fn check_due(&self) -> Result<Vec<(String, CheckResult)>, StoreError> {
+        crate::refunds::resend_unknown_refunds(
+            &self.store,
+            &self.client,
+            self.config.first_check_seconds * 1000,
+        )
+        .await?;
         let now = now_millis();
         let leased = self
             .store
@@ -122,10 +130,11 @@ impl Reconciler {
             .get_order(&order.order_id, &OrderStatusOptions::default())
             .await;
         let now = now_millis();
+        let first_check_ms = self.config.first_check_seconds * 1000;
         let ctx = ReportContext {
             via: Some(Via::Poll),
             at: now,
-            first_check_ms: self.config.first_check_seconds * 1000,
+            first_check_ms,
             ..ReportContext::default()
         };
         let mut next = now + backoff_ms(&self.config, order.check_count);
@@ -186,6 +195,14 @@ impl Reconciler {
                 CheckResult::Refused(status)
             }
         };
+        // Poll on while the outcome is open: the order unsettled or a refund pending.
+        let settled = match tx.load_order(&order.order_id).await? {
+            Some(row) => Stage::of(&juspay::OrderStatus::from(row.status.as_str()))
+                .is_some_and(Stage::is_terminal),
+            None => true,
+        };
+        let open = !settled || tx.has_open_refunds(&order.order_id).await?;
+        let next = (open && stale.is_none()).then_some(next);
         tx.finish_order_check(&order.order_id, &self.owner, next, stale)
             .await?;
         tx.commit().await?;

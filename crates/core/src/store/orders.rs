@@ -117,13 +117,17 @@ pub struct RefundRow {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub initiated_by: Option<String>,
+    pub request_state: Option<String>,
+    pub reason: Option<String>,
+    pub requested_by: Option<String>,
+    pub attempts: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub confirmed_at: Option<i64>,
     pub confirmed_via: Option<String>,
 }
 
-const REFUND_COLUMNS: [&str; 15] = [
+const REFUND_COLUMNS: [&str; 19] = [
     "unique_request_id",
     "order_id",
     "juspay_refund_id",
@@ -135,6 +139,10 @@ const REFUND_COLUMNS: [&str; 15] = [
     "error_code",
     "error_message",
     "initiated_by",
+    "request_state",
+    "reason",
+    "requested_by",
+    "attempts",
     "created_at",
     "updated_at",
     "confirmed_at",
@@ -285,7 +293,7 @@ const ORDER_EVENT_COLUMNS: &str = "id, order_id, at, via, webhook_event_id, repo
 impl Tx {
     /// Serialises writers of one order (or mandate) key until this transaction ends, so two
     /// instances applying reports about the same order cannot lose an update.
-    async fn lock_key(&mut self, key: &str) -> Result<(), StoreError> {
+    pub async fn lock_key(&mut self, key: &str) -> Result<(), StoreError> {
         match self.backend() {
             // A write statement takes SQLite's single write lock for the whole transaction;
             // reads after it see no concurrent change.
@@ -385,14 +393,14 @@ impl Tx {
         Ok(())
     }
 
-    async fn load_refund(&mut self, key: &str) -> Result<Option<RefundRow>, StoreError> {
+    pub async fn load_refund(&mut self, key: &str) -> Result<Option<RefundRow>, StoreError> {
         let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
         let row = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
             .bind(key).fetch_optional(&mut **t).await)?;
         Ok(row)
     }
 
-    async fn save_refund(&mut self, row: &RefundRow) -> Result<(), StoreError> {
+    pub async fn save_refund(&mut self, row: &RefundRow) -> Result<(), StoreError> {
         let sql = upsert_sql("refunds", &REFUND_COLUMNS);
         on_tx!(self, t => sqlx::query(&sql)
             .bind(&row.unique_request_id)
@@ -406,6 +414,10 @@ impl Tx {
             .bind(&row.error_code)
             .bind(&row.error_message)
             .bind(&row.initiated_by)
+            .bind(&row.request_state)
+            .bind(&row.reason)
+            .bind(&row.requested_by)
+            .bind(row.attempts)
             .bind(row.created_at)
             .bind(row.updated_at)
             .bind(row.confirmed_at)
@@ -629,21 +641,19 @@ pub struct LeasedOrder {
 }
 
 impl Tx {
-    /// Ends a check of a leased order: counts it, schedules the next one (unless the
-    /// snapshot already settled the order, which clears `next_check_at`), marks it stale
-    /// when given, and releases the lease. A no-op if the lease was lost to another
-    /// instance meanwhile.
+    /// Ends a check of a leased order: counts it, sets the next check (`None`: no more
+    /// polling), marks it stale when given, and releases the lease. A no-op if the lease
+    /// was lost to another instance meanwhile.
     pub async fn finish_order_check(
         &mut self,
         order_id: &str,
         owner: &str,
-        next_check_at: i64,
+        next_check_at: Option<i64>,
         stale_at: Option<i64>,
     ) -> Result<(), StoreError> {
         on_tx!(self, t => sqlx::query(
             "UPDATE orders SET check_count = check_count + 1, lease_owner = NULL, \
-             lease_until = NULL, stale_at = COALESCE($1, stale_at), \
-             next_check_at = CASE WHEN next_check_at IS NULL OR $1 IS NOT NULL THEN NULL ELSE $2 END \
+             lease_until = NULL, stale_at = COALESCE($1, stale_at), next_check_at = $2 \
              WHERE order_id = $3 AND lease_owner = $4")
             .bind(stale_at)
             .bind(next_check_at)
@@ -651,6 +661,44 @@ impl Tx {
             .bind(owner)
             .execute(&mut **t).await.map(|_| ()))?;
         Ok(())
+    }
+
+    /// Makes the order due for a check by `at` at the latest (a refund is pending).
+    pub async fn schedule_order_check(
+        &mut self,
+        order_id: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, t => sqlx::query(
+            "UPDATE orders SET next_check_at = $1, stale_at = NULL \
+             WHERE order_id = $2 AND (next_check_at IS NULL OR next_check_at > $1)")
+            .bind(at)
+            .bind(order_id)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The order's refunds, inside this transaction.
+    pub async fn list_refunds_in_tx(
+        &mut self,
+        order_id: &str,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE order_id = $1 ORDER BY created_at, unique_request_id",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(order_id).fetch_all(&mut **t).await)?;
+        Ok(rows)
+    }
+
+    /// Whether a refund of the order is still waiting for its outcome.
+    pub async fn has_open_refunds(&mut self, order_id: &str) -> Result<bool, StoreError> {
+        let open = self.list_refunds_in_tx(order_id).await?.iter().any(|r| {
+            matches!(r.status.as_str(), "PENDING" | "MANUAL_REVIEW")
+                || matches!(r.request_state.as_deref(), Some("sending" | "unknown"))
+        });
+        Ok(open)
     }
 
     /// Stores a row as given, bypassing the snapshot rules: only for seeding test and
@@ -746,6 +794,32 @@ impl Store {
         );
         let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
             .bind(order_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn find_refund(
+        &self,
+        unique_request_id: &str,
+    ) -> Result<Option<RefundRow>, StoreError> {
+        let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
+        let row = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(unique_request_id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Our refunds whose outcome is unknown, or whose sending started before
+    /// `sending_before` and never finished (an interrupted process).
+    pub async fn list_refunds_to_resend(
+        &self,
+        sending_before: i64,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE request_state = 'unknown' \
+             OR (request_state = 'sending' AND updated_at < $1) ORDER BY updated_at LIMIT 100",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(sending_before).fetch_all(p).await)?;
         Ok(rows)
     }
 
