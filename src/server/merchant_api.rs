@@ -55,7 +55,7 @@ pub async fn create_session(
 ) -> Response {
     let (order, audit, _) = match admit(&state, meta, &headers, &body, "merchant_api.session") {
         Ok(admitted) => admitted,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let client_id = &state.config.merchant_api.payment_page_client_id;
     match state
@@ -120,7 +120,7 @@ pub async fn signed_payloads(
         "merchant_api.signed_payloads",
     ) {
         Ok(admitted) => admitted,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     if let Err(e) = state.actions.register_order(&order, &audit).await {
         return action_failed(&e);
@@ -182,9 +182,9 @@ fn admit(
     headers: &HeaderMap,
     body: &[u8],
     action: &str,
-) -> Result<(NewOrder, AuditEntry, CheckoutRequest), Response> {
+) -> Result<(NewOrder, AuditEntry, CheckoutRequest), Refusal> {
     let Some(token) = state.config.merchant_api.token.as_ref() else {
-        return Err(refuse(
+        return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "not_configured",
             "The merchant API is off (merchant_api.token is not set).",
@@ -196,14 +196,14 @@ fn admit(
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     if !bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
-        return Err(refuse(
+        return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "A valid Bearer token is required.",
         ));
     }
     let request: CheckoutRequest = serde_json::from_slice(body).map_err(|_| {
-        refuse(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             "invalid",
             "The body is not valid JSON with an amount.",
@@ -216,7 +216,7 @@ fn admit(
     }
     .filter(|a| *a > 0)
     .ok_or_else(|| {
-        refuse(
+        Refusal::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
             "amount: use a positive amount like \"499.00\".",
@@ -272,6 +272,29 @@ fn action_failed(error: &ActionError) -> Response {
             tracing::warn!(error = %other, "merchant API: Juspay call failed");
             refuse(StatusCode::BAD_GATEWAY, "upstream", &other.public_message())
         }
+    }
+}
+
+/// A refusal to answer as JSON; small, so that `Result`s carrying it stay cheap.
+pub struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: &str) -> Self {
+        Self {
+            status,
+            code,
+            message: message.to_owned(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        refuse(self.status, self.code, &self.message)
     }
 }
 
