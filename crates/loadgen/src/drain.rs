@@ -18,6 +18,10 @@ pub struct DrainArgs {
     /// Seconds to wait at most for the pending events to be processed.
     #[arg(long, default_value_t = 120.0)]
     wait: f64,
+    /// Give up when the backlog has not shrunk for this long (no processor running),
+    /// instead of sitting out the whole --wait.
+    #[arg(long, default_value_t = 10.0)]
+    stall: f64,
     /// One JSON object instead of the human line.
     #[arg(long)]
     json: bool,
@@ -41,10 +45,15 @@ pub async fn run(args: &DrainArgs) -> anyhow::Result<bool> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.wait);
     let (stored, backlog) = count_events(&db).await?;
-    let mut left = backlog;
-    while left > 0 && Instant::now() < deadline {
+    let stall = Duration::from_secs_f64(args.stall);
+    let (mut left, mut last_progress) = (backlog, Instant::now());
+    while left > 0 && Instant::now() < deadline && last_progress.elapsed() < stall {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        left = count_events(&db).await?.1;
+        let now_left = count_events(&db).await?.1;
+        if now_left < left {
+            last_progress = Instant::now();
+        }
+        left = now_left;
     }
     let seconds = started.elapsed().as_secs_f64();
     db.close().await;
