@@ -13,7 +13,8 @@ use crate::pages::{
     not_found::NotFound,
     order::OrderPage,
     orders::OrdersPage,
-    sections::{HealthPage, MandatesPage, RefundsPage},
+    refunds::RefundsPage,
+    sections::{HealthPage, MandatesPage},
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
 };

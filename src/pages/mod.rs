@@ -4,6 +4,7 @@ pub mod login;
 pub mod not_found;
 pub mod order;
 pub mod orders;
+pub mod refunds;
 pub mod sections;
 pub mod users;
 pub mod webhooks;

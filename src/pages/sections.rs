@@ -18,13 +18,6 @@ fn EmptySection(title: &'static str, text: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn RefundsPage() -> impl IntoView {
-    view! {
-        <EmptySection title="Refunds" text="No refunds yet. Refunds are started from an order's page."/>
-    }
-}
-
-#[component]
 pub fn MandatesPage() -> impl IntoView {
     view! {
         <EmptySection

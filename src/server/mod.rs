@@ -181,6 +181,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/orders/export.csv", get(export::export_orders))
+        .route("/refunds/export.csv", get(export::export_refunds))
         .route("/merchant-api/session", post(merchant_api::create_session))
         .route(
             "/merchant-api/signed-payloads",

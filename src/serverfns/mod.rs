@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod orders;
+pub mod refunds;
 pub mod users;
 pub mod webhooks;
 

@@ -288,3 +288,63 @@ sim_test!(a_pending_refund_settles_from_juspays_webhook, |app, sim| {
     assert_eq!(order.amount_refunded, 1_000);
     assert_eq!(order.status, "CHARGED", "a refund leaves the order charged");
 });
+
+sim_test!(
+    the_refunds_list_filters_and_its_csv_is_the_same_set,
+    |app, sim| {
+        app.login_as_admin().await;
+        let first = paid_order(app, sim, "20.00").await;
+        let second = paid_order(app, sim, "80.00").await;
+        for (order_id, amount) in [(&first, "5.00"), (&second, "70.00")] {
+            let key = refund_form(app, order_id).await.unwrap();
+            let res = app
+                .call(
+                    "refund_order",
+                    &[
+                        ("order_id", order_id),
+                        ("unique_request_id", &key),
+                        ("amount", amount),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status().as_u16(), 200);
+        }
+        let listed = |form: Vec<(&'static str, String)>| async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page: Value = app.call("list_refunds", &form).await.json().await.unwrap();
+            page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["order_id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            listed(vec![]).await,
+            [second.clone(), first.clone()],
+            "newest first"
+        );
+        assert_eq!(
+            listed(vec![("min", "10".to_owned())]).await,
+            [second.clone()]
+        );
+        assert_eq!(
+            listed(vec![("order", first.clone())]).await,
+            [first.clone()]
+        );
+        let csv = app
+            .get("/refunds/export.csv?min=10")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let orders: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(orders, [second.as_str()], "the CSV is the filtered list");
+        let page = app.get("/refunds").await.text().await.unwrap();
+        assert!(page.contains(&first) && page.contains("70.00 INR"));
+    }
+);

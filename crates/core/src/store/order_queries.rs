@@ -474,3 +474,173 @@ mod tests {
         assert_eq!(bad.to_filter().unwrap_err().field, "group");
     }
 }
+
+/// Refund filters as they travel in the page address (all text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundQuery {
+    pub status: Option<String>,
+    pub order: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl RefundQuery {
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("status", &self.status),
+            ("order", &self.order),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| (k, v.to_owned()))
+        })
+        .collect()
+    }
+
+    pub fn to_filter(&self) -> Result<RefundFilter, FieldError> {
+        let orders = OrderQuery {
+            min: self.min.clone(),
+            max: self.max.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..OrderQuery::default()
+        }
+        .to_filter()?;
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(RefundFilter {
+            status: text(&self.status).map(|s| s.to_ascii_uppercase()),
+            order_id: text(&self.order),
+            amount_min: orders.amount_min,
+            amount_max: orders.amount_max,
+            from: orders.from,
+            until: orders.until,
+        })
+    }
+}
+
+/// Which refunds to list; every field optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundFilter {
+    /// `PENDING`, `SUCCESS`, `FAILURE`, `MANUAL_REVIEW`, or `UNKNOWN` for ours whose
+    /// outcome Juspay has not told us yet.
+    pub status: Option<String>,
+    pub order_id: Option<String>,
+    /// Minor units, inclusive.
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Requested at or after / before (epoch ms).
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+fn refund_conditions(filter: &RefundFilter) -> Conditions {
+    let mut w = Conditions::default();
+    match filter.status.as_deref() {
+        Some("UNKNOWN") => w.and("request_state IN ('unknown', 'sending')".to_owned()),
+        Some(status) => {
+            let p = w.param(Bind::Text(status.to_owned()));
+            w.and(format!("status = {p}"));
+        }
+        None => {}
+    }
+    if let Some(order_id) = &filter.order_id {
+        let p = w.param(Bind::Text(order_id.clone()));
+        w.and(format!("order_id = {p}"));
+    }
+    for (condition, value) in [
+        ("amount >=", filter.amount_min),
+        ("amount <=", filter.amount_max),
+        ("created_at >=", filter.from),
+        ("created_at <", filter.until),
+    ] {
+        if let Some(value) = value {
+            let p = w.param(Bind::Int(value));
+            w.and(format!("{condition} {p}"));
+        }
+    }
+    w
+}
+
+impl Store {
+    /// Refunds matching `filter`, newest first, at most `limit` requested before
+    /// `before` (keyset on `(created_at, unique_request_id)`).
+    pub async fn list_refunds(
+        &self,
+        filter: &RefundFilter,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<super::orders::RefundRow>, StoreError> {
+        let mut w = refund_conditions(filter);
+        if let Some((at, id)) = before {
+            let at = w.param(Bind::Int(at));
+            let id = w.param(Bind::Text(id));
+            w.and(format!(
+                "(created_at < {at} OR (created_at = {at} AND unique_request_id < {id}))"
+            ));
+        }
+        let limit = w.param(Bind::Int(limit));
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE {} ORDER BY created_at DESC, unique_request_id DESC LIMIT {limit}",
+            super::orders::REFUND_COLUMN_LIST,
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, super::orders::RefundRow>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows)
+    }
+}
+
+/// CSV lines for refunds (with the header line first when `header`).
+pub fn refunds_csv(rows: &[super::orders::RefundRow], header: bool) -> Vec<u8> {
+    use crate::{clock::format_utc, money::format_plain};
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if header {
+        let _ = writer.write_record([
+            "unique_request_id",
+            "order_id",
+            "requested_utc",
+            "amount",
+            "currency",
+            "status",
+            "request_state",
+            "reason",
+            "requested_by",
+            "error_code",
+            "arn",
+        ]);
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    for r in rows {
+        let _ = writer.write_record([
+            r.unique_request_id.clone(),
+            r.order_id.clone(),
+            format_utc(r.created_at),
+            format_plain(r.amount).replace(',', ""),
+            r.currency.clone(),
+            r.status.clone(),
+            text(&r.request_state),
+            text(&r.reason),
+            text(&r.requested_by),
+            text(&r.error_code),
+            text(&r.arn),
+        ]);
+    }
+    writer.into_inner().unwrap_or_default()
+}

@@ -149,6 +149,12 @@ const REFUND_COLUMNS: [&str; 19] = [
     "confirmed_via",
 ];
 
+/// Every column of `refunds`, for `SELECT`s elsewhere in the store.
+pub(crate) const REFUND_COLUMN_LIST: &str = "unique_request_id, order_id, juspay_refund_id, \
+     reference, arn, amount, currency, status, error_code, error_message, initiated_by, \
+     request_state, reason, requested_by, attempts, created_at, updated_at, confirmed_at, \
+     confirmed_via";
+
 /// A stored mandate (columns of `mandates`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct MandateRow {
@@ -828,5 +834,21 @@ impl Store {
         let row = on_pool!(self, p => sqlx::query_as::<_, MandateRow>(&sql)
             .bind(mandate_id).fetch_optional(p).await)?;
         Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refund_column_list_names_every_refund_column_in_order() {
+        assert_eq!(
+            REFUND_COLUMNS.join(", "),
+            REFUND_COLUMN_LIST
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
 }

@@ -1,0 +1,87 @@
+// Refunds in a browser, hydrated and without JavaScript: an operator refunds part of a paid
+// order from its page, pressing the button twice, and one refund is made and listed.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.E2E_BASE_URL;
+const SIM = process.env.E2E_SIM_URL;
+const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
+const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
+assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
+
+const atPath = (path) => (url) => new URL(url).pathname === path;
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+for (const js of [true, false]) {
+  const mode = js ? 'hydrated' : 'no-js';
+  describe(`refunds (${mode})`, () => {
+    let browser;
+    before(async () => {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    async function settle(page) {
+      if (js) await page.waitForSelector('body[data-hydrated="true"]');
+    }
+
+    test('a partial refund from the order page happens once', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${BASE}/login?next=/orders`);
+      await settle(page);
+      await page.fill('#username', ADMIN);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('button:has-text("Sign in")');
+      await page.waitForURL(atPath('/orders'));
+      await settle(page);
+      await page.fill('#pl-amount', '120.00');
+      await page.click('button:has-text("Create link")');
+      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
+      await created.waitFor();
+      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcome: 'charged' }),
+      });
+      assert.equal(paid.status, 200);
+
+      // The webhook marks the order paid; the page then offers the refund form.
+      for (let i = 0; i < 50; i++) {
+        await page.goto(`${BASE}/orders/${orderId}`);
+        await settle(page);
+        if (await page.locator('#refund-amount').count()) break;
+        await page.waitForTimeout(200);
+      }
+      assert.equal(await page.inputValue('#refund-amount'), '120.00', 'the refundable balance is the default');
+      await page.fill('#refund-amount', '20.00');
+      await page.fill('#refund-reason', 'damaged item');
+      const button = page.locator('button:has-text("Refund")');
+      if (js) {
+        await Promise.all([button.click(), button.click()]);
+      } else {
+        await button.click();
+      }
+      await page.getByText(/Refund of 20.00 INR requested/).first().waitFor();
+      await settle(page);
+
+      await page.goto(`${BASE}/refunds?order=${orderId}`);
+      await settle(page);
+      await page.getByRole('cell', { name: '20.00 INR' }).first().waitFor();
+      assert.equal(await page.locator('tbody tr').count(), 1, 'one refund');
+      const order = await fetch(`${SIM}/__sim/orders/${orderId}`).then((r) => r.json());
+      assert.equal(order.refunds.length, 1, 'one refund at Juspay');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+}

@@ -1,0 +1,186 @@
+//! Refunds: the manual-review queue first (refunds waiting on a person at the gateway),
+//! then every refund newest first with filters in the address, how long pending ones have
+//! waited, and a CSV export of the filtered set.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::shell::Shell,
+    pages::encode,
+    serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
+};
+
+const STATUSES: [(&str, &str); 6] = [
+    ("", "any"),
+    ("PENDING", "pending"),
+    ("SUCCESS", "refunded"),
+    ("FAILURE", "failed"),
+    ("MANUAL_REVIEW", "manual review"),
+    ("UNKNOWN", "outcome unknown"),
+];
+const FIELDS: [&str; 6] = ["status", "order", "min", "max", "from", "to"];
+
+type Query = Vec<(&'static str, String)>;
+
+#[component]
+pub fn RefundsPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || -> Query {
+        let p = params.read();
+        FIELDS
+            .iter()
+            .filter_map(|k| p.get(k).filter(|v| !v.trim().is_empty()).map(|v| (*k, v)))
+            .collect()
+    };
+    let before = move || params.read().get("before");
+    let page = Resource::new(
+        move || (query(), before()),
+        |(q, before)| {
+            let get = |k: &str| q.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone());
+            list_refunds(
+                get("status"),
+                get("order"),
+                get("min"),
+                get("max"),
+                get("from"),
+                get("to"),
+                before,
+            )
+        },
+    );
+    view! {
+        <Shell title="Refunds">
+            <h1>"Refunds"</h1>
+            {move || view! { <Filters query=query()/> }}
+            <Suspense fallback=|| view! { <p>"Loading refunds…"</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|page| view! { <Lists page query=query()/> })
+                })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+fn value_of(query: &Query, key: &str) -> String {
+    query
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn href_with(path: &str, query: &Query, extra: Option<(&str, String)>) -> String {
+    let pairs: Vec<String> = query
+        .iter()
+        .map(|(k, v)| (*k, v.clone()))
+        .chain(extra)
+        .map(|(k, v)| format!("{k}={}", encode(&v)))
+        .collect();
+    if pairs.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", pairs.join("&"))
+    }
+}
+
+#[component]
+fn Filters(query: Query) -> impl IntoView {
+    let v = |k: &str| value_of(&query, k);
+    let status = v("status");
+    view! {
+        <form method="get" action="/refunds" class="card filters">
+            <label>
+                "Status"
+                <select name="status">
+                    {STATUSES
+                        .iter()
+                        .map(|(value, shown)| {
+                            view! { <option value=*value selected=status == *value>{*shown}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>"Order id" <input name="order" value=v("order")/></label>
+            <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
+            <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
+            <label>"Requested from (UTC)" <input type="date" name="from" value=v("from")/></label>
+            <label>"Requested to (UTC)" <input type="date" name="to" value=v("to")/></label>
+            <button type="submit">"Filter"</button>
+            <a href="/refunds">"Clear"</a>
+        </form>
+    }
+}
+
+fn table(rows: Vec<RefundRowView>) -> impl IntoView {
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Requested"</th>
+                    <th scope="col">"Order"</th>
+                    <th scope="col">"Request id"</th>
+                    <th scope="col">"Amount"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Waiting"</th>
+                    <th scope="col">"Request"</th>
+                    <th scope="col">"Reason"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|r| {
+                        let href = format!("/orders/{}", encode(&r.order_id));
+                        view! {
+                            <tr>
+                                <td>{r.requested}</td>
+                                <td><a href=href>{r.order_id}</a></td>
+                                <td><code>{r.unique_request_id}</code></td>
+                                <td class="num">{r.amount}</td>
+                                <td>{r.status}</td>
+                                <td>{r.waiting.unwrap_or_default()}</td>
+                                <td>{r.request}</td>
+                                <td>{r.reason}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn Lists(page: RefundPage, query: Query) -> impl IntoView {
+    let export = href_with("/refunds/export.csv", &query, None);
+    let queue = (!page.review_queue.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Manual review queue"</h2>
+                <p>"The gateway could not settle these on its own; follow up with Juspay support."</p>
+                {table(page.review_queue)}
+            </section>
+        }
+    });
+    let older = page.next_before.map(|before| {
+        let href = href_with("/refunds", &query, Some(("before", before)));
+        view! { <a class="next" href=href>"Older refunds →"</a> }
+    });
+    let list = if page.rows.is_empty() {
+        view! {
+            <section class="card empty">
+                <p>"No refunds match. Refunds are started from a paid order's page."</p>
+            </section>
+        }
+        .into_any()
+    } else {
+        table(page.rows).into_any()
+    };
+    view! {
+        {queue}
+        <p class="totals"><a href=export download>"Export CSV"</a></p>
+        {list}
+        {older}
+    }
+}

@@ -1,0 +1,120 @@
+//! The refunds list: filters, the age of pending refunds, the manual-review queue.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRowView {
+    pub unique_request_id: String,
+    pub order_id: String,
+    pub requested: String,
+    pub amount: String,
+    pub status: String,
+    /// "outcome unknown (retrying)", "sent", … for refunds we requested.
+    pub request: String,
+    /// How long a pending refund has waited, e.g. "3 h 10 min".
+    pub waiting: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundPage {
+    pub rows: Vec<RefundRowView>,
+    /// Refunds waiting on a person at the gateway (MANUAL_REVIEW), oldest first.
+    pub review_queue: Vec<RefundRowView>,
+    pub next_before: Option<String>,
+}
+
+#[server(prefix = "/api", endpoint = "list_refunds")]
+pub async fn list_refunds(
+    status: Option<String>,
+    order: Option<String>,
+    min: Option<String>,
+    max: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+) -> Result<RefundPage, AppError> {
+    use dashboard_core::{
+        auth::Role,
+        clock::now_millis,
+        store::order_queries::{RefundFilter, RefundQuery},
+    };
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    let filter = RefundQuery {
+        status,
+        order,
+        min,
+        max,
+        from,
+        to,
+    }
+    .to_filter()
+    .map_err(|e| ctx.fail(AppError::invalid(e.field, e.message)))?;
+    let cursor = before.as_deref().and_then(|b| {
+        let (at, id) = b.split_once(':')?;
+        Some((at.parse().ok()?, id.to_owned()))
+    });
+    let store = &ctx.state.store;
+    let mut rows = store
+        .list_refunds(&filter, cursor, PAGE_SIZE + 1)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let next_before = (rows.len() > PAGE_SIZE as usize).then(|| {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last()
+            .map(|r| format!("{}:{}", r.created_at, r.unique_request_id))
+            .unwrap_or_default()
+    });
+    let review = RefundFilter {
+        status: Some("MANUAL_REVIEW".to_owned()),
+        ..RefundFilter::default()
+    };
+    let mut review_queue = store
+        .list_refunds(&review, None, 200)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    review_queue.reverse();
+    let now = now_millis();
+    Ok(RefundPage {
+        rows: rows.iter().map(|r| view_of(r, now)).collect(),
+        review_queue: review_queue.iter().map(|r| view_of(r, now)).collect(),
+        next_before,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn view_of(r: &dashboard_core::store::orders::RefundRow, now: i64) -> RefundRowView {
+    use dashboard_core::{clock::format_utc, money::format_minor};
+    let open = matches!(r.status.as_str(), "PENDING" | "MANUAL_REVIEW");
+    RefundRowView {
+        unique_request_id: r.unique_request_id.clone(),
+        order_id: r.order_id.clone(),
+        requested: format_utc(r.created_at),
+        amount: format_minor(r.amount, &r.currency),
+        status: r.status.clone(),
+        request: match r.request_state.as_deref() {
+            Some("unknown") | Some("sending") => {
+                "outcome unknown (retrying, same request id)".to_owned()
+            }
+            Some("refused") => "refused by Juspay".to_owned(),
+            Some("sent") => "sent".to_owned(),
+            _ => "started at Juspay".to_owned(),
+        },
+        waiting: open.then(|| {
+            let minutes = (now - r.created_at).max(0) / 60_000;
+            match minutes {
+                m if m < 60 => format!("{m} min"),
+                m if m < 48 * 60 => format!("{} h {} min", m / 60, m % 60),
+                m => format!("{} days", m / (24 * 60)),
+            }
+        }),
+        reason: r.reason.clone().unwrap_or_default(),
+    }
+}
