@@ -326,11 +326,11 @@ sim_test!(
         );
         assert_eq!(
             listed(vec![("min", "10".to_owned())]).await,
-            [second.clone()]
+            [second.as_str()]
         );
         assert_eq!(
             listed(vec![("order", first.clone())]).await,
-            [first.clone()]
+            [first.as_str()]
         );
         let csv = app
             .get("/refunds/export.csv?min=10")
