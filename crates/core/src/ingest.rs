@@ -1,17 +1,23 @@
 //! Webhook ingestion (step 1 of the data flow): authenticate Juspay's Basic credentials in
 //! constant time, then store the raw delivery — body, headers with `Authorization` replaced
-//! by the verdict, event id, name and lag — in one committed transaction. Nothing else
+//! by the verdict, event id, name and lag — in a committed transaction. Nothing else
 //! happens before the caller answers, so a 200 means the event is on disk. Bad credentials
 //! are kept truncated and capped, and logged at a bounded rate.
+//!
+//! Group commit: accepted deliveries go through one writer task per [`Ingestor`], which
+//! takes every delivery waiting at that moment (up to [`GROUP_MAX`]) and stores them in one
+//! transaction — one disk flush for the group instead of one each. Each waiter hears back
+//! only after that commit, with its own id (or an error, so it answers 5xx and Juspay
+//! retries). The task ends when its `Ingestor` is dropped.
 
 use std::sync::{
-    Arc,
-    atomic::{AtomicI64, AtomicU32, Ordering},
+    Arc, Mutex,
+    atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering},
 };
 
 use juspay::{WebhookAuth, parse_webhook};
 use sha2::{Digest, Sha256};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
     clock::{now_millis, parse_juspay_time},
@@ -26,6 +32,16 @@ use crate::{
 const REJECTED_BODY_KEPT: usize = 1024;
 /// Rejections logged per minute at most; the rest are only counted.
 const REJECTIONS_LOGGED_PER_MINUTE: u32 = 10;
+/// Deliveries stored in one transaction at most.
+const GROUP_MAX: usize = 256;
+/// Deliveries waiting for the writer at most; further senders wait for room.
+const QUEUE_MAX: usize = 1024;
+
+/// A delivery waiting for the writer, with where to send its result.
+type Queued = (
+    NewWebhookEvent,
+    oneshot::Sender<Result<StoredWebhook, StoreError>>,
+);
 
 /// What the HTTP layer should answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +61,18 @@ pub struct Ingestor {
     auth: Option<WebhookAuth>,
     max_rejected_kept: i64,
     rejection_log: RateLimit,
+    /// The group-commit writer's queue; started on first use (inside the runtime serving
+    /// the requests), and again should the task ever have stopped.
+    writer: Mutex<Option<mpsc::Sender<Queued>>>,
+    /// Groups committed so far.
+    groups: Arc<AtomicU64>,
 }
 
 impl Ingestor {
     pub fn new(store: Store, config: &WebhookConfig) -> Self {
         Self {
+            writer: Mutex::new(None),
+            groups: Arc::default(),
             store,
             waker: None,
             auth: config
@@ -88,11 +111,38 @@ impl Ingestor {
             return Ok(IngestVerdict::Rejected);
         }
         let event = describe(headers, body, received_at);
-        let stored = self.store.insert_webhook_event(&event).await?;
+        let stored = self.store_grouped(event).await?;
         if let Some(waker) = self.waker.as_ref().filter(|_| !stored.duplicate) {
             waker.notify_one();
         }
         Ok(IngestVerdict::Stored(stored))
+    }
+
+    /// Stores `event` in the writer's next group; returns after that group's commit.
+    async fn store_grouped(&self, event: NewWebhookEvent) -> Result<StoredWebhook, StoreError> {
+        let (reply, result) = oneshot::channel();
+        self.writer()
+            .send((event, reply))
+            .await
+            .map_err(|_| writer_gone())?;
+        result.await.map_err(|_| writer_gone())?
+    }
+
+    fn writer(&self) -> mpsc::Sender<Queued> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        match writer.as_ref() {
+            Some(queue) if !queue.is_closed() => queue.clone(),
+            _ => {
+                let (queue, receiver) = mpsc::channel(QUEUE_MAX);
+                tokio::spawn(write_groups(
+                    self.store.clone(),
+                    receiver,
+                    self.groups.clone(),
+                ));
+                *writer = Some(queue.clone());
+                queue
+            }
+        }
     }
 
     async fn store_rejection(
@@ -138,6 +188,76 @@ impl Ingestor {
             .await?;
         Ok(())
     }
+}
+
+/// The group-commit writer: stores whatever is queued, up to [`GROUP_MAX`] at a time, in
+/// one transaction, and answers each waiter after the commit. Ends when every sender is
+/// gone (the `Ingestor` was dropped).
+async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: Arc<AtomicU64>) {
+    let mut group = Vec::with_capacity(GROUP_MAX);
+    while queue.recv_many(&mut group, GROUP_MAX).await > 0 {
+        let (events, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
+        match store.insert_webhook_events(&events).await {
+            Ok(stored) => {
+                groups.fetch_add(1, Ordering::Relaxed);
+                for (reply, stored) in replies.into_iter().zip(stored) {
+                    let _ = reply.send(Ok(stored));
+                }
+            }
+            // The database refused a statement: perhaps one delivery it cannot take.
+            // Store the others one by one so only that one is answered with an error.
+            Err(e) if refused(&e) && events.len() > 1 => {
+                tracing::warn!(error = ?e, size = events.len(), "grouped webhook write failed; storing one by one");
+                write_one_by_one(&store, events, replies).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, size = events.len(), "grouped webhook write failed");
+                for reply in replies {
+                    let _ = reply.send(Err(group_failed(&e)));
+                }
+            }
+        }
+    }
+}
+
+/// Stores each event in its own transaction after its group failed. Once the database
+/// fails other than by refusing a statement (connection lost), the rest fail with it.
+async fn write_one_by_one(
+    store: &Store,
+    events: Vec<NewWebhookEvent>,
+    replies: Vec<oneshot::Sender<Result<StoredWebhook, StoreError>>>,
+) {
+    let mut failure: Option<StoreError> = None;
+    for (event, reply) in events.iter().zip(replies) {
+        let result = match &failure {
+            Some(cause) => Err(group_failed(cause)),
+            None => match store.insert_webhook_event(event).await {
+                Err(e) if !refused(&e) => {
+                    let answer = group_failed(&e);
+                    failure = Some(e);
+                    Err(answer)
+                }
+                other => other,
+            },
+        };
+        let _ = reply.send(result);
+    }
+}
+
+/// True when the database refused a statement (as opposed to being unreachable).
+fn refused(error: &StoreError) -> bool {
+    matches!(error, StoreError::Database(sqlx::Error::Database(_)))
+}
+
+/// The error each waiter of a failed group gets (the cause is logged once).
+fn group_failed(cause: &StoreError) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!(
+        "the grouped webhook write failed: {cause:?}"
+    )))
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Database(sqlx::Error::WorkerCrashed)
 }
 
 /// Builds the stored form of an authenticated delivery; an unreadable body is kept as a
@@ -235,6 +355,106 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PASSWORD: &str = "test webhook password";
+
+    fn ingestor(store: &Store) -> Arc<Ingestor> {
+        let config = WebhookConfig {
+            username: "juspay".into(),
+            password: Some(PASSWORD.to_owned().into()),
+            max_body_bytes: 1 << 20,
+            max_rejected_kept: 10,
+        };
+        Arc::new(Ingestor::new(store.clone(), &config))
+    }
+
+    fn authorized() -> Vec<(String, String)> {
+        // base64("juspay:test webhook password")
+        let token = "anVzcGF5OnRlc3Qgd2ViaG9vayBwYXNzd29yZA==";
+        vec![("Authorization".to_owned(), format!("Basic {token}"))]
+    }
+
+    fn body(id: &str) -> Vec<u8> {
+        format!(r#"{{"id":"{id}","event_name":"ORDER_SUCCEEDED","content":{{"order":{{"order_id":"ord_{id}"}}}}}}"#)
+            .into_bytes()
+    }
+
+    /// Ingests every body concurrently; results in the order of `bodies`.
+    async fn ingest_all(
+        ingestor: &Arc<Ingestor>,
+        bodies: Vec<Vec<u8>>,
+    ) -> Vec<Result<IngestVerdict, StoreError>> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, body) in bodies.into_iter().enumerate() {
+            let ingestor = ingestor.clone();
+            tasks.spawn(async move { (i, ingestor.ingest_juspay(&authorized(), &body).await) });
+        }
+        let mut results: Vec<_> = tasks.join_all().await;
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, result)| result).collect()
+    }
+
+    fn stored(result: &Result<IngestVerdict, StoreError>) -> StoredWebhook {
+        match result {
+            Ok(IngestVerdict::Stored(stored)) => *stored,
+            other => panic!("not stored: {other:?}"),
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn concurrent_ingests_are_grouped_and_each_gets_its_own_id(db) {
+            let store = db.store();
+            let ingestor = ingestor(&store);
+            let results = ingest_all(&ingestor, (0..40).map(|i| body(&format!("evt_{i}"))).collect()).await;
+            let ids: Vec<i64> = results.iter().map(|r| stored(r).id).collect();
+            let mut distinct = ids.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 40, "one id each: {ids:?}");
+            assert!(results.iter().all(|r| !stored(r).duplicate));
+            for (i, id) in ids.iter().enumerate() {
+                let row = store.find_webhook_event(*id).await.unwrap().unwrap();
+                assert_eq!(row.dedup_key, format!("juspay:event:evt_{i}"));
+                assert_eq!(row.order_id, Some(format!("ord_evt_{i}")));
+            }
+            let groups = ingestor.groups.load(Ordering::Relaxed);
+            assert!((1..40).contains(&groups), "40 deliveries in {groups} commits");
+            let later = ingest_all(&ingestor, vec![body("evt_late")]).await;
+            assert!(stored(&later[0]).id > distinct[39], "the writer keeps serving");
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn two_copies_of_one_event_in_one_batch_make_one_row_counted_as_a_duplicate(db) {
+            let store = db.store();
+            let ingestor = ingestor(&store);
+            let results = ingest_all(&ingestor, vec![body("evt_1"), body("evt_2"), body("evt_1")]).await;
+            assert_eq!(ingestor.groups.load(Ordering::Relaxed), 1, "one group");
+            let (first, other, copy) = (stored(&results[0]), stored(&results[1]), stored(&results[2]));
+            assert_eq!(copy, StoredWebhook { id: first.id, duplicate: true });
+            assert!(!first.duplicate && !other.duplicate);
+            assert_ne!(first.id, other.id);
+            let row = store.find_webhook_event(first.id).await.unwrap().unwrap();
+            assert_eq!(row.duplicate_count, 1);
+            let again = ingest_all(&ingestor, vec![body("evt_1")]).await;
+            assert_eq!(stored(&again[0]), StoredWebhook { id: first.id, duplicate: true });
+            let row = store.find_webhook_event(first.id).await.unwrap().unwrap();
+            assert_eq!(row.duplicate_count, 2, "a later copy counts against the stored row");
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_failed_batch_fails_every_waiter(db) {
+            let store = db.store();
+            let ingestor = ingestor(&store);
+            stored(&ingest_all(&ingestor, vec![body("evt_0")]).await[0]);
+            store.close().await;
+            let results = ingest_all(&ingestor, (1..20).map(|i| body(&format!("evt_{i}"))).collect()).await;
+            assert_eq!(results.len(), 19);
+            assert!(results.iter().all(Result::is_err), "{results:?}");
+            assert_eq!(ingestor.groups.load(Ordering::Relaxed), 1, "only the first group committed");
+        }
+    }
 
     #[test]
     fn credentials_and_cookies_never_reach_the_stored_headers() {

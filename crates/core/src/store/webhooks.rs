@@ -75,6 +75,16 @@ const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, order_id, au
      event_created_at, lag_ms, headers, body, body_truncated, outcome, outcome_detail, \
      duplicate_count, last_duplicate_at, process_attempts, processed_at";
 
+/// Stores one delivery, or counts it as a repeat of the stored one with its dedup key.
+const UPSERT_EVENT: &str = "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, \
+     order_id, auth_verdict, received_at, event_created_at, lag_ms, headers, body, body_truncated, \
+     outcome, outcome_detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     ON CONFLICT (dedup_key) DO UPDATE SET \
+     duplicate_count = webhook_events.duplicate_count + 1, \
+     last_duplicate_at = EXCLUDED.received_at \
+     RETURNING id, duplicate_count";
+
 impl Store {
     /// Stores a delivery in one committed transaction; a repeat of a stored dedup key only
     /// bumps its duplicate count. Returns after the commit, so the caller may acknowledge.
@@ -82,41 +92,53 @@ impl Store {
         &self,
         event: &NewWebhookEvent,
     ) -> Result<StoredWebhook, StoreError> {
-        let (id, duplicate_count): (i64, i64) = on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let row = sqlx::query_as(
-                "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, order_id, \
-                 auth_verdict, received_at, event_created_at, lag_ms, headers, body, body_truncated, \
-                 outcome, outcome_detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (dedup_key) DO UPDATE SET \
-                 duplicate_count = webhook_events.duplicate_count + 1, \
-                 last_duplicate_at = EXCLUDED.received_at \
-                 RETURNING id, duplicate_count",
-            )
-            .bind(&event.source)
-            .bind(&event.dedup_key)
-            .bind(&event.event_id)
-            .bind(&event.event_name)
-            .bind(&event.order_id)
-            .bind(&event.auth_verdict)
-            .bind(event.received_at)
-            .bind(event.event_created_at)
-            .bind(event.lag_ms)
-            .bind(&event.headers)
-            .bind(&event.body)
-            .bind(event.body_truncated)
-            .bind(&event.outcome)
-            .bind(&event.outcome_detail)
-            .fetch_one(&mut *tx)
+        let mut stored = self
+            .insert_webhook_events(std::slice::from_ref(event))
             .await?;
+        Ok(stored.remove(0))
+    }
+
+    /// Stores several deliveries in one committed transaction (group commit), in order,
+    /// each exactly as [`Self::insert_webhook_event`] would: a repeat — of a stored event
+    /// or of an earlier one in `events` — only bumps the duplicate count. All or nothing;
+    /// returns one result per event, in order, after the commit.
+    pub async fn insert_webhook_events(
+        &self,
+        events: &[NewWebhookEvent],
+    ) -> Result<Vec<StoredWebhook>, StoreError> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut rows = Vec::with_capacity(events.len());
+            for event in events {
+                let row: (i64, i64) = sqlx::query_as(UPSERT_EVENT)
+                    .bind(&event.source)
+                    .bind(&event.dedup_key)
+                    .bind(&event.event_id)
+                    .bind(&event.event_name)
+                    .bind(&event.order_id)
+                    .bind(&event.auth_verdict)
+                    .bind(event.received_at)
+                    .bind(event.event_created_at)
+                    .bind(event.lag_ms)
+                    .bind(&event.headers)
+                    .bind(&event.body)
+                    .bind(event.body_truncated)
+                    .bind(&event.outcome)
+                    .bind(&event.outcome_detail)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                rows.push(row);
+            }
             tx.commit().await?;
-            Ok::<_, StoreError>(row)
+            Ok::<_, StoreError>(rows)
         })?;
-        Ok(StoredWebhook {
-            id,
-            duplicate: duplicate_count > 0,
-        })
+        Ok(rows
+            .into_iter()
+            .map(|(id, duplicate_count)| StoredWebhook {
+                id,
+                duplicate: duplicate_count > 0,
+            })
+            .collect())
     }
 
     /// Unprocessed events due now, oldest first (arrival order).
@@ -342,6 +364,25 @@ mod tests {
             assert_eq!(stored.last_duplicate_at, Some(20_000));
             assert_eq!(stored.received_at, 10_000, "the first receipt is kept");
             assert_eq!(stored.body, b"{\"raw\": true}");
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_batch_is_stored_in_order_and_counts_repeats_within_it(db) {
+            let store = db.store();
+            let before = store.insert_webhook_event(&event("evt_0", "valid")).await.unwrap();
+            let mut repeat = event("evt_1", "valid");
+            repeat.received_at = 30_000;
+            let batch = [event("evt_1", "valid"), event("evt_0", "valid"), event("evt_2", "valid"), repeat];
+            let stored = store.insert_webhook_events(&batch).await.unwrap();
+            assert_eq!(stored.len(), 4);
+            assert!(!stored[0].duplicate && !stored[2].duplicate);
+            assert_eq!(stored[1], StoredWebhook { id: before.id, duplicate: true });
+            assert_eq!(stored[3], StoredWebhook { id: stored[0].id, duplicate: true });
+            assert!(before.id < stored[0].id && stored[0].id < stored[2].id, "arrival order");
+            let row = store.find_webhook_event(stored[0].id).await.unwrap().unwrap();
+            assert_eq!((row.duplicate_count, row.last_duplicate_at), (1, Some(30_000)));
+            assert!(store.insert_webhook_events(&[]).await.unwrap().is_empty());
         }
     }
 
