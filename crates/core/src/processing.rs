@@ -8,6 +8,11 @@
 //! marked and never blocks the ones after it; a transient failure is retried with backoff.
 //! On PostgreSQL several instances may run the worker: claiming an event locks its row, so
 //! each event is processed by one of them.
+//!
+//! For throughput the worker applies up to [`GROUP`] due events, in arrival order, in one
+//! transaction (one commit). Should any of them fail with a database error (or panic), the
+//! group is rolled back and its events are processed one by one, each in its own
+//! transaction, so only the failing one is deferred.
 
 use std::{sync::Arc, time::Duration};
 
@@ -29,6 +34,8 @@ use crate::{
 
 /// Events taken per pass.
 const BATCH: i64 = 100;
+/// Events applied in one transaction at most.
+const GROUP: usize = 50;
 /// How long the worker sleeps when nothing wakes it (events from another instance, retries).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -100,23 +107,85 @@ impl Processor {
     /// Processes every due event once, oldest first; returns how many were taken.
     pub async fn process_due(&self) -> Result<usize, StoreError> {
         let ids = self.store.due_webhook_ids(now_millis(), BATCH).await?;
-        for &id in &ids {
-            // A task per event: a panic while applying one event is contained and marks
-            // only that event failed.
-            let worker = self.clone();
-            let result = tokio::spawn(async move { worker.process(id, Mode::Pending).await }).await;
-            match result {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => self.defer(id, &e).await?,
-                Err(_) => {
-                    tracing::error!(webhook_event = id, "processing a webhook panicked");
-                    self.store
-                        .finish_webhook(id, "failed", Some("internal error while processing"))
-                        .await?;
+        for group in ids.chunks(GROUP) {
+            if group.len() > 1 {
+                // A task for the group: a panic is contained, and the group retried one
+                // event at a time below.
+                let worker = self.clone();
+                let owned = group.to_vec();
+                match tokio::spawn(async move { worker.process_group(&owned).await }).await {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(e)) => tracing::debug!(
+                        error = %e,
+                        size = group.len(),
+                        "grouped webhook processing failed; processing one by one"
+                    ),
+                    Err(_) => tracing::warn!(
+                        size = group.len(),
+                        "grouped webhook processing panicked; processing one by one"
+                    ),
                 }
+            }
+            for &id in group {
+                self.process_one(id).await?;
             }
         }
         Ok(ids.len())
+    }
+
+    /// Processes one due event in its own transaction, deferring it after a database error.
+    async fn process_one(&self, id: i64) -> Result<(), StoreError> {
+        // A task per event: a panic while applying one event is contained and marks only
+        // that event failed.
+        let worker = self.clone();
+        let result = tokio::spawn(async move { worker.process(id, Mode::Pending).await }).await;
+        match result {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => self.defer(id, &e).await,
+            Err(_) => {
+                tracing::error!(webhook_event = id, "processing a webhook panicked");
+                self.store
+                    .finish_webhook(id, "failed", Some("internal error while processing"))
+                    .await
+            }
+        }
+    }
+
+    /// Processes the unprocessed events among `ids`, in order, in one transaction: all of
+    /// them or (after an error) none.
+    async fn process_group(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
+        match self.process_in(&mut tx, ids).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => {
+                // The rollback's own failure adds nothing: the connection is discarded.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn process_in(&self, tx: &mut Tx, ids: &[i64]) -> Result<(), StoreError> {
+        for &id in ids {
+            let Some(body) = claim(tx, id, Mode::Pending).await? else {
+                continue;
+            };
+            let processed = self.evaluate(tx, id, &body).await?;
+            record_outcome(tx, id, &processed).await?;
+        }
+        Ok(())
+    }
+
+    /// What the event with `body` does, applied inside `tx`.
+    async fn evaluate(&self, tx: &mut Tx, id: i64, body: &[u8]) -> Result<Processed, StoreError> {
+        Ok(match parse_webhook(body) {
+            Err(e) => Processed {
+                outcome: "parse_error".to_owned(),
+                detail: Some(e.to_string()),
+                changes: Vec::new(),
+            },
+            Ok(event) => apply_event(tx, id, &event, body, self.first_check_ms).await?,
+        })
     }
 
     /// Processes one stored event. `None` when the event cannot be taken in this mode
@@ -138,14 +207,7 @@ impl Processor {
             tx.rollback().await?;
             return Ok(None);
         };
-        let processed = match parse_webhook(&body) {
-            Err(e) => Processed {
-                outcome: "parse_error".to_owned(),
-                detail: Some(e.to_string()),
-                changes: Vec::new(),
-            },
-            Ok(event) => apply_event(&mut tx, id, &event, &body, self.first_check_ms).await?,
-        };
+        let processed = self.evaluate(&mut tx, id, &body).await?;
         record_outcome(&mut tx, id, &processed).await?;
         if let Some(entry) = audit {
             tx.audit(entry).await?;
@@ -546,6 +608,56 @@ mod tests {
             assert_eq!(refunds[0].status, "SUCCESS");
             assert_eq!(refunds[0].amount, 400);
             assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().amount_refunded, 400);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_database_error_in_a_group_defers_only_its_event(db) {
+            let store = db.store();
+            refuse_order(&store, "ord_bad").await;
+            let bad_order = r#"{"event_name":"ORDER_SUCCEEDED","content":{"order":
+                {"order_id":"ord_bad","status":"CHARGED","amount":"1.00","currency":"INR"}}}"#;
+            let mut ids = Vec::new();
+            for i in 0..60 {
+                let body = if i == 30 { bad_order.to_owned() } else {
+                    order_event("ORDER_SUCCEEDED", "CHARGED", "10.00").replace("ord_1", &format!("ord_{i}"))
+                };
+                ids.push(store_event(&store, &format!("e{i}"), &body).await);
+            }
+            let processor = processor(&store);
+            assert_eq!(processor.process_due().await.unwrap(), 60);
+            for (i, id) in ids.iter().enumerate() {
+                let (outcome, detail) = outcome_of(&store, *id).await;
+                if i == 30 {
+                    assert_eq!(outcome, "pending");
+                    assert_eq!(detail.as_deref(), Some("database error; retrying"));
+                } else {
+                    assert_eq!(outcome, "created", "event {i}");
+                }
+            }
+            let bad = store.find_webhook_event(ids[30]).await.unwrap().unwrap();
+            assert_eq!(bad.process_attempts, 1, "the failed group left no attempt behind");
+            assert_eq!(processor.process_due().await.unwrap(), 0, "the failed one waits");
+        }
+    }
+
+    /// Makes the database refuse to store the order `order_id`.
+    async fn refuse_order(store: &Store, order_id: &str) {
+        use crate::store::Backend;
+        match store.backend() {
+            Backend::Sqlite => store.execute_raw(&format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.order_id = '{order_id}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )).await.unwrap(),
+            Backend::Postgres => {
+                store.execute_raw(&format!(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.order_id = '{order_id}' THEN RAISE EXCEPTION 'refused'; END IF; \
+                     RETURN NEW; END $$ LANGUAGE plpgsql"
+                )).await.unwrap();
+                store.execute_raw("CREATE TRIGGER refuse BEFORE INSERT ON orders \
+                     FOR EACH ROW EXECUTE FUNCTION refuse()").await.unwrap();
+            }
         }
     }
 }
