@@ -10,11 +10,12 @@ use leptos_router::{
 
 use crate::pages::{
     login::LoginPage,
+    mandates::{MandatePage, MandatesPage},
     not_found::NotFound,
     order::OrderPage,
     orders::OrdersPage,
     refunds::RefundsPage,
-    sections::{HealthPage, MandatesPage},
+    sections::HealthPage,
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
 };
@@ -68,6 +69,11 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=StaticSegment("refunds") view=RefundsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("mandates") view=MandatesPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("mandates"), ParamSegment("mandate_id"))
+                    view=MandatePage
+                    ssr=SsrMode::Async
+                />
                 <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async/>
             </Routes>

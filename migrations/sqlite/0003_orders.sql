@@ -159,6 +159,8 @@ CREATE TABLE mandate_events (
     status_before     TEXT,
     status_after      TEXT,
     outcome           TEXT    NOT NULL,
-    detail            TEXT
+    detail            TEXT,
+    -- the order of a debit (kind 'execution')
+    order_id          TEXT
 );
 CREATE INDEX mandate_events_mandate ON mandate_events (mandate_id, id);

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod login;
+pub mod mandates;
 pub mod not_found;
 pub mod order;
 pub mod orders;

@@ -18,16 +18,6 @@ fn EmptySection(title: &'static str, text: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn MandatesPage() -> impl IntoView {
-    view! {
-        <EmptySection
-            title="Mandates"
-            text="No mandates yet. Recurring-payment mandates appear here once customers set them up."
-        />
-    }
-}
-
-#[component]
 pub fn HealthPage() -> impl IntoView {
     view! {
         <EmptySection

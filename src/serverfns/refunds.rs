@@ -100,9 +100,7 @@ fn view_of(r: &dashboard_core::store::orders::RefundRow, now: i64) -> RefundRowV
         amount: format_minor(r.amount, &r.currency),
         status: r.status.clone(),
         request: match r.request_state.as_deref() {
-            Some("unknown" | "sending") => {
-                "outcome unknown (retrying, same request id)".to_owned()
-            }
+            Some("unknown" | "sending") => "outcome unknown (retrying, same request id)".to_owned(),
             Some("refused") => "refused by Juspay".to_owned(),
             Some("sent") => "sent".to_owned(),
             _ => "started at Juspay".to_owned(),

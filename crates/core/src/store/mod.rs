@@ -208,10 +208,13 @@ impl Store {
         }
     }
 
-    /// Opens a transaction.
+    /// Opens a transaction for reading and writing. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that
+    /// reads first and writes later fails outright with "database is locked" whenever
+    /// another connection committed in between.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -225,6 +225,36 @@ pub struct OrderEvent {
     pub trace_id: Option<String>,
 }
 
+/// One entry of a mandate's history (`mandate_events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct MandateEvent {
+    pub id: i64,
+    pub mandate_id: String,
+    pub at: i64,
+    pub via: String,
+    pub webhook_event_id: Option<i64>,
+    pub kind: String,
+    pub reported_status: Option<String>,
+    pub status_before: Option<String>,
+    pub status_after: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub order_id: Option<String>,
+}
+
+/// Which mandates to list; every field optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MandateFilter {
+    pub status: Option<String>,
+    pub customer_id: Option<String>,
+    pub frequency: Option<String>,
+    pub amount_rule: Option<String>,
+    /// Mandate id, customer id or registering order id, exactly.
+    pub search: Option<String>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
 /// Where a report came from, for the timeline.
 #[derive(Debug, Clone, Default)]
 pub struct ReportContext {
@@ -300,17 +330,11 @@ impl Tx {
     /// Serialises writers of one order (or mandate) key until this transaction ends, so two
     /// instances applying reports about the same order cannot lose an update.
     pub async fn lock_key(&mut self, key: &str) -> Result<(), StoreError> {
-        match self.backend() {
-            // A write statement takes SQLite's single write lock for the whole transaction;
-            // reads after it see no concurrent change.
-            Backend::Sqlite => {
-                on_tx!(self, t => sqlx::query("UPDATE orders SET order_id = order_id WHERE 1 = 0")
-                    .execute(&mut **t).await.map(|_| ()))?;
-            }
-            Backend::Postgres => {
-                on_tx!(self, t => sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind(key).execute(&mut **t).await.map(|_| ()))?;
-            }
+        // On SQLite the transaction already holds the database's single write lock
+        // (`Store::begin` uses BEGIN IMMEDIATE), which serialises every writer.
+        if self.backend() == Backend::Postgres {
+            on_tx!(self, t => sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(key).execute(&mut **t).await.map(|_| ()))?;
         }
         Ok(())
     }
@@ -496,6 +520,26 @@ impl Tx {
             .bind(status_after)
             .bind(outcome)
             .bind(detail)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Records a debit of the mandate and the order that carries it.
+    pub async fn insert_mandate_execution(
+        &mut self,
+        mandate_id: &str,
+        ctx: &ReportContext,
+        order_id: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, t => sqlx::query(
+            "INSERT INTO mandate_events (mandate_id, at, via, kind, outcome, detail, order_id) \
+             VALUES ($1, $2, $3, 'execution', 'staff', $4, $5)")
+            .bind(mandate_id)
+            .bind(ctx.at)
+            .bind(ctx.via().as_str())
+            .bind(detail)
+            .bind(order_id)
             .execute(&mut **t).await.map(|_| ()))?;
         Ok(())
     }
@@ -826,6 +870,65 @@ impl Store {
         );
         let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
             .bind(sending_before).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The mandate's history, oldest first.
+    pub async fn list_mandate_events(
+        &self,
+        mandate_id: &str,
+    ) -> Result<Vec<MandateEvent>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, MandateEvent>(
+            "SELECT id, mandate_id, at, via, webhook_event_id, kind, reported_status, \
+             status_before, status_after, outcome, detail, order_id \
+             FROM mandate_events WHERE mandate_id = $1 ORDER BY id")
+            .bind(mandate_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Mandates matching `filter`, newest first, at most `limit`.
+    pub async fn list_mandates(
+        &self,
+        filter: &MandateFilter,
+        limit: i64,
+    ) -> Result<Vec<MandateRow>, StoreError> {
+        use super::{Bind, Conditions, bind_all};
+        let mut w = Conditions::default();
+        for (column, value) in [
+            ("status", &filter.status),
+            ("customer_id", &filter.customer_id),
+            ("frequency", &filter.frequency),
+            ("amount_rule", &filter.amount_rule),
+        ] {
+            if let Some(value) = value {
+                let p = w.param(Bind::Text(value.clone()));
+                w.and(format!("{column} = {p}"));
+            }
+        }
+        if let Some(search) = &filter.search {
+            let p = w.param(Bind::Text(search.clone()));
+            w.and(format!(
+                "(mandate_id = {p} OR customer_id = {p} OR order_id = {p})"
+            ));
+        }
+        for (condition, value) in [
+            ("created_at >=", filter.from),
+            ("created_at <", filter.until),
+        ] {
+            if let Some(value) = value {
+                let p = w.param(Bind::Int(value));
+                w.and(format!("{condition} {p}"));
+            }
+        }
+        let limit = w.param(Bind::Int(limit));
+        let sql = format!(
+            "SELECT {} FROM mandates WHERE {} ORDER BY created_at DESC, mandate_id DESC LIMIT {limit}",
+            MANDATE_COLUMNS.join(", "),
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, MandateRow>(&sql), &w.binds).fetch_all(p).await
+        })?;
         Ok(rows)
     }
 

@@ -1,0 +1,315 @@
+//! Mandates: the list (filters in the address) and one mandate's page with its parameters,
+//! history, debits and the actions its viewer may take. Revoking asks for the mandate id to
+//! be typed, since it cannot be undone.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    components::shell::{Outcome, Shell},
+    pages::encode,
+    serverfns::mandates::{
+        CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
+        RefreshCustomerMandates, ResumeMandate, RevokeMandate, get_mandate, list_mandates,
+    },
+};
+
+const STATUSES: [(&str, &str); 7] = [
+    ("", "any"),
+    ("ACTIVE", "active"),
+    ("PAUSED", "paused"),
+    ("CREATED", "created"),
+    ("REVOKED", "revoked"),
+    ("FAILURE", "failed"),
+    ("EXPIRED", "expired"),
+];
+
+#[component]
+pub fn MandatesPage() -> impl IntoView {
+    let params = use_query_map();
+    let get = move |k: &str| params.read().get(k).filter(|v| !v.trim().is_empty());
+    let refresh = ServerAction::<RefreshCustomerMandates>::new();
+    let list = Resource::new(
+        move || {
+            (
+                ["status", "customer", "frequency", "rule", "q", "from", "to"].map(get),
+                refresh.version().get(),
+            )
+        },
+        |([status, customer, frequency, rule, q, from, to], _)| {
+            list_mandates(status, customer, frequency, rule, q, from, to)
+        },
+    );
+    let value = move |k: &str| get(k).unwrap_or_default();
+    view! {
+        <Shell title="Mandates">
+            <h1>"Mandates"</h1>
+            {move || {
+                let status = value("status");
+                view! {
+                    <form method="get" action="/mandates" class="card filters">
+                        <label class="wide">"Search" <input name="q" type="search" placeholder="mandate id, customer id or order id" value=value("q")/></label>
+                        <label>
+                            "Status"
+                            <select name="status">
+                                {STATUSES
+                                    .iter()
+                                    .map(|(v, shown)| view! { <option value=*v selected=status == *v>{*shown}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label>"Customer" <input name="customer" value=value("customer")/></label>
+                        <label>"Frequency" <input name="frequency" placeholder="MONTHLY" value=value("frequency")/></label>
+                        <label>"Amount rule" <input name="rule" placeholder="VARIABLE" value=value("rule")/></label>
+                        <label>"Created from (UTC)" <input type="date" name="from" value=value("from")/></label>
+                        <label>"Created to (UTC)" <input type="date" name="to" value=value("to")/></label>
+                        <button type="submit">"Filter"</button>
+                        <a href="/mandates">"Clear"</a>
+                    </form>
+                }
+            }}
+            <Suspense fallback=|| view! { <p>"Loading mandates…"</p> }>
+                {move || Suspend::new(async move { list.await.map(|rows| view! { <MandateTable rows/> }) })}
+            </Suspense>
+            <section class="card">
+                <h2>"Refresh a customer's mandates from Juspay"</h2>
+                <ActionForm action=refresh>
+                    <label for="refresh-customer">"Customer id"</label>
+                    <input id="refresh-customer" name="customer_id" required/>
+                    <button type="submit">"Refresh"</button>
+                </ActionForm>
+                <Outcome value=Signal::derive(move || refresh.value().get())/>
+            </section>
+        </Shell>
+    }
+}
+
+#[component]
+fn MandateTable(rows: Vec<MandateSummary>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! {
+            <section class="card empty">
+                <p>"No mandates match. Mandates appear as customers register them (MANDATE_* webhooks) or when you refresh a customer."</p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Mandate"</th>
+                    <th scope="col">"Customer"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Maximum"</th>
+                    <th scope="col">"Frequency"</th>
+                    <th scope="col">"Rule"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|m| {
+                        let href = format!("/mandates/{}", encode(&m.mandate_id));
+                        view! {
+                            <tr>
+                                <td>{m.created}</td>
+                                <td><a href=href>{m.mandate_id}</a></td>
+                                <td>{m.customer}</td>
+                                <td>{m.status}</td>
+                                <td class="num">{m.max_amount}</td>
+                                <td>{m.frequency}</td>
+                                <td>{m.amount_rule}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MandatePage() -> impl IntoView {
+    let params = use_params_map();
+    let mandate_id = move || params.read().get("mandate_id").unwrap_or_default();
+    let revoke = ServerAction::<RevokeMandate>::new();
+    let pause = ServerAction::<PauseMandate>::new();
+    let resume = ServerAction::<ResumeMandate>::new();
+    let check = ServerAction::<CheckMandate>::new();
+    let notify = ServerAction::<NotifyMandate>::new();
+    let execute = ServerAction::<ExecuteMandate>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                mandate_id(),
+                [
+                    revoke.version().get(),
+                    pause.version().get(),
+                    resume.version().get(),
+                    check.version().get(),
+                    notify.version().get(),
+                    execute.version().get(),
+                ],
+            )
+        },
+        |(id, _)| get_mandate(id),
+    );
+    let actions = Actions {
+        revoke,
+        pause,
+        resume,
+        check,
+        notify,
+        execute,
+    };
+    view! {
+        <Shell title="Mandate">
+            <p><a href="/mandates">"← Mandates"</a></p>
+            <Outcome value=Signal::derive(move || revoke.value().get())/>
+            <Outcome value=Signal::derive(move || pause.value().get())/>
+            <Outcome value=Signal::derive(move || resume.value().get())/>
+            <Outcome value=Signal::derive(move || check.value().get())/>
+            <Outcome value=Signal::derive(move || notify.value().get())/>
+            <Outcome value=Signal::derive(move || execute.value().get())/>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move { detail.await.map(|d| view! { <Detail d actions/> }) })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    revoke: ServerAction<RevokeMandate>,
+    pause: ServerAction<PauseMandate>,
+    resume: ServerAction<ResumeMandate>,
+    check: ServerAction<CheckMandate>,
+    notify: ServerAction<NotifyMandate>,
+    execute: ServerAction<ExecuteMandate>,
+}
+
+#[component]
+fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
+    let id = d.mandate_id.clone();
+    let terminal = matches!(d.status.as_str(), "REVOKED" | "FAILURE" | "EXPIRED");
+    let operator = d.can_operate.then(|| {
+        let (id, id2, id3) = (id.clone(), id.clone(), id.clone());
+        view! {
+            <section class="card">
+                <h2>"Operate"</h2>
+                <ActionForm action=actions.check>
+                    <input type="hidden" name="mandate_id" value=id/>
+                    <button type="submit">"Check status with Juspay"</button>
+                </ActionForm>
+                {d.active.then(move || view! {
+                    <h3>"Send a pre-debit notification"</h3>
+                    <ActionForm action=actions.notify>
+                        <input type="hidden" name="mandate_id" value=id2/>
+                        <label for="notify-amount">"Amount"</label>
+                        <input id="notify-amount" name="amount" inputmode="decimal" required/>
+                        <label for="notify-date">"Debit date (UTC)"</label>
+                        <input id="notify-date" name="date" type="date" required/>
+                        <button type="submit">"Notify"</button>
+                    </ActionForm>
+                    <h3>"Debit the mandate"</h3>
+                    <ActionForm action=actions.execute>
+                        <input type="hidden" name="mandate_id" value=id3/>
+                        <label for="execute-amount">"Amount"</label>
+                        <input id="execute-amount" name="amount" inputmode="decimal" required/>
+                        <label for="execute-notification">"Notification id (optional)"</label>
+                        <input id="execute-notification" name="notification_id"/>
+                        <button type="submit">"Debit"</button>
+                    </ActionForm>
+                })}
+            </section>
+        }
+    });
+    let admin = (d.can_admin && !terminal).then(|| {
+        let (resume_id, pause_id, revoke_id, shown) = (id.clone(), id.clone(), id.clone(), id.clone());
+        view! {
+            <section class="card danger">
+                <h2>"Administer"</h2>
+                {d.paused.then(move || view! {
+                    <ActionForm action=actions.resume>
+                        <input type="hidden" name="mandate_id" value=resume_id/>
+                        <button type="submit">"Resume now"</button>
+                    </ActionForm>
+                })}
+                {d.active.then(move || view! {
+                    <h3>"Pause"</h3>
+                    <ActionForm action=actions.pause>
+                        <input type="hidden" name="mandate_id" value=pause_id/>
+                        <label for="pause-start">"From (UTC)"</label>
+                        <input id="pause-start" name="start" type="date" required/>
+                        <label for="pause-end">"Until (UTC)"</label>
+                        <input id="pause-end" name="end" type="date" required/>
+                        <button type="submit">"Pause"</button>
+                    </ActionForm>
+                })}
+                <h3>"Revoke"</h3>
+                <p>"Revoking cannot be undone: the customer must register a new mandate."</p>
+                <ActionForm action=actions.revoke>
+                    <input type="hidden" name="mandate_id" value=revoke_id/>
+                    <label for="revoke-confirm">"Type the mandate id " <code>{shown}</code> " to confirm"</label>
+                    <input id="revoke-confirm" name="confirm" autocomplete="off" required/>
+                    <label for="revoke-reason">"Reason"</label>
+                    <input id="revoke-reason" name="reason" required/>
+                    <button type="submit">"Revoke mandate"</button>
+                </ActionForm>
+            </section>
+        }
+    });
+    let executions = (!d.executions.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Debits"</h2>
+                <table class="data">
+                    <thead><tr><th scope="col">"Order"</th><th scope="col">"Status"</th><th scope="col">"Amount"</th></tr></thead>
+                    <tbody>
+                        {d.executions
+                            .iter()
+                            .cloned()
+                            .map(|(order, status, amount)| {
+                                let href = format!("/orders/{}", encode(&order));
+                                view! { <tr><td><a href=href>{order}</a></td><td>{status}</td><td class="num">{amount}</td></tr> }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    });
+    view! {
+        <h1>"Mandate " {d.mandate_id.clone()}</h1>
+        <section class="card">
+            <p class="status-line"><strong data-testid="status">{d.status.clone()}</strong></p>
+            <dl class="facts">
+                {d.facts.iter().cloned().map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> }).collect_view()}
+            </dl>
+        </section>
+        {operator}
+        {admin}
+        {executions}
+        <section class="card">
+            <h2>"History"</h2>
+            <ol class="timeline">
+                {d.history
+                    .iter()
+                    .cloned()
+                    .map(|e| view! {
+                        <li class=format!("kind-{}", e.kind)>
+                            <time>{e.at}</time> " " {e.text}
+                            {e.order_id.map(|o| {
+                                let href = format!("/orders/{}", encode(&o));
+                                view! { " " <a href=href>{o}</a> }
+                            })}
+                        </li>
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}

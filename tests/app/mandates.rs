@@ -1,0 +1,237 @@
+//! Mandates: learned from Juspay's webhooks, managed by role — revoke, pause and resume for
+//! admins only, check, notify and debit for operators — each audited.
+
+use juspay::{
+    Amount, AmountRule, CreateOrderRequest, JuspayClient, JuspayConfig, MandateOption,
+    MandateRegistration,
+};
+use juspay_sim::{PaymentMethod, PaymentRequest};
+use serde_json::Value;
+
+use crate::{
+    helpers::{SIM_API_KEY, SIM_MERCHANT, TestApp, eventually},
+    sim_test,
+};
+
+/// Registers an ACTIVE mandate (maximum 500.00) for `customer` the way a customer would:
+/// a mandate order paid by UPI. Returns its id once the dashboard has it.
+async fn registered_mandate(
+    app: &TestApp,
+    sim: &juspay_sim::RunningSimulator,
+    customer: &str,
+) -> String {
+    let client = JuspayClient::new(&JuspayConfig::new(
+        sim.base_url(),
+        secrecy::SecretString::from(SIM_API_KEY),
+        SIM_MERCHANT,
+    ))
+    .unwrap();
+    let mut registration = MandateRegistration::new(MandateOption::Required);
+    registration.max_amount = Some(Amount::from_minor_units(50_000));
+    registration.amount_rule = Some(AmountRule::Variable);
+    registration.frequency = Some("MONTHLY".to_owned());
+    let order_id = format!("mreg_{customer}");
+    let mut request = CreateOrderRequest::new(&order_id, Amount::from_minor_units(100));
+    request.customer_id = Some(customer.to_owned());
+    request.mandate = Some(registration);
+    client.create_order(&request).await.unwrap();
+    sim.handle()
+        .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Upi))
+        .unwrap();
+    let store = app.db.store();
+    let active_mandate = || async {
+        store
+            .list_mandates(&Default::default(), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.customer_id.as_deref() == Some(customer) && m.status == "ACTIVE")
+            .map(|m| m.mandate_id)
+    };
+    eventually("the mandate reaches the dashboard", || async {
+        active_mandate().await.is_some()
+    })
+    .await;
+    active_mandate().await.unwrap()
+}
+
+async fn status_of(app: &TestApp, mandate_id: &str) -> String {
+    app.db
+        .store()
+        .find_mandate(mandate_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+sim_test!(
+    only_admins_revoke_pause_and_resume_and_every_action_is_audited,
+    |app, sim| {
+        let mandate_id = registered_mandate(app, sim, "cust_m1").await;
+        app.login_as_admin().await;
+        app.create_user("vera", "viewer password 1", "viewer").await;
+        app.create_user("otto", "operator password 1", "operator")
+            .await;
+        app.call("logout", &[]).await;
+        let revoke = [
+            ("mandate_id", mandate_id.as_str()),
+            ("confirm", mandate_id.as_str()),
+            ("reason", "customer asked"),
+        ];
+        for (user, password) in [
+            ("vera", "viewer password 1"),
+            ("otto", "operator password 1"),
+        ] {
+            app.login(user, password).await;
+            assert_eq!(
+                app.call("revoke_mandate", &revoke).await.status().as_u16(),
+                403,
+                "{user}"
+            );
+            let pause = [
+                ("mandate_id", mandate_id.as_str()),
+                ("start", "2026-12-01"),
+                ("end", "2026-12-31"),
+            ];
+            assert_eq!(
+                app.call("pause_mandate", &pause).await.status().as_u16(),
+                403,
+                "{user}"
+            );
+            let page = app
+                .get(&format!("/mandates/{mandate_id}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                !page.contains("Revoke mandate"),
+                "{user} is offered no revoke button"
+            );
+            app.call("logout", &[]).await;
+        }
+        assert_eq!(status_of(app, &mandate_id).await, "ACTIVE");
+
+        app.login("otto", "operator password 1").await;
+        let res = app
+            .call("check_mandate", &[("mandate_id", &mandate_id)])
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        let res = app
+            .call(
+                "notify_mandate",
+                &[
+                    ("mandate_id", &mandate_id),
+                    ("amount", "120.00"),
+                    ("date", "2026-12-05"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
+        let res = app
+            .call(
+                "execute_mandate",
+                &[("mandate_id", &mandate_id), ("amount", "600.00")],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 422, "above the maximum");
+        let res = app
+            .call(
+                "execute_mandate",
+                &[("mandate_id", &mandate_id), ("amount", "120.00")],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        let message: String = res.json().await.unwrap();
+        let debit = message
+            .split_whitespace()
+            .find(|w| w.starts_with("md_"))
+            .unwrap()
+            .trim_end_matches(';')
+            .to_owned();
+        let store = app.db.store();
+        let order = store
+            .find_order(&debit)
+            .await
+            .unwrap()
+            .expect("the debit is an order");
+        assert_eq!(order.amount, 12_000);
+        assert!(sim.handle().order(&debit).is_some(), "executed at Juspay");
+        app.call("logout", &[]).await;
+
+        app.login_as_admin().await;
+        let pause = [
+            ("mandate_id", mandate_id.as_str()),
+            ("start", "2026-12-01"),
+            ("end", "2026-12-31"),
+        ];
+        assert_eq!(
+            app.call("pause_mandate", &pause).await.status().as_u16(),
+            200
+        );
+        assert_eq!(status_of(app, &mandate_id).await, "PAUSED");
+        assert_eq!(
+            app.call("resume_mandate", &[("mandate_id", &mandate_id)])
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+        assert_eq!(status_of(app, &mandate_id).await, "ACTIVE");
+        let wrong = [
+            ("mandate_id", mandate_id.as_str()),
+            ("confirm", "nope"),
+            ("reason", "x"),
+        ];
+        assert_eq!(
+            app.call("revoke_mandate", &wrong).await.status().as_u16(),
+            422,
+            "typed confirmation"
+        );
+        assert_eq!(
+            app.call("revoke_mandate", &revoke).await.status().as_u16(),
+            200
+        );
+        assert_eq!(status_of(app, &mandate_id).await, "REVOKED");
+        let res = app
+            .call(
+                "execute_mandate",
+                &[("mandate_id", &mandate_id), ("amount", "1.00")],
+            )
+            .await;
+        assert_eq!(
+            res.status().as_u16(),
+            422,
+            "a revoked mandate cannot be debited"
+        );
+
+        let audit = store.list_audit_for(&mandate_id, 20).await.unwrap();
+        let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "mandate.check_status",
+                "mandate.notify",
+                "mandate.execute",
+                "mandate.pause",
+                "mandate.resume",
+                "mandate.revoke"
+            ]
+        );
+        let detail: Value = app
+            .call("get_mandate", &[("mandate_id", &mandate_id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(detail["executions"][0][0], debit.as_str());
+        assert!(
+            detail["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["kind"] == "revoke")
+        );
+    }
+);
