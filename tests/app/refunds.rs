@@ -348,3 +348,44 @@ sim_test!(
         assert!(page.contains(&first) && page.contains("70.00 INR"));
     }
 );
+
+sim_test!(
+    a_pending_refund_settles_from_a_poll_when_its_webhook_is_lost,
+    |app, sim| {
+        use juspay_sim::{WebhookFault, WebhookFaultKind};
+
+        app.login_as_admin().await;
+        let order_id = paid_order(app, sim, "60.00").await;
+        let key = refund_form(app, &order_id).await.unwrap();
+        sim.handle().add_webhook_fault(WebhookFault {
+            kind: WebhookFaultKind::Drop,
+            times: 1000,
+        });
+        let res = app
+            .call(
+                "refund_order",
+                &[
+                    ("order_id", &order_id),
+                    ("unique_request_id", &key),
+                    ("amount", "15.00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        let store = app.db.store();
+        eventually("the reconciler sees the refund settle", || async {
+            store.find_refund(&key).await.unwrap().is_some_and(|r| {
+                r.status == "SUCCESS" && r.confirmed_via.as_deref() == Some("poll")
+            })
+        })
+        .await;
+        eventually("polling stops once nothing is open", || async {
+            store
+                .find_order(&order_id)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.next_check_at.is_none())
+        })
+        .await;
+    }
+);
