@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod ingest;
+pub mod jpsl;
 pub mod mandates;
 pub mod money;
 pub mod order_state;

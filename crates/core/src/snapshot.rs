@@ -46,6 +46,8 @@ impl Via {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrderReport {
     pub order_id: String,
+    /// Which gateway reported it: `juspay` (the default) or `jpsl`.
+    pub source: Option<String>,
     pub juspay_id: Option<String>,
     pub status: Option<OrderStatus>,
     pub amount: Option<i64>,
@@ -92,6 +94,7 @@ impl OrderReport {
             .filter_map(|refund| RefundReport::from_refund(refund, &order_id, currency.as_deref()))
             .collect();
         Some(Self {
+            source: None,
             juspay_id: order.id.clone(),
             status: order.resolved_status(),
             amount: order.amount.map(juspay::Amount::minor_units),
@@ -425,7 +428,7 @@ fn create_order(
         .ok_or(ReportError::UnknownOrderWithoutStatus)?;
     let mut row = OrderRow {
         order_id: report.order_id.clone(),
-        source: "juspay".to_owned(),
+        source: report.source.clone().unwrap_or_else(|| "juspay".to_owned()),
         status: String::new(),
         amount,
         currency: report
