@@ -55,6 +55,9 @@ timeout_seconds = 15
 [merchant_api]
 payment_page_client_id = ""
 
+[jpsl]
+merchant_id = ""
+
 [reconciler]
 enabled = true
 first_check_seconds = 60
@@ -82,6 +85,7 @@ pub struct Config {
     pub processor: ProcessorConfig,
     pub juspay: JuspaySettings,
     pub merchant_api: MerchantApiConfig,
+    pub jpsl: JpslConfig,
     pub reconciler: ReconcilerConfig,
     pub log: LogConfig,
 }
@@ -197,6 +201,19 @@ pub struct MerchantApiConfig {
     pub sdk_key_id: Option<String>,
     /// PEM file of the matching private key; signed payloads are off until both are set.
     pub sdk_private_key_file: Option<String>,
+}
+
+/// The second callback source: JPSL (JioPay, PayPhi stack) payment advice, verified by
+/// its `secureHash`. Off (503, so JPSL retries) until `merchant_id` and `secret` are set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JpslConfig {
+    /// Our merchant id at JPSL; callbacks for another merchant are stored as foreign.
+    pub merchant_id: String,
+    /// When set, callbacks must carry this `aggregatorID`.
+    pub aggregator_id: Option<String>,
+    /// The secret key of the merchant dashboard that keys the `secureHash`.
+    pub secret: Option<SecretString>,
 }
 
 /// The background task that polls Juspay for orders whose outcome we do not know yet.

@@ -8,7 +8,7 @@
 //! an unambiguous success (`responseCode` `0000`, and `txnStatus` `SUC` when present) marks
 //! an order paid — `invoiceStatus` alone never does (§2.2).
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use hmac::{Hmac, Mac};
 use juspay::OrderStatus;
@@ -17,7 +17,195 @@ use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::snapshot::OrderReport;
+use tokio::sync::Notify;
+
+use crate::{
+    clock::now_millis,
+    config::JpslConfig,
+    snapshot::OrderReport,
+    store::{
+        Store, StoreError,
+        webhooks::{NewWebhookEvent, StoredWebhook},
+    },
+};
+
+/// Bytes of a refused callback kept for diagnosis.
+const REFUSED_BODY_KEPT: usize = 1024;
+
+/// What the HTTP layer should answer a JPSL callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpslVerdict {
+    /// Verified and stored (or a recorded duplicate): 200.
+    Stored(StoredWebhook),
+    /// Verified, but for another merchant: stored as rejected, answered 200 so the gateway
+    /// stops retrying something that will never be ours (§2.3).
+    Foreign,
+    /// Wrong or missing `secureHash`, or an unreadable body: stored as rejected, answered
+    /// 401 so the gateway retries — a rotated secret can be fixed and nothing is lost.
+    Refused,
+    /// No secret configured yet: 503, retried later.
+    NotConfigured,
+}
+
+/// Stores JPSL callbacks in the same table, with the same durability, as Juspay's
+/// webhooks; the processor applies them.
+pub struct JpslIngestor {
+    store: Store,
+    config: JpslConfig,
+    max_rejected_kept: i64,
+    waker: Option<Arc<Notify>>,
+}
+
+impl JpslIngestor {
+    pub fn new(store: Store, config: JpslConfig, max_rejected_kept: i64) -> Self {
+        Self {
+            store,
+            config,
+            max_rejected_kept,
+            waker: None,
+        }
+    }
+
+    pub fn with_waker(mut self, waker: Arc<Notify>) -> Self {
+        self.waker = Some(waker);
+        self
+    }
+
+    /// Verifies and stores one callback; returns after the commit.
+    pub async fn ingest(
+        &self,
+        content_type: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<JpslVerdict, StoreError> {
+        let Some(secret) = self
+            .config
+            .secret
+            .as_ref()
+            .filter(|_| !self.config.merchant_id.is_empty())
+        else {
+            return Ok(JpslVerdict::NotConfigured);
+        };
+        let received_at = now_millis();
+        let fields = match parse_callback(content_type, body) {
+            Ok(fields) => fields,
+            Err(e) => {
+                self.store_refusal(headers, body, &e.to_string(), received_at)
+                    .await?;
+                return Ok(JpslVerdict::Refused);
+            }
+        };
+        match verify(&fields, secret) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => {
+                self.store_refusal(headers, body, "wrong or missing secureHash", received_at)
+                    .await?;
+                return Ok(JpslVerdict::Refused);
+            }
+        }
+        let ours =
+            text(&fields, "merchantId").as_deref() == Some(self.config.merchant_id.as_str())
+                && self.config.aggregator_id.as_ref().is_none_or(|agg| {
+                    text(&fields, "aggregatorID").as_deref() == Some(agg.as_str())
+                });
+        if !ours {
+            self.store_refusal(headers, body, "foreign merchant or aggregator", received_at)
+                .await?;
+            return Ok(JpslVerdict::Foreign);
+        }
+        let created = text(&fields, "TransmissionDateTime").and_then(|t| parse_compact_time(&t));
+        let event = NewWebhookEvent {
+            source: "jpsl".to_owned(),
+            dedup_key: dedup_key(&fields),
+            event_id: text(&fields, "txnID"),
+            event_name: Some(format!(
+                "JPSL_{}",
+                text(&fields, "responseCode").unwrap_or_else(|| "ADVICE".to_owned())
+            )),
+            order_id: order_id_of(&fields),
+            auth_verdict: "valid".to_owned(),
+            received_at,
+            event_created_at: created,
+            lag_ms: created.map(|c| received_at - c),
+            headers: headers_json(headers),
+            body: body.to_vec(),
+            body_truncated: false,
+            outcome: "pending".to_owned(),
+            outcome_detail: None,
+        };
+        let stored = self.store.insert_webhook_event(&event).await?;
+        if let Some(waker) = self.waker.as_ref().filter(|_| !stored.duplicate) {
+            waker.notify_one();
+        }
+        Ok(JpslVerdict::Stored(stored))
+    }
+
+    async fn store_refusal(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        reason: &str,
+        received_at: i64,
+    ) -> Result<(), StoreError> {
+        tracing::warn!(reason, body_bytes = body.len(), "JPSL callback refused");
+        let kept = &body[..body.len().min(REFUSED_BODY_KEPT)];
+        let event = NewWebhookEvent {
+            source: "jpsl".to_owned(),
+            dedup_key: format!("rejected:jpsl:{received_at}:{:016x}", rand::random::<u64>()),
+            event_id: None,
+            event_name: None,
+            order_id: None,
+            auth_verdict: "rejected".to_owned(),
+            received_at,
+            event_created_at: None,
+            lag_ms: None,
+            headers: headers_json(headers),
+            body: kept.to_vec(),
+            body_truncated: kept.len() < body.len(),
+            outcome: "rejected".to_owned(),
+            outcome_detail: Some(reason.to_owned()),
+        };
+        self.store.insert_webhook_event(&event).await?;
+        self.store
+            .prune_rejected_webhooks(self.max_rejected_kept)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Headers as a JSON object, cookies removed (JPSL sends no credentials of its own).
+fn headers_json(headers: &[(String, String)]) -> String {
+    let map: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(name, value)| {
+            let lower = name.to_ascii_lowercase();
+            let shown = if lower == "cookie" || lower == "authorization" {
+                "[removed]".to_owned()
+            } else {
+                value.clone()
+            };
+            (lower, Value::String(shown))
+        })
+        .collect();
+    Value::Object(map).to_string()
+}
+
+/// `YYYYMMDDHHMMSS` (JPSL's times, India time, +05:30) as UTC epoch milliseconds.
+fn parse_compact_time(text: &str) -> Option<i64> {
+    if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let iso = format!(
+        "{}-{}-{}T{}:{}:{}+05:30",
+        &text[0..4],
+        &text[4..6],
+        &text[6..8],
+        &text[8..10],
+        &text[10..12],
+        &text[12..14]
+    );
+    crate::clock::parse_juspay_time(&iso)
+}
 
 /// A callback's top-level fields as received: JSON scalars, or form values as text.
 pub type Fields = BTreeMap<String, Value>;
@@ -345,5 +533,65 @@ mod tests {
             dedup_key(&seed),
             "jpsl:JP2001100060874:7700204186825:55529451079:0000"
         );
+    }
+
+    fn signed_body(mut fields: Fields, secret: &str) -> Vec<u8> {
+        let hash = secure_hash(&fields, &SecretString::from(secret));
+        fields.insert("secureHash".into(), Value::String(hash));
+        serde_json::to_vec(&fields).unwrap()
+    }
+
+    fn advice(merchant: &str) -> Fields {
+        fields(
+            json!({"merchantId": merchant, "merchantTxnNo": "ord_7", "txnID": "77",
+            "paymentID": "55", "amount": "10.00", "responseCode": "0000", "userID": null,
+            "TransmissionDateTime": "20241018134237"}),
+        )
+    }
+
+    fn ingestor(store: Store) -> JpslIngestor {
+        JpslIngestor::new(
+            store,
+            JpslConfig {
+                merchant_id: "JP1".into(),
+                aggregator_id: None,
+                secret: Some(SecretString::from("s3cret")),
+            },
+            5,
+        )
+    }
+
+    crate::test_on_both_backends! {
+        async fn callbacks_are_stored_by_verdict_and_duplicates_counted(db) {
+            let store = db.store();
+            let jpsl = ingestor(store.clone());
+            let good = signed_body(advice("JP1"), "s3cret");
+            let Ok(JpslVerdict::Stored(first)) = jpsl.ingest("application/json", &[], &good).await else {
+                panic!("a signed callback is stored");
+            };
+            assert!(!first.duplicate);
+            let Ok(JpslVerdict::Stored(again)) = jpsl.ingest("application/json", &[], &good).await else {
+                panic!("a repeat is acknowledged");
+            };
+            assert!(again.duplicate && again.id == first.id, "recorded, not stored twice");
+            let event = store.find_webhook_event(first.id).await.unwrap().unwrap();
+            assert_eq!((event.source.as_str(), event.order_id.as_deref()), ("jpsl", Some("ord_7")));
+            assert!(event.event_created_at.is_some(), "TransmissionDateTime read (IST)");
+
+            let forged = signed_body(advice("JP1"), "guess");
+            assert_eq!(jpsl.ingest("application/json", &[], &forged).await.unwrap(), JpslVerdict::Refused);
+            let foreign = signed_body(advice("JP9"), "s3cret");
+            assert_eq!(jpsl.ingest("application/json", &[], &foreign).await.unwrap(), JpslVerdict::Foreign);
+            assert_eq!(jpsl.ingest("application/json", &[], b"{oops").await.unwrap(), JpslVerdict::Refused);
+            let filter = crate::store::webhooks::WebhookFilter {
+                auth_verdict: Some("rejected".into()),
+                ..Default::default()
+            };
+            let rejected = store.list_webhook_events(&filter, 10).await.unwrap();
+            let reasons: Vec<_> = rejected.iter().filter_map(|e| e.outcome_detail.clone()).collect();
+            assert_eq!(reasons.len(), 3);
+            assert!(reasons.iter().any(|r| r.contains("secureHash")));
+            assert!(reasons.iter().any(|r| r.contains("foreign")));
+        }
     }
 }
