@@ -211,6 +211,7 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
                                     <small>{row.status}</small>
                                     {row.flagged.then(|| view! { " " <span class="badge failed">"amount mismatch"</span> })}
                                     {row.stale.then(|| view! { " " <span class="badge pending">"stale"</span> })}
+                                    {(row.source == "jpsl").then(|| view! { " " <span class="badge">"JPSL"</span> })}
                                 </td>
                                 <td class="num">{row.amount}</td>
                                 <td>{row.method}</td>

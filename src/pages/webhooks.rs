@@ -14,6 +14,7 @@ use crate::{
     },
 };
 
+const SOURCES: [(&str, &str); 3] = [("", "any"), ("juspay", "Juspay"), ("jpsl", "JPSL")];
 const VERDICTS: [(&str, &str); 3] = [("", "any"), ("valid", "valid"), ("rejected", "rejected")];
 const OUTCOMES: [(&str, &str); 12] = [
     ("", "any"),
@@ -38,6 +39,7 @@ pub fn WebhooksPage() -> impl IntoView {
         WebhookQuery {
             event: p.get("event"),
             verdict: p.get("verdict"),
+            source: p.get("source"),
             outcome: p.get("outcome"),
             order: p.get("order"),
             from: p.get("from"),
@@ -47,7 +49,7 @@ pub fn WebhooksPage() -> impl IntoView {
     };
     let page = Resource::new(query, |q| {
         list_webhooks(
-            q.event, q.verdict, q.outcome, q.order, q.from, q.to, q.before,
+            q.source, q.event, q.verdict, q.outcome, q.order, q.from, q.to, q.before,
         )
     });
     view! {
@@ -89,7 +91,8 @@ fn FilterForm(query: WebhookQuery) -> impl IntoView {
         <form method="get" action="/webhooks" class="card filters">
             <label>"Event" <input name="event" placeholder="ORDER_SUCCEEDED" value=text(&query.event)/></label>
             <label>"Order id" <input name="order" value=text(&query.order)/></label>
-            {select("verdict", "Credentials", &VERDICTS, query.verdict.clone())}
+            {select("source", "Source", &SOURCES, query.source.clone())}
+            {select("verdict", "Verification", &VERDICTS, query.verdict.clone())}
             {select("outcome", "Outcome", &OUTCOMES, query.outcome.clone())}
             <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
             <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
@@ -111,6 +114,7 @@ fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
     }
     let older = page.next_before.map(|before| {
         let mut pairs: Vec<(&str, String)> = [
+            ("source", query.source),
             ("event", query.event),
             ("verdict", query.verdict),
             ("outcome", query.outcome),
@@ -137,9 +141,10 @@ fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
             <thead>
                 <tr>
                     <th scope="col">"Received"</th>
+                    <th scope="col">"Source"</th>
                     <th scope="col">"Event"</th>
                     <th scope="col">"Order"</th>
-                    <th scope="col">"Credentials"</th>
+                    <th scope="col">"Verification"</th>
                     <th scope="col">"Outcome"</th>
                     <th scope="col">"Repeats"</th>
                     <th scope="col">"Lag"</th>
@@ -153,6 +158,7 @@ fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><a href=format!("/webhooks/{}", row.id)>{row.received}</a></td>
+                                <td>{if row.source == "jpsl" { "JPSL" } else { "Juspay" }}</td>
                                 <td>{row.event_name}</td>
                                 <td>
                                     {row
@@ -298,7 +304,7 @@ fn Detail(
                 {fact("Lag", d.row.lag.clone())}
                 {fact("Event id", d.event_id.clone())}
                 {fact("Order id", d.row.order_id.clone())}
-                {fact("Credentials", Some(d.row.verdict.clone()))}
+                {fact("Verification (Basic credentials or secureHash)", Some(d.row.verdict.clone()))}
                 {fact("Deduplication", Some(repeats))}
                 {fact("Outcome", Some(d.row.outcome.clone()))}
                 {fact("Outcome detail", d.outcome_detail.clone())}

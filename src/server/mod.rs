@@ -112,6 +112,14 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         ingestor: Arc::new(
             Ingestor::new(store.clone(), &config.webhook).with_waker(processor.waker()),
         ),
+        jpsl: Arc::new(
+            dashboard_core::jpsl::JpslIngestor::new(
+                store.clone(),
+                config.jpsl.clone(),
+                config.webhook.max_rejected_kept,
+            )
+            .with_waker(processor.waker()),
+        ),
         processor,
         actions: Actions::new(
             store.clone(),
@@ -182,6 +190,11 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/orders/export.csv", get(export::export_orders))
         .route("/refunds/export.csv", get(export::export_refunds))
+        .route(
+            "/callbacks/jpsl",
+            post(webhooks::receive_jpsl)
+                .layer(DefaultBodyLimit::max(state.config.webhook.max_body_bytes)),
+        )
         .route("/merchant-api/session", post(merchant_api::create_session))
         .route(
             "/merchant-api/signed-payloads",

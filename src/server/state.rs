@@ -13,6 +13,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Authenticator,
     pub ingestor: Arc<Ingestor>,
+    pub jpsl: Arc<dashboard_core::jpsl::JpslIngestor>,
     pub processor: Processor,
     /// Calls to Juspay; `None` until `juspay.api_key` and `juspay.merchant_id` are set.
     pub juspay: Option<Arc<juspay::JuspayClient>>,

@@ -1,6 +1,10 @@
-//! `POST /webhooks/juspay`: hands the delivery to the ingest step and answers only after it
-//! is committed. 200 = stored (or a known duplicate); 401 = bad credentials; 503 = webhook
-//! credentials not configured yet or the database is unavailable, so Juspay retries (§9.4).
+//! `POST /webhooks/juspay` and `POST /callbacks/jpsl`: hand the delivery to the ingest step
+//! and answer only after it is committed. Juspay: 200 = stored (or a known duplicate); 401
+//! = bad credentials; 503 = credentials not configured yet or the database unavailable, so
+//! Juspay retries (§9.4). JPSL: 200 = stored, a duplicate, or another merchant's advice
+//! (kept as rejected; a retry would not make it ours); 401 = wrong `secureHash` or an
+//! unreadable body (kept bounded; retried, so fixing a rotated secret loses nothing); 503 =
+//! not configured or the database unavailable.
 
 use axum::{
     body::Bytes,
@@ -8,7 +12,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dashboard_core::ingest::IngestVerdict;
+use dashboard_core::{ingest::IngestVerdict, jpsl::JpslVerdict};
 
 use super::state::AppState;
 
@@ -53,6 +57,51 @@ pub async fn receive_juspay(
         }
         Err(e) => {
             tracing::error!(error = %e, "could not store webhook");
+            (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
+        }
+    }
+}
+
+pub async fn receive_jpsl(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    match state.jpsl.ingest(&content_type, &headers, &body).await {
+        Ok(JpslVerdict::Stored(stored)) => {
+            tracing::info!(
+                event = stored.id,
+                duplicate = stored.duplicate,
+                "JPSL callback stored"
+            );
+            (StatusCode::OK, "OK").into_response()
+        }
+        Ok(JpslVerdict::Foreign) => (StatusCode::OK, "OK").into_response(),
+        Ok(JpslVerdict::Refused) => {
+            (StatusCode::UNAUTHORIZED, "Invalid secureHash").into_response()
+        }
+        Ok(JpslVerdict::NotConfigured) => {
+            tracing::error!(
+                "JPSL callback received but jpsl.merchant_id or jpsl.secret is not set"
+            );
+            (StatusCode::SERVICE_UNAVAILABLE, "Not configured").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store JPSL callback");
             (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
         }
     }

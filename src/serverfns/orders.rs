@@ -26,6 +26,8 @@ pub struct OrderSummary {
     /// Juspay's amount differed from ours.
     pub flagged: bool,
     pub stale: bool,
+    /// `juspay` or `jpsl`.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +205,7 @@ pub async fn list_orders(
                 .unwrap_or_default(),
             flagged: r.amount_mismatch.is_some(),
             stale: r.stale_at.is_some(),
+            source: r.source.clone(),
             status: r.status,
             order_id: r.order_id,
         })
@@ -502,6 +505,13 @@ mod detail {
             ("Description", order.description.clone()),
         ]);
         let references = facts(&[
+            (
+                "Source",
+                Some(match order.source.as_str() {
+                    "jpsl" => "JPSL (JioPay / PayPhi)".to_owned(),
+                    _ => "Juspay".to_owned(),
+                }),
+            ),
             ("Juspay order id", order.juspay_id.clone()),
             ("Gateway", order.gateway.clone()),
             ("Gateway id", order.gateway_id.map(|g| g.to_string())),

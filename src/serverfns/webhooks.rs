@@ -1,5 +1,9 @@
 //! The webhook log: every delivery with its verdict and outcome, filterable, newest first.
 
+// `list_webhooks` takes each filter as its own argument so that a call with no filter still
+// decodes; the server macro copies the arguments into generated items this allow must reach.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +12,7 @@ use crate::error::AppError;
 /// Filters as they appear in the page address (all optional; dates are UTC days).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookQuery {
+    pub source: Option<String>,
     pub event: Option<String>,
     pub verdict: Option<String>,
     pub outcome: Option<String>,
@@ -21,6 +26,7 @@ pub struct WebhookQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookRow {
     pub id: i64,
+    pub source: String,
     pub received: String,
     pub event_name: String,
     pub order_id: Option<String>,
@@ -70,6 +76,7 @@ pub const PAGE_SIZE: i64 = 50;
 /// form that still decodes.
 #[server(prefix = "/api", endpoint = "list_webhooks")]
 pub async fn list_webhooks(
+    source: Option<String>,
     event: Option<String>,
     verdict: Option<String>,
     outcome: Option<String>,
@@ -91,6 +98,7 @@ pub async fn list_webhooks(
         }
     };
     let filter = WebhookFilter {
+        source: non_empty(&source),
         event_name: non_empty(&event).map(|e| e.to_ascii_uppercase()),
         auth_verdict: non_empty(&verdict),
         outcome: non_empty(&outcome),
@@ -226,6 +234,7 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 fn row_of(record: &dashboard_core::store::webhooks::WebhookEventRecord) -> WebhookRow {
     WebhookRow {
         id: record.id,
+        source: record.source.clone(),
         received: dashboard_core::clock::format_utc(record.received_at),
         event_name: record
             .event_name

@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod helpers;
+mod jpsl;
 mod mandates;
 mod merchant_api;
 mod ops;

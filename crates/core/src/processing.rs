@@ -167,17 +167,27 @@ impl Processor {
 
     async fn process_in(&self, tx: &mut Tx, ids: &[i64]) -> Result<(), StoreError> {
         for &id in ids {
-            let Some(body) = claim(tx, id, Mode::Pending).await? else {
+            let Some(claimed) = claim(tx, id, Mode::Pending).await? else {
                 continue;
             };
-            let processed = self.evaluate(tx, id, &body).await?;
+            let processed = self.evaluate(tx, id, &claimed).await?;
             record_outcome(tx, id, &processed).await?;
         }
         Ok(())
     }
 
-    /// What the event with `body` does, applied inside `tx`.
-    async fn evaluate(&self, tx: &mut Tx, id: i64, body: &[u8]) -> Result<Processed, StoreError> {
+    /// What the claimed event does, applied inside `tx`: Juspay's webhooks and JPSL's
+    /// callbacks go through the same order-snapshot function.
+    async fn evaluate(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        claimed: &Claimed,
+    ) -> Result<Processed, StoreError> {
+        let body = claimed.body.as_slice();
+        if claimed.source == "jpsl" {
+            return apply_jpsl(tx, id, claimed, self.first_check_ms).await;
+        }
         Ok(match parse_webhook(body) {
             Err(e) => Processed {
                 outcome: "parse_error".to_owned(),
@@ -203,11 +213,11 @@ impl Processor {
         audit: Option<&AuditEntry>,
     ) -> Result<Option<Processed>, StoreError> {
         let mut tx = self.store.begin().await?;
-        let Some(body) = claim(&mut tx, id, mode).await? else {
+        let Some(claimed) = claim(&mut tx, id, mode).await? else {
             tx.rollback().await?;
             return Ok(None);
         };
-        let processed = self.evaluate(&mut tx, id, &body).await?;
+        let processed = self.evaluate(&mut tx, id, &claimed).await?;
         record_outcome(&mut tx, id, &processed).await?;
         if let Some(entry) = audit {
             tx.audit(entry).await?;
@@ -238,9 +248,16 @@ impl Processor {
     }
 }
 
-/// Takes the event for processing inside `tx`, returning its body. The update locks the
-/// row, so a second instance claiming the same event waits and then finds it processed.
-async fn claim(tx: &mut Tx, id: i64, mode: Mode) -> Result<Option<Vec<u8>>, StoreError> {
+/// What processing needs of a stored event.
+struct Claimed {
+    source: String,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// Takes the event for processing inside `tx`. The update locks the row, so a second
+/// instance claiming the same event waits and then finds it processed.
+async fn claim(tx: &mut Tx, id: i64, mode: Mode) -> Result<Option<Claimed>, StoreError> {
     let condition = match mode {
         Mode::Pending => "outcome = 'pending'",
         Mode::Reprocess | Mode::DryRun => "auth_verdict = 'valid'",
@@ -253,9 +270,53 @@ async fn claim(tx: &mut Tx, id: i64, mode: Mode) -> Result<Option<Vec<u8>>, Stor
     if claimed == 0 {
         return Ok(None);
     }
-    let body: Vec<u8> = on_tx!(tx, t => sqlx::query_scalar("SELECT body FROM webhook_events WHERE id = $1")
+    let (source, headers, body): (String, String, Vec<u8>) = on_tx!(tx, t => sqlx::query_as(
+        "SELECT source, headers, body FROM webhook_events WHERE id = $1")
         .bind(id).fetch_one(&mut **t).await)?;
-    Ok(Some(body))
+    let content_type = serde_json::from_str::<serde_json::Value>(&headers)
+        .ok()
+        .and_then(|h| {
+            h.get("content-type")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    Ok(Some(Claimed {
+        source,
+        content_type,
+        body,
+    }))
+}
+
+/// A JPSL payment advice (already verified at ingest) applied as an order report.
+async fn apply_jpsl(
+    tx: &mut Tx,
+    id: i64,
+    claimed: &Claimed,
+    first_check_ms: i64,
+) -> Result<Processed, StoreError> {
+    let fields = match crate::jpsl::parse_callback(&claimed.content_type, &claimed.body) {
+        Ok(fields) => fields,
+        Err(e) => {
+            return Ok(Processed {
+                outcome: "parse_error".to_owned(),
+                detail: Some(e.to_string()),
+                changes: Vec::new(),
+            });
+        }
+    };
+    let Some(report) = crate::jpsl::report_of(&fields) else {
+        return Ok(invalid("the callback names no merchantTxnNo or invoiceNo"));
+    };
+    let ctx = ReportContext {
+        first_check_ms,
+        via: Some(Via::Webhook),
+        at: now_millis(),
+        webhook_event_id: Some(id),
+        trace_id: None,
+        reported_at: None,
+    };
+    apply_order(tx, &report, &ctx).await
 }
 
 async fn record_outcome(tx: &mut Tx, id: i64, processed: &Processed) -> Result<(), StoreError> {

@@ -51,6 +51,8 @@ pub struct WebhookEventRecord {
 /// Which deliveries to list; every field is optional and they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookFilter {
+    /// `juspay` or `jpsl`.
+    pub source: Option<String>,
     pub event_name: Option<String>,
     pub auth_verdict: Option<String>,
     pub outcome: Option<String>,
@@ -258,6 +260,7 @@ impl Store {
         let before = w.param(Bind::Int(filter.before.unwrap_or(i64::MAX)));
         w.and(format!("id < {before}"));
         for (column, value) in [
+            ("source", &filter.source),
             ("event_name", &filter.event_name),
             ("auth_verdict", &filter.auth_verdict),
             ("outcome", &filter.outcome),
