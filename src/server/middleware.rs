@@ -69,6 +69,7 @@ fn exempt_from_origin_check(path: &str) -> bool {
         || path.starts_with("/callbacks/")
         || path.starts_with("/merchant-api/")
         || path == "/payments/return"
+        || path == "/payments/jpsl-return"
 }
 
 /// True when the request provably comes from a page of ours: `Sec-Fetch-Site` says

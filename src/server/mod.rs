@@ -205,6 +205,10 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
             get(payment_return::return_get).post(payment_return::return_post),
         )
         .route(
+            "/payments/jpsl-return",
+            get(payment_return::jpsl_return_get).post(payment_return::jpsl_return_post),
+        )
+        .route(
             "/webhooks/juspay",
             post(webhooks::receive_juspay)
                 .layer(DefaultBodyLimit::max(state.config.webhook.max_body_bytes)),

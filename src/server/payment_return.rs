@@ -3,6 +3,11 @@
 //! response key, then the order is synced with Juspay and the customer sees the confirmed
 //! outcome — paid, still being confirmed, or not paid.
 //!
+//! `GET`/`POST /payments/jpsl-return` does the same for JPSL's browser return (`returnURL`):
+//! its `secureHash` is checked, and the page shows the state confirmed by the server-to-
+//! server advice — JPSL has no status call here, so an unconfirmed payment reads "being
+//! confirmed".
+//!
 //! Invariant: nothing in the redirect changes state (its `status` is never trusted); a bad
 //! signature shows an error page and is logged, and costs no call to Juspay.
 
@@ -101,6 +106,85 @@ async fn respond(state: &AppState, trace_id: &str, query: &str) -> Response {
             );
         }
     };
+    outcome_page(&order)
+}
+
+/// A small standalone page for the customer (not the staff app: no sign-in, no scripts).
+pub async fn jpsl_return_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    jpsl_respond(
+        &state,
+        "application/x-www-form-urlencoded",
+        query.as_bytes(),
+    )
+    .await
+}
+
+pub async fn jpsl_return_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/x-www-form-urlencoded")
+        .to_owned();
+    jpsl_respond(&state, &content_type, &body).await
+}
+
+async fn jpsl_respond(state: &AppState, content_type: &str, body: &[u8]) -> Response {
+    use dashboard_core::jpsl;
+    let Some(secret) = state.config.jpsl.secret.as_ref() else {
+        tracing::error!("JPSL return received but jpsl.secret is not set");
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "We cannot confirm payments right now",
+            "If you paid, you will get a confirmation; do not pay again.",
+        );
+    };
+    let verified = jpsl::parse_callback(content_type, body)
+        .ok()
+        .filter(|fields| jpsl::verify(fields, secret) == Ok(true));
+    let Some(fields) = verified else {
+        tracing::warn!("JPSL return with a bad or missing secureHash");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "We could not verify this payment response",
+            "The link you followed is incomplete or was changed. If you paid, you will get a confirmation; do not pay again.",
+        );
+    };
+    let Some(order_id) = jpsl::order_id_of(&fields) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "We could not verify this payment response",
+            "The response names no order.",
+        );
+    };
+    match state.store.find_order(&order_id).await {
+        Ok(Some(order)) => outcome_page(&order),
+        // The advice has not arrived yet: nothing is confirmed.
+        Ok(None) => page(
+            StatusCode::OK,
+            "Payment being confirmed",
+            &format!(
+                "We are waiting for the bank to confirm your payment for order {order_id}. We'll confirm shortly — please do not pay again."
+            ),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "JPSL return: order lookup failed");
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "We cannot confirm payments right now",
+                "If you paid, you will get a confirmation; do not pay again.",
+            )
+        }
+    }
+}
+
+/// The customer's page for the confirmed state of `order`.
+fn outcome_page(order: &dashboard_core::store::orders::OrderRow) -> Response {
+    let order_id = &order.order_id;
     let amount = dashboard_core::money::format_minor(order.amount, &order.currency);
     let (title, text) = match group_of(&order.status, order.amount_refunded, order.amount) {
         StatusGroup::Paid => (
@@ -123,7 +207,6 @@ async fn respond(state: &AppState, trace_id: &str, query: &str) -> Response {
     page(StatusCode::OK, &title, &text)
 }
 
-/// A small standalone page for the customer (not the staff app: no sign-in, no scripts).
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\

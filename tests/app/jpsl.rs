@@ -205,3 +205,43 @@ app_test!(
         );
     }
 );
+
+app_test!(
+    the_jpsl_browser_return_is_verified_and_shows_only_the_confirmed_state,
+    SETTINGS,
+    |app| {
+        let visit = |fields: Fields| {
+            let pairs: Vec<(String, String)> = fields
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
+                .collect();
+            let url = app.url("/payments/jpsl-return");
+            async move {
+                let res = bare_client().post(url).form(&pairs).send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            }
+        };
+        // The browser claims success before any advice arrived: nothing is confirmed yet.
+        let (status, page) = visit(signed(advice("jp_r", "0000", "5.00", "t3"), "s3cret")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Payment being confirmed"), "{page}");
+        assert!(
+            order_status(app, "jp_r").await.is_none(),
+            "the return changes nothing"
+        );
+
+        assert_eq!(
+            post_json(app, &signed(advice("jp_r", "0000", "5.00", "t3"), "s3cret")).await,
+            200
+        );
+        eventually("the advice is applied", || async {
+            order_status(app, "jp_r").await.as_deref() == Some("CHARGED")
+        })
+        .await;
+        let (_, page) = visit(signed(advice("jp_r", "0000", "5.00", "t3"), "s3cret")).await;
+        assert!(page.contains("Payment received"), "{page}");
+        let (status, page) = visit(signed(advice("jp_r", "0000", "5.00", "t3"), "nope")).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("could not verify"));
+    }
+);
