@@ -245,3 +245,66 @@ app_test!(
         assert!(page.contains("could not verify"));
     }
 );
+
+app_test!(
+    the_simulator_sends_signed_jpsl_callbacks_with_its_faults,
+    SETTINGS,
+    |app| {
+        use juspay_sim::{
+            SimConfig, Simulator,
+            jpsl::{JpslCallback, JpslConfig},
+        };
+
+        let sim = Simulator::start(SimConfig {
+            jpsl: JpslConfig {
+                callback_url: Some(app.url("/callbacks/jpsl")),
+                merchant_id: "JP1".to_owned(),
+                secret: "s3cret".to_owned(),
+            },
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let callback = |order: &str, fault: Option<&str>, form: bool| JpslCallback {
+            order_id: order.to_owned(),
+            amount: "42.00".to_owned(),
+            outcome: "success".to_owned(),
+            form,
+            fault: fault.map(str::to_owned),
+            delay_ms: 0,
+        };
+        let handle = sim.handle();
+        assert_eq!(
+            handle
+                .send_jpsl(&callback("sim_a", None, false))
+                .await
+                .unwrap(),
+            [200]
+        );
+        assert_eq!(
+            handle
+                .send_jpsl(&callback("sim_b", Some("duplicate"), true))
+                .await
+                .unwrap(),
+            [200, 200]
+        );
+        assert_eq!(
+            handle
+                .send_jpsl(&callback("sim_c", Some("bad_hash"), false))
+                .await
+                .unwrap(),
+            [401]
+        );
+        for order in ["sim_a", "sim_b"] {
+            eventually("the simulated payment is applied", || async {
+                order_status(app, order).await.as_deref() == Some("CHARGED")
+            })
+            .await;
+        }
+        assert!(
+            order_status(app, "sim_c").await.is_none(),
+            "a bad hash is never applied"
+        );
+        sim.shutdown().await.unwrap();
+    }
+);

@@ -37,6 +37,14 @@ pub fn format_iso(secs: u64) -> String {
     )
 }
 
+/// The current India time (UTC+05:30) as `YYYYMMDDHHMMSS`, the way JPSL writes times.
+pub fn compact_ist_now() -> String {
+    format_iso(epoch_secs() + 19_800)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
 /// Scales a simulated delay by the configured factor; non-positive or invalid
 /// factors collapse delays to zero rather than panicking.
 pub fn scale(delay: Duration, factor: f64) -> Duration {

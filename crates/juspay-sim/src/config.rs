@@ -44,6 +44,9 @@ pub struct SimConfig {
     pub seed: u64,
     /// Start the demo traffic generator at boot.
     pub demo_traffic: bool,
+    /// JPSL callbacks (a second gateway) for demos and tests; off without a URL.
+    #[serde(default)]
+    pub jpsl: crate::jpsl::JpslConfig,
 }
 
 impl Default for SimConfig {
@@ -62,6 +65,7 @@ impl Default for SimConfig {
             time_scale: 1.0,
             seed: 7,
             demo_traffic: false,
+            jpsl: crate::jpsl::JpslConfig::default(),
         }
     }
 }

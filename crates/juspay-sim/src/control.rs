@@ -47,6 +47,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/faults/refund-outcomes", post(queue_refund_outcomes))
         .route("/__sim/webhooks/attempts", get(webhook_attempts))
         .route("/__sim/traffic/start", post(start_traffic))
+        .route("/__sim/jpsl/callbacks", post(send_jpsl))
 }
 
 /// Query of the order routes: which merchant's order (the primary one by default).
@@ -129,4 +130,20 @@ async fn webhook_attempts(State(shared): State<Arc<Shared>>) -> Json<Vec<Webhook
 async fn start_traffic(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let started = traffic::start(&shared);
     Json(json!({"started": started}))
+}
+
+/// `POST /__sim/jpsl/callbacks`: sends one signed JPSL advice to the configured URL.
+async fn send_jpsl(
+    State(shared): State<Arc<Shared>>,
+    Json(callback): Json<crate::jpsl::JpslCallback>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match crate::jpsl::send(&shared, &callback).await {
+        Ok(statuses) => Json(serde_json::json!({"statuses": statuses})).into_response(),
+        Err(message) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": message})),
+        )
+            .into_response(),
+    }
 }

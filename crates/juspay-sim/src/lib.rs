@@ -32,6 +32,7 @@ pub mod control;
 pub mod customers;
 pub mod error;
 pub mod faults;
+pub mod jpsl;
 pub mod mandates;
 pub mod orders;
 pub mod payment_page;
@@ -192,6 +193,11 @@ impl SimHandle {
     /// Changes the default webhook URL (a test app's port is known only after it starts).
     pub fn set_webhook_url(&self, url: Option<String>) {
         self.shared.set_webhook_url(url);
+    }
+
+    /// Sends one signed JPSL callback; returns the HTTP statuses the receiver answered.
+    pub async fn send_jpsl(&self, callback: &jpsl::JpslCallback) -> Result<Vec<u16>, String> {
+        jpsl::send(&self.shared, callback).await
     }
 
     /// Every Juspay API call served so far, in the order they finished.

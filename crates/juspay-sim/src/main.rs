@@ -66,6 +66,23 @@ struct Args {
     /// Generate demo traffic.
     #[arg(long, env = "JUSPAY_SIM_DEMO_TRAFFIC")]
     demo_traffic: bool,
+    /// Where to send JPSL (second gateway) callbacks; none are sent without it.
+    #[arg(long, env = "JUSPAY_SIM_JPSL_CALLBACK_URL")]
+    jpsl_callback_url: Option<String>,
+    /// JPSL merchant id put in the callbacks.
+    #[arg(
+        long,
+        env = "JUSPAY_SIM_JPSL_MERCHANT_ID",
+        default_value = "JP2000000000016"
+    )]
+    jpsl_merchant_id: String,
+    /// JPSL secret that keys the callbacks' secureHash.
+    #[arg(
+        long,
+        env = "JUSPAY_SIM_JPSL_SECRET",
+        default_value = "jpsl_sim_secret"
+    )]
+    jpsl_secret: String,
 }
 
 fn parse_account(text: &str) -> Result<MerchantAccount, String> {
@@ -103,6 +120,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         time_scale: args.time_scale,
         seed: args.seed,
         demo_traffic: args.demo_traffic,
+        jpsl: juspay_sim::jpsl::JpslConfig {
+            callback_url: args.jpsl_callback_url,
+            merchant_id: args.jpsl_merchant_id,
+            secret: args.jpsl_secret,
+        },
     };
     let simulator = Simulator::start(config).await?;
     writeln!(

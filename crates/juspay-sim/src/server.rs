@@ -31,6 +31,8 @@ pub struct Shared {
     pub base_url: String,
     /// Client used for webhooks.
     pub http: reqwest::Client,
+    /// JPSL callback settings (from `config.jpsl`).
+    pub jpsl: crate::jpsl::JpslConfig,
     /// Set once the demo traffic generator runs.
     pub traffic_started: AtomicBool,
     primary: Mutex<Store>,
@@ -67,7 +69,9 @@ impl Shared {
             .collect();
         let faults = Faults::new(config.seed);
         let webhook_url = config.webhook_url.clone();
+        let jpsl = config.jpsl.clone();
         Self {
+            jpsl,
             config,
             base_url,
             http,

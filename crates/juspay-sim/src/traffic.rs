@@ -34,6 +34,30 @@ pub fn start(shared: &Arc<Shared>) -> bool {
     true
 }
 
+/// A payment taken through the second gateway (JPSL): its advice goes to the dashboard,
+/// sometimes twice, now and then with a wrong hash (which the dashboard must refuse).
+fn send_jpsl_payment(shared: &Arc<Shared>, n: u64) {
+    let roll = shared.store().unit();
+    let callback = crate::jpsl::JpslCallback {
+        order_id: format!("jpsl-{}-{n}", shared.config.seed),
+        amount: format!("{}.00", 100 + (roll * 2_900.0) as u64),
+        outcome: if roll < 0.8 { "success" } else { "failed" }.to_owned(),
+        form: n.is_multiple_of(8),
+        fault: match n % 20 {
+            0 => Some("duplicate".to_owned()),
+            12 => Some("bad_hash".to_owned()),
+            _ => None,
+        },
+        delay_ms: 0,
+    };
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        if let Err(error) = crate::jpsl::send(&shared, &callback).await {
+            tracing::warn!(%error, "demo JPSL callback not delivered");
+        }
+    });
+}
+
 fn request(pairs: &[(&str, String)]) -> ApiRequest {
     ApiRequest {
         params: pairs
@@ -45,6 +69,9 @@ fn request(pairs: &[(&str, String)]) -> ApiRequest {
 }
 
 fn tick(shared: &Arc<Shared>, n: u64) {
+    if n.is_multiple_of(4) && shared.jpsl.callback_url.is_some() {
+        send_jpsl_payment(shared, n);
+    }
     let order_id = format!("demo-{}-{n}", shared.config.seed);
     let (roll, rupees) = {
         let mut store = shared.store();

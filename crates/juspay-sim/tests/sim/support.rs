@@ -36,6 +36,7 @@ pub fn config(webhook_url: Option<String>) -> SimConfig {
         time_scale: 0.001,
         seed: 42,
         demo_traffic: false,
+        jpsl: Default::default(),
     }
 }
 
