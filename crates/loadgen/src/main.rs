@@ -2,8 +2,10 @@
 //! webhook endpoint (`ingest`), waits for the app to process what it acknowledged
 //! (`drain`), measures what the bare database can do with the same insert (`ceiling`),
 //! drives the Juspay simulator (`pay`) and checks after a chaos run that every
-//! acknowledged event is stored once and processed (`chaos-verify`).
+//! acknowledged event is stored once and processed (`chaos-verify`). For the orders pages
+//! it bulk-seeds orders (`seed-orders`) and times browsing them (`orders`).
 
+mod browse;
 mod ceiling;
 mod db;
 mod drain;
@@ -11,6 +13,7 @@ mod event;
 mod ingest;
 mod load;
 mod pay;
+mod seed;
 mod stats;
 mod verify;
 
@@ -39,6 +42,10 @@ enum Command {
     Pay(pay::PayArgs),
     /// Compare the simulator's acknowledged events with the database after a chaos run.
     ChaosVerify(verify::VerifyArgs),
+    /// Bulk-insert N realistic orders into a migrated database (for `orders`).
+    SeedOrders(seed::SeedArgs),
+    /// Sign in and time the orders list, filtered list, search and detail pages.
+    Orders(browse::OrdersArgs),
 }
 
 #[tokio::main]
@@ -50,6 +57,8 @@ async fn main() -> ExitCode {
         Command::Ceiling(args) => ceiling::run(&args).await,
         Command::Pay(args) => pay::run(&args).await,
         Command::ChaosVerify(args) => verify::run(&args).await,
+        Command::SeedOrders(args) => seed::run(&args).await,
+        Command::Orders(args) => browse::run(&args).await,
     };
     match outcome {
         Ok(success) => {
