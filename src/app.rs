@@ -9,13 +9,13 @@ use leptos_router::{
 };
 
 use crate::pages::{
+    health::HealthPage,
     login::LoginPage,
     mandates::{MandatePage, MandatesPage},
     not_found::NotFound,
     order::OrderPage,
     orders::OrdersPage,
     refunds::RefundsPage,
-    sections::HealthPage,
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
 };

@@ -1,12 +1,12 @@
 //! One module per screen.
 
+pub mod health;
 pub mod login;
 pub mod mandates;
 pub mod not_found;
 pub mod order;
 pub mod orders;
 pub mod refunds;
-pub mod sections;
 pub mod users;
 pub mod webhooks;
 

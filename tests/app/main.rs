@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod health;
 mod helpers;
 mod jpsl;
 mod mandates;

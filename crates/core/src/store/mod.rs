@@ -14,6 +14,7 @@ use sqlx::{
 };
 
 pub mod audit;
+pub mod health;
 pub mod order_queries;
 pub mod orders;
 pub mod throttle;

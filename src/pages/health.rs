@@ -1,0 +1,189 @@
+//! Health: success rate (overall, by method, gateway and error code, each linking to the
+//! orders behind it), latency and webhook lag percentiles, webhook delivery and the
+//! reconciliation gap, for a chosen window. Charts are SVG drawn on the server, readable
+//! without JavaScript, labelled for screen readers and coloured by the theme.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::shell::Shell,
+    serverfns::health::{HealthView, RateView, get_health},
+};
+
+/// The seed's alert threshold: a success rate below 90 % needs attention.
+const ALERT_PERCENT: f64 = 90.0;
+
+#[component]
+pub fn HealthPage() -> impl IntoView {
+    let params = use_query_map();
+    let window = move || params.read().get("window");
+    let health = Resource::new(window, get_health);
+    view! {
+        <Shell title="Health">
+            <h1>"Health"</h1>
+            <form method="get" action="/health" class="card filters">
+                <label>
+                    "Window"
+                    <select name="window">
+                        {move || {
+                            let current = window().unwrap_or_else(|| "day".to_owned());
+                            [("hour", "last hour"), ("day", "last 24 hours"), ("week", "last 7 days")]
+                                .into_iter()
+                                .map(|(v, shown)| view! { <option value=v selected=current == v>{shown}</option> })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+                <button type="submit">"Show"</button>
+            </form>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move { health.await.map(|h| view! { <Figures h/> }) })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+/// A horizontal bar chart of success rates, one bar per row.
+fn rate_chart(title: &str, rows: &[RateView]) -> impl IntoView + use<> {
+    let height = 24 * rows.len().max(1) + 8;
+    let label = format!(
+        "{title}: {}",
+        rows.iter()
+            .map(|r| format!("{} {:.1}% of {}", r.key, r.percent, r.attempts))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let bars = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let y = 4 + i * 24;
+            let width = (r.percent * 3.0).round();
+            let class = if r.percent < ALERT_PERCENT { "bar low" } else { "bar" };
+            view! {
+                <text x="0" y=y + 15 class="axis">{r.key.clone()}</text>
+                <rect x="160" y=y width=width height="18" class=class/>
+                <text x=168.0 + width y=y + 15 class="axis">{format!("{:.1}% ({})", r.percent, r.attempts)}</text>
+            }
+        })
+        .collect_view();
+    let aria = label.clone();
+    view! {
+        <svg class="chart" role="img" aria-label=aria viewBox=format!("0 0 560 {height}") width="100%">
+            <title>{label}</title>
+            <line x1=160.0 + ALERT_PERCENT * 3.0 x2=160.0 + ALERT_PERCENT * 3.0 y1="0" y2=height class="threshold"/>
+            {bars}
+        </svg>
+    }
+}
+
+#[component]
+fn Figures(h: HealthView) -> impl IntoView {
+    let overall = h.overall.clone();
+    let low = overall.attempts > 0 && overall.percent < ALERT_PERCENT;
+    let by = |dimension: &str| -> Vec<RateView> {
+        h.breakdown
+            .iter()
+            .filter(|r| r.dimension == dimension)
+            .cloned()
+            .collect()
+    };
+    let sections = [
+        ("Payment method type", by("method_type")),
+        ("Payment method", by("method")),
+        ("Gateway", by("gateway")),
+        ("Error code", by("error_code")),
+    ];
+    view! {
+        <p class="totals">{h.from.clone()} " – " {h.until.clone()}</p>
+        <section class=if low { "card danger" } else { "card" }>
+            <h2>"Success rate"</h2>
+            <p class="status-line" data-testid="overall">
+                {if overall.attempts == 0 {
+                    "No payment reached an outcome in this window.".to_owned()
+                } else {
+                    format!("{:.1}% of {} payments that reached an outcome", overall.percent, overall.attempts)
+                }}
+            </p>
+            {low.then(|| view! { <p class="error" role="alert">"Below the 90 % threshold: check gateways and error codes below."</p> })}
+            <p>{h.pending} " orders created in this window are still pending."</p>
+        </section>
+        {sections
+            .into_iter()
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(title, rows)| {
+                view! {
+                    <section class="card">
+                        <h2>"By " {title.to_lowercase()}</h2>
+                        {rate_chart(title, &rows)}
+                        <table class="data">
+                            <thead><tr><th scope="col">{title}</th><th scope="col">"Outcomes"</th><th scope="col">"Paid"</th><th scope="col">"Success"</th></tr></thead>
+                            <tbody>
+                                {rows
+                                    .into_iter()
+                                    .map(|r| {
+                                        let key = match r.href.clone() {
+                                            Some(href) => view! { <a href=href>{r.key.clone()}</a> }.into_any(),
+                                            None => view! { <span>{r.key.clone()}</span> }.into_any(),
+                                        };
+                                        view! {
+                                            <tr>
+                                                <td>{key}</td>
+                                                <td class="num">{r.attempts}</td>
+                                                <td class="num">{r.succeeded}</td>
+                                                <td class="num">{format!("{:.1}%", r.percent)}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                }
+            })
+            .collect_view()}
+        <section class="card">
+            <h2>"Latency"</h2>
+            <table class="data">
+                <thead><tr><th scope="col">""</th><th scope="col">"p50"</th><th scope="col">"p95"</th><th scope="col">"p99"</th><th scope="col">"Samples"</th></tr></thead>
+                <tbody>
+                    {h.percentiles
+                        .iter()
+                        .cloned()
+                        .map(|(label, p50, p95, p99, n)| view! {
+                            <tr><td>{label}</td><td class="num">{p50}</td><td class="num">{p95}</td><td class="num">{p99}</td><td class="num">{n}</td></tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section class="card">
+            <h2>"Webhook delivery"</h2>
+            <dl class="facts">
+                {h.delivery.iter().cloned().map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> }).collect_view()}
+            </dl>
+        </section>
+        <section class="card">
+            <h2>"Reconciliation gap"</h2>
+            {if h.gap.is_empty() {
+                view! { <p>"No orders in this window."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Paid, learned by poll (webhook missed)"</th><th scope="col">"Stale"</th></tr></thead>
+                        <tbody>
+                            {h.gap
+                                .iter()
+                                .cloned()
+                                .map(|(day, poll, stale)| view! { <tr><td>{day}</td><td class="num">{poll}</td><td class="num">{stale}</td></tr> })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                    <p><a href="/orders?stale=1">"Stale orders"</a></p>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
