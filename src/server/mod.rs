@@ -7,6 +7,7 @@ pub mod cli;
 pub mod context;
 pub mod export;
 pub mod merchant_api;
+pub mod metrics;
 pub mod middleware;
 pub mod ops;
 pub mod payment_return;
@@ -188,6 +189,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/orders/export.csv", get(export::export_orders))
         .route("/refunds/export.csv", get(export::export_refunds))
         .route(

@@ -69,7 +69,9 @@ app_test!(
         assert!((razorpay["percent"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-6);
         assert_eq!(razorpay["href"], "/orders?gateway=RAZORPAY");
         let page = app.get("/health?window=day").await.text().await.unwrap();
-        let svg = page.find("<svg").map(|i| &page[i..(i + 300).min(page.len())]);
+        let svg = page
+            .find("<svg")
+            .map(|i| &page[i..(i + 300).min(page.len())]);
         assert!(
             svg.is_some_and(|s| s.contains("role=\"img\"")),
             "an SVG chart without JavaScript: {svg:?}"
@@ -87,5 +89,43 @@ app_test!(
                 .as_u16(),
             422
         );
+    }
+);
+
+app_test!(
+    metrics_need_the_token_and_carry_the_same_figures,
+    "[metrics]\ntoken = \"scrape token 1\"\n",
+    |app| {
+        let store = app.db.store();
+        for row in [
+            order("m1", "CHARGED", "PAYU", 10_000),
+            order("m2", "AUTHORIZATION_FAILED", "PAYU", 10_000),
+        ] {
+            let mut tx = store.begin().await.unwrap();
+            tx.insert_order_for_test(&row).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        let client = crate::helpers::bare_client();
+        let url = app.url("/metrics");
+        let refused = client.get(&url).send().await.unwrap();
+        assert_eq!(refused.status().as_u16(), 401);
+        let wrong = client.get(&url).bearer_auth("guess").send().await.unwrap();
+        assert_eq!(wrong.status().as_u16(), 401);
+        let res = client
+            .get(&url)
+            .bearer_auth("scrape token 1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let text = res.text().await.unwrap();
+        assert!(
+            text.contains("dashboard_payment_success_ratio{window=\"1h\"} 0.5000"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "dashboard_payment_success_ratio_by_gateway{window=\"24h\",gateway=\"PAYU\"} 0.5000"
+        ));
+        assert!(text.contains("# TYPE dashboard_webhooks_received gauge"));
     }
 );

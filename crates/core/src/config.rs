@@ -86,6 +86,8 @@ pub struct Config {
     pub juspay: JuspaySettings,
     pub merchant_api: MerchantApiConfig,
     pub jpsl: JpslConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     pub reconciler: ReconcilerConfig,
     pub log: LogConfig,
 }
@@ -214,6 +216,14 @@ pub struct JpslConfig {
     pub aggregator_id: Option<String>,
     /// The secret key of the merchant dashboard that keys the `secureHash`.
     pub secret: Option<SecretString>,
+}
+
+/// `GET /metrics` in Prometheus text format, for a scraper holding the token.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Bearer token; `/metrics` answers 404 until it is set.
+    pub token: Option<SecretString>,
 }
 
 /// The background task that polls Juspay for orders whose outcome we do not know yet.
