@@ -180,7 +180,12 @@ fn Figures(h: HealthView) -> impl IntoView {
                                 .collect_view()}
                         </tbody>
                     </table>
-                    <p><a href="/orders?stale=1">"Stale orders"</a></p>
+                    <p>
+                        "Reconciliation report: "
+                        <a href="/orders?via=poll">"orders paid that we learned of by polling"</a> " · "
+                        <a href="/orders?flagged=1">"paid at Juspay but not here (amount mismatch)"</a> " · "
+                        <a href="/orders?stale=1">"stale orders"</a>
+                    </p>
                 }
                 .into_any()
             }}

@@ -22,7 +22,7 @@ const GROUPS: [(&str, &str); 6] = [
 ];
 
 /// The filters of the address, in the order the form shows them.
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 14] = [
     "group",
     "status",
     "method_type",
@@ -35,6 +35,8 @@ const FIELDS: [&str; 12] = [
     "customer",
     "q",
     "stale",
+    "via",
+    "flagged",
 ];
 
 type Query = Vec<(&'static str, String)>;
@@ -68,6 +70,8 @@ pub fn OrdersPage() -> impl IntoView {
                 get("customer"),
                 get("q"),
                 get("stale"),
+                get("via"),
+                get("flagged"),
                 after,
             )
         },
@@ -146,6 +150,14 @@ fn FilterForm(query: Query) -> impl IntoView {
             <label class="check">
                 <input type="checkbox" name="stale" value="1" checked=!v("stale").is_empty()/>
                 "Stale only"
+            </label>
+            <label class="check">
+                <input type="checkbox" name="via" value="poll" checked=!v("via").is_empty()/>
+                "Paid, learned by poll (webhook missed)"
+            </label>
+            <label class="check">
+                <input type="checkbox" name="flagged" value="1" checked=!v("flagged").is_empty()/>
+                "Amount mismatch (paid at Juspay, not here)"
             </label>
             <button type="submit">"Filter"</button>
             <a href="/orders">"Clear"</a>

@@ -119,6 +119,8 @@ pub async fn list_orders(
     customer: Option<String>,
     q: Option<String>,
     stale: Option<String>,
+    via: Option<String>,
+    flagged: Option<String>,
     after: Option<String>,
 ) -> Result<OrderPage, AppError> {
     use dashboard_core::{
@@ -144,6 +146,8 @@ pub async fn list_orders(
         customer,
         q,
         stale,
+        via,
+        flagged,
     };
     let filter = query
         .to_filter()

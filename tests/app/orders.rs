@@ -191,6 +191,14 @@ sim_test!(
                 .all(|a| a.status.is_none()),
             "every webhook was dropped"
         );
+        let (report, _) = listed(app, &[("via", "poll")]).await;
+        assert_eq!(
+            report,
+            [order_id.clone()],
+            "the reconciliation report lists it"
+        );
+        let (flagged, _) = listed(app, &[("flagged", "1")]).await;
+        assert!(flagged.is_empty());
     }
 );
 

@@ -36,6 +36,11 @@ pub struct OrderFilter {
     pub search: Option<String>,
     /// Only stale orders (unresolved past the reconciler's horizon).
     pub stale: bool,
+    /// Only orders whose payment we first learned of this way (`poll`: a missed webhook).
+    pub paid_via: Option<String>,
+    /// Only orders Juspay reported paid with another amount or currency (flagged, not
+    /// marked paid here).
+    pub flagged: bool,
 }
 
 /// The filters as they travel in a page address: all text, all optional. Read with
@@ -57,6 +62,10 @@ pub struct OrderQuery {
     pub q: Option<String>,
     /// `1` for stale orders only.
     pub stale: Option<String>,
+    /// `poll`: orders whose payment a poll found (the webhook was missed).
+    pub via: Option<String>,
+    /// `1` for orders flagged by the amount check.
+    pub flagged: Option<String>,
 }
 
 /// A filter value that cannot be read: the field and a message for the form.
@@ -82,6 +91,8 @@ impl OrderQuery {
             ("customer", &self.customer),
             ("q", &self.q),
             ("stale", &self.stale),
+            ("via", &self.via),
+            ("flagged", &self.flagged),
         ]
         .into_iter()
         .filter_map(|(k, v)| {
@@ -136,6 +147,8 @@ impl OrderQuery {
             customer: text(&self.customer),
             search: text(&self.q),
             stale: text(&self.stale).is_some_and(|s| s != "0"),
+            paid_via: text(&self.via).map(|v| v.to_ascii_lowercase()),
+            flagged: text(&self.flagged).is_some_and(|s| s != "0"),
         })
     }
 }
@@ -235,6 +248,13 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
     }
     if filter.stale {
         w.and("stale_at IS NOT NULL".to_owned());
+    }
+    if let Some(via) = &filter.paid_via {
+        let p = w.param(Bind::Text(via.clone()));
+        w.and(format!("paid_via = {p}"));
+    }
+    if filter.flagged {
+        w.and("amount_mismatch IS NOT NULL".to_owned());
     }
     w
 }
