@@ -194,7 +194,7 @@ sim_test!(
         let (report, _) = listed(app, &[("via", "poll")]).await;
         assert_eq!(
             report,
-            [order_id.clone()],
+            [order_id.as_str()],
             "the reconciliation report lists it"
         );
         let (flagged, _) = listed(app, &[("flagged", "1")]).await;
