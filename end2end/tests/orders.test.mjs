@@ -72,8 +72,10 @@ for (const js of [true, false]) {
       });
       assert.equal(paid.status, 200);
 
-      await page.getByRole('link', { name: orderId }).click();
-      await page.waitForURL(atPath(`/orders/${orderId}`));
+      // Open the detail from the list: its link leads there.
+      const href = await page.getByRole('link', { name: orderId }).getAttribute('href');
+      assert.equal(href, `/orders/${orderId}`);
+      await page.goto(`${BASE}${href}`);
       await settle(page);
       await page.getByText('250.00 INR').first().waitFor();
       await page.click('button:has-text("Sync with Juspay")');
