@@ -23,3 +23,30 @@ pub fn encode(value: &str) -> String {
         })
         .collect()
 }
+
+/// The filters of a list page's address, in the order its form shows them.
+pub type Query = Vec<(&'static str, String)>;
+
+/// The value of `key` in `query`, or empty.
+pub fn value_of(query: &Query, key: &str) -> String {
+    query
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// `path` with `query` (and `extra`) as its query string.
+pub fn href_with(path: &str, query: &Query, extra: Option<(&str, String)>) -> String {
+    let pairs: Vec<String> = query
+        .iter()
+        .map(|(k, v)| (*k, v.clone()))
+        .chain(extra)
+        .map(|(k, v)| format!("{k}={}", encode(&v)))
+        .collect();
+    if pairs.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", pairs.join("&"))
+    }
+}

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Outcome, Shell},
-    pages::encode,
+    pages::{Query, encode, href_with, value_of},
     serverfns::orders::{CreatePaymentLink, OrderPage, list_orders},
 };
 
@@ -38,8 +38,6 @@ const FIELDS: [&str; 14] = [
     "via",
     "flagged",
 ];
-
-type Query = Vec<(&'static str, String)>;
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
@@ -87,28 +85,6 @@ pub fn OrdersPage() -> impl IntoView {
             </Suspense>
             <PaymentLinkForm link/>
         </Shell>
-    }
-}
-
-fn value_of(query: &Query, key: &str) -> String {
-    query
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn href_with(path: &str, query: &Query, extra: Option<(&str, String)>) -> String {
-    let pairs: Vec<String> = query
-        .iter()
-        .map(|(k, v)| (*k, v.clone()))
-        .chain(extra)
-        .map(|(k, v)| format!("{k}={}", encode(&v)))
-        .collect();
-    if pairs.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{}", pairs.join("&"))
     }
 }
 

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::Shell,
-    pages::encode,
+    pages::{Query, encode, href_with, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
 
@@ -20,8 +20,6 @@ const STATUSES: [(&str, &str); 6] = [
     ("UNKNOWN", "outcome unknown"),
 ];
 const FIELDS: [&str; 6] = ["status", "order", "min", "max", "from", "to"];
-
-type Query = Vec<(&'static str, String)>;
 
 #[component]
 pub fn RefundsPage() -> impl IntoView {
@@ -59,28 +57,6 @@ pub fn RefundsPage() -> impl IntoView {
                 })}
             </Suspense>
         </Shell>
-    }
-}
-
-fn value_of(query: &Query, key: &str) -> String {
-    query
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn href_with(path: &str, query: &Query, extra: Option<(&str, String)>) -> String {
-    let pairs: Vec<String> = query
-        .iter()
-        .map(|(k, v)| (*k, v.clone()))
-        .chain(extra)
-        .map(|(k, v)| format!("{k}={}", encode(&v)))
-        .collect();
-    if pairs.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{}", pairs.join("&"))
     }
 }
 
