@@ -24,10 +24,8 @@ use dashboard_core::{
     store::audit::AuditEntry,
 };
 use juspay::{Amount, InitiatePayload, PaymentPageOrder, SdkClient, SdkEnvironment, SdkSigner};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
 
 use super::{middleware::RequestMeta, state::AppState};
 
@@ -190,12 +188,7 @@ fn admit(
             "The merchant API is off (merchant_api.token is not set).",
         ));
     };
-    let presented = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+    if !super::middleware::bearer_matches(headers, token) {
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",

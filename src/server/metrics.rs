@@ -8,8 +8,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::clock::now_millis;
-use secrecy::ExposeSecret;
-use subtle::ConstantTimeEq;
 
 use super::state::AppState;
 
@@ -17,12 +15,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let Some(token) = state.config.metrics.token.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+    if !super::middleware::bearer_matches(&headers, token) {
         return (
             StatusCode::UNAUTHORIZED,
             "A valid Bearer token is required.",

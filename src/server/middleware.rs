@@ -183,6 +183,19 @@ fn urlencode(value: &str) -> String {
     out
 }
 
+/// Whether the request carries `Authorization: Bearer <token>`, compared in constant time
+/// (the merchant app's token, the metrics scraper's token).
+pub fn bearer_matches(headers: &axum::http::HeaderMap, token: &secrecy::SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::{
     app_test,
+    helpers::order_id_in,
     helpers::{TestApp, eventually, simulator_settings, start_simulator},
     sim_test,
 };
@@ -148,12 +149,7 @@ sim_test!(
             .await;
         assert_eq!(res.status().as_u16(), 200);
         let message: String = res.json().await.unwrap();
-        let order_id = message
-            .split_whitespace()
-            .find(|w| w.starts_with("pl_"))
-            .unwrap()
-            .trim_end_matches(':')
-            .to_owned();
+        let order_id = order_id_in(&message);
         assert!(
             message.contains("/pay/"),
             "the message carries the link: {message}"
@@ -211,12 +207,7 @@ sim_test!(
             .call("create_payment_link", &[("amount", "10.00")])
             .await;
         let message: String = res.json().await.unwrap();
-        let order_id = message
-            .split_whitespace()
-            .find(|w| w.starts_with("pl_"))
-            .unwrap()
-            .trim_end_matches(':')
-            .to_owned();
+        let order_id = order_id_in(&message);
 
         let res = app
             .call(
@@ -299,12 +290,7 @@ sim_test!(
             .call("create_payment_link", &[("amount", "99.00")])
             .await;
         let message: String = res.json().await.unwrap();
-        let order_id = message
-            .split_whitespace()
-            .find(|w| w.starts_with("pl_"))
-            .unwrap()
-            .trim_end_matches(':')
-            .to_owned();
+        let order_id = order_id_in(&message);
         sim.handle()
             .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
             .unwrap();
@@ -455,12 +441,7 @@ async fn new_link(app: &TestApp) -> String {
         .call("create_payment_link", &[("amount", "75.00")])
         .await;
     let message: String = res.json().await.unwrap();
-    message
-        .split_whitespace()
-        .find(|w| w.starts_with("pl_"))
-        .unwrap()
-        .trim_end_matches(':')
-        .to_owned()
+    order_id_in(&message)
 }
 
 sim_test!(

@@ -5,6 +5,7 @@ use juspay_sim::{EndpointFault, EndpointFaultKind, PaymentMethod, PaymentRequest
 use serde_json::Value;
 
 use crate::{
+    helpers::order_id_in,
     helpers::{TestApp, eventually},
     sim_test,
 };
@@ -14,12 +15,7 @@ use crate::{
 async fn paid_order(app: &TestApp, sim: &juspay_sim::RunningSimulator, amount: &str) -> String {
     let res = app.call("create_payment_link", &[("amount", amount)]).await;
     let message: String = res.json().await.unwrap();
-    let order_id = message
-        .split_whitespace()
-        .find(|w| w.starts_with("pl_"))
-        .unwrap()
-        .trim_end_matches(':')
-        .to_owned();
+    let order_id = order_id_in(&message);
     sim.handle()
         .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
         .unwrap();
@@ -238,12 +234,7 @@ sim_test!(
 
         let res = app.call("create_payment_link", &[("amount", "5.00")]).await;
         let message: String = res.json().await.unwrap();
-        let unpaid = message
-            .split_whitespace()
-            .find(|w| w.starts_with("pl_"))
-            .unwrap()
-            .trim_end_matches(':')
-            .to_owned();
+        let unpaid = order_id_in(&message);
         let res = app
             .call(
                 "refund_order",

@@ -76,34 +76,6 @@ pub struct FieldError {
 }
 
 impl OrderQuery {
-    /// The address's filters, as pairs with the empty ones left out (for links).
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        [
-            ("group", &self.group),
-            ("status", &self.status),
-            ("method_type", &self.method_type),
-            ("method", &self.method),
-            ("gateway", &self.gateway),
-            ("min", &self.min),
-            ("max", &self.max),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("customer", &self.customer),
-            ("q", &self.q),
-            ("stale", &self.stale),
-            ("via", &self.via),
-            ("flagged", &self.flagged),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(|v| (k, v.to_owned()))
-        })
-        .collect()
-    }
-
     pub fn to_filter(&self) -> Result<OrderFilter, FieldError> {
         let text = |v: &Option<String>| {
             v.as_deref()
@@ -481,7 +453,6 @@ mod tests {
         assert_eq!(filter.amount_min, Some(100_050));
         assert_eq!(filter.until, crate::clock::parse_utc_date("2026-11-24"));
         assert_eq!(filter.search, None, "an empty box is no filter");
-        assert_eq!(query.pairs().len(), 4);
         let bad = OrderQuery {
             max: Some("lots".into()),
             ..OrderQuery::default()
@@ -507,25 +478,6 @@ pub struct RefundQuery {
 }
 
 impl RefundQuery {
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        [
-            ("status", &self.status),
-            ("order", &self.order),
-            ("min", &self.min),
-            ("max", &self.max),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(|v| (k, v.to_owned()))
-        })
-        .collect()
-    }
-
     pub fn to_filter(&self) -> Result<RefundFilter, FieldError> {
         let orders = OrderQuery {
             min: self.min.clone(),
