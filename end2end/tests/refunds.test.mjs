@@ -65,11 +65,17 @@ for (const js of [true, false]) {
       assert.equal(await page.inputValue('#refund-amount'), '120.00', 'the refundable balance is the default');
       await page.fill('#refund-amount', '20.00');
       await page.fill('#refund-reason', 'damaged item');
-      const button = page.locator('button:has-text("Refund")');
+      // Submit the same form twice before any answer can arrive. Hydrated, both submissions
+      // are dispatched in one task; without JavaScript the browser sends a native double
+      // click. Either way the server sees one unique_request_id and makes one refund.
       if (js) {
-        await Promise.all([button.click(), button.click()]);
+        await page.evaluate(() => {
+          const form = document.querySelector('#refund-amount').form;
+          form.requestSubmit();
+          form.requestSubmit();
+        });
       } else {
-        await button.click();
+        await page.locator('button:has-text("Refund")').dblclick();
       }
       await page.getByText(/Refund of 20.00 INR requested/).first().waitFor();
       await settle(page);

@@ -80,7 +80,7 @@ fn Detail(
                     <input id="refund-amount" name="amount" inputmode="decimal" required value=form.refundable/>
                     <label for="refund-reason">"Reason"</label>
                     <input id="refund-reason" name="reason"/>
-                    <button type="submit">"Refund"</button>
+                    <button type="submit" disabled=move || refund.pending().get()>"Refund"</button>
                 </ActionForm>
             </section>
         }
