@@ -67,6 +67,18 @@ concurrency = 4
 lease_seconds = 120
 batch = 20
 
+[alerts]
+enabled = true
+interval_seconds = 60
+window_minutes = 60
+min_attempts = 20
+success_rate_percent = 90.0
+webhook_silence_minutes = 30
+pending_minutes = 30
+auth_failures = 20
+notify_attempts = 6
+notify_backoff_seconds = 5
+
 [log]
 filter = "info"
 "#;
@@ -89,6 +101,7 @@ pub struct Config {
     #[serde(default)]
     pub metrics: MetricsConfig,
     pub reconciler: ReconcilerConfig,
+    pub alerts: AlertsConfig,
     pub log: LogConfig,
 }
 
@@ -247,6 +260,37 @@ pub struct ReconcilerConfig {
     pub batch: i64,
 }
 
+/// Health conditions evaluated in the background (seed 003: alert when the success rate
+/// drops below 90 %), and where to send their notifications.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    pub enabled: bool,
+    /// Seconds between two evaluations.
+    pub interval_seconds: u64,
+    /// The window the success rate and the auth failures are counted over.
+    pub window_minutes: i64,
+    /// Outcomes needed in the window before a success rate is judged (overall and per
+    /// gateway or method).
+    pub min_attempts: i64,
+    /// A success rate below this opens an alert.
+    pub success_rate_percent: f64,
+    /// Orders were created but no authenticated webhook arrived for this long.
+    pub webhook_silence_minutes: i64,
+    /// Orders whose payment is in progress (not `NEW`, no outcome) for longer than this.
+    pub pending_minutes: i64,
+    /// Deliveries refused for bad credentials in the window that open an alert.
+    pub auth_failures: i64,
+    /// Receives a signed JSON POST when an alert opens or resolves.
+    pub notify_url: Option<String>,
+    /// HMAC-SHA256 key of the notification signature; required with `notify_url`.
+    pub notify_secret: Option<SecretString>,
+    /// Tries per notification before it is given up (logged).
+    pub notify_attempts: u32,
+    /// Wait before the first retry; each later wait doubles.
+    pub notify_backoff_seconds: u64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
@@ -367,6 +411,43 @@ impl Config {
         }
         if self.reconciler.concurrency == 0 {
             return Err(invalid("reconciler.concurrency", "must be at least 1"));
+        }
+        for (key, value) in [
+            (
+                "alerts.interval_seconds",
+                self.alerts.interval_seconds as i64,
+            ),
+            ("alerts.window_minutes", self.alerts.window_minutes),
+            ("alerts.min_attempts", self.alerts.min_attempts),
+            (
+                "alerts.webhook_silence_minutes",
+                self.alerts.webhook_silence_minutes,
+            ),
+            ("alerts.pending_minutes", self.alerts.pending_minutes),
+            ("alerts.auth_failures", self.alerts.auth_failures),
+            (
+                "alerts.notify_attempts",
+                i64::from(self.alerts.notify_attempts),
+            ),
+        ] {
+            positive(key, value)?;
+        }
+        if !(0.0..=100.0).contains(&self.alerts.success_rate_percent) {
+            return Err(invalid(
+                "alerts.success_rate_percent",
+                "must be between 0 and 100",
+            ));
+        }
+        if let Some(url) = &self.alerts.notify_url {
+            if let Err(e) = url_of(url) {
+                return Err(invalid("alerts.notify_url", &e));
+            }
+            if self.alerts.notify_secret.is_none() {
+                return Err(invalid(
+                    "alerts.notify_secret",
+                    "is required with alerts.notify_url (notifications are signed)",
+                ));
+            }
         }
         if self.webhook.username.is_empty() || self.webhook.username.contains(':') {
             return Err(invalid(

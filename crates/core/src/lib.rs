@@ -4,6 +4,7 @@
 //! refund and mandate state built from Juspay's reports.
 
 pub mod actions;
+pub mod alerts;
 pub mod auth;
 pub mod clock;
 pub mod config;

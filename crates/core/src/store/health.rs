@@ -2,10 +2,10 @@
 //! by method type, method, gateway and error code; payment latency and webhook lag
 //! percentiles; webhook delivery counts; the reconciliation gap per day.
 //!
-//! Invariants: every figure is computed from rows inside the window on indexed columns
-//! (`orders.terminal_at`/`created_at`, `webhook_events.received_at`), never from a full
-//! scan; a success rate counts only orders that reached an outcome (paid or failed) —
-//! pending orders are neither.
+//! Invariants: every figure is computed from rows inside the window through covering
+//! indexes (`orders_outcomes`, `orders_gap`, `webhook_events_delivery`, migration 0004), so
+//! the cost follows the window's rows and never the table's size; a success rate counts
+//! only orders that reached an outcome (paid or failed) — pending orders are neither.
 
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +78,18 @@ pub struct GapDay {
     /// Epoch ms of the day's start, UTC.
     pub day: i64,
     pub learned_by_poll: i64,
+    /// Paid at Juspay but not here: the amount or currency did not match ours.
+    pub flagged: i64,
     pub stale: i64,
+}
+
+/// Outcomes in one slice of the window (an hour or a day): the success rate over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct RatePoint {
+    /// Epoch ms of the slice's start, UTC.
+    pub at: i64,
+    pub attempts: i64,
+    pub succeeded: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +98,9 @@ pub struct Health {
     pub until: i64,
     pub overall: RateRow,
     pub breakdown: Vec<RateRow>,
+    /// Outcomes per `slice_ms` from `from`, oldest first; empty slices left out.
+    pub over_time: Vec<RatePoint>,
+    pub slice_ms: i64,
     pub payment_latency: Percentiles,
     pub webhook_lag: Percentiles,
     pub delivery: Delivery,
@@ -99,16 +113,33 @@ const PAID: &str = "('CHARGED', 'PARTIAL_CHARGED', 'COD_INITIATED')";
 const FAILED: &str = "('JUSPAY_DECLINED', 'AUTHENTICATION_FAILED', 'AUTHORIZATION_FAILED', \
      'DECLINED', 'ERROR', 'CAPTURE_FAILED', 'VOID_FAILED')";
 
+/// Payment outcome breakdown dimensions and their `orders` column.
+const DIMENSIONS: [(&str, &str); 4] = [
+    ("method_type", "payment_method_type"),
+    ("method", "payment_method"),
+    ("gateway", "gateway"),
+    ("error_code", "error_code"),
+];
+
+/// An hour for windows up to two days, else a day: at most ~50 points either way.
+pub fn slice_for(span_ms: i64) -> i64 {
+    if span_ms <= 2 * 86_400_000 {
+        3_600_000
+    } else {
+        86_400_000
+    }
+}
+
 impl Store {
-    /// Every health figure for orders and webhooks in `[from, until)` (epoch ms).
-    pub async fn health(&self, from: i64, until: i64) -> Result<Health, StoreError> {
+    /// Success rate by method type, method, gateway and error code for payments that
+    /// reached an outcome in `[from, until)`, largest first, at most 50 keys each.
+    pub async fn outcome_breakdown(
+        &self,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<RateRow>, StoreError> {
         let mut breakdown = Vec::new();
-        for (dimension, column) in [
-            ("method_type", "payment_method_type"),
-            ("method", "payment_method"),
-            ("gateway", "gateway"),
-            ("error_code", "error_code"),
-        ] {
+        for (dimension, column) in DIMENSIONS {
             let sql = format!(
                 "SELECT COALESCE({column}, '(none)') AS key, COUNT(*) AS attempts, \
                  CAST(COALESCE(SUM(CASE WHEN status IN {PAID} THEN 1 ELSE 0 END), 0) AS BIGINT) AS succeeded \
@@ -125,22 +156,21 @@ impl Store {
                 succeeded,
             }));
         }
-        let overall = breakdown
-            .iter()
-            .filter(|r| r.dimension == "method_type")
-            .fold(
-                RateRow {
-                    dimension: "overall".to_owned(),
-                    key: "all".to_owned(),
-                    attempts: 0,
-                    succeeded: 0,
-                },
-                |mut acc, r| {
-                    acc.attempts += r.attempts;
-                    acc.succeeded += r.succeeded;
-                    acc
-                },
-            );
+        Ok(breakdown)
+    }
+
+    /// Every health figure for orders and webhooks in `[from, until)` (epoch ms).
+    pub async fn health(&self, from: i64, until: i64) -> Result<Health, StoreError> {
+        let breakdown = self.outcome_breakdown(from, until).await?;
+        let overall = overall_of(&breakdown);
+        let slice_ms = slice_for(until - from);
+        let over_time: Vec<RatePoint> = on_pool!(self, p => sqlx::query_as(&format!(
+            "SELECT $1 + ((terminal_at - $1) / $3) * $3 AS at, COUNT(*) AS attempts, \
+             CAST(COALESCE(SUM(CASE WHEN status IN {PAID} THEN 1 ELSE 0 END), 0) AS BIGINT) AS succeeded \
+             FROM orders WHERE terminal_at >= $1 AND terminal_at < $2 \
+             AND (status IN {PAID} OR status IN {FAILED}) \
+             GROUP BY 1 ORDER BY 1"))
+            .bind(from).bind(until).bind(slice_ms).fetch_all(p).await)?;
         let latencies: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
             "SELECT terminal_at - COALESCE(juspay_created_at, created_at) FROM orders \
              WHERE terminal_at >= $1 AND terminal_at < $2")
@@ -162,6 +192,7 @@ impl Store {
         let gap: Vec<GapDay> = on_pool!(self, p => sqlx::query_as(
             "SELECT (created_at / 86400000) * 86400000 AS day, \
              CAST(COALESCE(SUM(CASE WHEN paid_via = 'poll' THEN 1 ELSE 0 END), 0) AS BIGINT) AS learned_by_poll, \
+             CAST(COALESCE(SUM(CASE WHEN amount_mismatch IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged, \
              CAST(COALESCE(SUM(CASE WHEN stale_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS stale \
              FROM orders WHERE created_at >= $1 AND created_at < $2 \
              GROUP BY (created_at / 86400000) * 86400000 ORDER BY day")
@@ -175,6 +206,8 @@ impl Store {
             until,
             overall,
             breakdown,
+            over_time,
+            slice_ms,
             payment_latency: Percentiles::of(latencies),
             webhook_lag: Percentiles::of(lags),
             delivery,
@@ -182,6 +215,27 @@ impl Store {
             pending,
         })
     }
+}
+
+/// All outcomes: the sum over one dimension (every outcome has exactly one method type
+/// key, `(none)` included).
+pub fn overall_of(breakdown: &[RateRow]) -> RateRow {
+    breakdown
+        .iter()
+        .filter(|r| r.dimension == "method_type")
+        .fold(
+            RateRow {
+                dimension: "overall".to_owned(),
+                key: "all".to_owned(),
+                attempts: 0,
+                succeeded: 0,
+            },
+            |mut acc, r| {
+                acc.attempts += r.attempts;
+                acc.succeeded += r.succeeded;
+                acc
+            },
+        )
 }
 
 #[cfg(test)]
@@ -231,7 +285,10 @@ mod tests {
                 order("b", "CHARGED", "RAZORPAY", 1_000, Some(3_000)),
                 order("c", "AUTHORIZATION_FAILED", "RAZORPAY", 1_000, Some(5_000)),
                 order("d", "CHARGED", "PAYU", 1_000, Some(11_000)),
-                order("e", "PENDING_VBV", "PAYU", 1_000, None),
+                OrderRow {
+                    amount_mismatch: Some("Juspay reported 200 INR".into()),
+                    ..order("e", "PENDING_VBV", "PAYU", 1_000, None)
+                },
                 order("f", "CHARGED", "PAYU", 1_000, Some(999_999_999)),
             ];
             for row in &rows {
@@ -252,6 +309,15 @@ mod tests {
             assert_eq!(health.payment_latency.p50, Some(2_000), "1s, 2s, 4s, 10s: median by rank");
             assert_eq!(health.payment_latency.p99, Some(10_000));
             assert_eq!(health.pending, 1);
+            assert_eq!(
+                health.over_time,
+                vec![RatePoint { at: 0, attempts: 4, succeeded: 3 }],
+                "a 100 s window is one hourly slice"
+            );
+            assert_eq!(
+                health.gap,
+                vec![GapDay { day: 0, learned_by_poll: 0, flagged: 1, stale: 0 }]
+            );
         }
     }
 }
