@@ -8,7 +8,10 @@ use leptos_router::components::A;
 
 use crate::{
     error::AppError,
-    serverfns::auth::{Logout, SessionView, session_info},
+    serverfns::{
+        auth::{Logout, SessionView, session_info},
+        health::{AcknowledgeAlert, AlertView, BannerView, banner_alerts},
+    },
 };
 
 const SECTIONS: [(&str, &str); 5] = [
@@ -24,6 +27,7 @@ pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
     // Every page mounts its own shell, so this runs once per page; a reactive source here
     // would refetch on navigation from the page being left and eat the next page's flash.
     let info = Resource::new(|| (), |()| session_info());
+    let banner = Resource::new(|| (), |()| banner_alerts());
     let logout = ServerAction::<Logout>::new();
     view! {
         <Title text=format!("{title} · Merchant dashboard")/>
@@ -36,6 +40,12 @@ pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
                 })}
             </Suspense>
         </header>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let banner = banner.await.unwrap_or_default();
+                view! { <AlertBanner banner/> }
+            })}
+        </Suspense>
         <main class="content">
             <ErrorBoundary fallback=|errors| {
                 view! {
@@ -84,6 +94,48 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
         <div class="flash-row">{flash}</div>
     }
     .into_any()
+}
+
+/// Open, unacknowledged alerts above every page, each with its Acknowledge button for
+/// operators (the alert then leaves the banner; it stays on the health page until it
+/// resolves).
+#[component]
+fn AlertBanner(banner: BannerView) -> impl IntoView {
+    let can_acknowledge = banner.can_acknowledge;
+    (!banner.alerts.is_empty()).then(|| {
+        view! {
+            <section class="alert-banner" role="alert" aria-label="Open alerts">
+                <ul>
+                    {banner
+                        .alerts
+                        .into_iter()
+                        .map(|alert| view! { <BannerAlert alert can_acknowledge/> })
+                        .collect_view()}
+                </ul>
+                <p><a href="/health#alerts">"All alerts"</a></p>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn BannerAlert(alert: AlertView, can_acknowledge: bool) -> impl IntoView {
+    let acknowledge = ServerAction::<AcknowledgeAlert>::new();
+    let done = move || matches!(acknowledge.value().get(), Some(Ok(_)));
+    let id = alert.id;
+    view! {
+        <li class:hidden=done data-alert=alert.kind.clone()>
+            <strong>{alert.message}</strong>
+            " "
+            <span class="muted">"since " {alert.opened}</span>
+            {can_acknowledge.then(|| view! {
+                <ActionForm action=acknowledge attr:class="inline">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit">"Acknowledge"</button>
+                </ActionForm>
+            })}
+        </li>
+    }
 }
 
 /// Shows the outcome of the last submission of a form: a success line or the error.

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::Shell,
-    serverfns::health::{HealthView, RateView, get_health},
+    serverfns::health::{AlertView, HealthView, PointView, RateView, get_health},
 };
 
 /// The seed's alert threshold: a success rate below 90 % needs attention.
@@ -17,8 +17,14 @@ const ALERT_PERCENT: f64 = 90.0;
 #[component]
 pub fn HealthPage() -> impl IntoView {
     let params = use_query_map();
+    let query = move || {
+        let p = params.read();
+        (p.get("window"), p.get("from"), p.get("until"))
+    };
     let window = move || params.read().get("window");
-    let health = Resource::new(window, get_health);
+    let health = Resource::new(query, |(window, from, until)| {
+        get_health(window, from, until)
+    });
     view! {
         <Shell title="Health">
             <h1>"Health"</h1>
@@ -28,12 +34,20 @@ pub fn HealthPage() -> impl IntoView {
                     <select name="window">
                         {move || {
                             let current = window().unwrap_or_else(|| "day".to_owned());
-                            [("hour", "last hour"), ("day", "last 24 hours"), ("week", "last 7 days")]
+                            [("hour", "last hour"), ("day", "last 24 hours"), ("week", "last 7 days"), ("custom", "custom days (below)")]
                                 .into_iter()
                                 .map(|(v, shown)| view! { <option value=v selected=current == v>{shown}</option> })
                                 .collect_view()
                         }}
                     </select>
+                </label>
+                <label>
+                    "From (UTC day)"
+                    <input type="date" name="from" value=move || params.read().get("from").unwrap_or_default()/>
+                </label>
+                <label>
+                    "Until (UTC day, included)"
+                    <input type="date" name="until" value=move || params.read().get("until").unwrap_or_default()/>
                 </label>
                 <button type="submit">"Show"</button>
             </form>
@@ -78,6 +92,78 @@ fn rate_chart(title: &str, rows: &[RateView]) -> impl IntoView + use<> {
     }
 }
 
+/// Success rate per slice of the window as columns, the 90 % line across.
+fn time_chart(points: &[PointView]) -> impl IntoView + use<> {
+    let width = 560.0;
+    let step = (width - 40.0) / points.len().max(1) as f64;
+    let label = format!(
+        "Success rate over time: {}",
+        points
+            .iter()
+            .map(|p| format!("{} {:.1}% of {}", p.label, p.percent, p.attempts))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let columns = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let height = p.percent * 1.6;
+            let class = if p.percent < ALERT_PERCENT { "bar low" } else { "bar" };
+            view! {
+                <rect x=40.0 + i as f64 * step y=170.0 - height width=(step - 2.0).max(1.0) height=height class=class>
+                    <title>{format!("{}: {:.1}% of {}", p.label, p.percent, p.attempts)}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let first = points.first().map(|p| p.label.clone()).unwrap_or_default();
+    let last = points.last().map(|p| p.label.clone()).unwrap_or_default();
+    let aria = label.clone();
+    view! {
+        <svg class="chart" role="img" aria-label=aria viewBox="0 0 560 200" width="100%">
+            <title>{label}</title>
+            <text x="0" y="14" class="axis">"100%"</text>
+            <text x="0" y="170" class="axis">"0%"</text>
+            <line x1="40" x2="560" y1=170.0 - ALERT_PERCENT * 1.6 y2=170.0 - ALERT_PERCENT * 1.6 class="threshold"/>
+            {columns}
+            <text x="40" y="190" class="axis">{first}</text>
+            <text x="560" y="190" class="axis" text-anchor="end">{last}</text>
+        </svg>
+    }
+}
+
+fn alert_history(alerts: Vec<AlertView>) -> impl IntoView {
+    view! {
+        <section class="card" id="alerts">
+            <h2>"Alerts"</h2>
+            {if alerts.is_empty() {
+                view! { <p>"No alert has been raised."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <thead><tr><th scope="col">"Alert"</th><th scope="col">"Opened"</th><th scope="col">"Acknowledged"</th><th scope="col">"Resolved"</th></tr></thead>
+                        <tbody>
+                            {alerts
+                                .into_iter()
+                                .map(|a| view! {
+                                    <tr>
+                                        <td>{a.message}</td>
+                                        <td>{a.opened}</td>
+                                        <td>{a.acknowledged.unwrap_or_else(|| "—".to_owned())}</td>
+                                        <td>{a.resolved.unwrap_or_else(|| "open".to_owned())}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
 #[component]
 fn Figures(h: HealthView) -> impl IntoView {
     let overall = h.overall.clone();
@@ -108,7 +194,9 @@ fn Figures(h: HealthView) -> impl IntoView {
             </p>
             {low.then(|| view! { <p class="error" role="alert">"Below the 90 % threshold: check gateways and error codes below."</p> })}
             <p>{h.pending} " orders created in this window are still pending."</p>
+            {(!h.over_time.is_empty()).then(|| time_chart(&h.over_time))}
         </section>
+        {alert_history(h.alerts.clone())}
         {sections
             .into_iter()
             .filter(|(_, rows)| !rows.is_empty())
@@ -171,12 +259,12 @@ fn Figures(h: HealthView) -> impl IntoView {
             } else {
                 view! {
                     <table class="data">
-                        <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Paid, learned by poll (webhook missed)"</th><th scope="col">"Stale"</th></tr></thead>
+                        <thead><tr><th scope="col">"Day (UTC)"</th><th scope="col">"Paid, learned by poll (webhook missed)"</th><th scope="col">"Paid at Juspay, not here (amount mismatch)"</th><th scope="col">"Stale"</th></tr></thead>
                         <tbody>
                             {h.gap
                                 .iter()
                                 .cloned()
-                                .map(|(day, poll, stale)| view! { <tr><td>{day}</td><td class="num">{poll}</td><td class="num">{stale}</td></tr> })
+                                .map(|(day, poll, flagged, stale)| view! { <tr><td>{day}</td><td class="num">{poll}</td><td class="num">{flagged}</td><td class="num">{stale}</td></tr> })
                                 .collect_view()}
                         </tbody>
                     </table>

@@ -131,6 +131,30 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             }),
         );
     }
+    let open = match state.store.open_alerts().await {
+        Ok(open) => open,
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: open alerts failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
+        }
+    };
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    for kind in [
+        "success_rate",
+        "webhook_silence",
+        "pending_too_long",
+        "auth_failures",
+        "amount_mismatch",
+    ] {
+        let n = open.iter().filter(|a| a.kind == kind).count();
+        kinds.push((format!("kind=\"{kind}\""), n.to_string()));
+    }
+    metric(
+        "dashboard_alerts_open",
+        "Alerts open now, by kind.",
+        "gauge",
+        kinds,
+    );
     metric(
         "dashboard_orders_pending",
         "Orders created in the window still without an outcome.",

@@ -24,8 +24,9 @@ use axum::{
     routing::{get, post},
 };
 use dashboard_core::{
-    Store, StoreError, actions::Actions, auth::Authenticator, clock::now_millis, config::Config,
-    ingest::Ingestor, processing::Processor, reconcile::Reconciler, sessions::DbSessionStore,
+    Store, StoreError, actions::Actions, alerts::AlertEvaluator, auth::Authenticator,
+    clock::now_millis, config::Config, ingest::Ingestor, processing::Processor,
+    reconcile::Reconciler, sessions::DbSessionStore,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -278,6 +279,16 @@ pub async fn serve(
         )),
         _ => None,
     };
+    let alerting = state.config.alerts.enabled.then(|| {
+        tokio::spawn(
+            AlertEvaluator::new(
+                state.store.clone(),
+                state.config.alerts.clone(),
+                state.config.reconciler.stale_after_hours * 3_600_000,
+            )
+            .run(stop_rx.clone()),
+        )
+    });
     let store = state.store.clone();
     let app = router(state, sessions);
     let result = axum::serve(
@@ -289,7 +300,7 @@ pub async fn serve(
     .map_err(StartError::Serve);
     let _ = stop_tx.send(true);
     let _ = maintenance.await;
-    for task in [processing, reconciling].into_iter().flatten() {
+    for task in [processing, reconciling, alerting].into_iter().flatten() {
         let _ = task.await;
     }
     store.close().await;

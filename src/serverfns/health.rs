@@ -1,4 +1,5 @@
-//! The health page's figures for a time window, ready to show.
+//! The health page's figures for a time window, ready to show, the alerts (history on the
+//! health page, open ones in every page's banner) and their acknowledgement.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,43 +18,135 @@ pub struct RateView {
     pub href: Option<String>,
 }
 
+/// One slice of the success rate over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointView {
+    /// Start of the slice, UTC (`2026-11-23 14:00` or `2026-11-23`).
+    pub label: String,
+    pub attempts: i64,
+    /// 0–100.
+    pub percent: f64,
+}
+
+/// An alert as staff see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: i64,
+    pub kind: String,
+    pub message: String,
+    pub opened: String,
+    /// "by olga at 2026-11-23 10:04:11 UTC" once acknowledged.
+    pub acknowledged: Option<String>,
+    pub resolved: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<dashboard_core::store::alerts::AlertRow> for AlertView {
+    fn from(a: dashboard_core::store::alerts::AlertRow) -> Self {
+        use dashboard_core::clock::format_utc;
+        Self {
+            id: a.id,
+            kind: a.kind,
+            message: a.message,
+            opened: format_utc(a.opened_at),
+            acknowledged: a.acked_at.map(|at| {
+                format!(
+                    "by {} at {}",
+                    a.acked_by.unwrap_or_default(),
+                    format_utc(at)
+                )
+            }),
+            resolved: a.resolved_at.map(format_utc),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthView {
+    /// `hour`, `day`, `week` or `custom`.
     pub window: String,
     pub from: String,
     pub until: String,
     pub overall: RateView,
     pub breakdown: Vec<RateView>,
+    pub over_time: Vec<PointView>,
     /// (label, p50, p95, p99, samples) rows.
     pub percentiles: Vec<(String, String, String, String, usize)>,
     pub delivery: Vec<(String, i64)>,
-    /// (UTC day, learned by poll, stale) rows.
-    pub gap: Vec<(String, i64, i64)>,
+    /// (UTC day, learned by poll, paid at Juspay but flagged here, stale) rows.
+    pub gap: Vec<(String, i64, i64, i64)>,
     pub pending: i64,
+    /// The latest alerts, open or not, newest first.
+    pub alerts: Vec<AlertView>,
 }
 
+/// The longest custom window: the figures stay bounded by the window's rows.
+pub const MAX_CUSTOM_DAYS: i64 = 92;
+
 #[server(prefix = "/api", endpoint = "get_health")]
-pub async fn get_health(window: Option<String>) -> Result<HealthView, AppError> {
+pub async fn get_health(
+    window: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+) -> Result<HealthView, AppError> {
     use dashboard_core::{
         auth::Role,
-        clock::{format_utc, now_millis},
+        clock::{format_utc, now_millis, parse_utc_date},
     };
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
-    let window = window.unwrap_or_else(|| "day".to_owned());
-    let span = match window.as_str() {
-        "hour" => 3_600_000,
-        "week" => 7 * 86_400_000,
-        "day" => 86_400_000,
-        _ => return Err(ctx.fail(AppError::invalid("window", "Choose hour, day or week."))),
+    let window = window
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "day".to_owned());
+    let from_date = from.unwrap_or_default().trim().to_owned();
+    let until_date = until.unwrap_or_default().trim().to_owned();
+    let now = now_millis();
+    let (from, until) = match window.as_str() {
+        "hour" => (now - 3_600_000, now),
+        "day" => (now - 86_400_000, now),
+        "week" => (now - 7 * 86_400_000, now),
+        "custom" => {
+            let start = parse_utc_date(&from_date).ok_or_else(|| {
+                ctx.fail(AppError::invalid(
+                    "from",
+                    "Enter the first day as YYYY-MM-DD.",
+                ))
+            })?;
+            let last = parse_utc_date(&until_date).ok_or_else(|| {
+                ctx.fail(AppError::invalid(
+                    "until",
+                    "Enter the last day as YYYY-MM-DD.",
+                ))
+            })?;
+            if last < start {
+                return Err(ctx.fail(AppError::invalid(
+                    "until",
+                    "The last day cannot be before the first.",
+                )));
+            }
+            if last - start >= MAX_CUSTOM_DAYS * 86_400_000 {
+                return Err(ctx.fail(AppError::invalid(
+                    "until",
+                    &format!("Choose at most {MAX_CUSTOM_DAYS} days."),
+                )));
+            }
+            (start, last + 86_400_000)
+        }
+        _ => {
+            return Err(ctx.fail(AppError::invalid(
+                "window",
+                "Choose the last hour, day, 7 days or a custom range.",
+            )));
+        }
     };
-    let until = now_millis();
-    let from = until - span;
-    let health = ctx
-        .state
-        .store
+    let store = &ctx.state.store;
+    let health = store
         .health(from, until)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let alerts = store
+        .recent_alerts(20)
         .await
         .map_err(|e| ctx.internal(&e))?;
     let view = |r: &dashboard_core::store::health::RateRow| RateView {
@@ -75,12 +168,33 @@ pub async fn get_health(window: Option<String>) -> Result<HealthView, AppError> 
         })
     };
     let d = &health.delivery;
+    let hourly = health.slice_ms < 86_400_000;
     Ok(HealthView {
         window,
         from: format_utc(from),
         until: format_utc(until),
         overall: view(&health.overall),
         breakdown: health.breakdown.iter().map(view).collect(),
+        over_time: health
+            .over_time
+            .iter()
+            .map(|p| {
+                let at = format_utc(p.at);
+                PointView {
+                    label: if hourly {
+                        at[..16].to_owned()
+                    } else {
+                        at[..10].to_owned()
+                    },
+                    attempts: p.attempts,
+                    percent: if p.attempts == 0 {
+                        0.0
+                    } else {
+                        p.succeeded as f64 * 100.0 / p.attempts as f64
+                    },
+                }
+            })
+            .collect(),
         percentiles: [
             (
                 "Payment latency (created → outcome)",
@@ -106,10 +220,69 @@ pub async fn get_health(window: Option<String>) -> Result<HealthView, AppError> 
                 (
                     format_utc(g.day)[..10].to_owned(),
                     g.learned_by_poll,
+                    g.flagged,
                     g.stale,
                 )
             })
             .collect(),
         pending: health.pending,
+        alerts: alerts.into_iter().map(AlertView::from).collect(),
     })
+}
+
+/// The banner on every page: open alerts nobody has acknowledged yet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BannerView {
+    /// Operators and admins may acknowledge; viewers only see.
+    pub can_acknowledge: bool,
+    pub alerts: Vec<AlertView>,
+}
+
+/// The banner's alerts; empty when signed out.
+#[server(prefix = "/api", endpoint = "banner_alerts")]
+pub async fn banner_alerts() -> Result<BannerView, AppError> {
+    use dashboard_core::auth::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let Some(user) = &ctx.user else {
+        return Ok(BannerView::default());
+    };
+    let open = ctx
+        .state
+        .store
+        .open_alerts()
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    Ok(BannerView {
+        can_acknowledge: user.role >= Role::Operator,
+        alerts: open
+            .into_iter()
+            .filter(|a| a.acked_at.is_none())
+            .map(AlertView::from)
+            .collect(),
+    })
+}
+
+/// Marks an open alert as seen by the signed-in operator (it leaves the banner, stays on the
+/// health page until it resolves). Audited.
+#[server(prefix = "/api", endpoint = "acknowledge_alert")]
+pub async fn acknowledge_alert(id: i64) -> Result<String, AppError> {
+    use dashboard_core::{auth::Role, clock::now_millis};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Operator)?;
+    let audit = ctx.audit("alert.acknowledge", &id.to_string(), "")?;
+    let changed = ctx
+        .state
+        .store
+        .acknowledge_alert(id, now_millis(), &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = if changed {
+        "Alert acknowledged."
+    } else {
+        "That alert was already acknowledged or has resolved."
+    };
+    ctx.flash_for_forms(message).await;
+    Ok(message.to_owned())
 }

@@ -38,7 +38,8 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
             .iter()
             .filter(|r| matches!(r.dimension.as_str(), "gateway" | "method")),
     );
-    for row in rated {
+    // A breakdown row without a key ("(none)") is not something a person can act on.
+    for row in rated.filter(|r| r.key != "(none)") {
         if let Some(condition) = low_success(row, config) {
             out.push(condition);
         }
@@ -259,6 +260,7 @@ async fn notify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{orders::OrderRow, webhooks::NewWebhookEvent};
 
     fn config() -> AlertsConfig {
         AlertsConfig {
@@ -363,6 +365,105 @@ mod tests {
             evaluate(&no_orders, &cfg).is_empty(),
             "no orders, no webhooks expected"
         );
+    }
+
+    fn order(id: &str, status: &str, created: i64, terminal: Option<i64>) -> OrderRow {
+        OrderRow {
+            order_id: id.into(),
+            source: "juspay".into(),
+            status: status.into(),
+            amount: 100,
+            currency: "INR".into(),
+            udfs: "{}".into(),
+            gateway: Some("PAYU".into()),
+            payment_method_type: Some("UPI".into()),
+            created_at: created,
+            updated_at: created,
+            terminal_at: terminal,
+            ..OrderRow::default()
+        }
+    }
+
+    fn rejected_delivery(n: i64, at: i64) -> NewWebhookEvent {
+        NewWebhookEvent {
+            source: "juspay".into(),
+            dedup_key: format!("rejected-{n}"),
+            event_id: None,
+            event_name: None,
+            order_id: None,
+            auth_verdict: "rejected".into(),
+            received_at: at,
+            event_created_at: None,
+            lag_ms: None,
+            headers: "{}".into(),
+            body: b"{}".to_vec(),
+            body_truncated: true,
+            outcome: "rejected".into(),
+            outcome_detail: None,
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn every_alert_opens_while_its_condition_holds_and_resolves_when_it_clears(db) {
+            let store = db.store();
+            let now = 10 * 86_400_000;
+            let minute = 60_000;
+            let mut rows = vec![
+                // 1 of 4 paid in the last hour: the success rate (overall and PAYU) is low.
+                order("paid", "CHARGED", now - 20 * minute, Some(now - 19 * minute)),
+                // In progress for 40 min (> 30): pending too long. NEW ones are not payments.
+                order("slow", "PENDING_VBV", now - 40 * minute, None),
+                order("abandoned", "NEW", now - 40 * minute, None),
+                // Reported paid with another amount.
+                OrderRow {
+                    amount_mismatch: Some("Juspay reported 2.00 INR".into()),
+                    ..order("odd", "PENDING_VBV", now - 5 * minute, None)
+                },
+            ];
+            for i in 0..3 {
+                rows.push(order(
+                    &format!("failed{i}"),
+                    "AUTHORIZATION_FAILED",
+                    now - 10 * minute,
+                    Some(now - 9 * minute),
+                ));
+            }
+            for row in &rows {
+                let mut tx = store.begin().await.unwrap();
+                tx.insert_order_for_test(row).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            // Orders created in the last 30 min and no authenticated webhook: silence. Only
+            // refused deliveries came, enough of them to be a spike.
+            let refused: Vec<_> = (0..20).map(|n| rejected_delivery(n, now - minute)).collect();
+            store.insert_webhook_events(&refused).await.unwrap();
+            let cfg = AlertsConfig { min_attempts: 4, ..config() };
+            let evaluator = AlertEvaluator::new(store.clone(), cfg, 24 * 3_600_000);
+            let opened = evaluator.evaluate_once(now).await.unwrap().opened;
+            let mut keys: Vec<_> = opened.iter().map(|a| a.alert_key.as_str()).collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                [
+                    "amount_mismatch",
+                    "auth_failures",
+                    "pending_too_long",
+                    "success_rate:gateway:PAYU",
+                    "success_rate:overall",
+                    "webhook_silence",
+                ]
+            );
+            assert!(
+                opened.iter().any(|a| a.message.contains("1 payments have been in progress")),
+                "the NEW order is not counted: {opened:?}"
+            );
+            let again = evaluator.evaluate_once(now + minute).await.unwrap();
+            assert_eq!(again, AlertChanges::default(), "still holding: nothing new");
+            // Two days later every window is empty: each condition has cleared.
+            let later = evaluator.evaluate_once(now + 2 * 86_400_000).await.unwrap();
+            assert_eq!(later.resolved.len(), 6);
+            assert!(store.open_alerts().await.unwrap().is_empty());
+        }
     }
 
     #[test]
