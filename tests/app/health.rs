@@ -1,10 +1,27 @@
 //! The health page: figures for seeded orders with known answers, charts readable without
-//! JavaScript, breakdown rows linking to the filtered order list.
+//! JavaScript, breakdown rows linking to the filtered order list; alerts raised in the
+//! background, shown in the banner, acknowledged, resolved and notified.
 
-use dashboard_core::{clock::now_millis, store::orders::OrderRow};
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    routing::post,
+};
+use dashboard_core::{
+    alerts::sign_notification,
+    clock::now_millis,
+    store::{Backend, alerts::Condition, orders::OrderRow},
+};
+use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::app_test;
+use crate::{
+    app_test,
+    helpers::{TestApp, eventually},
+};
 
 fn order(id: &str, status: &str, gateway: &str, age_ms: i64) -> OrderRow {
     let now = now_millis();
@@ -89,6 +106,40 @@ app_test!(
                 .as_u16(),
             422
         );
+        let day_text = |ms: i64| dashboard_core::clock::format_utc(ms)[..10].to_owned();
+        let (yesterday, today) = (day_text(now_millis() - 86_400_000), day_text(now_millis()));
+        let custom: Value = app
+            .call(
+                "get_health",
+                &[
+                    ("window", "custom"),
+                    ("from", &yesterday),
+                    ("until", &today),
+                ],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            custom["overall"]["attempts"], 4,
+            "yesterday and today, whole UTC days: the 3-day-old order is out"
+        );
+        assert!(
+            page.contains("Success rate over time"),
+            "the time chart is drawn"
+        );
+        let backwards = app
+            .call(
+                "get_health",
+                &[
+                    ("window", "custom"),
+                    ("from", "2026-11-20"),
+                    ("until", "2026-11-19"),
+                ],
+            )
+            .await;
+        assert_eq!(backwards.status().as_u16(), 422);
     }
 );
 
@@ -127,5 +178,202 @@ app_test!(
             "dashboard_payment_success_ratio_by_gateway{window=\"24h\",gateway=\"PAYU\"} 0.5000"
         ));
         assert!(text.contains("# TYPE dashboard_webhooks_received gauge"));
+        assert!(text.contains("dashboard_alerts_open{kind=\"success_rate\"}"));
+    }
+);
+
+/// Notifications received: (timestamp header, signature header, body), and how many times
+/// each body was refused so far (the first two tries of every body are answered 500).
+#[derive(Clone, Default)]
+struct Receiver {
+    seen: Arc<Mutex<Vec<(String, String, String)>>>,
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut seen = receiver.seen.lock().unwrap();
+    let tries = seen.iter().filter(|(_, _, b)| *b == body).count();
+    seen.push((
+        header("x-dashboard-timestamp"),
+        header("x-dashboard-signature"),
+        body,
+    ));
+    if tries < 2 {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::NO_CONTENT
+    }
+}
+
+async fn start_receiver() -> (Receiver, String) {
+    let receiver = Receiver::default();
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (receiver, url)
+}
+
+const NOTIFY_SECRET: &str = "notify secret 1";
+
+/// Distinct notification bodies of `event`, each checked: signed with the secret over
+/// timestamp and body, tried three times (refused twice, then taken), never more.
+fn delivered(receiver: &Receiver, event: &str) -> Vec<Value> {
+    let seen = receiver.seen.lock().unwrap().clone();
+    let mut bodies: Vec<String> = seen.iter().map(|(_, _, b)| b.clone()).collect();
+    bodies.sort();
+    bodies.dedup();
+    let secret = SecretString::from(NOTIFY_SECRET);
+    for (timestamp, signature, body) in &seen {
+        let ts: i64 = timestamp.parse().expect("a Unix timestamp");
+        assert_eq!(*signature, sign_notification(&secret, ts, body.as_bytes()));
+    }
+    bodies
+        .into_iter()
+        .filter(|b| seen.iter().filter(|(_, _, s)| s == b).count() == 3)
+        .map(|b| serde_json::from_str::<Value>(&b).unwrap())
+        .filter(|v| v["event"] == event && v["alert"]["kind"] == "success_rate")
+        .collect()
+}
+
+async fn alerts_are_raised_shown_acknowledged_resolved_and_notified(backend: Backend) {
+    let (receiver, hook) = start_receiver().await;
+    let app = TestApp::spawn_with(
+        backend,
+        &format!(
+            "[alerts]\ninterval_seconds = 1\nmin_attempts = 4\nnotify_url = \"{hook}\"\n\
+             notify_secret = \"{NOTIFY_SECRET}\"\nnotify_backoff_seconds = 1\n"
+        ),
+    )
+    .await;
+    let store = app.db.store();
+    let mut rows = vec![order("a1", "CHARGED", "PAYU", 60_000)];
+    for i in 0..3 {
+        rows.push(order(
+            &format!("a{i}f"),
+            "AUTHORIZATION_FAILED",
+            "PAYU",
+            60_000,
+        ));
+    }
+    for row in &rows {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_order_for_test(row).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    // The orders were created without any webhook, so a silence alert opens too; this test
+    // follows the success-rate ones.
+    let rate_alerts = || async {
+        store
+            .open_alerts()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.kind == "success_rate")
+            .count()
+    };
+    eventually(
+        "the low success rate opens alerts overall and for PAYU",
+        || async { rate_alerts().await == 2 },
+    )
+    .await;
+    app.login_as_admin().await;
+    let page = app.get("/orders").await.text().await.unwrap();
+    assert!(
+        page.contains("Success rate 25.0 % overall"),
+        "the banner is on every page"
+    );
+    assert!(page.contains(">Acknowledge<"));
+    let overall = store
+        .open_alerts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.alert_key == "success_rate:overall")
+        .unwrap();
+    let res = app
+        .call("acknowledge_alert", &[("id", &overall.id.to_string())])
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let page = app.get("/health").await.text().await.unwrap();
+    assert!(
+        !page.contains("<strong>Success rate 25.0 % overall"),
+        "acknowledged: gone from the banner"
+    );
+    assert!(page.contains("by admin at"), "kept in the history: {page}");
+    let audit = store.list_audit(20).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "alert.acknowledge"));
+    eventually(
+        "both openings are notified, signed, after two refusals",
+        || async { delivered(&receiver, "alert.opened").len() == 2 },
+    )
+    .await;
+
+    for i in 0..40 {
+        let row = order(&format!("ok{i}"), "CHARGED", "PAYU", 30_000);
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_order_for_test(&row).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    eventually("41 of 44 paid (93 %) resolves both", || async {
+        rate_alerts().await == 0
+    })
+    .await;
+    eventually("both resolutions are notified", || async {
+        delivered(&receiver, "alert.resolved").len() == 2
+    })
+    .await;
+    let resolved = delivered(&receiver, "alert.resolved");
+    assert!(resolved.iter().all(|v| v["alert"]["resolved_at"].is_i64()));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn alerts_are_raised_shown_acknowledged_resolved_and_notified_on_sqlite() {
+    alerts_are_raised_shown_acknowledged_resolved_and_notified(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn alerts_are_raised_shown_acknowledged_resolved_and_notified_on_postgres() {
+    alerts_are_raised_shown_acknowledged_resolved_and_notified(Backend::Postgres).await;
+}
+
+// The evaluator is off: it would resolve this hand-made alert.
+app_test!(
+    a_viewer_cannot_acknowledge_an_alert,
+    "[alerts]\nenabled = false\n",
+    |app| {
+        let store = app.db.store();
+        let condition = Condition {
+            key: "auth_failures".into(),
+            kind: "auth_failures".into(),
+            message: "25 refused".into(),
+        };
+        let opened = store.sync_alerts(&[condition], now_millis()).await.unwrap();
+        app.login_as_admin().await;
+        app.create_user("vera", "viewer password 1", "viewer").await;
+        app.login("vera", "viewer password 1").await;
+        let page = app.get("/orders").await.text().await.unwrap();
+        assert!(page.contains("25 refused"), "viewers see the banner");
+        assert!(
+            !page.contains(">Acknowledge</button>"),
+            "but not the button"
+        );
+        let res = app
+            .call(
+                "acknowledge_alert",
+                &[("id", &opened.opened[0].id.to_string())],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 403);
+        assert_eq!(store.open_alerts().await.unwrap()[0].acked_at, None);
     }
 );
