@@ -6,7 +6,8 @@
 //! the list page unfiltered, with a status group (`?group=pending`), with a search for an
 //! existing order id, the detail page of random existing orders, and the list's server
 //! function (`POST /api/list_orders`, rows plus per-currency totals) unfiltered and with
-//! the same group, to separate the query from the page. The orders are the ones
+//! the same group, to separate the query from the page; and, when named, the health page
+//! over the last hour, day and week. The orders are the ones
 //! `loadgen seed-orders --count N` inserted, whose ids [`crate::seed::order_id`] gives.
 
 use std::sync::Arc;
@@ -42,8 +43,9 @@ pub struct OrdersArgs {
     /// Seconds of the same load before measuring each case (not counted).
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
-    /// Comma-separated cases to run (default all): list, pending, search, detail,
-    /// api-list, api-pending.
+    /// Comma-separated cases to run (default the six orders cases): list, pending,
+    /// search, detail, api-list, api-pending; health-hour, health-day, health-week (the
+    /// health page over that window).
     #[arg(long, value_delimiter = ',')]
     cases: Vec<String>,
     /// One JSON object instead of the human lines.
@@ -51,14 +53,20 @@ pub struct OrdersArgs {
     json: bool,
 }
 
-const ALL_CASES: [&str; 6] = [
+const ALL_CASES: [&str; 9] = [
     "list",
     "pending",
     "search",
     "detail",
     "api-list",
     "api-pending",
+    "health-hour",
+    "health-day",
+    "health-week",
 ];
+
+/// The orders cases, run when none are named.
+const ORDERS_CASES: usize = 6;
 
 struct Client {
     http: reqwest::Client,
@@ -98,6 +106,9 @@ impl Client {
             "search" => get(format!("/orders?q={}", self.searched)),
             "detail" => get(format!("/orders/{}", self.random_order())),
             "api-pending" => api("group=pending"),
+            "health-hour" => get("/health?window=hour".to_owned()),
+            "health-day" => get("/health?window=day".to_owned()),
+            "health-week" => get("/health?window=week".to_owned()),
             _ => api(""),
         }
     }
@@ -186,7 +197,10 @@ pub async fn run(args: &OrdersArgs) -> anyhow::Result<bool> {
         .context("building the HTTP client")?;
     let cookie = sign_in(&http, args, &origin).await?;
     let cases: Vec<String> = if args.cases.is_empty() {
-        ALL_CASES.iter().map(|c| (*c).to_owned()).collect()
+        ALL_CASES[..ORDERS_CASES]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect()
     } else {
         args.cases.clone()
     };

@@ -315,9 +315,14 @@ pub async fn run(args: &SeedArgs) -> anyhow::Result<bool> {
         });
         done = tx_end;
     }
-    // Fresh statistics, as a long-running database would have them.
+    // Fresh statistics (and on PostgreSQL the visibility map index-only scans rely on), as
+    // a long-running database's autovacuum would have them.
+    let refresh = match db {
+        Db::Postgres(_) => "VACUUM ANALYZE",
+        Db::Sqlite(_) => "ANALYZE",
+    };
     on_db!(&db, p => {
-        sqlx::query("ANALYZE").execute(p).await.context("ANALYZE")?;
+        sqlx::query(refresh).execute(p).await.context(refresh)?;
     });
     let seconds = started.elapsed().as_secs_f64();
     db.close().await;
