@@ -22,12 +22,13 @@ const GROUPS: [(&str, &str); 6] = [
 ];
 
 /// The filters of the address, in the order the form shows them.
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "group",
     "status",
     "method_type",
     "method",
     "gateway",
+    "error_code",
     "min",
     "max",
     "from",
@@ -61,6 +62,7 @@ pub fn OrdersPage() -> impl IntoView {
                 get("method_type"),
                 get("method"),
                 get("gateway"),
+                get("error_code"),
                 get("min"),
                 get("max"),
                 get("from"),
@@ -118,6 +120,7 @@ fn FilterForm(query: Query) -> impl IntoView {
             <label>"Method type" <input name="method_type" placeholder="UPI" value=v("method_type")/></label>
             <label>"Method" <input name="method" placeholder="VISA" value=v("method")/></label>
             <label>"Gateway" <input name="gateway" placeholder="RAZORPAY" value=v("gateway")/></label>
+            <label>"Error code" <input name="error_code" placeholder="DECLINED" value=v("error_code")/></label>
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
             <label>"Created from (UTC)" <input type="date" name="from" value=v("from")/></label>

@@ -159,6 +159,7 @@ pub async fn get_health(
             "method_type" if r.key != "(none)" => Some(format!("/orders?method_type={}", r.key)),
             "method" if r.key != "(none)" => Some(format!("/orders?method={}", r.key)),
             "gateway" if r.key != "(none)" => Some(format!("/orders?gateway={}", r.key)),
+            "error_code" if r.key != "(none)" => Some(format!("/orders?error_code={}", r.key)),
             _ => None,
         },
     };

@@ -23,6 +23,8 @@ pub struct OrderFilter {
     pub payment_method_type: Option<String>,
     pub payment_method: Option<String>,
     pub gateway: Option<String>,
+    /// The order's error code, e.g. `DECLINED`.
+    pub error_code: Option<String>,
     /// Minor units, inclusive.
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
@@ -52,6 +54,7 @@ pub struct OrderQuery {
     pub method_type: Option<String>,
     pub method: Option<String>,
     pub gateway: Option<String>,
+    pub error_code: Option<String>,
     /// Major units, e.g. `100.50`.
     pub min: Option<String>,
     pub max: Option<String>,
@@ -112,6 +115,7 @@ impl OrderQuery {
             payment_method_type: text(&self.method_type).map(|s| s.to_ascii_uppercase()),
             payment_method: text(&self.method),
             gateway: text(&self.gateway).map(|s| s.to_ascii_uppercase()),
+            error_code: text(&self.error_code),
             amount_min: amount("min", &self.min)?,
             amount_max: amount("max", &self.max)?,
             from: day("from", &self.from)?,
@@ -185,6 +189,7 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
         ("payment_method_type", &filter.payment_method_type),
         ("payment_method", &filter.payment_method),
         ("gateway", &filter.gateway),
+        ("error_code", &filter.error_code),
     ] {
         if let Some(value) = value {
             let p = w.param(Bind::Text(value.clone()));
@@ -382,6 +387,7 @@ mod tests {
             let pending = order("o3", 3_000, "PENDING_VBV", 300);
             let mut failed = order("o4", 3_000, "AUTHORIZATION_FAILED", 900);
             failed.gateway = Some("RAZORPAY".into());
+            failed.error_code = Some("DECLINED".into());
             let mut stale = order("o5", 4_000, "NEW", 50);
             stale.stale_at = Some(9_000);
             seed(&store, &[paid, refunded, pending, failed, stale]).await;
@@ -405,6 +411,8 @@ mod tests {
             let filter = OrderFilter { amount_min: Some(300), amount_max: Some(700), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o3", "o2", "o1"]);
             let filter = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4"]);
+            let filter = OrderFilter { error_code: Some("DECLINED".into()), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4"]);
             let filter = OrderFilter { stale: true, ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o5"]);

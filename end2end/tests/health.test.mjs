@@ -1,0 +1,102 @@
+// The health page in a browser, hydrated and without JavaScript: a failed payment shows in
+// the SVG charts, its breakdown row leads to the filtered order list, and the alert it
+// raises (scripts/test judges a success rate from one outcome, every second) shows in the
+// banner of every page and is acknowledged there. Each mode pays with its own method so
+// that each has its own alert to acknowledge.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.E2E_BASE_URL;
+const SIM = process.env.E2E_SIM_URL;
+const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
+const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
+assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
+
+const atPath = (path) => (url) => new URL(url).pathname === path;
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// Simulator instrument → the `payment_method` Juspay reports for it.
+const MODES = [
+  { js: true, instrument: 'WALLET', method: 'PAYTM' },
+  { js: false, instrument: 'CONSUMER_FINANCE', method: 'SIMPL' },
+];
+
+for (const { js, instrument, method } of MODES) {
+  const mode = js ? 'hydrated' : 'no-js';
+  describe(`health (${mode})`, () => {
+    let browser;
+    before(async () => {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    async function settle(page) {
+      if (js) await page.waitForSelector('body[data-hydrated="true"]');
+    }
+
+    test('charts, a breakdown link and an acknowledged alert', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${BASE}/login?next=/orders`);
+      await settle(page);
+      await page.fill('#username', ADMIN);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('button:has-text("Sign in")');
+      await page.waitForURL(atPath('/orders'));
+      await settle(page);
+      await page.fill('#pl-amount', '42.00');
+      await page.click('button:has-text("Create link")');
+      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
+      await created.waitFor();
+      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcome: 'failed', method: instrument }),
+      });
+      assert.equal(paid.status, 200);
+
+      // The webhook records the failure; the evaluator then opens the method's alert.
+      const ours = page.locator('.alert-banner li', { hasText: `for method ${method} ` });
+      for (let i = 0; i < 60; i++) {
+        await page.goto(`${BASE}/health`);
+        await settle(page);
+        if (await ours.count()) break;
+        await page.waitForTimeout(250);
+      }
+      await ours.waitFor();
+
+      assert.ok(await page.locator('svg[role="img"]').count() >= 2, 'charts drawn on the server');
+      const label = await page.locator('svg[role="img"]').first().getAttribute('aria-label');
+      assert.match(label, /of \d+/, 'each chart has an accessible label');
+
+      await ours.getByRole('button', { name: 'Acknowledge' }).click();
+      if (js) {
+        await ours.waitFor({ state: 'hidden' });
+      } else {
+        await page.getByText('Alert acknowledged.').waitFor();
+      }
+      await page.goto(`${BASE}/health`);
+      await settle(page);
+      assert.equal(await ours.count(), 0, 'gone from the banner');
+      const history = page.locator('#alerts tr', { hasText: `for method ${method} ` }).first();
+      await history.getByText(`by ${ADMIN} at`).waitFor();
+
+      const section = page.locator('section', { has: page.getByRole('heading', { name: 'By payment method', exact: true }) });
+      await section.getByRole('link', { name: method, exact: true }).click();
+      await page.waitForURL((url) => new URL(url).search === `?method=${method}`);
+      await settle(page);
+      await page.getByRole('link', { name: orderId }).waitFor();
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+}
