@@ -128,7 +128,7 @@ pub async fn get_health(
             if last - start >= MAX_CUSTOM_DAYS * 86_400_000 {
                 return Err(ctx.fail(AppError::invalid(
                     "until",
-                    &format!("Choose at most {MAX_CUSTOM_DAYS} days."),
+                    format!("Choose at most {MAX_CUSTOM_DAYS} days."),
                 )));
             }
             (start, last + 86_400_000)
