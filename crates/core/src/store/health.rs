@@ -121,7 +121,7 @@ const DIMENSIONS: [(&str, &str); 4] = [
     ("error_code", "error_code"),
 ];
 
-/// An hour for windows up to two days, else a day: at most ~50 points either way.
+/// An hour for windows up to two days, else a day: at most 48 hourly or 92 daily points.
 pub fn slice_for(span_ms: i64) -> i64 {
     if span_ms <= 2 * 86_400_000 {
         3_600_000
