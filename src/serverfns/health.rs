@@ -204,7 +204,24 @@ pub async fn get_health(
             ("Webhook lag (Juspay event → received)", &health.webhook_lag),
         ]
         .into_iter()
-        .map(|(label, p)| (label.to_owned(), ms(p.p50), ms(p.p95), ms(p.p99), p.count))
+        .map(|(label, p)| {
+            // Long windows read latency from the hourly histogram: say the figure is near.
+            let near = |v| {
+                let text = ms(v);
+                if p.approximate && v.is_some() {
+                    format!("≈ {text}")
+                } else {
+                    text
+                }
+            };
+            (
+                label.to_owned(),
+                near(p.p50),
+                near(p.p95),
+                near(p.p99),
+                p.count,
+            )
+        })
         .collect(),
         delivery: vec![
             ("Received".to_owned(), d.received),

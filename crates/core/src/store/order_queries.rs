@@ -159,30 +159,46 @@ pub struct OrderTotal {
     pub amount: i64,
 }
 
+/// The SQL condition for `group`; `refunded` is the expression that is true when some money
+/// was returned (a column of `orders` or of `order_totals`).
+fn group_condition(group: StatusGroup, refunded: &str) -> String {
+    match group {
+        // Any money returned counts, a partial refund included.
+        StatusGroup::Refunded => format!("(status = 'AUTO_REFUNDED' OR {refunded})"),
+        StatusGroup::Other => format!(
+            "status NOT IN ({})",
+            crate::status_guide::known_statuses()
+                .filter(|s| *s != "NOT_FOUND")
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        group => format!(
+            "status IN ({})",
+            statuses_in(group)
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Whether `filter` only narrows by status group and exact status, so the counters of
+/// `order_totals` (migration 0005) answer its totals without reading the orders.
+fn counted_by_status(filter: &OrderFilter) -> bool {
+    *filter
+        == OrderFilter {
+            group: filter.group,
+            status: filter.status.clone(),
+            ..OrderFilter::default()
+        }
+}
+
 fn conditions_of(filter: &OrderFilter) -> Conditions {
     let mut w = Conditions::default();
     if let Some(group) = filter.group {
-        let condition = match group {
-            // Any money returned counts, a partial refund included.
-            StatusGroup::Refunded => "(status = 'AUTO_REFUNDED' OR amount_refunded > 0)".to_owned(),
-            StatusGroup::Other => format!(
-                "status NOT IN ({})",
-                crate::status_guide::known_statuses()
-                    .filter(|s| *s != "NOT_FOUND")
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            group => format!(
-                "status IN ({})",
-                statuses_in(group)
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        w.and(condition);
+        w.and(group_condition(group, "amount_refunded > 0"));
     }
     for (column, value) in [
         ("status", &filter.status),
@@ -305,7 +321,23 @@ impl Store {
         after: Option<&OrderCursor>,
         limit: i64,
     ) -> Result<Vec<OrderRow>, StoreError> {
-        let mut w = conditions_of(filter);
+        // A group of several statuses is read as one newest-first page per status (each an
+        // ordered range of `orders_status`), merged: a single `status IN (…)` lets SQLite's
+        // planner sort every matching order before it can cut the page.
+        let statuses = match (filter.group, &filter.status) {
+            (Some(group), None) if !matches!(group, StatusGroup::Refunded | StatusGroup::Other) => {
+                statuses_in(group)
+            }
+            _ => &[],
+        };
+        let mut w = if statuses.is_empty() {
+            conditions_of(filter)
+        } else {
+            conditions_of(&OrderFilter {
+                group: None,
+                ..filter.clone()
+            })
+        };
         if let Some(cursor) = after {
             let at = w.param(Bind::Int(cursor.created_at));
             let id = w.param(Bind::Text(cursor.order_id.clone()));
@@ -314,11 +346,29 @@ impl Store {
             ));
         }
         let limit = w.param(Bind::Int(limit));
-        let sql = format!(
-            "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE {} \
-             ORDER BY created_at DESC, order_id DESC LIMIT {limit}",
-            w.clause()
-        );
+        let newest = format!("ORDER BY created_at DESC, order_id DESC LIMIT {limit}");
+        let sql = if statuses.is_empty() {
+            format!(
+                "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE {} {newest}",
+                w.clause()
+            )
+        } else {
+            let pages: Vec<String> = statuses
+                .iter()
+                .enumerate()
+                .map(|(i, status)| {
+                    format!(
+                        "SELECT * FROM (SELECT {ORDER_ROW_COLUMNS} FROM orders \
+                         WHERE status = '{status}' AND {} {newest}) AS page{i}",
+                        w.clause()
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT * FROM ({}) AS pages {newest}",
+                pages.join(" UNION ALL ")
+            )
+        };
         let rows = on_pool!(self, p => {
             bind_all!(sqlx::query_as::<_, OrderRow>(&sql), &w.binds)
                 .fetch_all(p)
@@ -327,8 +377,44 @@ impl Store {
         Ok(rows)
     }
 
-    /// Count and amount of the orders matching `filter`, per currency.
+    /// Count and amount of the orders matching `filter`, per currency: from the maintained
+    /// counters when the filter is by status only, else by counting the matching orders.
     pub async fn total_orders(&self, filter: &OrderFilter) -> Result<Vec<OrderTotal>, StoreError> {
+        if counted_by_status(filter) {
+            return self.total_orders_from_counters(filter).await;
+        }
+        self.count_orders(filter).await
+    }
+
+    async fn total_orders_from_counters(
+        &self,
+        filter: &OrderFilter,
+    ) -> Result<Vec<OrderTotal>, StoreError> {
+        let mut w = Conditions::default();
+        if let Some(group) = filter.group {
+            w.and(group_condition(group, "refunded = 1"));
+        }
+        if let Some(status) = &filter.status {
+            let p = w.param(Bind::Text(status.clone()));
+            w.and(format!("status = {p}"));
+        }
+        let sql = format!(
+            "SELECT currency, CAST(SUM(orders) AS BIGINT) AS count, \
+             CAST(SUM(amount) AS BIGINT) AS amount \
+             FROM order_totals WHERE {} GROUP BY currency HAVING SUM(orders) > 0 \
+             ORDER BY currency",
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, OrderTotal>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Count and amount of the orders matching `filter`, per currency, read from the orders.
+    async fn count_orders(&self, filter: &OrderFilter) -> Result<Vec<OrderTotal>, StoreError> {
         let w = conditions_of(filter);
         let sql = format!(
             "SELECT currency, COUNT(*) AS count, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS amount \
@@ -402,6 +488,12 @@ mod tests {
             assert_eq!(ids(&refunded_rows), ["o2"]);
             let pending_rows = store.list_orders(&by_group(StatusGroup::Pending), None, 10).await.unwrap();
             assert_eq!(ids(&pending_rows), ["o5", "o3"]);
+            let first = store.list_orders(&by_group(StatusGroup::Pending), None, 1).await.unwrap();
+            let cursor = OrderCursor { created_at: first[0].created_at, order_id: first[0].order_id.clone() };
+            let next = store.list_orders(&by_group(StatusGroup::Pending), Some(&cursor), 1).await.unwrap();
+            assert_eq!((ids(&first), ids(&next)), (vec!["o5"], vec!["o3"]), "a group pages by its cursor");
+            let failed_rows = store.list_orders(&by_group(StatusGroup::Failed), None, 10).await.unwrap();
+            assert_eq!(ids(&failed_rows), ["o4"]);
 
             for (search, expected) in [("o3", "o3"), ("txn-22", "o2"), ("ANA@example.com", "o1")] {
                 let filter = OrderFilter { search: Some(search.into()), ..OrderFilter::default() };
@@ -427,6 +519,73 @@ mod tests {
 
             let totals = store.total_orders(&by_group(StatusGroup::Paid)).await.unwrap();
             assert_eq!(totals, [OrderTotal { currency: "INR".into(), count: 2, amount: 1_200 }]);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn totals_by_status_come_from_counters_that_match_counting_the_orders(db) {
+            let store = db.store();
+            let mut usd = order("u1", 1_000, "CHARGED", 2_500);
+            usd.currency = "USD".into();
+            let mut partly = order("p1", 1_100, "CHARGED", 900);
+            partly.amount_refunded = 300;
+            let mut other = order("x1", 1_200, "SOMETHING_NEW", 40);
+            other.currency = "EUR".into();
+            seed(&store, &[
+                order("n1", 1_000, "NEW", 100),
+                order("n2", 1_001, "NEW", 200),
+                order("v1", 1_002, "PENDING_VBV", 300),
+                order("f1", 1_003, "AUTHORIZATION_FAILED", 400),
+                order("r1", 1_004, "AUTO_REFUNDED", 500),
+                usd, partly, other,
+            ]).await;
+            // Changes after the first insert: paid, partly refunded, amount updated before
+            // payment, currency corrected, and one order removed.
+            let mut paid = order("n1", 1_000, "CHARGED", 100);
+            let mut refunded = order("v1", 1_002, "CHARGED", 300);
+            refunded.amount_refunded = 50;
+            let mut updated = order("n2", 1_001, "NEW", 250);
+            updated.currency = "USD".into();
+            paid.updated_at = 2_000;
+            seed(&store, &[paid, refunded, updated]).await;
+            on_pool!(store, p => sqlx::query("DELETE FROM orders WHERE order_id = $1")
+                .bind("f1").execute(p).await.map(|done| done.rows_affected())).unwrap();
+
+            let mut filters = vec![OrderFilter::default()];
+            for group in StatusGroup::ALL {
+                filters.push(OrderFilter { group: Some(group), ..OrderFilter::default() });
+                filters.push(OrderFilter {
+                    group: Some(group),
+                    status: Some("CHARGED".into()),
+                    ..OrderFilter::default()
+                });
+            }
+            for status in ["NEW", "CHARGED", "AUTHORIZATION_FAILED", "PENDING_VBV", "MISSING"] {
+                filters.push(OrderFilter { status: Some(status.into()), ..OrderFilter::default() });
+            }
+            for filter in &filters {
+                assert!(counted_by_status(filter));
+                assert_eq!(
+                    store.total_orders(filter).await.unwrap(),
+                    store.count_orders(filter).await.unwrap(),
+                    "{filter:?}"
+                );
+            }
+            let total = |currency: &str, count, amount| OrderTotal { currency: currency.into(), count, amount };
+            let by_group = |group| OrderFilter { group: Some(group), ..OrderFilter::default() };
+            assert_eq!(
+                store.total_orders(&OrderFilter::default()).await.unwrap(),
+                [total("EUR", 1, 40), total("INR", 4, 1_800), total("USD", 2, 2_750)]
+            );
+            assert_eq!(
+                store.total_orders(&by_group(StatusGroup::Refunded)).await.unwrap(),
+                [total("INR", 3, 1_700)],
+                "fully and partly refunded"
+            );
+            assert_eq!(store.total_orders(&by_group(StatusGroup::Failed)).await.unwrap(), [], "removed");
+            assert_eq!(store.total_orders(&by_group(StatusGroup::Other)).await.unwrap(), [total("EUR", 1, 40)]);
+            let gateway = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
+            assert!(!counted_by_status(&gateway), "other filters count the orders");
         }
     }
 
