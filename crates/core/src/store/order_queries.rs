@@ -2,8 +2,10 @@
 //! amount total of the filtered set, and an export cursor that walks the whole set.
 //!
 //! Invariants: the list, the totals and the export apply the same conditions (one
-//! builder), so the CSV is exactly the filtered list; pages are keyed on
-//! `(created_at, order_id)`, so they stay stable while new orders arrive.
+//! builder), so the CSV is exactly the filtered list; totals of a filter by status only come
+//! from counters that triggers keep equal to counting (migration 0005), so the unfiltered
+//! list costs the same at any size; pages are keyed on `(created_at, order_id)`, so they
+//! stay stable while new orders arrive.
 
 use serde::{Deserialize, Serialize};
 
