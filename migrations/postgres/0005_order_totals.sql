@@ -21,12 +21,15 @@ INSERT INTO order_totals (status, refunded, currency, orders, amount)
 -- two counters in key order, so two such transactions cannot deadlock on them.
 CREATE FUNCTION order_totals_add(k_status TEXT, k_refunded BIGINT, k_currency TEXT,
                                  sign BIGINT, k_amount BIGINT) RETURNS void AS $$
+BEGIN
+    -- PL/pgSQL, not SQL: it keeps the statement's plan between calls.
     INSERT INTO order_totals (status, refunded, currency, orders, amount)
         VALUES (k_status, k_refunded, k_currency, sign, sign * k_amount)
         ON CONFLICT (status, refunded, currency)
         DO UPDATE SET orders = order_totals.orders + sign,
                       amount = order_totals.amount + sign * k_amount;
-$$ LANGUAGE sql;
+END;
+$$ LANGUAGE plpgsql;
 
 CREATE FUNCTION order_totals_track() RETURNS trigger AS $$
 DECLARE

@@ -91,6 +91,8 @@ INSERT INTO created_hours (hour, learned_by_poll, flagged, stale, pending)
 -- Adds `s` (1 or -1) times order `r` to the roll-ups. Concurrent transactions that touch
 -- the same hour's rows wait for each other's commit.
 CREATE FUNCTION health_rollups_add(r orders, s BIGINT) RETURNS void AS $$
+BEGIN
+    -- PL/pgSQL, not SQL: it keeps the statements' plans between calls.
     INSERT INTO outcome_hours (hour, dimension, key, attempts, succeeded)
         SELECT (r.terminal_at / 3600000) * 3600000, d.dimension, d.key, s,
                CASE WHEN r.status IN ('CHARGED', 'PARTIAL_CHARGED', 'COD_INITIATED') THEN s ELSE 0 END
@@ -123,7 +125,8 @@ CREATE FUNCTION health_rollups_add(r orders, s BIGINT) RETURNS void AS $$
             flagged = created_hours.flagged + excluded.flagged,
             stale = created_hours.stale + excluded.stale,
             pending = created_hours.pending + excluded.pending;
-$$ LANGUAGE sql;
+END;
+$$ LANGUAGE plpgsql;
 
 CREATE FUNCTION health_rollups_track() RETURNS trigger AS $$
 BEGIN
