@@ -48,22 +48,37 @@ pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
         </Suspense>
         <main class="content">
             <ErrorBoundary fallback=|errors| {
-                view! {
-                    <section class="card error-page" role="alert">
-                        <h1>"This page could not be shown"</h1>
-                        <ul>
-                            {move || {
-                                errors
-                                    .get()
-                                    .into_iter()
-                                    .map(|(_, e)| view! { <li>{e.to_string()}</li> })
-                                    .collect_view()
-                            }}
-                        </ul>
-                    </section>
-                }
+                let messages = move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect();
+                view! { <ErrorCard messages/> }
             }>{children()}</ErrorBoundary>
         </main>
+    }
+}
+
+/// A page's loaded content, or the error card in its place when loading failed.
+///
+/// Pages render their errors through this rather than leaving them to the shell's error
+/// boundary: during server rendering the boundary learns of an error through a
+/// thread-local hook, which misses errors surfacing on another worker thread, and the
+/// page then came out blank without JavaScript.
+pub fn shown<V: IntoView + 'static>(result: Result<V, AppError>) -> AnyView {
+    match result {
+        Ok(view) => view.into_any(),
+        Err(e) => view! { <ErrorCard messages=move || vec![e.to_string()]/> }.into_any(),
+    }
+}
+
+#[component]
+fn ErrorCard(#[prop(into)] messages: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <section class="card error-page" role="alert">
+            <h1>"This page could not be shown"</h1>
+            <ul>
+                {move || {
+                    messages.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()
+                }}
+            </ul>
+        </section>
     }
 }
 

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::Shell,
+    components::shell::{Shell, shown},
     serverfns::health::{AlertView, HealthView, PointView, RateView, get_health},
 };
 
@@ -52,7 +52,7 @@ pub fn HealthPage() -> impl IntoView {
                 <button type="submit">"Show"</button>
             </form>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move { health.await.map(|h| view! { <Figures h/> }) })}
+                {move || Suspend::new(async move { shown(health.await.map(|h| view! { <Figures h/> })) })}
             </Suspense>
         </Shell>
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    components::shell::{Outcome, Shell},
+    components::shell::{Outcome, Shell, shown},
     pages::encode,
     serverfns::mandates::{
         CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
@@ -69,7 +69,7 @@ pub fn MandatesPage() -> impl IntoView {
                 }
             }}
             <Suspense fallback=|| view! { <p>"Loading mandates…"</p> }>
-                {move || Suspend::new(async move { list.await.map(|rows| view! { <MandateTable rows/> }) })}
+                {move || Suspend::new(async move { shown(list.await.map(|rows| view! { <MandateTable rows/> })) })}
             </Suspense>
             <section class="card">
                 <h2>"Refresh a customer's mandates from Juspay"</h2>
@@ -175,7 +175,7 @@ pub fn MandatePage() -> impl IntoView {
             <Outcome value=Signal::derive(move || notify.value().get())/>
             <Outcome value=Signal::derive(move || execute.value().get())/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move { detail.await.map(|d| view! { <Detail d actions/> }) })}
+                {move || Suspend::new(async move { shown(detail.await.map(|d| view! { <Detail d actions/> })) })}
             </Suspense>
         </Shell>
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    components::shell::{Outcome, Shell},
+    components::shell::{Outcome, Shell, shown},
     serverfns::orders::{OrderDetail, RefundOrder, SyncOrder, UpdateOrder, get_order},
 };
 
@@ -36,7 +36,7 @@ pub fn OrderPage() -> impl IntoView {
             <Outcome value=Signal::derive(move || refund.value().get())/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|d| view! { <Detail d sync update refund/> })
+                    shown(detail.await.map(|d| view! { <Detail d sync update refund/> }))
                 })}
             </Suspense>
         </Shell>

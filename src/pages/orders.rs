@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::{Outcome, Shell},
+    components::shell::{Outcome, Shell, shown},
     pages::{Query, encode, href_with, value_of},
     serverfns::orders::{CreatePaymentLink, OrderPage, list_orders},
 };
@@ -82,7 +82,7 @@ pub fn OrdersPage() -> impl IntoView {
             {move || view! { <FilterForm query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <OrderTable page query=query()/> })
+                    shown(page.await.map(|page| view! { <OrderTable page query=query()/> }))
                 })}
             </Suspense>
             <PaymentLinkForm link/>

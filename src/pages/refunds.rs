@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::Shell,
+    components::shell::{Shell, shown},
     pages::{Query, encode, href_with, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
@@ -53,7 +53,7 @@ pub fn RefundsPage() -> impl IntoView {
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading refunds…"</p> }>
                 {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <Lists page query=query()/> })
+                    shown(page.await.map(|page| view! { <Lists page query=query()/> }))
                 })}
             </Suspense>
         </Shell>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::shell::{Outcome, Shell},
+    components::shell::{Outcome, Shell, shown},
     serverfns::{
         UserView,
         users::{CreateUser, SetUserDisabled, SetUserRole, list_users},
@@ -28,6 +28,8 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_users(),
     );
+    // Loaded once, unlike `users`, so that adding a user does not re-render the form.
+    let access = Resource::new(|| (), |()| list_users());
     let field_error = move |field: &'static str| {
         move || {
             create
@@ -43,34 +45,41 @@ pub fn UsersPage() -> impl IntoView {
             <h1>"Users"</h1>
             <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
                 {move || Suspend::new(async move {
-                    users.await.map(|list| view! { <UserTable list set_role set_disabled/> })
+                    shown(users.await.map(|list| view! { <UserTable list set_role set_disabled/> }))
                 })}
             </Suspense>
             <Outcome value=Signal::derive(move || set_role.value().get())/>
             <Outcome value=Signal::derive(move || set_disabled.value().get())/>
-            <section class="card">
-                <h2>"Add a user"</h2>
-                <ActionForm action=create>
-                    <label for="new-username">"Username"</label>
-                    <input id="new-username" name="username" autocomplete="off" required/>
-                    {field_error("username")}
-                    <label for="new-password">"Password (at least 12 characters)"</label>
-                    <input
-                        id="new-password"
-                        type="password"
-                        name="password"
-                        autocomplete="new-password"
-                        required
-                    />
-                    {field_error("password")}
-                    <label for="new-role">"Role"</label>
-                    <select id="new-role" name="role">
-                        {ROLES.map(|r| view! { <option value=r>{r}</option> }).collect_view()}
-                    </select>
-                    <button type="submit">"Add user"</button>
-                </ActionForm>
-                <Outcome value=Signal::derive(move || create.value().get())/>
-            </section>
+            // Only those allowed to list users get the form; anyone else sees the refusal alone.
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    access.await.is_ok().then(|| view! {
+                    <section class="card">
+                        <h2>"Add a user"</h2>
+                        <ActionForm action=create>
+                            <label for="new-username">"Username"</label>
+                            <input id="new-username" name="username" autocomplete="off" required/>
+                            {field_error("username")}
+                            <label for="new-password">"Password (at least 12 characters)"</label>
+                            <input
+                                id="new-password"
+                                type="password"
+                                name="password"
+                                autocomplete="new-password"
+                                required
+                            />
+                            {field_error("password")}
+                            <label for="new-role">"Role"</label>
+                            <select id="new-role" name="role">
+                                {ROLES.map(|r| view! { <option value=r>{r}</option> }).collect_view()}
+                            </select>
+                            <button type="submit">"Add user"</button>
+                        </ActionForm>
+                        <Outcome value=Signal::derive(move || create.value().get())/>
+                    </section>
+                    })
+                })}
+            </Suspense>
         </Shell>
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    components::shell::Shell,
+    components::shell::{Shell, shown},
     pages::encode,
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
@@ -58,7 +58,7 @@ pub fn WebhooksPage() -> impl IntoView {
             {move || view! { <FilterForm query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading webhooks…"</p> }>
                 {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <WebhookTable page query=query()/> })
+                    shown(page.await.map(|page| view! { <WebhookTable page query=query()/> }))
                 })}
             </Suspense>
         </Shell>
@@ -214,9 +214,8 @@ pub fn WebhookDetailPage() -> impl IntoView {
             <p><a href="/webhooks">"← All webhooks"</a></p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let d = detail.await?;
-                    let preview = preview.await?;
-                    Ok::<_, crate::error::AppError>(view! { <Detail d preview reprocess/> })
+                    let loaded = async { Ok((detail.await?, preview.await?)) };
+                    shown(loaded.await.map(|(d, preview)| view! { <Detail d preview reprocess/> }))
                 })}
             </Suspense>
         </Shell>
