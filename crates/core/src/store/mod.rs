@@ -4,7 +4,7 @@
 //! [`on_pool!`]; dialect-specific schema lives in `migrations/sqlite` and
 //! `migrations/postgres`, applied at start-up. Times are UTC epoch milliseconds.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
@@ -12,6 +12,7 @@ use sqlx::{
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub mod alerts;
 pub mod audit;
@@ -122,7 +123,8 @@ pub(crate) use bind_all;
 /// An open transaction on either backend, for work that spans several store functions
 /// (processing one webhook: apply its reports and record its outcome, all or nothing).
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// With this process's turn to write, held until the transaction ends.
+    Sqlite(Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -130,7 +132,7 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, $t:ident => $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite($t) => $body,
+            $crate::store::Tx::Sqlite($t, _) => $body,
             $crate::store::Tx::Postgres($t) => $body,
         }
     };
@@ -139,18 +141,24 @@ pub(crate) use on_tx;
 
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        on_tx!(self, t => t.commit().await)?;
+        match self {
+            Self::Sqlite(t, _turn) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
         Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {
-        on_tx!(self, t => t.rollback().await)?;
+        match self {
+            Self::Sqlite(t, _turn) => t.rollback().await?,
+            Self::Postgres(t) => t.rollback().await?,
+        }
         Ok(())
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
@@ -160,6 +168,11 @@ impl Tx {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite allows one writer at a time. Its own wait for the lock sleeps in growing
+    /// steps (up to 100 ms each), so under concurrent writes a transaction could wait far
+    /// longer than the lock was held; this process's writers instead take turns here, in
+    /// arrival order, and meet SQLite's lock only when another process holds it.
+    write_turn: Arc<Mutex<()>>,
 }
 
 /// Which backend a store runs on.
@@ -200,7 +213,10 @@ impl Store {
                     .await?,
             )
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_turn: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -210,13 +226,17 @@ impl Store {
         }
     }
 
-    /// Opens a transaction for reading and writing. On SQLite it takes the write lock at
-    /// once (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that
-    /// reads first and writes later fails outright with "database is locked" whenever
-    /// another connection committed in between.
+    /// Opens a transaction for reading and writing. On SQLite it waits for this process's
+    /// turn to write, then takes the write lock at once (`BEGIN IMMEDIATE`, waiting up to
+    /// the busy timeout for other processes): a deferred transaction that reads first and
+    /// writes later fails outright with "database is locked" whenever another connection
+    /// committed in between.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p) => {
+                let turn = Arc::clone(&self.write_turn).lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

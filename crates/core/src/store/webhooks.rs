@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Bind, Conditions, Store, StoreError, bind_all, on_pool};
+use super::{Bind, Conditions, Store, StoreError, bind_all, on_pool, on_tx};
 
 /// A delivery to store, as the ingest step prepared it.
 #[derive(Debug, Clone)]
@@ -108,8 +108,8 @@ impl Store {
         &self,
         events: &[NewWebhookEvent],
     ) -> Result<Vec<StoredWebhook>, StoreError> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, p => {
-            let mut tx = p.begin().await?;
+        let mut tx = self.begin().await?;
+        let rows: Vec<(i64, i64)> = on_tx!(&mut tx, t => {
             let mut rows = Vec::with_capacity(events.len());
             for event in events {
                 let row: (i64, i64) = sqlx::query_as(UPSERT_EVENT)
@@ -127,13 +127,13 @@ impl Store {
                     .bind(event.body_truncated)
                     .bind(&event.outcome)
                     .bind(&event.outcome_detail)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **t)
                     .await?;
                 rows.push(row);
             }
-            tx.commit().await?;
             Ok::<_, StoreError>(rows)
         })?;
+        tx.commit().await?;
         Ok(rows
             .into_iter()
             .map(|(id, duplicate_count)| StoredWebhook {
