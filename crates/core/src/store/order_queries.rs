@@ -347,8 +347,13 @@ impl Store {
                 "(created_at < {at} OR (created_at = {at} AND order_id < {id}))"
             ));
         }
-        let limit = w.param(Bind::Int(limit));
-        let newest = format!("ORDER BY created_at DESC, order_id DESC LIMIT {limit}");
+        // The limit is written into the text, not bound: PostgreSQL then plans a group's
+        // dozen subqueries once per connection and reuses the plan (with a bound limit it
+        // re-planned them on every call, 7 ms at 1 M orders, five times the execution).
+        let newest = format!(
+            "ORDER BY created_at DESC, order_id DESC LIMIT {}",
+            limit.max(0)
+        );
         let sql = if statuses.is_empty() {
             format!(
                 "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE {} {newest}",
