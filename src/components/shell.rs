@@ -59,8 +59,9 @@ pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
 ///
 /// Pages render their errors through this rather than leaving them to the shell's error
 /// boundary: during server rendering the boundary learns of an error through a
-/// thread-local hook, which misses errors surfacing on another worker thread, and the
-/// page then came out blank without JavaScript.
+/// thread-local hook held across awaits, which can miss an error that surfaces on another
+/// worker thread — the page then came out without its error, and without JavaScript
+/// nothing repaired it (seen once in CI on the Users page).
 pub fn shown<V: IntoView + 'static>(result: Result<V, AppError>) -> AnyView {
     match result {
         Ok(view) => view.into_any(),
