@@ -63,6 +63,8 @@ for (const js of [true, false]) {
       await page.waitForURL(atPath('/orders'));
       await settle(page);
       await page.getByRole('heading', { name: 'Orders' }).waitFor();
+      // The top bar loads beside the page, not before it.
+      await page.locator('.who .username').waitFor();
       assert.equal(await page.locator('nav.sections a[href="/users"]').count(), 1);
       assert.match(await page.locator('.who .username').innerText(), new RegExp(ADMIN));
       assert.deepEqual(page.problems, []);
