@@ -1,7 +1,10 @@
 //! Stored webhook deliveries. Accepted events are unique on `dedup_key`, so a repeat is
 //! counted, never stored (or later applied) twice; rejected attempts are capped in number.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
+use sqlx::QueryBuilder;
 
 use super::{Bind, Conditions, Store, StoreError, bind_all, on_pool, on_tx};
 
@@ -77,15 +80,17 @@ const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, order_id, au
      event_created_at, lag_ms, headers, body, body_truncated, outcome, outcome_detail, \
      duplicate_count, last_duplicate_at, process_attempts, processed_at";
 
-/// Stores one delivery, or counts it as a repeat of the stored one with its dedup key.
-const UPSERT_EVENT: &str = "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, \
+/// Stores deliveries (the rows follow), or counts each as a repeat of the stored one with
+/// its dedup key ([`ON_REPEAT`] follows the rows).
+const INSERT_EVENTS: &str = "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, \
      order_id, auth_verdict, received_at, event_created_at, lag_ms, headers, body, body_truncated, \
-     outcome, outcome_detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-     ON CONFLICT (dedup_key) DO UPDATE SET \
+     outcome, outcome_detail) ";
+const ON_REPEAT: &str = " ON CONFLICT (dedup_key) DO UPDATE SET \
      duplicate_count = webhook_events.duplicate_count + 1, \
      last_duplicate_at = EXCLUDED.received_at \
-     RETURNING id, duplicate_count";
+     RETURNING dedup_key, id, duplicate_count";
+/// Rows per statement: 14 parameters each stays well under SQLite's 32 766.
+const ROWS_PER_STATEMENT: usize = 256;
 
 impl Store {
     /// Stores a delivery in one committed transaction; a repeat of a stored dedup key only
@@ -108,39 +113,62 @@ impl Store {
         &self,
         events: &[NewWebhookEvent],
     ) -> Result<Vec<StoredWebhook>, StoreError> {
+        // The first delivery of each dedup key goes into one multi-row statement (one round
+        // trip for the group); repeats within the group follow one by one, in order, since
+        // one statement may not both insert a key and count a repeat of it.
+        let mut seen = HashSet::new();
+        let (firsts, repeats): (Vec<_>, Vec<_>) = events
+            .iter()
+            .enumerate()
+            .partition(|(_, event)| seen.insert(event.dedup_key.as_str()));
+        let mut stored = vec![None; events.len()];
         let mut tx = self.begin().await?;
-        let rows: Vec<(i64, i64)> = on_tx!(&mut tx, t => {
-            let mut rows = Vec::with_capacity(events.len());
-            for event in events {
-                let row: (i64, i64) = sqlx::query_as(UPSERT_EVENT)
-                    .bind(&event.source)
-                    .bind(&event.dedup_key)
-                    .bind(&event.event_id)
-                    .bind(&event.event_name)
-                    .bind(&event.order_id)
-                    .bind(&event.auth_verdict)
-                    .bind(event.received_at)
-                    .bind(event.event_created_at)
-                    .bind(event.lag_ms)
-                    .bind(&event.headers)
-                    .bind(&event.body)
-                    .bind(event.body_truncated)
-                    .bind(&event.outcome)
-                    .bind(&event.outcome_detail)
-                    .fetch_one(&mut **t)
-                    .await?;
-                rows.push(row);
+        on_tx!(&mut tx, t => {
+            for chunk in firsts.chunks(ROWS_PER_STATEMENT).chain(repeats.chunks(1)) {
+                let mut insert = QueryBuilder::new(INSERT_EVENTS);
+                insert.push_values(chunk, |mut row, (_, event)| {
+                    row.push_bind(&event.source)
+                        .push_bind(&event.dedup_key)
+                        .push_bind(&event.event_id)
+                        .push_bind(&event.event_name)
+                        .push_bind(&event.order_id)
+                        .push_bind(&event.auth_verdict)
+                        .push_bind(event.received_at)
+                        .push_bind(event.event_created_at)
+                        .push_bind(event.lag_ms)
+                        .push_bind(&event.headers)
+                        .push_bind(&event.body)
+                        .push_bind(event.body_truncated)
+                        .push_bind(&event.outcome)
+                        .push_bind(&event.outcome_detail);
+                });
+                insert.push(ON_REPEAT);
+                let rows: Vec<(String, i64, i64)> =
+                    insert.build_query_as().fetch_all(&mut **t).await?;
+                // The database returns rows in no promised order: match them by key.
+                let by_key: HashMap<String, (i64, i64)> = rows
+                    .into_iter()
+                    .map(|(key, id, duplicates)| (key, (id, duplicates)))
+                    .collect();
+                for (index, event) in chunk {
+                    stored[*index] = by_key.get(&event.dedup_key).map(|&(id, duplicates)| {
+                        StoredWebhook { id, duplicate: duplicates > 0 }
+                    });
+                }
             }
-            Ok::<_, StoreError>(rows)
+            Ok::<_, StoreError>(())
         })?;
         tx.commit().await?;
-        Ok(rows
+        stored
             .into_iter()
-            .map(|(id, duplicate_count)| StoredWebhook {
-                id,
-                duplicate: duplicate_count > 0,
+            .map(|row| {
+                row.ok_or_else(|| {
+                    StoreError::Database(sqlx::Error::Protocol(
+                        "a grouped webhook insert returned no row for an event".to_owned(),
+                    ))
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Unprocessed events due now, oldest first (arrival order).
@@ -386,6 +414,21 @@ mod tests {
             let row = store.find_webhook_event(stored[0].id).await.unwrap().unwrap();
             assert_eq!((row.duplicate_count, row.last_duplicate_at), (1, Some(30_000)));
             assert!(store.insert_webhook_events(&[]).await.unwrap().is_empty());
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_batch_larger_than_one_statement_is_stored_whole_and_in_order(db) {
+            let store = db.store();
+            let batch: Vec<_> = (0..ROWS_PER_STATEMENT + 10)
+                .map(|i| event(&format!("evt_{i}"), "valid"))
+                .collect();
+            let stored = store.insert_webhook_events(&batch).await.unwrap();
+            assert_eq!(stored.len(), batch.len());
+            assert!(stored.iter().all(|s| !s.duplicate));
+            assert!(stored.windows(2).all(|pair| pair[0].id < pair[1].id), "arrival order");
+            let last = store.find_webhook_event(stored[batch.len() - 1].id).await.unwrap().unwrap();
+            assert_eq!(last.dedup_key, batch[batch.len() - 1].dedup_key);
         }
     }
 
