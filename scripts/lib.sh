@@ -52,9 +52,11 @@ install_build_tools() {
 
 # Starts a throwaway PostgreSQL 15 cluster owned by the `postgres` system user (PostgreSQL
 # refuses to run as root) on a free port; sets PG_TMP and TEST_POSTGRES_URL. Call
-# stop_postgres from an EXIT trap.
+# stop_postgres from an EXIT trap. Tests skip flushing to disk (fsync=off) for speed;
+# `start_postgres durable` keeps PostgreSQL's default, for benchmarks of durable writes.
 start_postgres() {
-  local bin=/usr/lib/postgresql/15/bin
+  local bin=/usr/lib/postgresql/15/bin fsync=off
+  [ "${1:-}" = durable ] && fsync=on
   [ -x "$bin/initdb" ] || apt_install postgresql-15
   id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql postgres
   PG_TMP="$(mktemp -d /tmp/dashboard-pg.XXXXXX)"
@@ -63,7 +65,7 @@ start_postgres() {
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   runuser -u postgres -- "$bin/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   runuser -u postgres -- "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w \
-    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=300" start >/dev/null
   export PG_PORT="$port"
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   log "throwaway PostgreSQL on port $port"
