@@ -264,15 +264,13 @@ async fn claim(tx: &mut Tx, id: i64, mode: Mode) -> Result<Option<Claimed>, Stor
     };
     let sql = format!(
         "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
-         WHERE id = $1 AND {condition}"
+         WHERE id = $1 AND {condition} RETURNING source, headers, body"
     );
-    let claimed = on_tx!(tx, t => sqlx::query(&sql).bind(id).execute(&mut **t).await.map(|r| r.rows_affected()))?;
-    if claimed == 0 {
+    let claimed: Option<(String, String, Vec<u8>)> =
+        on_tx!(tx, t => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **t).await)?;
+    let Some((source, headers, body)) = claimed else {
         return Ok(None);
-    }
-    let (source, headers, body): (String, String, Vec<u8>) = on_tx!(tx, t => sqlx::query_as(
-        "SELECT source, headers, body FROM webhook_events WHERE id = $1")
-        .bind(id).fetch_one(&mut **t).await)?;
+    };
     let content_type = serde_json::from_str::<serde_json::Value>(&headers)
         .ok()
         .and_then(|h| {
