@@ -62,12 +62,9 @@ impl Tx {
 impl Store {
     /// Records an action that changes no other table (a login, a logout).
     pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            audit_in_tx!(tx, entry)?;
-            tx.commit().await
-        })?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.audit(entry).await?;
+        tx.commit().await
     }
 
     /// The audit rows about `target` (an order id, a mandate id), oldest first.

@@ -4,11 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Store, StoreError,
-    audit::{AuditEntry, audit_in_tx},
-    on_pool,
-};
+use super::{Store, StoreError, audit::AuditEntry, on_pool, on_tx};
 use crate::{auth::Role, clock::now_millis};
 
 /// A staff account as the rest of the product sees it (no password hash).
@@ -61,9 +57,9 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<User, StoreError> {
         let now = now_millis();
-        let id: i64 = on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar(
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, t => {
+            sqlx::query_scalar(
                 "INSERT INTO users (username, password_hash, role, disabled, session_epoch, created_at, updated_at) \
                  VALUES ($1, $2, $3, FALSE, 0, $4, $4) RETURNING id",
             )
@@ -71,13 +67,12 @@ impl Store {
             .bind(password_hash)
             .bind(role.as_str())
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **t)
             .await
-            .map_err(|e| StoreError::on_unique(e, "username"))?;
-            audit_in_tx!(tx, audit)?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(id)
+            .map_err(|e| StoreError::on_unique(e, "username"))
         })?;
+        tx.audit(audit).await?;
+        tx.commit().await?;
         Ok(User {
             id,
             username: username.to_owned(),
@@ -189,23 +184,19 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let now = now_millis();
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
+        let mut tx = self.begin().await?;
+        let changed = on_tx!(&mut tx, t => {
             let mut query = sqlx::query(sql).bind(id).bind(now);
             if let Some(value) = value {
                 query = query.bind(value);
             }
-            let changed = query
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound("user"));
-            }
-            audit_in_tx!(tx, audit)?;
-            tx.commit().await?;
-            Ok(())
-        })
+            query.execute(&mut **t).await.map(|done| done.rows_affected())
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        tx.audit(audit).await?;
+        tx.commit().await
     }
 }
 
