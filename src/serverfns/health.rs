@@ -63,8 +63,6 @@ impl From<dashboard_core::store::alerts::AlertRow> for AlertView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthView {
-    /// `hour`, `day`, `week` or `custom`.
-    pub window: String,
     pub from: String,
     pub until: String,
     pub overall: RateView,
@@ -171,7 +169,6 @@ pub async fn get_health(
     let d = &health.delivery;
     let hourly = health.slice_ms < 86_400_000;
     Ok(HealthView {
-        window,
         from: format_utc(from),
         until: format_utc(until),
         overall: view(&health.overall),
