@@ -54,29 +54,29 @@ pub fn UsersPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     access.await.is_ok().then(|| view! {
-                    <section class="card">
-                        <h2>"Add a user"</h2>
-                        <ActionForm action=create>
-                            <label for="new-username">"Username"</label>
-                            <input id="new-username" name="username" autocomplete="off" required/>
-                            {field_error("username")}
-                            <label for="new-password">"Password (at least 12 characters)"</label>
-                            <input
-                                id="new-password"
-                                type="password"
-                                name="password"
-                                autocomplete="new-password"
-                                required
-                            />
-                            {field_error("password")}
-                            <label for="new-role">"Role"</label>
-                            <select id="new-role" name="role">
-                                {ROLES.map(|r| view! { <option value=r>{r}</option> }).collect_view()}
-                            </select>
-                            <button type="submit">"Add user"</button>
-                        </ActionForm>
-                        <Outcome value=Signal::derive(move || create.value().get())/>
-                    </section>
+                        <section class="card">
+                            <h2>"Add a user"</h2>
+                            <ActionForm action=create>
+                                <label for="new-username">"Username"</label>
+                                <input id="new-username" name="username" autocomplete="off" required/>
+                                {field_error("username")}
+                                <label for="new-password">"Password (at least 12 characters)"</label>
+                                <input
+                                    id="new-password"
+                                    type="password"
+                                    name="password"
+                                    autocomplete="new-password"
+                                    required
+                                />
+                                {field_error("password")}
+                                <label for="new-role">"Role"</label>
+                                <select id="new-role" name="role">
+                                    {ROLES.map(|r| view! { <option value=r>{r}</option> }).collect_view()}
+                                </select>
+                                <button type="submit">"Add user"</button>
+                            </ActionForm>
+                            <Outcome value=Signal::derive(move || create.value().get())/>
+                        </section>
                     })
                 })}
             </Suspense>
