@@ -189,11 +189,14 @@ impl RequestCtx {
         }
     }
 
+    /// Reads and clears the flash message. Removing marks the session modified even when the
+    /// key is absent, and a modified session is written back (an fsync'd write per page view),
+    /// so it is removed only when there is one.
     pub async fn take_flash(&self) -> Option<String> {
-        self.session
-            .remove::<String>(FLASH_KEY)
-            .await
-            .ok()
-            .flatten()
+        let flash = self.session.get::<String>(FLASH_KEY).await.ok().flatten()?;
+        if let Err(e) = self.session.remove_value(FLASH_KEY).await {
+            tracing::warn!(error = %e, "could not clear the flash message");
+        }
+        Some(flash)
     }
 }

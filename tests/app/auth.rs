@@ -118,6 +118,39 @@ app_test!(the_session_id_changes_at_sign_in, |app| {
     assert_ne!(before, after);
 });
 
+app_test!(
+    viewing_pages_leaves_the_session_unwritten_and_a_flash_shows_once,
+    |app| {
+        // A saved session comes back with a cookie; a plain page view must not save it (it
+        // would be a durable write per page view).
+        app.login_as_admin().await;
+        for path in ["/orders", "/orders", "/webhooks"] {
+            let page = app.get(path).await;
+            assert_eq!(page.status().as_u16(), 200);
+            assert!(
+                page.headers().get("set-cookie").is_none(),
+                "{path} saved the session"
+            );
+        }
+        app.call("logout", &[]).await;
+        let first = app.get("/login").await;
+        assert!(
+            first.headers().get("set-cookie").is_some(),
+            "taking the flash saves"
+        );
+        assert!(first.text().await.unwrap().contains("You have signed out."));
+        let second = app.get("/login").await;
+        assert!(second.headers().get("set-cookie").is_none());
+        assert!(
+            !second
+                .text()
+                .await
+                .unwrap()
+                .contains("You have signed out.")
+        );
+    }
+);
+
 async fn a_session_survives_a_restart(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.login_as_admin().await;
