@@ -12,8 +12,9 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dashboard_core::store::order_queries::{
-    OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv,
+use dashboard_core::store::{
+    order_queries::{ListedOrder, OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv},
+    orders::OrderRow,
 };
 
 use super::{middleware::CurrentUser, state::AppState};
@@ -50,13 +51,13 @@ pub async fn export_orders(
                 if done {
                     return None;
                 }
-                match store.list_orders(&filter, cursor.as_ref(), CHUNK).await {
+                match store
+                    .list_orders::<OrderRow>(&filter, cursor.as_ref(), CHUNK)
+                    .await
+                {
                     Ok(rows) => {
                         let finished = (rows.len() as i64) < CHUNK;
-                        let next = rows.last().map(|r| OrderCursor {
-                            created_at: r.created_at,
-                            order_id: r.order_id.clone(),
-                        });
+                        let next = rows.last().map(ListedOrder::cursor);
                         let bytes = orders_csv(&rows, !header_sent);
                         Some((Ok::<_, std::io::Error>(bytes), (next, true, finished)))
                     }

@@ -129,7 +129,7 @@ pub async fn list_orders(
         clock::format_utc,
         money::format_minor,
         status_guide::group_of,
-        store::order_queries::{OrderCursor, OrderQuery},
+        store::order_queries::{ListedOrder, OrderCursor, OrderLine, OrderQuery},
     };
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -157,20 +157,12 @@ pub async fn list_orders(
     let cursor = after.as_deref().and_then(OrderCursor::decode);
     let store = &ctx.state.store;
     let mut rows = store
-        .list_orders(&filter, cursor.as_ref(), PAGE_SIZE + 1)
+        .list_orders::<OrderLine>(&filter, cursor.as_ref(), PAGE_SIZE + 1)
         .await
         .map_err(|e| ctx.internal(&e))?;
     let next_after = (rows.len() > PAGE_SIZE as usize).then(|| {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| {
-                OrderCursor {
-                    created_at: r.created_at,
-                    order_id: r.order_id.clone(),
-                }
-                .encode()
-            })
-            .unwrap_or_default()
+        rows.last().map(|r| r.cursor().encode()).unwrap_or_default()
     });
     let totals = store
         .total_orders(&filter)
@@ -202,16 +194,11 @@ pub async fn list_orders(
             .flatten()
             .collect::<Vec<_>>()
             .join(" · "),
-            gateway: r.gateway.clone().unwrap_or_default(),
-            customer: r
-                .customer_email
-                .clone()
-                .or(r.customer_phone.clone())
-                .or(r.customer_id.clone())
-                .unwrap_or_default(),
-            flagged: r.amount_mismatch.is_some(),
-            stale: r.stale_at.is_some(),
-            source: r.source.clone(),
+            gateway: r.gateway.unwrap_or_default(),
+            customer: r.customer.unwrap_or_default(),
+            flagged: r.flagged,
+            stale: r.stale,
+            source: r.source,
             status: r.status,
             order_id: r.order_id,
         })
