@@ -44,7 +44,7 @@ use tower_sessions::{
 };
 
 use crate::app::{App, shell};
-use state::AppState;
+use state::{AppState, Services};
 
 /// Name the build gives the JS/WASM bundle (`output-name` in Cargo.toml).
 pub const OUTPUT_NAME: &str = "merchant_dashboard";
@@ -109,7 +109,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     let sdk_signer = load_sdk_signer(&config.merchant_api)?;
     let processor = Processor::new(store.clone(), config.processor.clone())
         .with_first_check(config.reconciler.first_check_seconds * 1000);
-    let state = AppState {
+    let state = AppState::new(Services {
         auth: Authenticator::new(store.clone(), config.login.clone()),
         ingestor: Arc::new(
             Ingestor::new(store.clone(), &config.webhook).with_waker(processor.waker()),
@@ -133,7 +133,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         store,
         config: Arc::new(config),
         leptos_options,
-    };
+    });
     Ok(Prepared {
         state,
         sessions,

@@ -1,6 +1,7 @@
-//! Shared application state, cheap to clone into every request and server function.
+//! Shared application state, cloned into every request, middleware and server function: one
+//! `Arc`, so a clone is one atomic increment rather than one per service.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use dashboard_core::{
@@ -9,7 +10,24 @@ use dashboard_core::{
 use leptos::config::LeptosOptions;
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the application serves with, built once at start-up.
+pub struct Services {
     pub store: Store,
     pub auth: Authenticator,
     pub ingestor: Arc<Ingestor>,
