@@ -8,7 +8,6 @@
 //! stay stable while new orders arrive.
 
 use serde::{Deserialize, Serialize};
-
 use sqlx::{postgres::PgRow, sqlite::SqliteRow};
 
 use super::{
@@ -183,18 +182,24 @@ pub trait ListedOrder:
     /// The select list (plain columns or aliased expressions of `orders`).
     const COLUMNS: &'static str;
 
+    /// The order's page key: creation time and order id.
+    fn key(&self) -> (i64, &str);
+
     /// Where a page ending with this order stops.
-    fn cursor(&self) -> OrderCursor;
+    fn cursor(&self) -> OrderCursor {
+        let (created_at, order_id) = self.key();
+        OrderCursor {
+            created_at,
+            order_id: order_id.to_owned(),
+        }
+    }
 }
 
 impl ListedOrder for OrderRow {
     const COLUMNS: &'static str = ORDER_ROW_COLUMNS;
 
-    fn cursor(&self) -> OrderCursor {
-        OrderCursor {
-            created_at: self.created_at,
-            order_id: self.order_id.clone(),
-        }
+    fn key(&self) -> (i64, &str) {
+        (self.created_at, &self.order_id)
     }
 }
 
@@ -204,11 +209,8 @@ impl ListedOrder for OrderLine {
         COALESCE(customer_email, customer_phone, customer_id) AS customer, \
         amount_mismatch IS NOT NULL AS flagged, stale_at IS NOT NULL AS stale, created_at";
 
-    fn cursor(&self) -> OrderCursor {
-        OrderCursor {
-            created_at: self.created_at,
-            order_id: self.order_id.clone(),
-        }
+    fn key(&self) -> (i64, &str) {
+        (self.created_at, &self.order_id)
     }
 }
 
