@@ -18,6 +18,7 @@ use std::{sync::Arc, time::Duration};
 
 use juspay::{WebhookEvent, parse_webhook};
 use serde::Serialize;
+use sqlx::QueryBuilder;
 use tokio::sync::{Notify, watch};
 
 use crate::{
@@ -166,14 +167,14 @@ impl Processor {
     }
 
     async fn process_in(&self, tx: &mut Tx, ids: &[i64]) -> Result<(), StoreError> {
-        for &id in ids {
-            let Some(claimed) = claim(tx, id, Mode::Pending).await? else {
-                continue;
-            };
-            let processed = self.evaluate(tx, id, &claimed).await?;
-            record_outcome(tx, id, &processed).await?;
+        // One statement claims the group and one records its outcomes: statements cost a
+        // round trip each, and the transaction holds SQLite's only write lock meanwhile.
+        let claimed = claim(tx, ids, Mode::Pending).await?;
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for (id, event) in claimed {
+            outcomes.push((id, self.evaluate(tx, id, &event).await?));
         }
-        Ok(())
+        record_outcomes(tx, &outcomes).await
     }
 
     /// What the claimed event does, applied inside `tx`: Juspay's webhooks and JPSL's
@@ -213,12 +214,12 @@ impl Processor {
         audit: Option<&AuditEntry>,
     ) -> Result<Option<Processed>, StoreError> {
         let mut tx = self.store.begin().await?;
-        let Some(claimed) = claim(&mut tx, id, mode).await? else {
+        let Some((_, claimed)) = claim(&mut tx, &[id], mode).await?.pop() else {
             tx.rollback().await?;
             return Ok(None);
         };
         let processed = self.evaluate(&mut tx, id, &claimed).await?;
-        record_outcome(&mut tx, id, &processed).await?;
+        record_outcomes(&mut tx, &[(id, processed.clone())]).await?;
         if let Some(entry) = audit {
             tx.audit(entry).await?;
         }
@@ -255,35 +256,50 @@ struct Claimed {
     body: Vec<u8>,
 }
 
-/// Takes the event for processing inside `tx`. The update locks the row, so a second
-/// instance claiming the same event waits and then finds it processed.
-async fn claim(tx: &mut Tx, id: i64, mode: Mode) -> Result<Option<Claimed>, StoreError> {
+/// Takes the events among `ids` that `mode` allows for processing inside `tx`, in arrival
+/// order. The update locks their rows, so a second instance claiming the same events waits
+/// and then finds them processed.
+async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let condition = match mode {
         Mode::Pending => "outcome = 'pending'",
         Mode::Reprocess | Mode::DryRun => "auth_verdict = 'valid'",
     };
-    let sql = format!(
-        "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
-         WHERE id = $1 AND {condition} RETURNING source, headers, body"
-    );
-    let claimed: Option<(String, String, Vec<u8>)> =
-        on_tx!(tx, t => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **t).await)?;
-    let Some((source, headers, body)) = claimed else {
-        return Ok(None);
-    };
-    let content_type = serde_json::from_str::<serde_json::Value>(&headers)
-        .ok()
-        .and_then(|h| {
-            h.get("content-type")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
+    let mut rows: Vec<(i64, String, String, Vec<u8>)> = on_tx!(tx, t => {
+        let mut update = QueryBuilder::new(format!(
+            "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
+             WHERE {condition} AND id IN ("
+        ));
+        let mut list = update.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        update.push(") RETURNING id, source, headers, body");
+        update.build_query_as().fetch_all(&mut **t).await
+    })?;
+    // Neither database promises the order of `RETURNING` rows.
+    rows.sort_unstable_by_key(|row| row.0);
+    Ok(rows
+        .into_iter()
+        .map(|(id, source, headers, body)| {
+            let content_type = serde_json::from_str::<serde_json::Value>(&headers)
+                .ok()
+                .and_then(|h| {
+                    h.get("content-type")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let claimed = Claimed {
+                source,
+                content_type,
+                body,
+            };
+            (id, claimed)
         })
-        .unwrap_or_default();
-    Ok(Some(Claimed {
-        source,
-        content_type,
-        body,
-    }))
+        .collect())
 }
 
 /// A JPSL payment advice (already verified at ingest) applied as an order report.
@@ -317,15 +333,34 @@ async fn apply_jpsl(
     apply_order(tx, &report, &ctx).await
 }
 
-async fn record_outcome(tx: &mut Tx, id: i64, processed: &Processed) -> Result<(), StoreError> {
-    on_tx!(tx, t => sqlx::query(
-        "UPDATE webhook_events SET outcome = $1, outcome_detail = $2, processed_at = $3, \
-         next_attempt_at = NULL WHERE id = $4")
-        .bind(&processed.outcome)
-        .bind(&processed.detail)
-        .bind(now_millis())
-        .bind(id)
-        .execute(&mut **t).await.map(|_| ()))?;
+/// Records each event's outcome in one statement.
+async fn record_outcomes(tx: &mut Tx, outcomes: &[(i64, Processed)]) -> Result<(), StoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    // Casts give PostgreSQL the types of the bound values, and are no-ops on SQLite.
+    on_tx!(tx, t => {
+        let mut update = QueryBuilder::new("WITH v (id, outcome, detail) AS (");
+        update.push_values(outcomes, |mut row, (id, processed)| {
+            row.push("CAST(")
+                .push_bind_unseparated(*id)
+                .push_unseparated(" AS BIGINT)")
+                .push("CAST(")
+                .push_bind_unseparated(&processed.outcome)
+                .push_unseparated(" AS TEXT)")
+                .push("CAST(")
+                .push_bind_unseparated(&processed.detail)
+                .push_unseparated(" AS TEXT)");
+        });
+        update
+            .push(
+                ") UPDATE webhook_events SET outcome = v.outcome, outcome_detail = v.detail, \
+                 next_attempt_at = NULL, processed_at = ",
+            )
+            .push_bind(now_millis())
+            .push(" FROM v WHERE webhook_events.id = v.id");
+        update.build().execute(&mut **t).await.map(|_| ())
+    })?;
     Ok(())
 }
 
