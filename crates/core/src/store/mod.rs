@@ -205,6 +205,9 @@ impl Store {
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(max_connections)
+                    // A connection to a local file cannot go stale; the check before each
+                    // use (on by default) is an extra round trip to its thread per query.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?,
             )
