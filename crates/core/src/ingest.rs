@@ -5,8 +5,8 @@
 //! are kept truncated and capped, and logged at a bounded rate.
 //!
 //! Group commit: accepted deliveries go through one writer task per [`Ingestor`], which
-//! takes every delivery waiting at that moment (up to [`GROUP_MAX`]) and stores them in one
-//! transaction — one disk flush for the group instead of one each. Each waiter hears back
+//! takes every delivery waiting once it may write (up to [`GROUP_MAX`]) and stores them in
+//! one transaction — one disk flush for the group instead of one each. Each waiter hears back
 //! only after that commit, with its own id (or an error, so it answers 5xx and Juspay
 //! retries). The task ends when its `Ingestor` is dropped.
 
@@ -23,7 +23,7 @@ use crate::{
     clock::{now_millis, parse_juspay_time},
     config::WebhookConfig,
     store::{
-        Store, StoreError,
+        Store, StoreError, Tx,
         webhooks::{NewWebhookEvent, StoredWebhook},
     },
 };
@@ -190,14 +190,23 @@ impl Ingestor {
     }
 }
 
-/// The group-commit writer: stores whatever is queued, up to [`GROUP_MAX`] at a time, in
-/// one transaction, and answers each waiter after the commit. Ends when every sender is
-/// gone (the `Ingestor` was dropped).
+/// The group-commit writer: once a delivery is queued it takes the write turn, then takes
+/// everything queued by then (up to [`GROUP_MAX`]) — on SQLite the turn may be a wait for
+/// the processor's transaction, and what arrives meanwhile joins this group instead of
+/// waiting for the next turn — stores the group in one transaction and answers each waiter
+/// after the commit. Ends when every sender is gone (the `Ingestor` was dropped).
 async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: Arc<AtomicU64>) {
     let mut group = Vec::with_capacity(GROUP_MAX);
     while queue.recv_many(&mut group, GROUP_MAX).await > 0 {
+        let tx = store.begin().await;
+        while group.len() < GROUP_MAX {
+            match queue.try_recv() {
+                Ok(queued) => group.push(queued),
+                Err(_) => break,
+            }
+        }
         let (events, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        match store.insert_webhook_events(&events).await {
+        match store_group(tx, &events).await {
             Ok(stored) => {
                 groups.fetch_add(1, Ordering::Relaxed);
                 for (reply, stored) in replies.into_iter().zip(stored) {
@@ -216,6 +225,22 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
                     let _ = reply.send(Err(group_failed(&e)));
                 }
             }
+        }
+    }
+}
+
+/// Stores `events` in `tx` (as it began) and commits.
+async fn store_group(
+    tx: Result<Tx, StoreError>,
+    events: &[NewWebhookEvent],
+) -> Result<Vec<StoredWebhook>, StoreError> {
+    let mut tx = tx?;
+    match tx.insert_webhook_events(events).await {
+        Ok(stored) => tx.commit().await.map(|()| stored),
+        Err(e) => {
+            // The rollback's own failure adds nothing: the connection is discarded.
+            let _ = tx.rollback().await;
+            Err(e)
         }
     }
 }
@@ -421,6 +446,41 @@ mod tests {
             assert!((1..40).contains(&groups), "40 deliveries in {groups} commits");
             let later = ingest_all(&ingestor, vec![body("evt_late")]).await;
             assert!(stored(&later[0]).id > distinct[39], "the writer keeps serving");
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn deliveries_arriving_while_another_writer_holds_the_database_join_the_waiting_group(db) {
+            use crate::store::{Backend, on_tx};
+            use std::time::Duration;
+            let store = db.store();
+            let ingestor = ingestor(&store);
+            // Another writer: on SQLite it holds the write turn; on PostgreSQL, where
+            // writers overlap, a table lock stops the group's insert instead.
+            let mut busy = store.begin().await.unwrap();
+            if store.backend() == Backend::Postgres {
+                on_tx!(&mut busy, t => sqlx::query("LOCK TABLE webhook_events IN EXCLUSIVE MODE")
+                    .execute(&mut **t).await.map(|_| ())).unwrap();
+            }
+            let spawn_ingest = |bodies: Vec<Vec<u8>>| {
+                let ingestor = ingestor.clone();
+                tokio::spawn(async move { ingest_all(&ingestor, bodies).await })
+            };
+            let first = spawn_ingest(vec![body("evt_0")]);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let rest = spawn_ingest((1..10).map(|i| body(&format!("evt_{i}"))).collect());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            busy.commit().await.unwrap();
+            let mut results = first.await.unwrap();
+            results.extend(rest.await.unwrap());
+            assert_eq!(results.len(), 10);
+            assert!(results.iter().all(|r| !stored(r).duplicate));
+            let groups = ingestor.groups.load(Ordering::Relaxed);
+            if store.backend() == Backend::Sqlite {
+                assert_eq!(groups, 1, "the nine that came while the writer waited joined its group");
+            } else {
+                assert_eq!(groups, 2, "the first group was formed at once; the nine made the next");
+            }
         }
     }
 

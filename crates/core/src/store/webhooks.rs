@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use sqlx::QueryBuilder;
 
-use super::{Bind, Conditions, Store, StoreError, bind_all, on_pool, on_tx};
+use super::{Bind, Conditions, Store, StoreError, Tx, bind_all, on_pool, on_tx};
 
 /// A delivery to store, as the ingest step prepared it.
 #[derive(Debug, Clone)]
@@ -105,70 +105,16 @@ impl Store {
         Ok(stored.remove(0))
     }
 
-    /// Stores several deliveries in one committed transaction (group commit), in order,
-    /// each exactly as [`Self::insert_webhook_event`] would: a repeat — of a stored event
-    /// or of an earlier one in `events` — only bumps the duplicate count. All or nothing;
-    /// returns one result per event, in order, after the commit.
+    /// Stores several deliveries in one committed transaction (group commit); see
+    /// [`Tx::insert_webhook_events`]. Returns after the commit.
     pub async fn insert_webhook_events(
         &self,
         events: &[NewWebhookEvent],
     ) -> Result<Vec<StoredWebhook>, StoreError> {
-        // The first delivery of each dedup key goes into one multi-row statement (one round
-        // trip for the group); repeats within the group follow one by one, in order, since
-        // one statement may not both insert a key and count a repeat of it.
-        let mut seen = HashSet::new();
-        let (firsts, repeats): (Vec<_>, Vec<_>) = events
-            .iter()
-            .enumerate()
-            .partition(|(_, event)| seen.insert(event.dedup_key.as_str()));
-        let mut stored = vec![None; events.len()];
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, t => {
-            for chunk in firsts.chunks(ROWS_PER_STATEMENT).chain(repeats.chunks(1)) {
-                let mut insert = QueryBuilder::new(INSERT_EVENTS);
-                insert.push_values(chunk, |mut row, (_, event)| {
-                    row.push_bind(&event.source)
-                        .push_bind(&event.dedup_key)
-                        .push_bind(&event.event_id)
-                        .push_bind(&event.event_name)
-                        .push_bind(&event.order_id)
-                        .push_bind(&event.auth_verdict)
-                        .push_bind(event.received_at)
-                        .push_bind(event.event_created_at)
-                        .push_bind(event.lag_ms)
-                        .push_bind(&event.headers)
-                        .push_bind(&event.body)
-                        .push_bind(event.body_truncated)
-                        .push_bind(&event.outcome)
-                        .push_bind(&event.outcome_detail);
-                });
-                insert.push(ON_REPEAT);
-                let rows: Vec<(String, i64, i64)> =
-                    insert.build_query_as().fetch_all(&mut **t).await?;
-                // The database returns rows in no promised order: match them by key.
-                let by_key: HashMap<String, (i64, i64)> = rows
-                    .into_iter()
-                    .map(|(key, id, duplicates)| (key, (id, duplicates)))
-                    .collect();
-                for (index, event) in chunk {
-                    stored[*index] = by_key.get(&event.dedup_key).map(|&(id, duplicates)| {
-                        StoredWebhook { id, duplicate: duplicates > 0 }
-                    });
-                }
-            }
-            Ok::<_, StoreError>(())
-        })?;
+        let stored = tx.insert_webhook_events(events).await?;
         tx.commit().await?;
-        stored
-            .into_iter()
-            .map(|row| {
-                row.ok_or_else(|| {
-                    StoreError::Database(sqlx::Error::Protocol(
-                        "a grouped webhook insert returned no row for an event".to_owned(),
-                    ))
-                })
-            })
-            .collect()
+        Ok(stored)
     }
 
     /// Unprocessed events due now, oldest first (arrival order).
@@ -319,6 +265,72 @@ impl Store {
                 .await
         })?;
         Ok(rows)
+    }
+}
+
+impl Tx {
+    /// Stores several deliveries in this transaction, in order, each exactly as
+    /// [`Store::insert_webhook_event`] would: a repeat — of a stored event or of an earlier
+    /// one in `events` — only bumps the duplicate count. Returns one result per event, in
+    /// order; they hold once the transaction commits.
+    pub async fn insert_webhook_events(
+        &mut self,
+        events: &[NewWebhookEvent],
+    ) -> Result<Vec<StoredWebhook>, StoreError> {
+        // The first delivery of each dedup key goes into one multi-row statement (one round
+        // trip for the group); repeats within the group follow one by one, in order, since
+        // one statement may not both insert a key and count a repeat of it.
+        let mut seen = HashSet::new();
+        let (firsts, repeats): (Vec<_>, Vec<_>) = events
+            .iter()
+            .enumerate()
+            .partition(|(_, event)| seen.insert(event.dedup_key.as_str()));
+        let mut stored = vec![None; events.len()];
+        on_tx!(self, t => {
+            for chunk in firsts.chunks(ROWS_PER_STATEMENT).chain(repeats.chunks(1)) {
+                let mut insert = QueryBuilder::new(INSERT_EVENTS);
+                insert.push_values(chunk, |mut row, (_, event)| {
+                    row.push_bind(&event.source)
+                        .push_bind(&event.dedup_key)
+                        .push_bind(&event.event_id)
+                        .push_bind(&event.event_name)
+                        .push_bind(&event.order_id)
+                        .push_bind(&event.auth_verdict)
+                        .push_bind(event.received_at)
+                        .push_bind(event.event_created_at)
+                        .push_bind(event.lag_ms)
+                        .push_bind(&event.headers)
+                        .push_bind(&event.body)
+                        .push_bind(event.body_truncated)
+                        .push_bind(&event.outcome)
+                        .push_bind(&event.outcome_detail);
+                });
+                insert.push(ON_REPEAT);
+                let rows: Vec<(String, i64, i64)> =
+                    insert.build_query_as().fetch_all(&mut **t).await?;
+                // The database returns rows in no promised order: match them by key.
+                let by_key: HashMap<String, (i64, i64)> = rows
+                    .into_iter()
+                    .map(|(key, id, duplicates)| (key, (id, duplicates)))
+                    .collect();
+                for (index, event) in chunk {
+                    stored[*index] = by_key.get(&event.dedup_key).map(|&(id, duplicates)| {
+                        StoredWebhook { id, duplicate: duplicates > 0 }
+                    });
+                }
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        stored
+            .into_iter()
+            .map(|row| {
+                row.ok_or_else(|| {
+                    StoreError::Database(sqlx::Error::Protocol(
+                        "a grouped webhook insert returned no row for an event".to_owned(),
+                    ))
+                })
+            })
+            .collect()
     }
 }
 
