@@ -157,6 +157,7 @@ app_test!(the_command_line_adds_users_and_resets_passwords, |app| {
 
 #[tokio::test]
 async fn graceful_shutdown_lets_the_server_stop_and_restart_on_the_same_database() {
+    let _alone = crate::helpers::one_at_a_time().await;
     let app = TestApp::spawn(dashboard_core::store::Backend::Sqlite).await;
     let (db, jar) = app.stop().await;
     let again = TestApp::spawn_on(db, jar, "").await;

@@ -345,6 +345,7 @@ sim_test!(
 /// never by both at once.
 #[tokio::test]
 async fn two_instances_never_poll_the_same_order_at_once_and_miss_none() {
+    let _alone = crate::helpers::one_at_a_time().await;
     use juspay::{Amount, CreateOrderRequest, JuspayClient, JuspayConfig};
     use juspay_sim::{EndpointFault, EndpointFaultKind};
 

@@ -306,11 +306,13 @@ mod events_stored_while_processing_is_off_are_processed_after_a_restart {
 
     #[tokio::test]
     async fn on_sqlite() {
+        let _alone = crate::helpers::one_at_a_time().await;
         run(Backend::Sqlite).await;
     }
 
     #[tokio::test]
     async fn on_postgres() {
+        let _alone = crate::helpers::one_at_a_time().await;
         run(Backend::Postgres).await;
     }
 }
