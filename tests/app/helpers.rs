@@ -173,9 +173,9 @@ pub fn bare_client() -> reqwest::Client {
 
 /// Waits until no other app test runs, for the whole of the caller's test. Leptos keeps its
 /// reactive runtime per process, and server renders of tests running at once on libtest's
-/// threads (each on its own Tokio runtime) now and then never finished: 4 hangs in 45 runs
-/// of the auth tests on four threads, none in 20 runs on one. The product itself serves
-/// from one runtime per process.
+/// threads (each on its own Tokio runtime) now and then never finished: 7 hangs in 50 runs
+/// of the auth tests on four threads, none in 35 runs one at a time. The product itself
+/// serves from one runtime per process.
 pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     static APP_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     APP_TESTS.lock().await
