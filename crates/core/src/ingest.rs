@@ -229,20 +229,16 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
     }
 }
 
-/// Stores `events` in `tx` (as it began) and commits.
+/// Stores `events` in `tx` (as it began) and commits; on an error the dropped transaction
+/// rolls back.
 async fn store_group(
     tx: Result<Tx, StoreError>,
     events: &[NewWebhookEvent],
 ) -> Result<Vec<StoredWebhook>, StoreError> {
     let mut tx = tx?;
-    match tx.insert_webhook_events(events).await {
-        Ok(stored) => tx.commit().await.map(|()| stored),
-        Err(e) => {
-            // The rollback's own failure adds nothing: the connection is discarded.
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
+    let stored = tx.insert_webhook_events(events).await?;
+    tx.commit().await?;
+    Ok(stored)
 }
 
 /// Stores each event in its own transaction after its group failed. Once the database
