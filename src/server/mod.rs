@@ -26,7 +26,7 @@ use axum::{
 use dashboard_core::{
     Store, StoreError, actions::Actions, alerts::AlertEvaluator, auth::Authenticator,
     clock::now_millis, config::Config, ingest::Ingestor, processing::Processor,
-    reconcile::Reconciler, sessions::DbSessionStore,
+    reconcile::Reconciler, sessions::DbSessionStore, store::Backend,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -263,6 +263,8 @@ pub async fn serve(
         state.config.login.window_minutes,
         stop_rx.clone(),
     ));
+    let checkpointing = (state.store.backend() == Backend::Sqlite)
+        .then(|| tokio::spawn(run_checkpoints(state.store.clone(), stop_rx.clone())));
     let processing = state
         .config
         .processor
@@ -300,7 +302,10 @@ pub async fn serve(
     .map_err(StartError::Serve);
     let _ = stop_tx.send(true);
     let _ = maintenance.await;
-    for task in [processing, reconciling, alerting].into_iter().flatten() {
+    for task in [checkpointing, processing, reconciling, alerting]
+        .into_iter()
+        .flatten()
+    {
         let _ = task.await;
     }
     store.close().await;
@@ -348,6 +353,27 @@ async fn run_maintenance(
         tokio::select! {
             _ = stop.changed() => return,
             () = tokio::time::sleep(std::time::Duration::from_secs(300)) => {},
+        }
+    }
+}
+
+/// Checkpoints SQLite's write-ahead log five times a second, so no acknowledgement waits
+/// for a long one.
+async fn run_checkpoints(store: Store, mut stop: watch::Receiver<bool>) {
+    let mut failing = false;
+    loop {
+        match store.checkpoint().await {
+            // Logged when it starts failing, not five times a second.
+            Err(e) if !failing => {
+                tracing::warn!(error = %e, "could not checkpoint the database log");
+                failing = true;
+            }
+            Err(_) => {}
+            Ok(_) => failing = false,
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {},
         }
     }
 }

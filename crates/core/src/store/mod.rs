@@ -23,6 +23,9 @@ pub mod throttle;
 pub mod users;
 pub mod webhooks;
 
+/// SQLite log pages after which the committing writer checkpoints (SQLite's default is 1000).
+const WAL_PAGES_BEFORE_WRITER_CHECKPOINT: &str = "20000";
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -196,6 +199,9 @@ impl Store {
                 // default) that is a temporary file written per statement, which took a
                 // bulk insert of orders four times as long.
                 .pragma("temp_store", "memory")
+                // Checkpoints run in the background (`Store::checkpoint`), off the commit
+                // that gates an acknowledgement; this only bounds the log should they stop.
+                .pragma("wal_autocheckpoint", WAL_PAGES_BEFORE_WRITER_CHECKPOINT)
                 .foreign_keys(true);
             if let Some(parent) = options.get_filename().parent()
                 && !parent.as_os_str().is_empty()
@@ -289,6 +295,23 @@ impl Store {
         Ok(())
     }
 
+    /// Copies what SQLite's write-ahead log holds into the database file (run in the
+    /// background five times a second). Left to SQLite, the writer whose commit fills the
+    /// log does it, and an acknowledgement waits for it. Most of the log is copied while
+    /// writers go on; the little they added meanwhile is copied in this process's write
+    /// turn, so the copy completes and the next writer starts the log afresh instead of
+    /// growing it. Returns the log pages copied; PostgreSQL has nothing to do.
+    pub async fn checkpoint(&self) -> Result<i64, StoreError> {
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(0);
+        };
+        const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+        let (_, _, first): (i64, i64, i64) = sqlx::query_as(PASSIVE).fetch_one(p).await?;
+        let _turn = self.write_turn.lock().await;
+        let (_, _, all): (i64, i64, i64) = sqlx::query_as(PASSIVE).fetch_one(p).await?;
+        Ok(first.max(all))
+    }
+
     /// Closes every connection; used at shutdown.
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await);
@@ -311,7 +334,8 @@ mod tests {
 
     /// A SQLite setting, so a SQLite-only test: PostgreSQL's temporary data is the server's.
     #[tokio::test]
-    async fn every_sqlite_connection_keeps_temporary_data_in_memory() {
+    async fn every_sqlite_connection_keeps_temporary_data_in_memory_and_leaves_checkpoints_to_the_background()
+     {
         let db = crate::testing::TestDatabase::sqlite().await;
         let store = db.store();
         let super::Pool::Sqlite(pool) = store.pool() else {
@@ -326,10 +350,40 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(mode, 2, "2 is MEMORY");
+            let pages: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(pages.to_string(), super::WAL_PAGES_BEFORE_WRITER_CHECKPOINT);
             held.push(conn);
         }
         drop(held);
         db.finish().await;
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_checkpoint_copies_the_whole_log_into_the_database_file(db) {
+            let store = db.store();
+            for at in 0..3 {
+                store.record_login_failure("ana", at).await.unwrap();
+            }
+            let copied = store.checkpoint().await.unwrap();
+            if store.backend() == Backend::Sqlite {
+                let crate::store::Pool::Sqlite(pool) = store.pool() else {
+                    unreachable!("a SQLite store");
+                };
+                let (busy, log, done): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(pool)
+                        .await
+                        .unwrap();
+                assert_eq!(busy, 0);
+                assert!(copied > 0, "the writes were in the log");
+                assert_eq!(done, log, "nothing was left behind");
+            } else {
+                assert_eq!(copied, 0, "PostgreSQL manages its own log");
+            }
+        }
     }
 
     crate::test_on_both_backends! {
