@@ -12,7 +12,9 @@ use serde_json::Value;
 use crate::{
     app_test,
     helpers::order_id_in,
-    helpers::{TestApp, eventually, simulator_settings, start_simulator},
+    helpers::{
+        SIM_API_KEY, SIM_MERCHANT, TestApp, eventually, simulator_settings, start_simulator,
+    },
     sim_test,
 };
 
@@ -230,6 +232,21 @@ sim_test!(
         assert_eq!(order.amount, 1_250);
         assert!(order.udfs.contains("vip"));
 
+        // Another system of the merchant's changes the udf at Juspay: a sync brings it here.
+        let res = reqwest::Client::new()
+            .post(format!("{}/orders/{order_id}", sim.base_url()))
+            .basic_auth(SIM_API_KEY, Some(""))
+            .header("x-merchantid", SIM_MERCHANT)
+            .form(&[("udf1", "gold")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let res = app.call("sync_order", &[("order_id", &order_id)]).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let order = store.find_order(&order_id).await.unwrap().unwrap();
+        assert!(order.udfs.contains("gold"), "{}", order.udfs);
+
         sim.handle()
             .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Upi))
             .unwrap();
@@ -249,7 +266,12 @@ sim_test!(
         let actions: Vec<_> = audit.iter().map(|a| a.action.as_str()).collect();
         assert_eq!(
             actions,
-            ["order.payment_link", "order.update", "order.sync"],
+            [
+                "order.payment_link",
+                "order.update",
+                "order.sync",
+                "order.sync"
+            ],
             "a refused update changes nothing and leaves no audit row"
         );
 

@@ -170,10 +170,7 @@ impl Actions {
         };
         // The short answer says CREATED, which is NEW for us (§4.1); keep NEW and take the ids
         // and the link, which are what it adds.
-        let report = match created
-            .order()
-            .and_then(|o| OrderReport::from_order(o, None))
-        {
+        let report = match created.order().and_then(OrderReport::from_order) {
             Some(report) => report,
             None => OrderReport {
                 order_id: order.order_id.clone(),
@@ -295,7 +292,7 @@ impl Actions {
         let order = client
             .get_order(order_id, &OrderStatusOptions::default())
             .await?;
-        let report = OrderReport::from_order(&order, None)
+        let report = OrderReport::from_order(&order)
             .filter(|r| r.order_id == order_id)
             .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
         let ctx = self.context(Via::Sync, trace_id);
@@ -345,10 +342,10 @@ impl Actions {
             routing_id: current.customer_id.clone(),
         };
         let order = client.update_order(order_id, &request).await?;
-        let mut report = OrderReport::from_order(&order, None)
+        let mut report = OrderReport::from_order(&order)
             .filter(|r| r.order_id == order_id)
             .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
-        // Juspay echoes udfs only in the raw object; we know what we set.
+        // Juspay's answer need not echo the udfs (§4.5); we know what we set.
         report.udfs.extend(udfs.iter().cloned());
         let ctx = self.context(Via::Action, &audit.trace_id);
         let mut tx = self.store.begin().await?;

@@ -195,7 +195,7 @@ impl Processor {
                 detail: Some(e.to_string()),
                 changes: Vec::new(),
             },
-            Ok(event) => apply_event(tx, id, &event, body, self.first_check_ms).await?,
+            Ok(event) => apply_event(tx, id, &event, self.first_check_ms).await?,
         })
     }
 
@@ -370,7 +370,6 @@ async fn apply_event(
     tx: &mut Tx,
     id: i64,
     event: &WebhookEvent,
-    body: &[u8],
     first_check_ms: i64,
 ) -> Result<Processed, StoreError> {
     let ctx = ReportContext {
@@ -383,10 +382,7 @@ async fn apply_event(
     };
     let content = &event.content;
     if let Some(order) = &content.order {
-        let raw: Option<serde_json::Value> = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.pointer("/content/order").cloned());
-        return match OrderReport::from_order(order, raw.as_ref()) {
+        return match OrderReport::from_order(order) {
             Some(report) => apply_order(tx, &report, &ctx).await,
             None => Ok(invalid("the order object names no order_id")),
         };

@@ -142,7 +142,7 @@ impl Reconciler {
             (now - order.created_at > self.config.stale_after_hours * 3_600_000).then_some(now);
         let mut tx = self.store.begin().await?;
         let result = match answer {
-            Ok(juspay_order) => match OrderReport::from_order(&juspay_order, None) {
+            Ok(juspay_order) => match OrderReport::from_order(&juspay_order) {
                 Some(report) if report.order_id == order.order_id => {
                     match tx.apply_order_report(&report, &ctx).await? {
                         Ok(applied) => CheckResult::Answered(applied.effect.outcome().to_owned()),

@@ -195,7 +195,7 @@ pub async fn send_refund(
             row.request_state = Some("sent".to_owned());
             let merged = merge_latest(&mut tx, row.clone()).await?;
             tx.save_refund(&merged).await?;
-            if let Some(report) = OrderReport::from_order(&order, None) {
+            if let Some(report) = OrderReport::from_order(&order) {
                 tx.apply_order_report(&report, &ctx).await?.ok();
             }
             // Keep polling the order until the refund settles.

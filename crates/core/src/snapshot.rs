@@ -81,9 +81,9 @@ pub struct OrderReport {
 }
 
 impl OrderReport {
-    /// Reads an order object (§4.3). `raw` is the same object as JSON, for the `udf1`…`udf10`
-    /// fields the typed object does not carry. `None` when the object names no order id.
-    pub fn from_order(order: &Order, raw: Option<&serde_json::Value>) -> Option<Self> {
+    /// Reads an order object (§4.3), from a webhook or an API answer alike. `None` when the
+    /// object names no order id.
+    pub fn from_order(order: &Order) -> Option<Self> {
         let order_id = non_blank(order.order_id.as_ref())?;
         let txn = order.txn_detail.as_ref();
         let pgr = order.payment_gateway_response.as_ref();
@@ -133,7 +133,11 @@ impl OrderReport {
                 .bank_error_message
                 .clone()
                 .or_else(|| txn.and_then(|t| t.error_message.clone())),
-            udfs: raw.map(udfs_of).unwrap_or_default(),
+            udfs: order
+                .udfs()
+                .filter(|(_, value)| is_real_value(value))
+                .map(|(key, value)| (key, value.to_owned()))
+                .collect(),
             juspay_created_at: order.date_created.as_deref().and_then(parse_juspay_time),
             refunds,
             mandate: order
@@ -784,21 +788,6 @@ fn non_blank(value: Option<&String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `udf1`…`udf10` of an order object, as text.
-fn udfs_of(order: &serde_json::Value) -> BTreeMap<String, String> {
-    (1..=10)
-        .filter_map(|n| {
-            let key = format!("udf{n}");
-            let text = match order.get(&key)? {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => return None,
-                other => other.to_string(),
-            };
-            is_real_value(&text).then_some((key, text))
-        })
-        .collect()
-}
-
 /// Mandate dates are epoch seconds as text (§7); stored as epoch milliseconds.
 fn epoch_seconds_text(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok()?.checked_mul(1000)
@@ -1081,8 +1070,8 @@ mod tests {
             "payment_gateway_response": {"rrn": "rrn-1", "epg_txn_id": "epg-1"},
             "refunds": [{"unique_request_id": "r1", "amount": 5.0, "status": "PENDING"}, {"amount": 1}]
         });
-        let order: Order = serde_json::from_value(raw.clone()).unwrap();
-        let report = OrderReport::from_order(&order, Some(&raw)).unwrap();
+        let order: Order = serde_json::from_value(raw).unwrap();
+        let report = OrderReport::from_order(&order).unwrap();
         assert_eq!(report.amount, Some(1050));
         assert_eq!(report.txn_id.as_deref(), Some("m-ord_9-1"));
         assert_eq!(report.gateway_id, Some(19));

@@ -403,9 +403,49 @@ pub struct Order {
     pub metadata: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "lenient::opt_object")]
     pub juspay: Option<ClientAuth>,
+    /// The merchant's own fields `udf1`…`udf10`, as text.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf1: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf2: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf3: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf4: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf5: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf6: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf7: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf8: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf9: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub udf10: Option<String>,
 }
 
 impl Order {
+    /// The udfs that are set, as (`udf1`…`udf10`, value).
+    pub fn udfs(&self) -> impl Iterator<Item = (String, &str)> {
+        [
+            &self.udf1,
+            &self.udf2,
+            &self.udf3,
+            &self.udf4,
+            &self.udf5,
+            &self.udf6,
+            &self.udf7,
+            &self.udf8,
+            &self.udf9,
+            &self.udf10,
+        ]
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, value)| Some((format!("udf{}", i + 1), value.as_deref()?)))
+    }
+
     /// `status`, or the status named by `status_id` when the text is missing.
     pub fn resolved_status(&self) -> Option<OrderStatus> {
         self.status
@@ -610,6 +650,23 @@ mod tests {
             Some("https://x/r/1m8rmM")
         );
         assert!(parsed.order().is_none());
+    }
+
+    #[test]
+    fn udfs_are_read_as_text_whatever_their_json_type_and_unset_ones_are_skipped() {
+        let order: Order = serde_json::from_value(json!({"order_id":"o1","udf1":"gold",
+            "udf2":"","udf3":7,"udf4":null,"udf5":"FILTERED","udf10":true}))
+        .unwrap();
+        let udfs: Vec<(String, &str)> = order.udfs().collect();
+        assert_eq!(
+            udfs,
+            [
+                ("udf1".to_owned(), "gold"),
+                ("udf2".to_owned(), ""),
+                ("udf3".to_owned(), "7"),
+                ("udf10".to_owned(), "true"),
+            ]
+        );
     }
 
     #[test]
