@@ -23,7 +23,7 @@ use crate::{
     clock::{now_millis, parse_juspay_time},
     config::WebhookConfig,
     store::{
-        Store, StoreError, Tx,
+        Store, StoreError,
         webhooks::{NewWebhookEvent, StoredWebhook},
     },
 };
@@ -206,7 +206,11 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
             }
         }
         let (events, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        match store_group(tx, &events).await {
+        let written = match tx {
+            Ok(tx) => tx.commit_webhook_events(&events).await,
+            Err(e) => Err(e),
+        };
+        match written {
             Ok(stored) => {
                 groups.fetch_add(1, Ordering::Relaxed);
                 for (reply, stored) in replies.into_iter().zip(stored) {
@@ -227,18 +231,6 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
             }
         }
     }
-}
-
-/// Stores `events` in `tx` (as it began) and commits; on an error the dropped transaction
-/// rolls back.
-async fn store_group(
-    tx: Result<Tx, StoreError>,
-    events: &[NewWebhookEvent],
-) -> Result<Vec<StoredWebhook>, StoreError> {
-    let mut tx = tx?;
-    let stored = tx.insert_webhook_events(events).await?;
-    tx.commit().await?;
-    Ok(stored)
 }
 
 /// Stores each event in its own transaction after its group failed. Once the database

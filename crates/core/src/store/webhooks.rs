@@ -106,15 +106,12 @@ impl Store {
     }
 
     /// Stores several deliveries in one committed transaction (group commit); see
-    /// [`Tx::insert_webhook_events`]. Returns after the commit.
+    /// [`Tx::commit_webhook_events`]. Returns after the commit.
     pub async fn insert_webhook_events(
         &self,
         events: &[NewWebhookEvent],
     ) -> Result<Vec<StoredWebhook>, StoreError> {
-        let mut tx = self.begin().await?;
-        let stored = tx.insert_webhook_events(events).await?;
-        tx.commit().await?;
-        Ok(stored)
+        self.begin().await?.commit_webhook_events(events).await
     }
 
     /// Unprocessed events due now, oldest first (arrival order).
@@ -271,10 +268,10 @@ impl Store {
 impl Tx {
     /// Stores several deliveries in this transaction, in order, each exactly as
     /// [`Store::insert_webhook_event`] would: a repeat — of a stored event or of an earlier
-    /// one in `events` — only bumps the duplicate count. Returns one result per event, in
-    /// order; they hold once the transaction commits.
-    pub async fn insert_webhook_events(
-        &mut self,
+    /// one in `events` — only bumps the duplicate count — then commits. Returns one result
+    /// per event, in order; on an error the dropped transaction rolls back.
+    pub async fn commit_webhook_events(
+        mut self,
         events: &[NewWebhookEvent],
     ) -> Result<Vec<StoredWebhook>, StoreError> {
         // The first delivery of each dedup key goes into one multi-row statement (one round
@@ -286,7 +283,7 @@ impl Tx {
             .enumerate()
             .partition(|(_, event)| seen.insert(event.dedup_key.as_str()));
         let mut stored = vec![None; events.len()];
-        on_tx!(self, t => {
+        on_tx!(&mut self, t => {
             for chunk in firsts.chunks(ROWS_PER_STATEMENT).chain(repeats.chunks(1)) {
                 let mut insert = QueryBuilder::new(INSERT_EVENTS);
                 insert.push_values(chunk, |mut row, (_, event)| {
@@ -321,6 +318,7 @@ impl Tx {
             }
             Ok::<_, StoreError>(())
         })?;
+        self.commit().await?;
         stored
             .into_iter()
             .map(|row| {
