@@ -300,13 +300,18 @@ impl Store {
     /// log does it, and an acknowledgement waits for it. Most of the log is copied while
     /// writers go on; the little they added meanwhile is copied in this process's write
     /// turn, so the copy completes and the next writer starts the log afresh instead of
-    /// growing it. Returns the log pages copied; PostgreSQL has nothing to do.
+    /// growing it. When the first copy already took the whole log (nothing was written
+    /// meanwhile, as on an idle server) the write turn is left alone. Returns the log pages
+    /// copied; PostgreSQL has nothing to do.
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
         let Pool::Sqlite(p) = &self.pool else {
             return Ok(0);
         };
         const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
-        let (_, _, first): (i64, i64, i64) = sqlx::query_as(PASSIVE).fetch_one(p).await?;
+        let (_, log, first): (i64, i64, i64) = sqlx::query_as(PASSIVE).fetch_one(p).await?;
+        if first >= log {
+            return Ok(first);
+        }
         let _turn = self.write_turn.lock().await;
         let (_, _, all): (i64, i64, i64) = sqlx::query_as(PASSIVE).fetch_one(p).await?;
         Ok(first.max(all))
@@ -382,6 +387,30 @@ mod tests {
                 assert_eq!(done, log, "nothing was left behind");
             } else {
                 assert_eq!(copied, 0, "PostgreSQL manages its own log");
+            }
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_checkpoint_with_nothing_new_to_copy_does_not_wait_for_the_writer(db) {
+            let store = db.store();
+            store.record_login_failure("ana", 1).await.unwrap();
+            store.checkpoint().await.unwrap();
+            // A writer holds this process's write turn; the log holds nothing uncopied.
+            let writer = store.begin().await.unwrap();
+            let copied = tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                store.checkpoint(),
+            )
+            .await
+            .expect("the checkpoint did not wait for the writer's turn")
+            .unwrap();
+            writer.rollback().await.unwrap();
+            if store.backend() == Backend::Sqlite {
+                // A passive checkpoint reports the log it found, all of it already copied.
+                assert!(copied > 0, "the earlier write is still in the (copied) log");
+            } else {
+                assert_eq!(copied, 0);
             }
         }
     }
