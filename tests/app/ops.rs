@@ -30,6 +30,31 @@ app_test!(
     }
 );
 
+app_test!(
+    pages_webhook_answers_and_redirects_say_how_long_the_server_took,
+    |app| {
+        // A redirect to sign in, a page, and a refused webhook each carry the header.
+        let signed_out = app.get("/orders").await;
+        app.login_as_admin().await;
+        let page = app.get("/orders").await;
+        let webhook = app
+            .client
+            .post(app.url("/webhooks/juspay"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        for res in [signed_out, page, webhook] {
+            let value = res.headers()["server-timing"].to_str().unwrap().to_owned();
+            let ms: f64 = value
+                .strip_prefix("app;dur=")
+                .and_then(|ms| ms.parse().ok())
+                .unwrap_or_else(|| panic!("{} answered Server-Timing {value:?}", res.url()));
+            assert!(ms >= 0.0, "{value}");
+        }
+    }
+);
+
 app_test!(internal_failures_show_a_reference_not_the_cause, |app| {
     app.login_as_admin().await;
     app.db

@@ -120,7 +120,7 @@ async fn insert_one(db: &Db, events: &EventSource) -> Attempt {
             .await
     });
     match inserted {
-        Ok(_) => Attempt::Succeeded,
+        Ok(_) => Attempt::Succeeded(None),
         Err(error) => Attempt::Errored(error.to_string()),
     }
 }

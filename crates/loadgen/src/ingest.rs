@@ -12,7 +12,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::json;
 
 use crate::event::EventSource;
-use crate::load::{Attempt, Window, run_closed_loop};
+use crate::load::{Attempt, Window, read_server_time, run_closed_loop};
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
@@ -61,12 +61,13 @@ impl Target {
         match sent {
             Ok(response) => {
                 let status = response.status();
+                let server = read_server_time(response.headers());
                 // Reading the body to the end lets the connection go back to the pool.
                 if let Err(error) = response.bytes().await {
                     return Attempt::Errored(error.to_string());
                 }
                 if status == reqwest::StatusCode::OK {
-                    Attempt::Succeeded
+                    Attempt::Succeeded(server)
                 } else {
                     Attempt::Refused
                 }

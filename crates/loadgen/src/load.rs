@@ -10,8 +10,9 @@ use crate::stats::Summary;
 
 /// What one operation came to.
 pub enum Attempt {
-    /// Acknowledged or committed.
-    Succeeded,
+    /// Acknowledged or committed; with the time the server said it took (its
+    /// `Server-Timing: app;dur=` header), when it said.
+    Succeeded(Option<Duration>),
     /// Answered, but not with success (e.g. an HTTP status other than 200).
     Refused,
     /// Not answered at all.
@@ -28,6 +29,7 @@ pub struct Window {
 #[derive(Default)]
 struct TaskTally {
     latencies: Vec<Duration>,
+    server_times: Vec<Duration>,
     refused: usize,
     errors: usize,
     first_error: Option<String>,
@@ -58,7 +60,10 @@ where
                         continue;
                     }
                     match attempt {
-                        Attempt::Succeeded => tally.latencies.push(started.elapsed()),
+                        Attempt::Succeeded(server) => {
+                            tally.latencies.push(started.elapsed());
+                            tally.server_times.extend(server);
+                        }
                         Attempt::Refused => tally.refused += 1,
                         Attempt::Errored(message) => {
                             tally.errors += 1;
@@ -75,6 +80,7 @@ where
         // A panicking task loses only its own samples; the run still reports the rest.
         let Ok(tally) = task.await else { continue };
         all.latencies.extend(tally.latencies);
+        all.server_times.extend(tally.server_times);
         all.refused += tally.refused;
         all.errors += tally.errors;
         if all.first_error.is_none() {
@@ -83,8 +89,37 @@ where
     }
     // The window ends when the last operation started before the deadline has finished.
     let elapsed = Instant::now().saturating_duration_since(measure_from);
-    let mut summary = Summary::from_samples(all.latencies, all.refused + all.errors, elapsed);
+    let mut summary = Summary::from_samples(all.latencies, all.refused + all.errors, elapsed)
+        .with_server_times(all.server_times);
     summary.errors = all.errors;
     summary.first_error = all.first_error;
     summary
+}
+
+/// The time a server said it took, from its `Server-Timing: app;dur=<ms>` header.
+pub fn read_server_time(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get("server-timing")?.to_str().ok()?;
+    let ms: f64 = value.strip_prefix("app;dur=")?.parse().ok()?;
+    Duration::try_from_secs_f64(ms / 1000.0).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    #[test]
+    fn the_server_time_is_read_from_its_header_and_anything_else_is_ignored() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("server-timing", HeaderValue::from_static(value));
+            read_server_time(&headers)
+        };
+        assert_eq!(with("app;dur=12.345"), Some(Duration::from_micros(12_345)));
+        assert_eq!(with("db;dur=3"), None);
+        assert_eq!(with("app;dur=-1"), None);
+        assert_eq!(with("app;dur=soon"), None);
+        assert_eq!(read_server_time(&HeaderMap::new()), None);
+    }
 }

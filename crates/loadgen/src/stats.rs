@@ -22,6 +22,17 @@ pub struct Summary {
     pub p95: Duration,
     pub p99: Duration,
     pub max: Duration,
+    /// The same percentiles of the time the server said it took, when it said.
+    pub server: Option<ServerTimes>,
+}
+
+/// Percentiles of the server's own time (its `Server-Timing` header): the round trip less
+/// the client's waiting and the transport.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServerTimes {
+    pub p50: Duration,
+    pub p95: Duration,
+    pub p99: Duration,
 }
 
 impl Summary {
@@ -38,7 +49,19 @@ impl Summary {
             p95: pick_percentile(&latencies, 95.0),
             p99: pick_percentile(&latencies, 99.0),
             max: latencies.last().copied().unwrap_or_default(),
+            server: None,
         }
+    }
+
+    /// Adds the server's own times, when the answers carried any.
+    pub fn with_server_times(mut self, mut times: Vec<Duration>) -> Self {
+        times.sort_unstable();
+        self.server = (!times.is_empty()).then(|| ServerTimes {
+            p50: pick_percentile(&times, 50.0),
+            p95: pick_percentile(&times, 95.0),
+            p99: pick_percentile(&times, 99.0),
+        });
+        self
     }
 
     pub fn per_second(&self) -> f64 {
@@ -52,6 +75,8 @@ impl Summary {
 
     /// The fields every report shares, for `--json`.
     pub fn to_json(&self) -> Value {
+        let server =
+            |pick: fn(&ServerTimes) -> Duration| self.server.as_ref().map(|s| to_millis(pick(s)));
         json!({
             "events_per_sec": round_to_hundredths(self.per_second()),
             "succeeded": self.succeeded,
@@ -63,6 +88,9 @@ impl Summary {
             "p95_ms": to_millis(self.p95),
             "p99_ms": to_millis(self.p99),
             "max_ms": to_millis(self.max),
+            "server_p50_ms": server(|s| s.p50),
+            "server_p95_ms": server(|s| s.p95),
+            "server_p99_ms": server(|s| s.p99),
         })
     }
 
@@ -73,9 +101,20 @@ impl Summary {
             .as_deref()
             .map(|e| format!(" (first error: {e})"))
             .unwrap_or_default();
+        let server = self
+            .server
+            .map(|s| {
+                format!(
+                    "\nserver ms:  p50 {:.2}  p95 {:.2}  p99 {:.2}",
+                    to_millis(s.p50),
+                    to_millis(s.p95),
+                    to_millis(s.p99)
+                )
+            })
+            .unwrap_or_default();
         format!(
             "{} {what} in {:.1} s = {:.1} events/s; {} {failed_label}, of which {} errors{first_error}\n\
-             latency ms: p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}",
+             latency ms: p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}{server}",
             self.succeeded,
             self.elapsed.as_secs_f64(),
             self.per_second(),
@@ -120,6 +159,33 @@ mod tests {
         assert_eq!(summary.max, Duration::from_millis(100));
         assert!((summary.per_second() - 50.0).abs() < f64::EPSILON);
         assert_eq!(summary.failed, 3);
+    }
+
+    #[test]
+    fn server_times_are_summarised_apart_and_absent_when_no_answer_carried_one() {
+        let round_trips: Vec<Duration> = (1..=10).map(Duration::from_millis).collect();
+        let server: Vec<Duration> = (1..=10)
+            .rev()
+            .map(|ms| Duration::from_micros(ms * 100))
+            .collect();
+        let summary = Summary::from_samples(round_trips.clone(), 0, Duration::from_secs(1))
+            .with_server_times(server);
+        let times = summary.server.expect("answers carried server times");
+        assert_eq!(times.p50, Duration::from_micros(500));
+        assert_eq!(times.p95, Duration::from_millis(1));
+        assert_eq!(summary.p50, Duration::from_millis(5));
+        assert_eq!(summary.to_json()["server_p50_ms"], 0.5);
+        assert!(
+            summary
+                .describe("requests", "failed")
+                .contains("server ms:  p50 0.50")
+        );
+
+        let without = Summary::from_samples(round_trips, 0, Duration::from_secs(1))
+            .with_server_times(Vec::new());
+        assert_eq!(without.server, None);
+        assert!(without.to_json()["server_p50_ms"].is_null());
+        assert!(!without.describe("requests", "failed").contains("server ms"));
     }
 
     #[test]
