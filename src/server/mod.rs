@@ -19,6 +19,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    handler::Handler,
     middleware::from_fn,
     middleware::from_fn_with_state,
     routing::{get, post},
@@ -35,6 +36,8 @@ use secrecy::SecretString;
 use tokio::{net::TcpListener, sync::watch};
 use tower::ServiceBuilder;
 use tower_http::{
+    CompressionLevel,
+    compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -228,7 +231,15 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Files (the browser bundle: its WebAssembly alone is megabytes) and the not-found
+        // page are sent compressed to browsers that accept it. Quality 4: brotli's default
+        // (11) suits compressing once ahead of time and is far too slow per request. The
+        // routes' pages stay uncompressed: they are small, and compressing what reflects a
+        // visitor's input beside other data is how BREACH reads responses.
+        .fallback(
+            leptos_axum::file_and_error_handler::<AppState, _>(shell)
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4))),
+        )
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn(middleware::time_response))

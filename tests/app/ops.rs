@@ -55,6 +55,64 @@ app_test!(
     }
 );
 
+/// A site folder holding a browser bundle of `BUNDLE_BYTES`, as `[server] site_root` TOML.
+/// One per test process; the tests using it run one at a time and remove it when done.
+fn site_with_bundle() -> String {
+    let root = bundle_site_root();
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let line = "export function render(rows) { return rows.map((row) => row.id); }\n";
+    std::fs::write(
+        pkg.join("merchant_dashboard.js"),
+        line.repeat(BUNDLE_BYTES / line.len()),
+    )
+    .unwrap();
+    format!("[server]\nsite_root = \"{}\"\n", root.display())
+}
+
+const BUNDLE_BYTES: usize = 64 * 1024;
+
+fn bundle_site_root() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("dashboard-test-site-{}", std::process::id()))
+}
+
+app_test!(
+    the_browser_bundle_is_sent_compressed_to_browsers_that_accept_it_and_pages_are_not,
+    &site_with_bundle(),
+    |app| {
+        let fetch = |path: &'static str, accept: &'static str| async move {
+            let res = app
+                .client
+                .get(app.url(path))
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200, "{path}");
+            let encoding = res
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (encoding, res.bytes().await.unwrap().len())
+        };
+        let bundle = "/pkg/merchant_dashboard.js";
+        let (plain, plain_len) = fetch(bundle, "identity").await;
+        assert_eq!(plain, None);
+        assert!(plain_len > BUNDLE_BYTES - 100, "{plain_len}");
+        for accepted in ["br", "gzip"] {
+            let (encoding, len) = fetch(bundle, accepted).await;
+            assert_eq!(encoding.as_deref(), Some(accepted));
+            assert!(
+                len < plain_len / 10,
+                "{accepted}: {len} of {plain_len} bytes"
+            );
+        }
+        let (page, _) = fetch("/login", "br, gzip").await;
+        assert_eq!(page, None, "pages are sent as they are");
+        std::fs::remove_dir_all(bundle_site_root()).unwrap();
+    }
+);
+
 app_test!(internal_failures_show_a_reference_not_the_cause, |app| {
     app.login_as_admin().await;
     app.db
