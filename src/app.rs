@@ -21,6 +21,8 @@ use crate::pages::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -18,6 +18,8 @@ pub enum AppError {
     InvalidCredentials,
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     Throttled { retry_after_secs: i64 },
+    #[error("Many people are signing in at once. Try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: i64 },
     /// A form field the user can fix.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -41,6 +43,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Throttled { .. } => "throttled",
+            Self::Busy { .. } => "busy",
             Self::Invalid { .. } => "invalid",
             Self::NotFound => "not_found",
             Self::Upstream { .. } => "upstream",
@@ -54,7 +57,7 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
-            Self::Throttled { .. } => 429,
+            Self::Throttled { .. } | Self::Busy { .. } => 429,
             Self::Invalid { .. } => 422,
             Self::NotFound => 404,
             Self::Upstream { .. } => 502,
@@ -66,6 +69,17 @@ impl AppError {
         Self::Invalid {
             field: field.to_owned(),
             message: message.into(),
+        }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), for a refusal
+    /// that passes with time.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::Throttled { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -108,6 +122,9 @@ mod tests {
             AppError::InvalidCredentials,
             AppError::Throttled {
                 retry_after_secs: 5,
+            },
+            AppError::Busy {
+                retry_after_secs: 1,
             },
             AppError::invalid("username", "Taken."),
             AppError::NotFound,

@@ -78,6 +78,9 @@ impl RequestCtx {
             && let Ok(status) = axum::http::StatusCode::from_u16(err.status())
         {
             options.set_status(status);
+            if let Some(seconds) = err.retry_after_secs() {
+                options.insert_header(axum::http::header::RETRY_AFTER, seconds.into());
+            }
         }
         err
     }

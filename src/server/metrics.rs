@@ -11,6 +11,16 @@ use dashboard_core::clock::now_millis;
 
 use super::state::AppState;
 
+/// A label value as the Prometheus text format wants it: backslash, double quote and line
+/// feed escaped. Gateway names come from Juspay's data, so one with a quote or a newline
+/// must not break (or forge) the exposition.
+fn escape_label_value(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = state.config.metrics.token.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
@@ -27,7 +37,11 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let mut metric = |name: &str, help: &str, kind: &str, lines: Vec<(String, String)>| {
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
         for (labels, value) in lines {
-            out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+            if labels.is_empty() {
+                out.push_str(&format!("{name} {value}\n"));
+            } else {
+                out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+            }
         }
     };
     let mut windows = Vec::new();
@@ -61,7 +75,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let mut by_gateway = Vec::new();
     for (w, h) in &windows {
         for r in h.breakdown.iter().filter(|r| r.dimension == "gateway") {
-            let key = r.key.replace('\\', "\\\\").replace('"', "\\\"");
+            let key = escape_label_value(&r.key);
             by_gateway.push((
                 format!("window=\"{w}\",gateway=\"{key}\""),
                 format!("{:.4}", r.rate()),
@@ -156,6 +170,12 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         kinds,
     );
     metric(
+        "dashboard_webhook_rejections_unstored_total",
+        "Refused deliveries answered but not stored (over an address's per-minute budget) since start-up.",
+        "counter",
+        vec![(String::new(), state.rejections.unstored().to_string())],
+    );
+    metric(
         "dashboard_orders_pending",
         "Orders created in the window still without an outcome.",
         "gauge",
@@ -169,4 +189,18 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         out,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_label_value;
+
+    #[test]
+    fn label_values_escape_backslashes_quotes_and_line_feeds() {
+        assert_eq!(escape_label_value("RAZORPAY"), "RAZORPAY");
+        assert_eq!(
+            escape_label_value("a\\b\"c\nd} 1\nfake_metric 9"),
+            "a\\\\b\\\"c\\nd} 1\\nfake_metric 9"
+        );
+    }
 }

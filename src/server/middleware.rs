@@ -2,7 +2,7 @@
 //! the CSRF origin guard and session authentication with the sign-in redirect for pages.
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     time::{Duration, Instant},
 };
 
@@ -17,14 +17,18 @@ use tower_sessions::Session;
 
 use super::{context::CLAIMS_KEY, state::AppState};
 
-/// Header carrying the trace id, honoured when the client sends one.
+/// Header carrying the trace id: minted for every request and echoed in the answer.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Trace id and client address of a request.
+/// Where a request id the client sent is kept, apart from our trace id.
+pub const CLIENT_REQUEST_ID: &str = "x-client-request-id";
+
+/// Trace id, client address and the client's own request id (if any) of a request.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
     pub trace_id: String,
     pub client_ip: String,
+    pub client_request_id: String,
 }
 
 /// The signed-in user, when the session is valid.
@@ -51,37 +55,86 @@ fn describe_server_time(elapsed: Duration) -> String {
     format!("app;dur={:.3}", elapsed.as_secs_f64() * 1000.0)
 }
 
+/// Puts the request's [`RequestMeta`] in its extensions. The trace id is always ours (set
+/// by the layer before this one), never a value the client chose, because it is written
+/// into audit rows; what the client sent as `x-request-id` is kept apart as its own
+/// request id, on the log span.
 pub async fn attach_request_meta(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let trace_id = req
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let trace_id = header_text(req.headers(), REQUEST_ID);
+    let client_request_id = header_text(req.headers(), CLIENT_REQUEST_ID);
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let client_ip = client_ip(req.headers(), peer, state.config.server.trust_forwarded_for);
+        .map(|c| c.0.ip());
+    let server = &state.config.server;
+    let forwarded_hops = server.trust_forwarded_for.then_some(server.trusted_proxies);
+    let client_ip = client_ip(req.headers(), peer, forwarded_hops);
     req.extensions_mut().insert(RequestMeta {
         trace_id,
         client_ip,
+        client_request_id,
     });
     next.run(req).await
 }
 
-fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_forwarded_for: bool) -> String {
-    let forwarded = trust_forwarded_for
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty());
-    forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned())
+fn header_text(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The client's address. Behind `hops` trusted proxies (when forwarded addresses are
+/// trusted) it is the entry `hops` places from the right of `X-Forwarded-For`: each proxy
+/// appends the address it was reached from, so the entries further left are whatever the
+/// client wrote itself. A list shorter than that, or an entry that is not an address,
+/// falls back to the peer.
+fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, hops: Option<usize>) -> String {
+    let forwarded = hops.filter(|h| *h > 0).and_then(|hops| {
+        let entries: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let entry = entries.len().checked_sub(hops).map(|i| entries[i])?;
+        entry.parse::<IpAddr>().ok()
+    });
+    forwarded
+        .or(peer)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+/// The value for [`CLIENT_REQUEST_ID`]: the client's `x-request-id` when it is at most 128
+/// visible ASCII characters, else empty. Always set (never left as the client sent it), so
+/// that the trace id the next layer mints is the only one that is ours.
+pub fn client_request_id_of<B>(req: &http::Request<B>) -> Option<HeaderValue> {
+    let kept = req
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|v| v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic))
+        .cloned();
+    Some(kept.unwrap_or_else(|| HeaderValue::from_static("")))
+}
+
+/// A fresh trace id for every request.
+pub fn mint_trace_id<B>(_: &http::Request<B>) -> Option<HeaderValue> {
+    HeaderValue::from_str(&uuid_v4()).ok()
+}
+
+fn uuid_v4() -> String {
+    use tower_http::request_id::{MakeRequestId, MakeRequestUuid};
+    let request = http::Request::new(());
+    MakeRequestUuid
+        .make_request_id(&request)
+        .and_then(|id| id.header_value().to_str().ok().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Paths that take POSTs from elsewhere, authenticated by other means: webhooks (Basic
@@ -270,11 +323,39 @@ mod tests {
     }
 
     #[test]
-    fn the_client_address_uses_forwarded_for_only_when_trusted() {
-        let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.1")]);
-        assert_eq!(client_ip(&h, Some("10.0.0.1".into()), true), "203.0.113.9");
-        assert_eq!(client_ip(&h, Some("10.0.0.1".into()), false), "10.0.0.1");
-        assert_eq!(client_ip(&HeaderMap::new(), None, true), "unknown");
+    fn the_client_address_is_counted_from_the_right_of_forwarded_for_and_only_when_trusted() {
+        let peer = Some(IpAddr::from([10, 0, 0, 2]));
+        // The client wrote 6.6.6.6 itself; our one proxy appended 203.0.113.9.
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9")]);
+        assert_eq!(client_ip(&h, peer, Some(1)), "203.0.113.9");
+        assert_eq!(client_ip(&h, peer, Some(2)), "6.6.6.6");
+        assert_eq!(
+            client_ip(&h, peer, Some(3)),
+            "10.0.0.2",
+            "fewer entries than proxies"
+        );
+        assert_eq!(client_ip(&h, peer, None), "10.0.0.2", "not trusted");
+        let junk = headers(&[("x-forwarded-for", "not-an-address")]);
+        assert_eq!(client_ip(&junk, peer, Some(1)), "10.0.0.2");
+        assert_eq!(client_ip(&HeaderMap::new(), None, Some(1)), "unknown");
+    }
+
+    #[test]
+    fn a_client_request_id_is_kept_only_when_short_and_visible() {
+        let kept = |id: Option<&str>| {
+            let mut req = http::Request::new(());
+            if let Some(id) = id {
+                req.headers_mut()
+                    .insert(REQUEST_ID, HeaderValue::from_str(id).unwrap());
+            }
+            client_request_id_of(&req).unwrap()
+        };
+        assert_eq!(kept(Some("proxy-1")), "proxy-1");
+        assert_eq!(kept(Some("has space")), "");
+        assert_eq!(kept(Some(&"x".repeat(129))), "");
+        assert_eq!(kept(None), "");
+        assert_ne!(uuid_v4(), uuid_v4());
+        assert_eq!(uuid_v4().len(), 36);
     }
 
     #[test]

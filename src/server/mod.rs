@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod context;
 pub mod export;
+pub mod headers;
 pub mod merchant_api;
 pub mod metrics;
 pub mod middleware;
@@ -27,7 +28,7 @@ use axum::{
 use dashboard_core::{
     Store, StoreError, actions::Actions, alerts::AlertEvaluator, auth::Authenticator,
     clock::now_millis, config::Config, ingest::Ingestor, processing::Processor,
-    reconcile::Reconciler, sessions::DbSessionStore, store::Backend,
+    reconcile::Reconciler, rejections::RejectionLimiter, sessions::DbSessionStore, store::Backend,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -36,10 +37,8 @@ use secrecy::SecretString;
 use tokio::{net::TcpListener, sync::watch};
 use tower::ServiceBuilder;
 use tower_http::{
-    CompressionLevel,
-    compression::CompressionLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::TraceLayer,
+    CompressionLevel, compression::CompressionLayer, request_id::PropagateRequestIdLayer,
+    set_header::SetRequestHeaderLayer, trace::TraceLayer,
 };
 use tower_sessions::{
     Expiry, SessionManagerLayer,
@@ -112,19 +111,26 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     let sdk_signer = load_sdk_signer(&config.merchant_api)?;
     let processor = Processor::new(store.clone(), config.processor.clone())
         .with_first_check(config.reconciler.first_check_seconds * 1000);
+    let rejections = Arc::new(RejectionLimiter::new(
+        config.webhook.rejected_kept_per_address_per_minute,
+    ));
     let state = AppState::new(Services {
         auth: Authenticator::new(store.clone(), config.login.clone()),
         ingestor: Arc::new(
-            Ingestor::new(store.clone(), &config.webhook).with_waker(processor.waker()),
+            Ingestor::new(store.clone(), &config.webhook)
+                .with_waker(processor.waker())
+                .with_rejection_limiter(rejections.clone()),
         ),
         jpsl: Arc::new(
             dashboard_core::jpsl::JpslIngestor::new(
                 store.clone(),
                 config.jpsl.clone(),
                 config.webhook.max_rejected_kept,
+                rejections.clone(),
             )
             .with_waker(processor.waker()),
         ),
+        rejections,
         processor,
         actions: Actions::new(
             store.clone(),
@@ -164,10 +170,11 @@ fn load_sdk_signer(
 
 /// The whole HTTP application.
 pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
-    let routes = generate_route_list(App);
+    let route_list = generate_route_list(App);
     // Over https the `__Host-` prefix makes the browser refuse the cookie unless it is
     // Secure, host-only and for the whole site (OWASP ASVS V3).
-    let cookie_name = if state.config.server.secure_cookies {
+    let secure = state.config.server.secure_cookies();
+    let cookie_name = if secure {
         "__Host-dashboard_session"
     } else {
         "dashboard_session"
@@ -176,21 +183,31 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .with_name(cookie_name)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.config.server.secure_cookies)
+        .with_secure(secure)
         .with_expiry(Expiry::OnInactivity(Duration::minutes(
             state.config.server.session_idle_minutes,
         )));
     let request_id = HeaderName::from_static(middleware::REQUEST_ID);
     let trace = TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
-        let trace_id = req
-            .headers()
-            .get(middleware::REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), trace_id)
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let trace_id = header(middleware::REQUEST_ID);
+        let client_request_id = header(middleware::CLIENT_REQUEST_ID);
+        tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = %req.uri().path(),
+            trace_id,
+            client_request_id
+        )
     });
 
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -221,7 +238,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         )
         .leptos_routes_with_context(
             &state,
-            routes,
+            route_list,
             {
                 let state = state.clone();
                 move || provide_context(state.clone())
@@ -230,7 +247,9 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             },
-        )
+        );
+    let server_config = &state.config.server;
+    let app = headers::forbid_storing(routes)
         // Files (the browser bundle: its WebAssembly alone is megabytes) and the not-found
         // page are sent compressed to browsers that accept it. Quality 4: brotli's default
         // (11) suits compressing once ahead of time and is far too slow per request. The
@@ -243,7 +262,15 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn(middleware::time_response))
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                // The client's own request id is kept apart; the trace id is always minted.
+                .layer(SetRequestHeaderLayer::overriding(
+                    HeaderName::from_static(middleware::CLIENT_REQUEST_ID),
+                    middleware::client_request_id_of::<axum::body::Body>,
+                ))
+                .layer(SetRequestHeaderLayer::overriding(
+                    request_id.clone(),
+                    middleware::mint_trace_id::<axum::body::Body>,
+                ))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(from_fn_with_state(
@@ -253,8 +280,8 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 .layer(from_fn(middleware::guard_origin))
                 .layer(session_layer)
                 .layer(from_fn_with_state(state.clone(), middleware::authenticate)),
-        )
-        .with_state(state)
+        );
+    headers::add_security_headers(app, server_config).with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.
@@ -359,8 +386,8 @@ async fn run_maintenance(
             tracing::warn!(error = %e, "could not delete expired sessions");
         }
         let horizon = now_millis() - window_minutes * 60_000;
-        if let Err(e) = store.prune_login_failures(horizon).await {
-            tracing::warn!(error = %e, "could not prune login failures");
+        if let Err(e) = store.prune_login_attempts(horizon).await {
+            tracing::warn!(error = %e, "could not prune sign-in counters");
         }
         tokio::select! {
             _ = stop.changed() => return,

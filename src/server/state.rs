@@ -32,6 +32,8 @@ pub struct Services {
     pub auth: Authenticator,
     pub ingestor: Arc<Ingestor>,
     pub jpsl: Arc<dashboard_core::jpsl::JpslIngestor>,
+    /// The budget of stored refusals per client address, shared by both delivery doors.
+    pub rejections: Arc<dashboard_core::rejections::RejectionLimiter>,
     pub processor: Processor,
     /// Calls to Juspay; `None` until `juspay.api_key` and `juspay.merchant_id` are set.
     pub juspay: Option<Arc<juspay::JuspayClient>>,

@@ -7,6 +7,7 @@
 //! not configured or the database unavailable.
 
 use axum::{
+    Extension,
     body::Bytes,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -14,13 +15,15 @@ use axum::{
 };
 use dashboard_core::{ingest::IngestVerdict, jpsl::JpslVerdict};
 
-use super::state::AppState;
+use super::{middleware::RequestMeta, state::AppState};
 
 pub async fn receive_juspay(
     State(state): State<AppState>,
+    meta: Option<Extension<RequestMeta>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let client_ip = meta.map(|m| m.client_ip.clone()).unwrap_or_default();
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(name, value)| {
@@ -30,7 +33,11 @@ pub async fn receive_juspay(
             )
         })
         .collect();
-    match state.ingestor.ingest_juspay(&headers, &body).await {
+    match state
+        .ingestor
+        .ingest_juspay(&headers, &body, &client_ip)
+        .await
+    {
         Ok(IngestVerdict::Stored(stored)) => {
             tracing::info!(
                 event = stored.id,
@@ -64,9 +71,11 @@ pub async fn receive_juspay(
 
 pub async fn receive_jpsl(
     State(state): State<AppState>,
+    meta: Option<Extension<RequestMeta>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let client_ip = meta.map(|m| m.client_ip.clone()).unwrap_or_default();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -81,7 +90,11 @@ pub async fn receive_jpsl(
             )
         })
         .collect();
-    match state.jpsl.ingest(&content_type, &headers, &body).await {
+    match state
+        .jpsl
+        .ingest(&content_type, &headers, &body, &client_ip)
+        .await
+    {
         Ok(JpslVerdict::Stored(stored)) => {
             tracing::info!(
                 event = stored.id,

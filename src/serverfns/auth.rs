@@ -54,6 +54,10 @@ pub async fn login(
             tracing::warn!(username = %username.trim(), "login throttled");
             return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
         }
+        Err(AuthError::Busy { retry_after_secs }) => {
+            tracing::warn!("login refused: every password verification slot is taken");
+            return Err(ctx.fail(AppError::Busy { retry_after_secs }));
+        }
         Err(other) => return Err(ctx.internal(&other)),
     };
     ctx.start_session(&SessionClaims::issue(&user)).await?;
@@ -76,18 +80,27 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Where to go after sign-in: a local path only, never another site.
+/// Where to go after sign-in: a path on this site, never another one. Browsers strip tabs
+/// and newlines from a URL and read `\\` as `/`, so `/<TAB>/evil.example` would become
+/// `//evil.example`, another host: a target with any control character, whitespace or
+/// backslash is refused outright, as is one whose path holds `//` anywhere.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/login") =>
-        {
-            path.to_owned()
-        }
-        _ => "/orders".to_owned(),
+    const HOME: &str = "/orders";
+    let Some(target) = next else {
+        return HOME.to_owned();
+    };
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let acceptable = target.starts_with('/')
+        && !target
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && !path.contains("//")
+        && path != "/login"
+        && !path.starts_with("/login/");
+    if acceptable {
+        target.to_owned()
+    } else {
+        HOME.to_owned()
     }
 }
 
@@ -102,6 +115,28 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/orders");
         assert_eq!(safe_next(Some("https://evil.example")), "/orders");
         assert_eq!(safe_next(Some("/login")), "/orders");
+        assert_eq!(safe_next(Some("/login?next=/users")), "/orders");
         assert_eq!(safe_next(None), "/orders");
+    }
+
+    #[test]
+    fn next_refuses_what_a_browser_would_clean_up_into_another_host() {
+        for target in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{0}/evil.example",
+            "/orders/\\evil",
+            "/..//evil.example",
+            "/orders//x",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(target)), "/orders", "{target:?}");
+        }
+        assert_eq!(safe_next(Some("/orders?q=a//b")), "/orders?q=a//b");
+        assert_eq!(safe_next(Some("/orders/o-1#refund")), "/orders/o-1#refund");
     }
 }

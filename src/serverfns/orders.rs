@@ -413,12 +413,6 @@ pub async fn create_payment_link(
         ))
     })?;
     let email = text(customer_email).map(|e| e.to_lowercase());
-    if email.as_deref().is_some_and(|e| !e.contains('@')) {
-        return Err(ctx.fail(AppError::invalid(
-            "customer_email",
-            "That is not an email address.",
-        )));
-    }
     let order_id = dashboard_core::actions::mint_order_id("pl");
     let order = NewOrder {
         order_id: order_id.clone(),
@@ -545,7 +539,12 @@ mod detail {
             references,
             udfs,
             amount_mismatch: order.amount_mismatch.clone(),
-            payment_link: order.payment_link.clone(),
+            // Only a web address is offered: a stored `javascript:` or `data:` value
+            // would run in the dashboard's origin when clicked.
+            payment_link: order
+                .payment_link
+                .clone()
+                .filter(|href| super::is_web_address(href)),
             checklist,
             timeline,
             refunds,
@@ -742,5 +741,26 @@ mod detail {
             .next()
             .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
             .unwrap_or_default()
+    }
+}
+
+/// Whether `href` is an `http:` or `https:` address (case-insensitive, as browsers read it).
+#[cfg(feature = "ssr")]
+fn is_web_address(href: &str) -> bool {
+    let lower = href.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::is_web_address;
+
+    #[test]
+    fn only_http_and_https_payment_links_are_offered_as_links() {
+        assert!(is_web_address("https://pay.example/p/1"));
+        assert!(is_web_address("HTTP://pay.example"));
+        assert!(!is_web_address("javascript:alert(1)"));
+        assert!(!is_web_address(" data:text/html,x"));
+        assert!(!is_web_address("//evil.example"));
     }
 }

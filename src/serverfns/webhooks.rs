@@ -139,10 +139,15 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
         Ok(None) => return Err(ctx.fail(AppError::NotFound)),
         Err(e) => return Err(ctx.internal(&e)),
     };
-    let body = serde_json::from_slice::<serde_json::Value>(&record.body)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| String::from_utf8_lossy(&record.body).into_owned());
+    // Viewers see the body's shape with the customer's personal fields masked.
+    let body = if me.role >= Role::Operator {
+        serde_json::from_slice::<serde_json::Value>(&record.body)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| String::from_utf8_lossy(&record.body).into_owned())
+    } else {
+        dashboard_core::privacy::mask_body_for_viewer(&record.body)
+    };
     let headers =
         serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&record.headers)
             .map(|map| {

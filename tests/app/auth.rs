@@ -38,7 +38,8 @@ app_test!(
 );
 
 app_test!(
-    repeated_failures_throttle_the_account_even_for_the_right_password,
+    repeated_failures_from_one_address_throttle_it_even_for_the_right_password,
+    "[login]\naccount_delay_after = 100\n",
     |app| {
         for _ in 0..5 {
             let res = app.login(ADMIN, "wrong password again").await;
@@ -46,6 +47,12 @@ app_test!(
         }
         let res = app.login(ADMIN, ADMIN_PASSWORD).await;
         assert_eq!(res.status().as_u16(), 429);
+        let wait: i64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(wait > 800, "{wait}");
         assert!(res.text().await.unwrap().contains("retry_after_secs"));
     }
 );

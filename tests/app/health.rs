@@ -145,7 +145,7 @@ app_test!(
 
 app_test!(
     metrics_need_the_token_and_carry_the_same_figures,
-    "[metrics]\ntoken = \"scrape token 1\"\n",
+    "[metrics]\ntoken = \"scrape token for tests\"\n",
     |app| {
         let store = app.db.store();
         for row in [
@@ -164,7 +164,7 @@ app_test!(
         assert_eq!(wrong.status().as_u16(), 401);
         let res = client
             .get(&url)
-            .bearer_auth("scrape token 1")
+            .bearer_auth("scrape token for tests")
             .send()
             .await
             .unwrap();
@@ -222,7 +222,7 @@ async fn start_receiver() -> (Receiver, String) {
     (receiver, url)
 }
 
-const NOTIFY_SECRET: &str = "notify secret 1";
+const NOTIFY_SECRET: &str = "notify secret for tests";
 
 /// Distinct notification bodies of `event`, each checked: signed with the secret over
 /// timestamp and body, tried three times (refused twice, then taken), never more.

@@ -224,9 +224,9 @@ macro_rules! app_test {
 
 pub const SIM_MERCHANT: &str = "sim_merchant";
 pub const SIM_API_KEY: &str = "sim_api_key";
-pub const SIM_RESPONSE_KEY: &str = "sim_response_key";
+pub const SIM_RESPONSE_KEY: &str = "sim response key for tests";
 pub const HOOK_USER: &str = "juspay";
-pub const HOOK_PASSWORD: &str = "hook password";
+pub const HOOK_PASSWORD: &str = "hook password for tests";
 
 /// A fresh simulator (fast clock) and the settings that point an app at it: Juspay calls,
 /// webhook credentials, a quick reconciler. `extra` TOML goes on top.

@@ -13,7 +13,7 @@ use crate::{
     helpers::{TestApp, bare_client, eventually},
 };
 
-const SETTINGS: &str = "[jpsl]\nmerchant_id = \"JP1\"\nsecret = \"s3cret\"\n";
+const SETTINGS: &str = "[jpsl]\nmerchant_id = \"JP1\"\nsecret = \"jpsl secret for tests\"\n";
 
 fn advice(order: &str, code: &str, amount: &str, txn: &str) -> Fields {
     json!({"merchantId": "JP1", "merchantTxnNo": order, "txnID": txn, "paymentID": format!("p{txn}"),
@@ -76,7 +76,10 @@ app_test!(
         assert_eq!(
             post_json(
                 app,
-                &signed(advice("jp_1", "0000", "10.00", "t1"), "s3cret")
+                &signed(
+                    advice("jp_1", "0000", "10.00", "t1"),
+                    "jpsl secret for tests"
+                )
             )
             .await,
             200
@@ -84,7 +87,10 @@ app_test!(
         assert_eq!(
             post_form(
                 app,
-                &signed(advice("jp_2", "0000", "20.00", "t2"), "s3cret")
+                &signed(
+                    advice("jp_2", "0000", "20.00", "t2"),
+                    "jpsl secret for tests"
+                )
             )
             .await,
             200
@@ -128,11 +134,14 @@ app_test!(
         let mut foreign = advice("jp_y", "0000", "10.00", "t8");
         foreign.insert("merchantId".into(), json!("JP9"));
         assert_eq!(
-            post_json(app, &signed(foreign, "s3cret")).await,
+            post_json(app, &signed(foreign, "jpsl secret for tests")).await,
             200,
             "not ours: no retry storm"
         );
-        let good = signed(advice("jp_z", "0000", "10.00", "t7"), "s3cret");
+        let good = signed(
+            advice("jp_z", "0000", "10.00", "t7"),
+            "jpsl secret for tests",
+        );
         assert_eq!(post_json(app, &good).await, 200);
         assert_eq!(post_json(app, &good).await, 200);
         let store = app.db.store();
@@ -174,7 +183,10 @@ app_test!(
         assert_eq!(
             post_json(
                 app,
-                &signed(advice("jp_m", "R1000", "100.00", "t5"), "s3cret")
+                &signed(
+                    advice("jp_m", "R1000", "100.00", "t5"),
+                    "jpsl secret for tests"
+                )
             )
             .await,
             200
@@ -184,7 +196,14 @@ app_test!(
         })
         .await;
         assert_eq!(
-            post_json(app, &signed(advice("jp_m", "0000", "1.00", "t6"), "s3cret")).await,
+            post_json(
+                app,
+                &signed(
+                    advice("jp_m", "0000", "1.00", "t6"),
+                    "jpsl secret for tests"
+                )
+            )
+            .await,
             200
         );
         let store = app.db.store();
@@ -222,7 +241,11 @@ app_test!(
             }
         };
         // The browser claims success before any advice arrived: nothing is confirmed yet.
-        let (status, page) = visit(signed(advice("jp_r", "0000", "5.00", "t3"), "s3cret")).await;
+        let (status, page) = visit(signed(
+            advice("jp_r", "0000", "5.00", "t3"),
+            "jpsl secret for tests",
+        ))
+        .await;
         assert_eq!(status, 200);
         assert!(page.contains("Payment being confirmed"), "{page}");
         assert!(
@@ -231,14 +254,25 @@ app_test!(
         );
 
         assert_eq!(
-            post_json(app, &signed(advice("jp_r", "0000", "5.00", "t3"), "s3cret")).await,
+            post_json(
+                app,
+                &signed(
+                    advice("jp_r", "0000", "5.00", "t3"),
+                    "jpsl secret for tests"
+                )
+            )
+            .await,
             200
         );
         eventually("the advice is applied", || async {
             order_status(app, "jp_r").await.as_deref() == Some("CHARGED")
         })
         .await;
-        let (_, page) = visit(signed(advice("jp_r", "0000", "5.00", "t3"), "s3cret")).await;
+        let (_, page) = visit(signed(
+            advice("jp_r", "0000", "5.00", "t3"),
+            "jpsl secret for tests",
+        ))
+        .await;
         assert!(page.contains("Payment received"), "{page}");
         let (status, page) = visit(signed(advice("jp_r", "0000", "5.00", "t3"), "nope")).await;
         assert_eq!(status, 400);
@@ -259,7 +293,7 @@ app_test!(
             jpsl: JpslConfig {
                 callback_url: Some(app.url("/callbacks/jpsl")),
                 merchant_id: "JP1".to_owned(),
-                secret: "s3cret".to_owned(),
+                secret: "jpsl secret for tests".to_owned(),
             },
             ..SimConfig::default()
         })

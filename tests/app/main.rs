@@ -12,4 +12,5 @@ mod ops;
 mod orders;
 mod processing;
 mod refunds;
+mod security;
 mod webhooks;

@@ -14,19 +14,30 @@ app_test!(health_and_readiness_probes_answer, |app| {
 });
 
 app_test!(
-    every_response_carries_a_trace_id_and_honours_the_callers,
+    every_response_carries_a_trace_id_of_ours_even_when_the_caller_sends_one,
     |app| {
         let res = app.get("/healthz").await;
         let generated = res.headers()["x-request-id"].to_str().unwrap().to_owned();
         assert!(generated.len() >= 32, "{generated}");
+        // A caller's id is its own (kept apart on the log line), never the trace id that
+        // audit rows carry: a client could otherwise pass for another request.
         let res = app
             .client
-            .get(app.url("/healthz"))
+            .post(app.url("/api/login"))
             .header("x-request-id", "trace-from-proxy-1")
+            .form(&[
+                ("username", crate::helpers::ADMIN),
+                ("password", crate::helpers::ADMIN_PASSWORD),
+            ])
             .send()
             .await
             .unwrap();
-        assert_eq!(res.headers()["x-request-id"], "trace-from-proxy-1");
+        let trace_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_ne!(trace_id, "trace-from-proxy-1");
+        assert!(trace_id.len() >= 32, "{trace_id}");
+        let audit = app.db.store().list_audit_for("session", 5).await.unwrap();
+        assert_eq!(audit[0].action, "login");
+        assert_eq!(audit[0].trace_id, trace_id);
     }
 );
 
@@ -57,7 +68,7 @@ app_test!(
 
 /// A site folder holding a browser bundle of `BUNDLE_BYTES`, as `[server] site_root` TOML.
 /// One per test process; the tests using it run one at a time and remove it when done.
-fn site_with_bundle() -> String {
+pub(crate) fn site_with_bundle() -> String {
     let root = bundle_site_root();
     let pkg = root.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
@@ -72,7 +83,7 @@ fn site_with_bundle() -> String {
 
 const BUNDLE_BYTES: usize = 64 * 1024;
 
-fn bundle_site_root() -> std::path::PathBuf {
+pub(crate) fn bundle_site_root() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("dashboard-test-site-{}", std::process::id()))
 }
 
@@ -124,7 +135,6 @@ app_test!(internal_failures_show_a_reference_not_the_cause, |app| {
         .client
         .post(app.url("/api/create_user"))
         .header("accept", "application/json")
-        .header("x-request-id", "trace-broken-1")
         .form(&[
             ("username", "zed"),
             ("password", "zed password 12"),
@@ -134,8 +144,9 @@ app_test!(internal_failures_show_a_reference_not_the_cause, |app| {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 500);
+    let trace_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body = res.text().await.unwrap();
-    assert!(body.contains("trace-broken-1"), "{body}");
+    assert!(body.contains(&trace_id), "{body}");
     assert!(
         !body.to_lowercase().contains("audit_log"),
         "no SQL details: {body}"

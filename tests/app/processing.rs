@@ -12,9 +12,9 @@ use crate::{
     helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, bare_client, eventually},
 };
 
-const SETTINGS: &str = "[webhook]\npassword = \"hook password\"\n";
+const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\n";
 const PROCESSOR_OFF: &str =
-    "[webhook]\npassword = \"hook password\"\n[processor]\nenabled = false\n";
+    "[webhook]\npassword = \"hook password for tests\"\n[processor]\nenabled = false\n";
 
 async fn deliver_as(app: &TestApp, credentials: Option<(&str, &str)>, body: &str) -> Response {
     let mut request = bare_client()

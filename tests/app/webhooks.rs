@@ -8,9 +8,9 @@ use crate::{
 };
 
 const HOOK_USER: &str = "juspay";
-const HOOK_PASSWORD: &str = "hook password";
+const HOOK_PASSWORD: &str = "hook password for tests";
 /// Processing is off here: these tests look at what ingest stored, before any processing.
-const SETTINGS: &str = "[webhook]\npassword = \"hook password\"\nmax_body_bytes = 4096\n\
+const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\nmax_body_bytes = 4096\n\
                         max_rejected_kept = 3\n[processor]\nenabled = false\n";
 
 /// Posts like Juspay does: JSON, Basic auth, no browser headers.
@@ -304,7 +304,7 @@ app_test!(the_webhook_log_pages_older_deliveries, SETTINGS, |app| {
 
 app_test!(
     an_orders_page_lists_the_webhooks_that_named_it,
-    "[webhook]\npassword = \"hook password\"\n",
+    "[webhook]\npassword = \"hook password for tests\"\n",
     |app| {
         deliver(
             app,

@@ -97,6 +97,78 @@ pub struct NewOrder {
     pub return_url: Option<String>,
 }
 
+impl NewOrder {
+    /// Checks every field that came from outside (a staff form or the merchant's app)
+    /// before it is stored or sent: what is stored is later shown, exported and sent to
+    /// Juspay, so a phone must be a phone and no text may carry control characters.
+    pub fn validate(&self) -> Result<(), ActionError> {
+        validate_order_id(&self.order_id)?;
+        if self.amount <= 0 {
+            return Err(invalid("amount", "The amount must be more than zero."));
+        }
+        if !(self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err(invalid(
+                "currency",
+                "Use a three-letter currency code like INR.",
+            ));
+        }
+        if let Some(email) = &self.customer_email {
+            validate_email(email)?;
+        }
+        if let Some(phone) = &self.customer_phone {
+            validate_phone(phone)?;
+        }
+        validate_text("customer_id", self.customer_id.as_deref(), 128)?;
+        validate_text("description", self.description.as_deref(), 255)?;
+        Ok(())
+    }
+}
+
+/// An e-mail address as Juspay and mail servers take it: at most 254 characters, one `@`
+/// between a non-empty local part and a dotted domain, no spaces or control characters.
+fn validate_email(email: &str) -> Result<(), ActionError> {
+    let shaped = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    });
+    let clean = !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if shaped && clean && email.len() <= 254 {
+        Ok(())
+    } else {
+        Err(invalid("customer_email", "That is not an email address."))
+    }
+}
+
+/// A phone number as E.164 allows it: 6 to 15 digits, optionally after a `+`.
+fn validate_phone(phone: &str) -> Result<(), ActionError> {
+    let digits = phone.strip_prefix('+').unwrap_or(phone);
+    if (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "customer_phone",
+            "Use 6–15 digits, optionally starting with +.",
+        ))
+    }
+}
+
+/// Free text of at most `max` characters with no control characters.
+fn validate_text(field: &'static str, value: Option<&str>, max: usize) -> Result<(), ActionError> {
+    match value {
+        Some(text) if text.chars().count() > max => {
+            Err(invalid(field, &format!("Use at most {max} characters.")))
+        }
+        Some(text) if text.chars().any(char::is_control) => Err(invalid(
+            field,
+            "Remove the line breaks and control characters.",
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[derive(Clone)]
 pub struct Actions {
     store: Store,
@@ -142,6 +214,7 @@ impl Actions {
         order: &NewOrder,
         audit: &AuditEntry,
     ) -> Result<OrderRow, ActionError> {
+        order.validate()?;
         let client = self.client()?;
         self.register_order(order, audit).await?;
         let ctx = self.context(Via::Action, &audit.trace_id);
@@ -194,10 +267,7 @@ impl Actions {
         order: &NewOrder,
         audit: &AuditEntry,
     ) -> Result<(), ActionError> {
-        validate_order_id(&order.order_id)?;
-        if order.amount <= 0 {
-            return Err(invalid("amount", "The amount must be more than zero."));
-        }
+        order.validate()?;
         let ctx = self.context(Via::Action, &audit.trace_id);
         let local = OrderReport {
             order_id: order.order_id.clone(),
@@ -230,6 +300,7 @@ impl Actions {
         payment_page_client_id: &str,
         audit: &AuditEntry,
     ) -> Result<SessionResponse, ActionError> {
+        order.validate()?;
         let client = self.client()?;
         self.register_order(order, audit).await?;
         let ctx = self.context(Via::Action, &audit.trace_id);
@@ -403,6 +474,62 @@ fn validate_order_id(order_id: &str) -> Result<(), ActionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn new_order() -> NewOrder {
+        NewOrder {
+            order_id: "ord-1".into(),
+            amount: 100,
+            currency: "INR".into(),
+            customer_email: Some("ana@example.com".into()),
+            customer_phone: Some("+919876543210".into()),
+            description: Some("A book".into()),
+            ..NewOrder::default()
+        }
+    }
+
+    fn refused_field(order: &NewOrder) -> Option<&'static str> {
+        match order.validate() {
+            Err(ActionError::Invalid { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_new_order_from_outside_is_checked_field_by_field() {
+        assert_eq!(refused_field(&new_order()), None);
+        type Change = fn(&mut NewOrder);
+        let cases: [(&str, Change); 10] = [
+            ("customer_phone", |o| {
+                o.customer_phone = Some("=HYPERLINK(\"x\")".into())
+            }),
+            ("customer_phone", |o| {
+                o.customer_phone = Some("12345".into())
+            }),
+            ("customer_phone", |o| {
+                o.customer_phone = Some("+1234567890123456".into())
+            }),
+            ("customer_email", |o| o.customer_email = Some("ana".into())),
+            ("customer_email", |o| {
+                o.customer_email = Some("ana@example".into())
+            }),
+            ("customer_email", |o| {
+                o.customer_email = Some("a b@example.com".into())
+            }),
+            ("customer_email", |o| {
+                o.customer_email = Some(format!("{}@example.com", "a".repeat(250)))
+            }),
+            ("description", |o| o.description = Some("x".repeat(256))),
+            ("description", |o| {
+                o.description = Some("line\nbreak".into())
+            }),
+            ("currency", |o| o.currency = "RUPEES".into()),
+        ];
+        for (field, change) in cases {
+            let mut order = new_order();
+            change(&mut order);
+            assert_eq!(refused_field(&order), Some(field), "{order:?}");
+        }
+    }
 
     #[test]
     fn order_ids_follow_juspays_rule() {

@@ -4,7 +4,7 @@
 //! ("invalid credentials"), and throttling counts failures in the database so that it holds
 //! across instances.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
@@ -12,6 +12,7 @@ use argon2::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
 
 use crate::{
     clock::now_millis,
@@ -118,6 +119,9 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
+    /// Every password verification slot is taken; nothing was counted against anyone.
+    #[error("too many sign-ins at once; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: i64 },
     #[error("password hashing failed")]
     Hashing,
     #[error(transparent)]
@@ -164,20 +168,37 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Logs staff in, with throttling per account and per client address.
+/// Logs staff in, throttled so that guessing is slow and nobody can lock the owner out:
+///
+/// * per account **and** client address: `max_failures_per_account` failures per window,
+///   then that address is refused for that account until the window ends;
+/// * per client address: `max_failures_per_ip` failures into any accounts per window;
+/// * per account, a progressive delay for addresses that have failed on it themselves
+///   once the account has `account_delay_after` failures from anywhere;
+/// * at most `max_concurrent_verifications` argon2 verifications at once.
+///
+/// Each attempt is counted before its password is verified and taken back when it
+/// succeeds or is refused unverified, so a parallel burst gets no more guesses than the
+/// limit and the counters hold exactly the failures that were answered as such.
 #[derive(Debug, Clone)]
 pub struct Authenticator {
     store: Store,
     policy: LoginConfig,
+    verifications: Arc<Semaphore>,
 }
 
 impl Authenticator {
     pub fn new(store: Store, policy: LoginConfig) -> Self {
-        Self { store, policy }
+        let verifications = Arc::new(Semaphore::new(policy.max_concurrent_verifications));
+        Self {
+            store,
+            policy,
+            verifications,
+        }
     }
 
-    /// Checks the credentials. Throttling is checked first so that a locked account
-    /// reveals nothing about the password tried.
+    /// Checks the credentials. Throttling is decided before the password is looked at,
+    /// so a refusal reveals nothing about the password tried.
     pub async fn login(
         &self,
         username: &str,
@@ -185,23 +206,16 @@ impl Authenticator {
         client_ip: &str,
     ) -> Result<User, AuthError> {
         let name = username.trim().to_ascii_lowercase();
-        let account_key = format!("account:{name}");
-        let ip_key = format!("ip:{client_ip}");
+        let keys = ThrottleKeys::new(&name, client_ip);
         let now = now_millis();
-        let window = self.policy.window_minutes * 60_000;
-        let since = now - window;
-        for (key, limit) in [
-            (&account_key, self.policy.max_failures_per_account),
-            (&ip_key, self.policy.max_failures_per_ip),
-        ] {
-            let (count, oldest) = self.store.recent_login_failures(key, since).await?;
-            if count >= limit {
-                let free_at = oldest.unwrap_or(now) + window;
-                return Err(AuthError::Throttled {
-                    retry_after_secs: ((free_at - now) / 1000).max(1),
-                });
-            }
-        }
+        self.wait_for_account_delay(&keys, now).await?;
+        let counted = self.count_attempt(&keys, now).await?;
+        let Ok(_permit) = self.verifications.clone().try_acquire_owned() else {
+            self.uncount(&counted).await?;
+            return Err(AuthError::Busy {
+                retry_after_secs: 1,
+            });
+        };
 
         let found = self.store.find_user_credentials(&name).await?;
         let (user, hash) = match found {
@@ -211,16 +225,106 @@ impl Authenticator {
         let password_ok = verify_password(password, hash).await;
         match user {
             Some(user) if password_ok && !user.disabled => {
-                self.store.clear_login_failures(&account_key).await?;
+                self.store.clear_login_attempts(&keys.pair).await?;
+                self.store.uncount_login_attempt(&keys.ip).await?;
                 Ok(user)
             }
             _ => {
-                self.store.record_login_failure(&account_key, now).await?;
-                self.store.record_login_failure(&ip_key, now).await?;
+                // The pair and address counts stand as failures; the account's own count
+                // (which drives the delay) records only verified failures.
+                self.store
+                    .count_login_attempt(&keys.account, now, self.window_ms())
+                    .await?;
                 Err(AuthError::InvalidCredentials)
             }
         }
     }
+
+    fn window_ms(&self) -> i64 {
+        self.policy.window_minutes * 60_000
+    }
+
+    /// Refuses an address that has failed on this account itself while the account's
+    /// progressive delay runs.
+    async fn wait_for_account_delay(&self, keys: &ThrottleKeys, now: i64) -> Result<(), AuthError> {
+        let window = self.window_ms();
+        let own = self.store.login_count(&keys.pair, now, window).await?;
+        if own.failures == 0 {
+            return Ok(());
+        }
+        let account = self.store.login_count(&keys.account, now, window).await?;
+        let delay = account_delay_ms(account.failures, self.policy.account_delay_after, window);
+        let free_at = account.last_at + delay;
+        if delay > 0 && now < free_at {
+            return Err(AuthError::Throttled {
+                retry_after_secs: seconds_until(free_at, now),
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts the attempt against the pair, then the address; over either limit, takes
+    /// back what it counted and refuses.
+    async fn count_attempt<'k>(
+        &self,
+        keys: &'k ThrottleKeys,
+        now: i64,
+    ) -> Result<Vec<&'k str>, AuthError> {
+        let window = self.window_ms();
+        let mut counted = Vec::with_capacity(2);
+        for (key, limit) in [
+            (keys.pair.as_str(), self.policy.max_failures_per_account),
+            (keys.ip.as_str(), self.policy.max_failures_per_ip),
+        ] {
+            let count = self.store.count_login_attempt(key, now, window).await?;
+            counted.push(key);
+            if count.failures > limit {
+                self.uncount(&counted).await?;
+                return Err(AuthError::Throttled {
+                    retry_after_secs: seconds_until(count.window_start + window, now),
+                });
+            }
+        }
+        Ok(counted)
+    }
+
+    async fn uncount(&self, keys: &[&str]) -> Result<(), AuthError> {
+        for key in keys {
+            self.store.uncount_login_attempt(key).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The counter keys of one sign-in attempt.
+struct ThrottleKeys {
+    pair: String,
+    ip: String,
+    account: String,
+}
+
+impl ThrottleKeys {
+    fn new(name: &str, client_ip: &str) -> Self {
+        Self {
+            pair: format!("pair:{name}:{client_ip}"),
+            ip: format!("ip:{client_ip}"),
+            account: format!("account:{name}"),
+        }
+    }
+}
+
+/// The wait after an account's latest failure: none below `after` failures, then 1 s
+/// doubling with each further failure, never more than `cap_ms`.
+fn account_delay_ms(failures: i64, after: i64, cap_ms: i64) -> i64 {
+    if failures < after {
+        return 0;
+    }
+    let doublings = u32::try_from(failures - after).unwrap_or(u32::MAX).min(30);
+    (1_000_i64 << doublings).min(cap_ms)
+}
+
+fn seconds_until(at: i64, now: i64) -> i64 {
+    ((at - now + 999) / 1000).max(1)
 }
 
 /// What a session remembers about its login, checked on every request.
@@ -330,7 +434,19 @@ mod tests {
             max_failures_per_account: 3,
             max_failures_per_ip: 5,
             window_minutes: 15,
+            account_delay_after: 100,
+            max_concurrent_verifications: 4,
         }
+    }
+
+    #[test]
+    fn the_account_delay_starts_at_one_second_and_doubles_up_to_the_cap() {
+        assert_eq!(account_delay_ms(2, 3, 900_000), 0);
+        assert_eq!(account_delay_ms(3, 3, 900_000), 1_000);
+        assert_eq!(account_delay_ms(4, 3, 900_000), 2_000);
+        assert_eq!(account_delay_ms(12, 3, 900_000), 512_000);
+        assert_eq!(account_delay_ms(13, 3, 900_000), 900_000);
+        assert_eq!(account_delay_ms(i64::MAX, 3, 900_000), 900_000);
     }
 
     async fn add_user(store: &Store, name: &str, password: &str, role: Role) -> User {
@@ -375,7 +491,7 @@ mod tests {
     }
 
     crate::test_on_both_backends! {
-        async fn repeated_failures_lock_the_account_even_for_the_right_password(db) {
+        async fn failures_from_one_address_refuse_that_address_but_never_the_owner_elsewhere(db) {
             let store = db.store();
             let auth = Authenticator::new(store.clone(), policy());
             add_user(&store, "ana", "correct horse battery", Role::Viewer).await;
@@ -383,11 +499,12 @@ mod tests {
                 let err = auth.login("ana", secret("nope nope nope"), "2.2.2.2").await.unwrap_err();
                 assert!(matches!(err, AuthError::InvalidCredentials));
             }
-            let err = auth.login("ana", secret("correct horse battery"), "3.3.3.3").await.unwrap_err();
+            let err = auth.login("ana", secret("correct horse battery"), "2.2.2.2").await.unwrap_err();
             match err {
                 AuthError::Throttled { retry_after_secs } => assert!(retry_after_secs > 800),
                 other => panic!("expected throttling, got {other:?}"),
             }
+            auth.login("ana", secret("correct horse battery"), "3.3.3.3").await.unwrap();
         }
     }
 
@@ -402,6 +519,49 @@ mod tests {
             let err = auth.login("ana", secret("correct horse battery"), "4.4.4.4").await.unwrap_err();
             assert!(matches!(err, AuthError::Throttled { .. }), "{err:?}");
             auth.login("ana", secret("correct horse battery"), "5.5.5.5").await.unwrap();
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn an_address_that_failed_waits_out_the_accounts_delay_and_a_fresh_one_does_not(db) {
+            let store = db.store();
+            // Five failures from five addresses: the account's delay is 2^4 = 16 s.
+            let auth = Authenticator::new(
+                store.clone(),
+                LoginConfig { account_delay_after: 1, ..policy() },
+            );
+            add_user(&store, "ana", "correct horse battery", Role::Viewer).await;
+            for i in 1..=5 {
+                let ip = format!("6.6.6.{i}");
+                let err = auth.login("ana", secret("nope nope nope"), &ip).await.unwrap_err();
+                assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+            }
+            let err = auth.login("ana", secret("nope nope nope"), "6.6.6.1").await.unwrap_err();
+            assert!(
+                matches!(err, AuthError::Throttled { retry_after_secs } if (1..=16).contains(&retry_after_secs)),
+                "{err:?}"
+            );
+            auth.login("ana", secret("correct horse battery"), "7.7.7.7").await.unwrap();
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn with_every_verification_slot_taken_an_attempt_is_refused_and_counts_nothing(db) {
+            let store = db.store();
+            let auth = Authenticator::new(
+                store.clone(),
+                LoginConfig { max_concurrent_verifications: 1, ..policy() },
+            );
+            add_user(&store, "ana", "correct horse battery", Role::Viewer).await;
+            let held = auth.verifications.clone().try_acquire_owned().unwrap();
+            let err = auth.login("ana", secret("nope nope nope"), "8.8.8.8").await.unwrap_err();
+            assert!(matches!(err, AuthError::Busy { .. }), "{err:?}");
+            let now = now_millis();
+            for key in ["pair:ana:8.8.8.8", "ip:8.8.8.8", "account:ana"] {
+                assert_eq!(store.login_count(key, now, 60_000).await.unwrap().failures, 0, "{key}");
+            }
+            drop(held);
+            auth.login("ana", secret("correct horse battery"), "8.8.8.8").await.unwrap();
         }
     }
 }

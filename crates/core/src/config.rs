@@ -18,8 +18,9 @@ use serde::Deserialize;
 pub const DEFAULTS: &str = r#"
 [server]
 addr = "127.0.0.1:3000"
-secure_cookies = false
 trust_forwarded_for = false
+trusted_proxies = 1
+hsts_max_age_seconds = 31536000
 session_idle_minutes = 30
 session_absolute_hours = 12
 site_root = "target/site"
@@ -35,11 +36,14 @@ username = "admin"
 max_failures_per_account = 5
 max_failures_per_ip = 20
 window_minutes = 15
+account_delay_after = 3
+max_concurrent_verifications = 4
 
 [webhook]
 username = "juspay"
 max_body_bytes = 1048576
 max_rejected_kept = 1000
+rejected_kept_per_address_per_minute = 10
 
 [processor]
 enabled = true
@@ -110,14 +114,32 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address the HTTP server listens on; port 0 picks a free port.
     pub addr: SocketAddr,
-    /// Mark cookies `Secure`; turn on when served over https.
-    pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// Mark cookies `Secure` (and name the cookie `__Host-…`) and send HSTS: the site is
+    /// served over https. Unset, it is on whenever `addr` is not a loopback address; read it
+    /// through [`ServerConfig::secure_cookies`].
+    #[serde(rename = "secure_cookies")]
+    pub secure_cookies_setting: Option<bool>,
+    /// Take the client address from `X-Forwarded-For` (only behind trusted proxies).
     pub trust_forwarded_for: bool,
+    /// How many proxies of ours stand in front: the client address is the one this many
+    /// entries from the right of `X-Forwarded-For` (entries further left are the client's
+    /// own claims).
+    pub trusted_proxies: usize,
+    /// `Strict-Transport-Security: max-age` when cookies are secure.
+    pub hsts_max_age_seconds: u64,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     /// Folder of the built browser bundle and static assets (`pkg/`, `favicon.ico`).
     pub site_root: String,
+}
+
+impl ServerConfig {
+    /// Whether cookies are `Secure`: as set, or on unless the server listens on loopback
+    /// only (a deployment reachable from elsewhere is expected behind https).
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies_setting
+            .unwrap_or(!self.addr.ip().is_loopback())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,9 +162,19 @@ pub struct AdminConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginConfig {
+    /// Failed sign-ins into one account from one client address per window; that pair is
+    /// then refused until the window ends. Other addresses are not affected, so nobody can
+    /// lock the owner out from elsewhere.
     pub max_failures_per_account: i64,
+    /// Failed sign-ins from one client address, into any account, per window.
     pub max_failures_per_ip: i64,
     pub window_minutes: i64,
+    /// Failures into one account (from anywhere) after which an address that has itself
+    /// failed on it must wait before its next try: 1 s, doubling with each failure, at most
+    /// the window. An address with no failures on the account never waits.
+    pub account_delay_after: i64,
+    /// Password verifications at once (each takes about 19 MiB); more are answered 429.
+    pub max_concurrent_verifications: usize,
 }
 
 /// Credentials Juspay sends on webhooks (set in Juspay's dashboard, §9.3) and limits.
@@ -156,6 +188,9 @@ pub struct WebhookConfig {
     pub max_body_bytes: usize,
     /// How many rejected (bad-credential) attempts are kept for diagnosis.
     pub max_rejected_kept: i64,
+    /// Refused deliveries (here and on `/callbacks/jpsl`) stored per client address per
+    /// minute; the rest are answered and counted, not stored.
+    pub rejected_kept_per_address_per_minute: u32,
 }
 
 /// The background worker that applies stored webhooks to orders, refunds and mandates.
@@ -365,6 +400,13 @@ impl Config {
         )?;
         positive("login.max_failures_per_ip", self.login.max_failures_per_ip)?;
         positive("login.window_minutes", self.login.window_minutes)?;
+        positive("login.account_delay_after", self.login.account_delay_after)?;
+        if self.login.max_concurrent_verifications == 0 {
+            return Err(invalid(
+                "login.max_concurrent_verifications",
+                "must be at least 1",
+            ));
+        }
         if self.webhook.max_body_bytes == 0 {
             return Err(invalid("webhook.max_body_bytes", "must be at least 1"));
         }
@@ -466,6 +508,24 @@ impl Config {
         {
             return Err(invalid("admin.password", &e.to_string()));
         }
+        if self.server.trust_forwarded_for && self.server.trusted_proxies == 0 {
+            return Err(invalid(
+                "server.trusted_proxies",
+                "must be at least 1 with server.trust_forwarded_for",
+            ));
+        }
+        for (key, secret) in [
+            ("webhook.password", &self.webhook.password),
+            ("jpsl.secret", &self.jpsl.secret),
+            ("metrics.token", &self.metrics.token),
+            ("merchant_api.token", &self.merchant_api.token),
+            ("juspay.response_key", &self.juspay.response_key),
+            ("alerts.notify_secret", &self.alerts.notify_secret),
+        ] {
+            if let Some(secret) = secret {
+                strong_secret(key, secret)?;
+            }
+        }
         Ok(())
     }
 }
@@ -486,6 +546,23 @@ fn invalid(key: &'static str, reason: &str) -> ConfigError {
     ConfigError::Invalid {
         key,
         reason: reason.to_owned(),
+    }
+}
+
+/// Shortest secret we accept: a guessable shared secret would let anyone post webhooks,
+/// read metrics or create orders.
+pub const MIN_SECRET_BYTES: usize = 16;
+
+/// Refuses a secret that is set but shorter than [`MIN_SECRET_BYTES`] (empty included).
+fn strong_secret(key: &'static str, secret: &SecretString) -> Result<(), ConfigError> {
+    use secrecy::ExposeSecret;
+    if secret.expose_secret().len() < MIN_SECRET_BYTES {
+        Err(invalid(
+            key,
+            &format!("must be at least {MIN_SECRET_BYTES} bytes when set"),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -545,6 +622,38 @@ mod tests {
     fn a_weak_admin_password_is_refused_at_start_up() {
         let err = with("admin.password", "short").unwrap_err().to_string();
         assert!(err.contains("admin.password"), "{err}");
+    }
+
+    #[test]
+    fn a_short_or_empty_secret_is_refused_at_start_up_naming_its_key() {
+        for key in [
+            "webhook.password",
+            "jpsl.secret",
+            "metrics.token",
+            "merchant_api.token",
+            "juspay.response_key",
+            "alerts.notify_secret",
+        ] {
+            for weak in ["", "fifteen bytes!!"] {
+                let err = with(key, weak).unwrap_err().to_string();
+                assert!(err.contains(key) && err.contains("16 bytes"), "{err}");
+            }
+            assert!(with(key, "sixteen bytes!!!").is_ok(), "{key}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_unless_the_server_listens_on_loopback() {
+        let secure = |addr: &str| with("server.addr", addr).unwrap().server.secure_cookies();
+        assert!(!secure("127.0.0.1:3000"));
+        assert!(!secure("[::1]:3000"));
+        assert!(secure("0.0.0.0:3000"));
+        assert!(secure("10.1.2.3:443"));
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS)).merge(
+            Toml::string("[server]\naddr = \"0.0.0.0:3000\"\nsecure_cookies = false\n"),
+        ))
+        .unwrap();
+        assert!(!config.server.secure_cookies(), "an explicit setting wins");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::{
     clock::{now_millis, parse_juspay_time},
     config::WebhookConfig,
+    rejections::RejectionLimiter,
     store::{
         Store, StoreError,
         webhooks::{NewWebhookEvent, StoredWebhook},
@@ -61,6 +62,7 @@ pub struct Ingestor {
     auth: Option<WebhookAuth>,
     max_rejected_kept: i64,
     rejection_log: RateLimit,
+    rejections: Arc<RejectionLimiter>,
     /// The group-commit writer's queue; started on first use (inside the runtime serving
     /// the requests), and again should the task ever have stopped.
     writer: Mutex<Option<mpsc::Sender<Queued>>>,
@@ -81,7 +83,16 @@ impl Ingestor {
                 .map(|password| WebhookAuth::new(config.username.clone(), password)),
             max_rejected_kept: config.max_rejected_kept,
             rejection_log: RateLimit::default(),
+            rejections: Arc::new(RejectionLimiter::new(
+                config.rejected_kept_per_address_per_minute,
+            )),
         }
+    }
+
+    /// Shares `limiter` (the budget of stored refusals per address) with other doors.
+    pub fn with_rejection_limiter(mut self, limiter: Arc<RejectionLimiter>) -> Self {
+        self.rejections = limiter;
+        self
     }
 
     /// Wakes `waker` after each newly stored event.
@@ -90,11 +101,13 @@ impl Ingestor {
         self
     }
 
-    /// Ingests one delivery from Juspay. `headers` are the request headers as received.
+    /// Ingests one delivery from Juspay. `headers` are the request headers as received;
+    /// `client_ip` is whoever sent it (refusals are stored within its budget).
     pub async fn ingest_juspay(
         &self,
         headers: &[(String, String)],
         body: &[u8],
+        client_ip: &str,
     ) -> Result<IngestVerdict, StoreError> {
         let Some(auth) = &self.auth else {
             return Ok(IngestVerdict::NotConfigured);
@@ -106,8 +119,10 @@ impl Ingestor {
         let valid = authorization.is_some_and(|value| auth.verify(value));
         let received_at = now_millis();
         if !valid {
-            self.store_rejection(headers, body, authorization.is_some(), received_at)
-                .await?;
+            if self.rejections.admit(client_ip, received_at) {
+                self.store_rejection(headers, body, authorization.is_some(), received_at)
+                    .await?;
+            }
             return Ok(IngestVerdict::Rejected);
         }
         let event = describe(headers, body, received_at);
@@ -377,6 +392,7 @@ mod tests {
             password: Some(PASSWORD.to_owned().into()),
             max_body_bytes: 1 << 20,
             max_rejected_kept: 10,
+            rejected_kept_per_address_per_minute: 10,
         };
         Arc::new(Ingestor::new(store.clone(), &config))
     }
@@ -400,7 +416,14 @@ mod tests {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, body) in bodies.into_iter().enumerate() {
             let ingestor = ingestor.clone();
-            tasks.spawn(async move { (i, ingestor.ingest_juspay(&authorized(), &body).await) });
+            tasks.spawn(async move {
+                (
+                    i,
+                    ingestor
+                        .ingest_juspay(&authorized(), &body, "127.0.0.1")
+                        .await,
+                )
+            });
         }
         let mut results: Vec<_> = tasks.join_all().await;
         results.sort_by_key(|(i, _)| *i);

@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 use crate::{
     clock::now_millis,
     config::JpslConfig,
+    rejections::RejectionLimiter,
     snapshot::OrderReport,
     store::{
         Store, StoreError,
@@ -54,15 +55,24 @@ pub struct JpslIngestor {
     config: JpslConfig,
     max_rejected_kept: i64,
     waker: Option<Arc<Notify>>,
+    rejections: Arc<RejectionLimiter>,
 }
 
 impl JpslIngestor {
-    pub fn new(store: Store, config: JpslConfig, max_rejected_kept: i64) -> Self {
+    /// `rejections` is the budget of stored refusals per address, shared with the other
+    /// doors.
+    pub fn new(
+        store: Store,
+        config: JpslConfig,
+        max_rejected_kept: i64,
+        rejections: Arc<RejectionLimiter>,
+    ) -> Self {
         Self {
             store,
             config,
             max_rejected_kept,
             waker: None,
+            rejections,
         }
     }
 
@@ -71,12 +81,13 @@ impl JpslIngestor {
         self
     }
 
-    /// Verifies and stores one callback; returns after the commit.
+    /// Verifies and stores one callback sent by `client_ip`; returns after the commit.
     pub async fn ingest(
         &self,
         content_type: &str,
         headers: &[(String, String)],
         body: &[u8],
+        client_ip: &str,
     ) -> Result<JpslVerdict, StoreError> {
         let Some(secret) = self
             .config
@@ -90,16 +101,20 @@ impl JpslIngestor {
         let fields = match parse_callback(content_type, body) {
             Ok(fields) => fields,
             Err(e) => {
-                self.store_refusal(headers, body, &e.to_string(), received_at)
-                    .await?;
+                if self.rejections.admit(client_ip, received_at) {
+                    self.store_refusal(headers, body, &e.to_string(), received_at)
+                        .await?;
+                }
                 return Ok(JpslVerdict::Refused);
             }
         };
         match verify(&fields, secret) {
             Ok(true) => {}
             Ok(false) | Err(_) => {
-                self.store_refusal(headers, body, "wrong or missing secureHash", received_at)
-                    .await?;
+                if self.rejections.admit(client_ip, received_at) {
+                    self.store_refusal(headers, body, "wrong or missing secureHash", received_at)
+                        .await?;
+                }
                 return Ok(JpslVerdict::Refused);
             }
         }
@@ -558,6 +573,7 @@ mod tests {
                 secret: Some(SecretString::from("s3cret")),
             },
             5,
+            Arc::new(RejectionLimiter::new(10)),
         )
     }
 
@@ -566,11 +582,11 @@ mod tests {
             let store = db.store();
             let jpsl = ingestor(store.clone());
             let good = signed_body(advice("JP1"), "s3cret");
-            let Ok(JpslVerdict::Stored(first)) = jpsl.ingest("application/json", &[], &good).await else {
+            let Ok(JpslVerdict::Stored(first)) = jpsl.ingest("application/json", &[], &good, "127.0.0.1").await else {
                 panic!("a signed callback is stored");
             };
             assert!(!first.duplicate);
-            let Ok(JpslVerdict::Stored(again)) = jpsl.ingest("application/json", &[], &good).await else {
+            let Ok(JpslVerdict::Stored(again)) = jpsl.ingest("application/json", &[], &good, "127.0.0.1").await else {
                 panic!("a repeat is acknowledged");
             };
             assert!(again.duplicate && again.id == first.id, "recorded, not stored twice");
@@ -579,10 +595,10 @@ mod tests {
             assert!(event.event_created_at.is_some(), "TransmissionDateTime read (IST)");
 
             let forged = signed_body(advice("JP1"), "guess");
-            assert_eq!(jpsl.ingest("application/json", &[], &forged).await.unwrap(), JpslVerdict::Refused);
+            assert_eq!(jpsl.ingest("application/json", &[], &forged, "127.0.0.1").await.unwrap(), JpslVerdict::Refused);
             let foreign = signed_body(advice("JP9"), "s3cret");
-            assert_eq!(jpsl.ingest("application/json", &[], &foreign).await.unwrap(), JpslVerdict::Foreign);
-            assert_eq!(jpsl.ingest("application/json", &[], b"{oops").await.unwrap(), JpslVerdict::Refused);
+            assert_eq!(jpsl.ingest("application/json", &[], &foreign, "127.0.0.1").await.unwrap(), JpslVerdict::Foreign);
+            assert_eq!(jpsl.ingest("application/json", &[], b"{oops", "127.0.0.1").await.unwrap(), JpslVerdict::Refused);
             let filter = crate::store::webhooks::WebhookFilter {
                 auth_verdict: Some("rejected".into()),
                 ..Default::default()

@@ -370,7 +370,7 @@ mod tests {
         async fn a_checkpoint_copies_the_whole_log_into_the_database_file(db) {
             let store = db.store();
             for at in 0..3 {
-                store.record_login_failure("ana", at).await.unwrap();
+                store.count_login_attempt("ip:ana", at, 60_000).await.unwrap();
             }
             let copied = store.checkpoint().await.unwrap();
             if store.backend() == Backend::Sqlite {
@@ -394,7 +394,7 @@ mod tests {
     crate::test_on_both_backends! {
         async fn a_checkpoint_with_nothing_new_to_copy_does_not_wait_for_the_writer(db) {
             let store = db.store();
-            store.record_login_failure("ana", 1).await.unwrap();
+            store.count_login_attempt("ip:ana", 1, 60_000).await.unwrap();
             store.checkpoint().await.unwrap();
             // A writer holds this process's write turn; the log holds nothing uncopied.
             let writer = store.begin().await.unwrap();

@@ -337,13 +337,25 @@ pub const CSV_HEADER: [&str; 17] = [
     "last_confirmed",
 ];
 
+/// A cell as a spreadsheet may safely open it: one that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be read as a formula (OWASP's CSV injection rule), so it
+/// gets a leading `'`, which spreadsheets show as text. Every exported cell passes here:
+/// customer e-mails, phones and error codes come from outside.
+pub fn neutralise_csv_cell(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 /// CSV lines for `rows` (with the header line first when `header`).
 pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
     use crate::{clock::format_utc, money::format_plain};
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut write = |record: Vec<String>| {
         // Writing to a Vec cannot fail for I/O; a record is always complete.
-        let _ = writer.write_record(&record);
+        let _ = writer.write_record(record.into_iter().map(neutralise_csv_cell));
     };
     if header {
         write(CSV_HEADER.iter().map(|h| (*h).to_owned()).collect());
@@ -694,6 +706,26 @@ mod tests {
     }
 
     #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_exported_as_text() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(
+                neutralise_csv_cell(formula.to_owned()),
+                format!("'{formula}")
+            );
+        }
+        for plain in ["ana@example.com", "1+1", "", "'quoted"] {
+            assert_eq!(neutralise_csv_cell(plain.to_owned()), plain);
+        }
+        let mut row = order("o-1", 0, "CHARGED", 100);
+        row.customer_phone = Some("=HYPERLINK(\"http://evil.example\")".into());
+        let text = String::from_utf8(orders_csv(&[row], false)).unwrap();
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn address_filters_are_read_with_the_bad_field_named() {
         let query = OrderQuery {
             group: Some("paid".into()),
@@ -856,7 +888,7 @@ pub fn refunds_csv(rows: &[super::orders::RefundRow], header: bool) -> Vec<u8> {
     }
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     for r in rows {
-        let _ = writer.write_record([
+        let record = [
             r.unique_request_id.clone(),
             r.order_id.clone(),
             format_utc(r.created_at),
@@ -868,7 +900,8 @@ pub fn refunds_csv(rows: &[super::orders::RefundRow], header: bool) -> Vec<u8> {
             text(&r.requested_by),
             text(&r.error_code),
             text(&r.arn),
-        ]);
+        ];
+        let _ = writer.write_record(record.map(neutralise_csv_cell));
     }
     writer.into_inner().unwrap_or_default()
 }

@@ -1,0 +1,441 @@
+//! What a merchant's security review checks from outside: redirects that stay on this site,
+//! security headers on every kind of answer, exports that a spreadsheet cannot execute.
+
+use dashboard_core::store::orders::OrderRow;
+
+use crate::{
+    app_test,
+    helpers::{ADMIN, ADMIN_PASSWORD, bare_client, client_for},
+};
+
+app_test!(
+    a_sign_in_target_that_a_browser_would_turn_into_another_host_goes_to_the_orders,
+    |app| {
+        for next in ["/\t/evil.example", "/\n/evil.example", "/\\evil.example"] {
+            let res = app
+                .call(
+                    "login",
+                    &[
+                        ("username", ADMIN),
+                        ("password", ADMIN_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status().as_u16(), 200, "{next:?}");
+            assert_eq!(res.headers()["location"], "/orders", "{next:?}");
+        }
+    }
+);
+
+app_test!(
+    an_exported_cell_that_a_spreadsheet_would_run_as_a_formula_comes_out_as_text,
+    |app| {
+        let store = app.db.store();
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_order_for_test(&OrderRow {
+            order_id: "ord_formula".into(),
+            source: "juspay".into(),
+            status: "CHARGED".into(),
+            amount: 100,
+            currency: "INR".into(),
+            udfs: "{}".into(),
+            customer_phone: Some("=1+1".into()),
+            customer_email: Some("@SUM(A1)".into()),
+            ..OrderRow::default()
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.login_as_admin().await;
+        let res = app.get("/orders/export.csv").await;
+        assert_eq!(res.status().as_u16(), 200);
+        let text = res.text().await.unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("ord_formula,"))
+            .expect("the order is exported");
+        assert!(line.contains(",'@SUM(A1),'=1+1,"), "{line}");
+    }
+);
+
+app_test!(
+    the_merchant_api_refuses_a_phone_or_email_that_is_not_one_and_stores_nothing,
+    "[merchant_api]\ntoken = \"merchant app token 123\"\n",
+    |app| {
+        for (field, value) in [
+            ("customer_phone", "=HYPERLINK(\"http://evil.example\")"),
+            ("customer_email", "not an address"),
+            ("description", "two\nlines"),
+        ] {
+            let res = bare_client()
+                .post(app.url("/merchant-api/session"))
+                .bearer_auth("merchant app token 123")
+                .json(&serde_json::json!({"order_id": "app_bad", "amount": "10.00", field: value}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 422, "{field}");
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert!(
+                body["message"].as_str().unwrap().starts_with(field),
+                "{body}"
+            );
+        }
+        assert!(
+            app.db
+                .store()
+                .find_order("app_bad")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+);
+
+/// Asserts the headers every answer carries, and returns its Content-Security-Policy.
+fn assert_security_headers(res: &reqwest::Response, what: &str) -> String {
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("{what}: no {name}"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header("referrer-policy"), "same-origin", "{what}");
+    assert_eq!(header("x-frame-options"), "DENY", "{what}");
+    let policy = header("content-security-policy");
+    assert!(
+        policy.contains("frame-ancestors 'none'"),
+        "{what}: {policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{what}: {policy}");
+    policy
+}
+
+fn cache_control(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+app_test!(
+    pages_server_functions_exports_and_the_bundle_carry_the_security_headers,
+    &crate::ops::site_with_bundle(),
+    |app| {
+        let page = app.get("/login").await;
+        let policy = assert_security_headers(&page, "page");
+        assert_eq!(cache_control(&page).as_deref(), Some("no-store"));
+        assert!(
+            page.headers().get("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+        let nonce = policy
+            .split(['\'', ' '])
+            .find_map(|part| part.strip_prefix("nonce-"))
+            .unwrap_or_else(|| panic!("no nonce in {policy}"))
+            .to_owned();
+        assert!(nonce.len() >= 16, "{nonce}");
+        let html = page.text().await.unwrap();
+        let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+        assert!(!scripts.is_empty(), "the hydration script is inline");
+        for script in scripts {
+            let tag = &script[..script.find('>').unwrap()];
+            assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "{tag}");
+        }
+        let again = app.get("/login").await;
+        let other = assert_security_headers(&again, "second page");
+        assert_ne!(policy, other, "a fresh nonce per answer");
+
+        app.login_as_admin().await;
+        let function = app.call("session_info", &[]).await;
+        assert_eq!(function.status().as_u16(), 200);
+        let policy = assert_security_headers(&function, "server function");
+        assert!(policy.starts_with("default-src 'none'"), "{policy}");
+        assert_eq!(cache_control(&function).as_deref(), Some("no-store"));
+
+        let export = app.get("/orders/export.csv").await;
+        assert_eq!(export.status().as_u16(), 200);
+        assert_security_headers(&export, "export");
+        assert_eq!(cache_control(&export).as_deref(), Some("no-store"));
+
+        let bundle = app.get("/pkg/merchant_dashboard.js").await;
+        assert_eq!(bundle.status().as_u16(), 200);
+        assert_security_headers(&bundle, "bundle");
+        assert_ne!(
+            cache_control(&bundle).as_deref(),
+            Some("no-store"),
+            "the bundle may be cached"
+        );
+        std::fs::remove_dir_all(crate::ops::bundle_site_root()).unwrap();
+    }
+);
+
+app_test!(
+    over_https_every_answer_asks_browsers_to_keep_to_https,
+    "[server]\nsecure_cookies = true\nhsts_max_age_seconds = 600\n",
+    |app| {
+        for path in ["/login", "/healthz", "/no-such-page"] {
+            let res = app.get(path).await;
+            assert_eq!(
+                res.headers()["strict-transport-security"],
+                "max-age=600",
+                "{path}"
+            );
+        }
+    }
+);
+
+app_test!(
+    behind_one_trusted_proxy_the_client_address_is_the_one_the_proxy_appended,
+    "[server]\ntrust_forwarded_for = true\ntrusted_proxies = 1\n",
+    |app| {
+        let res = app
+            .client
+            .post(app.url("/api/login"))
+            .header("x-forwarded-for", "6.6.6.6, 203.0.113.9")
+            .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let audit = app.db.store().list_audit_for("session", 5).await.unwrap();
+        assert_eq!(audit[0].action, "login");
+        assert_eq!(
+            audit[0].client_ip, "203.0.113.9",
+            "not the client-written entry"
+        );
+    }
+);
+
+/// Signs in as `username` from `address` (as our one trusted proxy reports it).
+async fn login_from(
+    app: &crate::helpers::TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> u16 {
+    app.client
+        .post(app.url("/api/login"))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", address)
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+app_test!(
+    an_attackers_failures_from_other_addresses_do_not_stop_the_owner,
+    "[server]\ntrust_forwarded_for = true\n",
+    |app| {
+        for i in 0..30 {
+            let attacker = format!("198.51.100.{}", i % 6);
+            let status = login_from(app, &attacker, ADMIN, "a guessed password").await;
+            assert!(matches!(status, 401 | 429), "{status}");
+        }
+        let status = login_from(app, "198.51.100.0", ADMIN, "a guessed password").await;
+        assert_eq!(status, 429, "the attacker's address is refused");
+        let status = login_from(app, "203.0.113.9", ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(status, 200, "the owner signs in from their own address");
+    }
+);
+
+app_test!(
+    a_burst_of_parallel_wrong_passwords_gets_no_more_guesses_than_the_limit,
+    |app| {
+        let mut burst = tokio::task::JoinSet::new();
+        for _ in 0..50 {
+            let client = app.client.clone();
+            let url = app.url("/api/login");
+            burst.spawn(async move {
+                client
+                    .post(url)
+                    .header("accept", "application/json")
+                    .form(&[("username", ADMIN), ("password", "a guessed password")])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            });
+        }
+        let statuses = burst.join_all().await;
+        let refused = statuses.iter().filter(|s| **s == 401).count() as i64;
+        let throttled = statuses.iter().filter(|s| **s == 429).count() as i64;
+        assert_eq!(refused + throttled, 50, "{statuses:?}");
+        assert!((1..=5).contains(&refused), "{refused} guesses answered");
+        let now = dashboard_core::clock::now_millis();
+        let store = app.db.store();
+        let recorded = |key: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .login_count(key, now, 15 * 60_000)
+                    .await
+                    .unwrap()
+                    .failures
+            }
+        };
+        assert_eq!(recorded("pair:admin:127.0.0.1").await, refused);
+        assert_eq!(recorded("account:admin").await, refused);
+        assert_eq!(recorded("ip:127.0.0.1").await, refused);
+    }
+);
+
+app_test!(
+    a_viewer_sees_webhook_bodies_with_the_customers_details_masked_and_an_operator_whole,
+    "[webhook]\npassword = \"hook password for tests\"\n[processor]\nenabled = false\n",
+    |app| {
+        let body = r#"{"id":"evt_mask_1","event_name":"ORDER_SUCCEEDED","content":{"order":{
+            "order_id":"ord_mask","status":"CHARGED","amount":"10.00",
+            "customer_email":"ana@example.com","customer_phone":"9876543210",
+            "payer_vpa":"ana.lee@okbank","card":{"last_four_digits":"4242"}}}}"#;
+        let res = bare_client()
+            .post(app.url("/webhooks/juspay"))
+            .basic_auth("juspay", Some("hook password for tests"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let id = app
+            .db
+            .store()
+            .list_webhook_events(&Default::default(), 1)
+            .await
+            .unwrap()[0]
+            .id;
+        let id = id.to_string();
+
+        app.login_as_admin().await;
+        app.create_user("vera", "viewer password 1", "viewer").await;
+        app.create_user("otto", "operator password 1", "operator")
+            .await;
+        let shown_to = |username: &'static str, password: &'static str| {
+            let id = id.clone();
+            async move {
+                let client = client_for(app.addr, Default::default());
+                let res = client
+                    .post(app.url("/api/login"))
+                    .form(&[("username", username), ("password", password)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status().as_u16(), 200, "{username} signs in");
+                let detail: serde_json::Value = client
+                    .post(app.url("/api/get_webhook"))
+                    .header("accept", "application/json")
+                    .form(&[("id", id.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                detail["body"].as_str().unwrap().to_owned()
+            }
+        };
+        let viewer = shown_to("vera", "viewer password 1").await;
+        for personal in ["ana@example.com", "9876543210", "ana.lee@okbank", "4242"] {
+            assert!(
+                !viewer.contains(personal),
+                "{personal} shown to a viewer: {viewer}"
+            );
+        }
+        assert!(
+            viewer.contains("a***@example.com") && viewer.contains("ord_mask"),
+            "{viewer}"
+        );
+        let operator = shown_to("otto", "operator password 1").await;
+        assert!(operator.contains("ana@example.com") && operator.contains("9876543210"));
+    }
+);
+
+app_test!(
+    a_payment_link_that_is_not_a_web_address_is_not_offered_as_a_link,
+    |app| {
+        let store = app.db.store();
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_order_for_test(&OrderRow {
+            order_id: "ord_link".into(),
+            source: "juspay".into(),
+            status: "NEW".into(),
+            amount: 100,
+            currency: "INR".into(),
+            udfs: "{}".into(),
+            payment_link: Some("javascript:alert(document.cookie)".into()),
+            ..OrderRow::default()
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.login_as_admin().await;
+        let page = app.get("/orders/ord_link").await;
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("ord_link"));
+        assert!(
+            !html.contains("javascript:alert"),
+            "the value is not shown as a link"
+        );
+    }
+);
+
+app_test!(
+    a_flood_of_bad_credentials_from_one_address_stores_only_its_budget_and_counts_the_rest,
+    "[webhook]\npassword = \"hook password for tests\"\nrejected_kept_per_address_per_minute = 3\n\
+     [jpsl]\nmerchant_id = \"JP1\"\nsecret = \"jpsl secret for tests\"\n\
+     [metrics]\ntoken = \"scrape token for tests\"\n",
+    |app| {
+        for _ in 0..5 {
+            let res = bare_client()
+                .post(app.url("/webhooks/juspay"))
+                .basic_auth("juspay", Some("a guessed password"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 401);
+            let res = bare_client()
+                .post(app.url("/callbacks/jpsl"))
+                .header("content-type", "application/json")
+                .body(r#"{"merchantId":"JP1","secureHash":"forged"}"#)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 401);
+        }
+        let filter = dashboard_core::store::webhooks::WebhookFilter {
+            auth_verdict: Some("rejected".into()),
+            ..Default::default()
+        };
+        let stored = app
+            .db
+            .store()
+            .list_webhook_events(&filter, 100)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 3, "the address's budget, across both doors");
+        let metrics = bare_client()
+            .get(app.url("/metrics"))
+            .bearer_auth("scrape token for tests")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == "dashboard_webhook_rejections_unstored_total 7"),
+            "{metrics}"
+        );
+    }
+);
