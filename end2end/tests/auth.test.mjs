@@ -2,7 +2,7 @@
 // twice: hydrated (JavaScript on) and as plain HTML (JavaScript off).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
@@ -12,17 +12,13 @@ assert.ok(BASE && ADMIN_PASSWORD, 'E2E_BASE_URL and E2E_ADMIN_PASSWORD must be s
 /** Matches a URL by its path alone (a `next=/x` query must not count as being at /x). */
 const atPath = (path) => (url) => new URL(url).pathname === path;
 
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 for (const js of [true, false]) {
   const mode = js ? 'hydrated' : 'no-js';
   describe(`staff sign-in (${mode})`, () => {
     let browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

@@ -3,7 +3,7 @@
 // source, and its callback shows in the webhook log filtered by source.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -11,10 +11,6 @@ const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
 
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const RUN = Date.now().toString(36);
 
 for (const js of [true, false]) {
@@ -22,7 +18,7 @@ for (const js of [true, false]) {
   describe(`JPSL payments (${mode})`, () => {
     let browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

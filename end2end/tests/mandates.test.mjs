@@ -2,7 +2,7 @@
 // no revoke button; an admin revokes it by typing its id.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -12,10 +12,6 @@ const SIM_KEY = process.env.E2E_SIM_API_KEY ?? 'e2e_api_key';
 const SIM_MERCHANT = process.env.E2E_SIM_MERCHANT ?? 'e2e_merchant';
 assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
 
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const RUN = Date.now().toString(36);
 
 /** A customer registers a mandate at (simulated) Juspay: a mandate order paid by UPI. */
@@ -48,7 +44,7 @@ for (const js of [true, false]) {
   describe(`mandates (${mode})`, () => {
     let browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

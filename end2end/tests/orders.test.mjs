@@ -3,7 +3,7 @@
 // and keeps the filter across a reload, and the order's page syncs with Juspay.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -12,17 +12,13 @@ const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
 
 const atPath = (path) => (url) => new URL(url).pathname === path;
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 for (const js of [true, false]) {
   const mode = js ? 'hydrated' : 'no-js';
   describe(`orders (${mode})`, () => {
     let browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

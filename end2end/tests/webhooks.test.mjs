@@ -4,7 +4,7 @@
 // and then reprocessed.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
@@ -15,10 +15,6 @@ assert.ok(BASE && ADMIN_PASSWORD && HOOK_PASSWORD, 'scripts/test sets the E2E_* 
 /** Matches a URL by its path alone (a `next=/x` query must not count as being at /x). */
 const atPath = (path) => (url) => new URL(url).pathname === path;
 
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const RUN = Date.now().toString(36);
 
 async function deliver(event) {
@@ -45,7 +41,7 @@ for (const js of [true, false]) {
   describe(`webhook log (${mode})`, () => {
     let browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

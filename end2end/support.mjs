@@ -1,0 +1,48 @@
+// What every browser spec shares: Debian's Chromium started the way this machine allows
+// (no network beyond loopback), and a check that no page breaks the Content-Security-Policy.
+//
+// Every context of a browser from `launchChromium` records the CSP violations its pages
+// report (Chromium logs each as a console error naming the policy); closing the context or
+// the browser throws if there was one, so a spec fails on any page that needed more than
+// the policy allows.
+import { chromium } from 'playwright-core';
+
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const isCspViolation = (text) => /Content Security Policy/i.test(text);
+
+export async function launchChromium() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+  const violations = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on('page', (page) => {
+      page.on('console', (message) => {
+        if (isCspViolation(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+      });
+    });
+    const close = context.close.bind(context);
+    context.close = async (...args) => {
+      await close(...args);
+      assertNoViolations(violations);
+    };
+    return context;
+  };
+  const closeBrowser = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await closeBrowser(...args);
+    assertNoViolations(violations);
+  };
+  return browser;
+}
+
+function assertNoViolations(violations) {
+  if (violations.length > 0) {
+    const found = violations.splice(0);
+    throw new Error(`Content-Security-Policy violations:\n${found.join('\n')}`);
+  }
+}
