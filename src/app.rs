@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 use crate::pages::{
+    account::{LoginCodePage, TwoFactorPage},
     health::HealthPage,
     login::LoginPage,
     mandates::{MandatePage, MandatesPage},
@@ -57,6 +58,16 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=|| view! { <Redirect path="/orders"/> }/>
                 <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("login"), StaticSegment("code"))
+                    view=LoginCodePage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("account"), StaticSegment("two-factor"))
+                    view=TwoFactorPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route
                     path=(StaticSegment("orders"), ParamSegment("order_id"))

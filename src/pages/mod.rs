@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod account;
 pub mod health;
 pub mod login;
 pub mod mandates;

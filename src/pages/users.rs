@@ -7,7 +7,7 @@ use crate::{
     components::shell::{Outcome, Shell, shown},
     serverfns::{
         UserView,
-        users::{CreateUser, SetUserDisabled, SetUserRole, list_users},
+        users::{CreateUser, ResetSecondFactor, SetUserDisabled, SetUserRole, list_users},
     },
 };
 
@@ -18,12 +18,14 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
+    let reset_factor = ServerAction::<ResetSecondFactor>::new();
     let users = Resource::new(
         move || {
             (
                 create.version().get(),
                 set_role.version().get(),
                 set_disabled.version().get(),
+                reset_factor.version().get(),
             )
         },
         |_| list_users(),
@@ -45,11 +47,12 @@ pub fn UsersPage() -> impl IntoView {
             <h1>"Users"</h1>
             <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
                 {move || Suspend::new(async move {
-                    shown(users.await.map(|list| view! { <UserTable list set_role set_disabled/> }))
+                    shown(users.await.map(|list| view! { <UserTable list set_role set_disabled reset_factor/> }))
                 })}
             </Suspense>
             <Outcome value=Signal::derive(move || set_role.value().get())/>
             <Outcome value=Signal::derive(move || set_disabled.value().get())/>
+            <Outcome value=Signal::derive(move || reset_factor.value().get())/>
             // Only those allowed to list users get the form; anyone else sees the refusal alone.
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -89,6 +92,7 @@ fn UserTable(
     list: Vec<UserView>,
     set_role: ServerAction<SetUserRole>,
     set_disabled: ServerAction<SetUserDisabled>,
+    reset_factor: ServerAction<ResetSecondFactor>,
 ) -> impl IntoView {
     view! {
         <table class="data">
@@ -97,6 +101,7 @@ fn UserTable(
                     <th scope="col">"Username"</th>
                     <th scope="col">"Role"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col">"Two-factor"</th>
                     <th scope="col">"Created"</th>
                 </tr>
             </thead>
@@ -107,6 +112,8 @@ fn UserTable(
                         let current = user.role.clone();
                         let id = user.id.to_string();
                         let id_again = id.clone();
+                        let id_for_reset = id.clone();
+                        let two_factor = user.two_factor;
                         let role_label = format!("Role of {}", user.username);
                         view! {
                             <tr>
@@ -140,6 +147,17 @@ fn UserTable(
                                         <button type="submit" class="small">
                                             {if user.disabled { "Enable" } else { "Disable" }}
                                         </button>
+                                    </ActionForm>
+                                </td>
+                                <td>
+                                    <ActionForm action=reset_factor>
+                                        <input type="hidden" name="user_id" value=id_for_reset/>
+                                        <span class=if two_factor { "badge on" } else { "badge off" }>
+                                            {if two_factor { "on" } else { "off" }}
+                                        </span>
+                                        {two_factor.then(|| view! {
+                                            <button type="submit" class="small">"Reset"</button>
+                                        })}
                                     </ActionForm>
                                 </td>
                                 <td>{user.created}</td>

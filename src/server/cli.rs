@@ -1,5 +1,5 @@
 //! The command line of the server binary: `serve` (default) and user administration
-//! (`user add`, `user reset-password`) for when nobody can sign in.
+//! (`user add`, `user reset-password`, `user reset-mfa`) for when nobody can sign in.
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -47,6 +47,8 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Remove the user's second factor (ends their sessions); they enrol again at sign-in.
+    ResetMfa { username: String },
 }
 
 /// A failure of a CLI command, printed for the operator.
@@ -118,6 +120,16 @@ pub async fn run_user_command(config: &Config, command: UserCommand) -> Result<S
                 .set_user_password(user.id, &hash, &audit("user.password_reset", &name))
                 .await?;
             format!("password of {name} reset; their sessions are ended{shown}")
+        }
+        UserCommand::ResetMfa { username } => {
+            let name = username.trim().to_ascii_lowercase();
+            let Some((user, _)) = store.find_user_credentials(&name).await? else {
+                return Err(CliError::Invalid(format!("no user named {name}")));
+            };
+            store
+                .reset_second_factor(user.id, &audit("user.mfa_reset", &name))
+                .await?;
+            format!("second factor of {name} removed; their sessions are ended")
         }
     };
     store.close().await;

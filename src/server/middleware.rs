@@ -184,6 +184,7 @@ pub async fn guard_origin(req: Request, next: Next) -> Response {
 /// Paths anyone may fetch without signing in.
 fn is_public(path: &str) -> bool {
     path == "/login"
+        || path == "/login/code"
         || path == "/healthz"
         || path == "/readyz"
         || path == "/metrics"
@@ -203,6 +204,10 @@ pub async fn authenticate(
 ) -> Response {
     if let Some(user) = session_user(&state, &session).await {
         extend_idle_expiry(&state, &session);
+        let must_enrol = state.config.auth.require_mfa.requires(user.role) && !user.two_factor;
+        if must_enrol && !allowed_while_enrolling(req.uri().path()) {
+            return refuse_until_enrolled(req.method());
+        }
         req.extensions_mut().insert(CurrentUser(user));
     } else if req.method() == Method::GET && !is_public(req.uri().path()) {
         let target = req
@@ -214,6 +219,34 @@ pub async fn authenticate(
         return Redirect::to(&location).into_response();
     }
     next.run(req).await
+}
+
+/// What a user who must set up a second factor may reach before they have: the enrolment
+/// page and its server functions, the shell's own, sign-out, and public files.
+fn allowed_while_enrolling(path: &str) -> bool {
+    use crate::serverfns::account::ENROLMENT_PATH;
+    path == ENROLMENT_PATH
+        || matches!(
+            path,
+            "/api/two_factor_status"
+                | "/api/confirm_two_factor"
+                | "/api/session_info"
+                | "/api/logout"
+        )
+        || (!path.starts_with("/api/") && is_public(path))
+}
+
+/// Sends pages to the enrolment page and refuses everything else until it is done.
+fn refuse_until_enrolled(method: &Method) -> Response {
+    use crate::serverfns::account::ENROLMENT_PATH;
+    if method == Method::GET {
+        return Redirect::to(ENROLMENT_PATH).into_response();
+    }
+    (
+        StatusCode::FORBIDDEN,
+        "Set up two-factor sign-in first, at /account/two-factor.",
+    )
+        .into_response()
 }
 
 /// Slides the idle timeout forward, at most once a minute. Sessions are saved only when

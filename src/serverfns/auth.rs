@@ -60,10 +60,21 @@ pub async fn login(
         }
         Err(other) => return Err(ctx.internal(&other)),
     };
+    let next = safe_next(next.as_deref());
+    if user.two_factor {
+        super::account::hold_for_second_factor(&ctx, &user, next).await?;
+        leptos_axum::redirect(super::account::CODE_PATH);
+        return Ok(());
+    }
     ctx.start_session(&SessionClaims::issue(&user)).await?;
     ctx.record(ctx.audit_as(&user.username, "login", "session", ""))
         .await?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    // Someone who must have a second factor sets it up before anything else.
+    if ctx.state.config.auth.require_mfa.requires(user.role) {
+        leptos_axum::redirect(super::account::ENROLMENT_PATH);
+    } else {
+        leptos_axum::redirect(&next);
+    }
     Ok(())
 }
 

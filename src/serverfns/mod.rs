@@ -1,6 +1,7 @@
 //! Server functions, grouped by area. Each is thin: authorise → core → a DTO for the page.
 //! Every mutating one is a POST (the CSRF guard covers it) and is audited.
 
+pub mod account;
 pub mod auth;
 pub mod health;
 pub mod mandates;
@@ -21,6 +22,8 @@ pub struct UserView {
     pub disabled: bool,
     /// Creation time, formatted in UTC with its zone.
     pub created: String,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
 }
 
 impl UserView {
@@ -38,6 +41,7 @@ impl From<dashboard_core::store::users::User> for UserView {
             role: u.role.as_str().to_owned(),
             disabled: u.disabled,
             created: dashboard_core::clock::format_utc(u.created_at),
+            two_factor: u.two_factor,
         }
     }
 }

@@ -119,6 +119,25 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<String, A
     Ok(message)
 }
 
+/// Removes a user's second factor (they enrol again at their next sign-in) and ends their
+/// sessions; for a user who lost their authenticator and recovery codes.
+#[server(prefix = "/api", endpoint = "reset_second_factor")]
+pub async fn reset_second_factor(user_id: i64) -> Result<String, AppError> {
+    use dashboard_core::auth::Role;
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let target = target_name(&ctx, user_id).await?;
+    let audit = ctx.audit("user.mfa_reset", &target, "")?;
+    ctx.state
+        .store
+        .reset_second_factor(user_id, &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = format!("{target}'s second factor is removed and their sessions ended.");
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
 #[cfg(feature = "ssr")]
 fn parse_role(
     ctx: &crate::server::context::RequestCtx,

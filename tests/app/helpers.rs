@@ -27,11 +27,13 @@ pub struct TestApp {
     task: JoinHandle<()>,
 }
 
-/// The configuration every test app uses, on `database_url`, plus `extra` TOML.
+/// The configuration every test app uses, on `database_url`, plus `extra` TOML. Nobody
+/// must enrol a second factor unless a test says so (`[auth] require_mfa`).
 pub fn test_config(database_url: &str, extra: &str) -> Config {
     let overrides = format!(
         "[server]\naddr = \"127.0.0.1:0\"\n[database]\nurl = \"{database_url}\"\nmax_connections = 4\n\
-         [admin]\nusername = \"{ADMIN}\"\npassword = \"{ADMIN_PASSWORD}\"\n"
+         [admin]\nusername = \"{ADMIN}\"\npassword = \"{ADMIN_PASSWORD}\"\n\
+         [auth]\nrequire_mfa = \"off\"\n"
     );
     let figment = Figment::from(Toml::string(DEFAULTS))
         .merge(Toml::string(&overrides))

@@ -182,72 +182,104 @@ fn a_bad_setting_stops_start_up_with_the_key_named() {
     assert!(stderr.contains("database.max_connections"), "{stderr}");
 }
 
-app_test!(the_command_line_adds_users_and_resets_passwords, |app| {
-    use std::io::Write;
+app_test!(
+    the_command_line_adds_users_and_resets_passwords_and_second_factors,
+    |app| {
+        use std::io::Write;
 
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = binary()
-            .env("DATABASE_URL", app.db.url())
-            .env("DASHBOARD_LOG__FILTER", "warn")
-            .args(args)
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
-    let out = run(
-        &[
-            "user",
-            "add",
-            "cleo",
-            "--role",
-            "operator",
-            "--password-stdin",
-        ],
-        "cli password 123\n",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        app.login("cleo", "cli password 123").await.headers()["location"],
-        "/orders"
-    );
+        let run = |args: &[&str], stdin: &str| {
+            let mut child = binary()
+                .env("DATABASE_URL", app.db.url())
+                .env("DASHBOARD_LOG__FILTER", "warn")
+                .args(args)
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdin.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        };
+        let out = run(
+            &[
+                "user",
+                "add",
+                "cleo",
+                "--role",
+                "operator",
+                "--password-stdin",
+            ],
+            "cli password 123\n",
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            app.login("cleo", "cli password 123").await.headers()["location"],
+            "/orders"
+        );
 
-    let out = run(&["user", "reset-password", "cleo"], "");
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let new_password = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("password: "))
-        .expect("generated password printed")
-        .to_owned();
-    assert_eq!(
-        app.login("cleo", "cli password 123")
+        let out = run(&["user", "reset-password", "cleo"], "");
+        assert!(out.status.success());
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let new_password = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("password: "))
+            .expect("generated password printed")
+            .to_owned();
+        assert_eq!(
+            app.login("cleo", "cli password 123")
+                .await
+                .status()
+                .as_u16(),
+            401
+        );
+        assert_eq!(
+            app.login("cleo", &new_password).await.headers()["location"],
+            "/orders"
+        );
+
+        // Cleo enrols a second factor (signed in on the test client), then loses it.
+        let status: serde_json::Value = app
+            .call("two_factor_status", &[])
             .await
-            .status()
-            .as_u16(),
-        401
-    );
-    assert_eq!(
-        app.login("cleo", &new_password).await.headers()["location"],
-        "/orders"
-    );
+            .json()
+            .await
+            .unwrap();
+        let secret = status["secret"].as_str().unwrap().to_owned();
+        let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
+        let code = dashboard_core::second_factor::code_at(&secret, now).unwrap();
+        let res = app.call("confirm_two_factor", &[("code", &code)]).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let out = run(&["user", "reset-mfa", "cleo"], "");
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("second factor of cleo removed"));
+        let (cleo, _) = app
+            .db
+            .store()
+            .find_user_credentials("cleo")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!cleo.two_factor);
+        assert_eq!(
+            app.get("/orders").await.status().as_u16(),
+            303,
+            "sessions ended"
+        );
 
-    let out = run(
-        &["user", "add", "cleo", "--password-stdin"],
-        "another password 1\n",
-    );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-});
+        let out = run(
+            &["user", "add", "cleo", "--password-stdin"],
+            "another password 1\n",
+        );
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    }
+);
 
 #[tokio::test]
 async fn graceful_shutdown_lets_the_server_stop_and_restart_on_the_same_database() {

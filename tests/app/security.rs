@@ -439,3 +439,176 @@ app_test!(
         );
     }
 );
+
+/// The current code of `secret`, as an authenticator app would show it.
+fn current_code(secret: &str) -> String {
+    let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
+    dashboard_core::second_factor::code_at(secret, now).unwrap()
+}
+
+/// Enrols the signed-in user of `app.client`: reads the offered secret, confirms it with a
+/// code, and returns the secret and the recovery codes.
+async fn enrol(app: &crate::helpers::TestApp) -> (String, Vec<String>) {
+    let status: serde_json::Value = app
+        .call("two_factor_status", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["enrolled"], false);
+    assert!(status["qr_svg"].as_str().unwrap().contains("<svg"));
+    let secret = status["secret"].as_str().unwrap().to_owned();
+    let again: serde_json::Value = app
+        .call("two_factor_status", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["secret"],
+        secret.as_str(),
+        "the offer holds across reloads"
+    );
+    let wrong = app.call("confirm_two_factor", &[("code", "000000")]).await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    let res = app
+        .call("confirm_two_factor", &[("code", &current_code(&secret))])
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let codes: Vec<String> = res.json().await.unwrap();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+app_test!(
+    with_a_second_factor_sign_in_needs_a_fresh_code_or_an_unused_recovery_code,
+    |app| {
+        app.login_as_admin().await;
+        let (secret, recovery) = enrol(app).await;
+        let status: serde_json::Value = app
+            .call("two_factor_status", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                status["enrolled"].as_bool(),
+                status["recovery_codes_left"].as_i64()
+            ),
+            (Some(true), Some(10))
+        );
+        app.call("logout", &[]).await;
+
+        // The password alone leads to the code step, not into the dashboard.
+        let res = app.login(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(res.headers()["location"], "/login/code");
+        assert_eq!(
+            app.get("/orders").await.status().as_u16(),
+            303,
+            "not signed in yet"
+        );
+        let wrong = app.call("sign_in_with_code", &[("code", "000000")]).await;
+        assert_eq!(wrong.status().as_u16(), 422);
+        // The enrolment used this step's code: the same code is refused as a replay.
+        let replay = app
+            .call("sign_in_with_code", &[("code", &current_code(&secret))])
+            .await;
+        assert_eq!(replay.status().as_u16(), 422, "a code is accepted once");
+
+        let res = app
+            .call("sign_in_with_code", &[("code", &recovery[0])])
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["location"], "/orders");
+        assert_eq!(app.get("/orders").await.status().as_u16(), 200);
+        let audit = app.db.store().list_audit_for("session", 50).await.unwrap();
+        let latest = audit.last().unwrap();
+        assert_eq!(
+            (latest.action.as_str(), latest.detail.as_str()),
+            ("login", "second factor: recovery code")
+        );
+        app.call("logout", &[]).await;
+
+        app.login(ADMIN, ADMIN_PASSWORD).await;
+        let reused = app
+            .call("sign_in_with_code", &[("code", &recovery[0])])
+            .await;
+        assert_eq!(reused.status().as_u16(), 422, "a recovery code works once");
+        assert_eq!(app.get("/orders").await.status().as_u16(), 303);
+    }
+);
+
+app_test!(
+    an_admin_who_must_have_a_second_factor_is_sent_to_enrol_and_can_do_nothing_else,
+    "[auth]\nrequire_mfa = \"admins\"\n",
+    |app| {
+        let res = app.login(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(res.headers()["location"], "/account/two-factor");
+        let page = app.get("/orders").await;
+        assert_eq!(page.status().as_u16(), 303);
+        assert_eq!(page.headers()["location"], "/account/two-factor");
+        assert_eq!(app.call("list_users", &[]).await.status().as_u16(), 403);
+        let enrolment = app.get("/account/two-factor").await;
+        assert_eq!(enrolment.status().as_u16(), 200);
+        let html = enrolment.text().await.unwrap();
+        assert!(
+            html.contains("<svg") && html.contains("totp-secret"),
+            "QR code and secret shown"
+        );
+        enrol(app).await;
+        assert_eq!(app.get("/orders").await.status().as_u16(), 200);
+        assert_eq!(app.call("list_users", &[]).await.status().as_u16(), 200);
+    }
+);
+
+app_test!(
+    an_admin_resets_a_users_second_factor_which_ends_their_sessions_and_is_audited,
+    |app| {
+        app.login_as_admin().await;
+        app.create_user("otto", "operator password 1", "operator")
+            .await;
+        let otto = client_for(app.addr, Default::default());
+        otto.post(app.url("/api/login"))
+            .form(&[("username", "otto"), ("password", "operator password 1")])
+            .send()
+            .await
+            .unwrap();
+        let status: serde_json::Value = otto
+            .post(app.url("/api/two_factor_status"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = status["secret"].as_str().unwrap().to_owned();
+        let res = otto
+            .post(app.url("/api/confirm_two_factor"))
+            .header("accept", "application/json")
+            .form(&[("code", current_code(&secret))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let store = app.db.store();
+        let (user, _) = store.find_user_credentials("otto").await.unwrap().unwrap();
+        assert!(user.two_factor);
+
+        let res = app
+            .call("reset_second_factor", &[("user_id", &user.id.to_string())])
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        let (user, _) = store.find_user_credentials("otto").await.unwrap().unwrap();
+        assert!(!user.two_factor);
+        let page = otto.get(app.url("/orders")).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 303, "otto's session ended");
+        let audit = store.list_audit_for("otto", 50).await.unwrap();
+        let latest = audit.last().unwrap();
+        assert_eq!(
+            (latest.action.as_str(), latest.actor.as_str()),
+            ("user.mfa_reset", ADMIN)
+        );
+    }
+);

@@ -119,6 +119,9 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
+    /// The second-factor code is wrong, already used, or there is no second factor.
+    #[error("invalid second-factor code")]
+    InvalidCode,
     /// Every password verification slot is taken; nothing was counted against anyone.
     #[error("too many sign-ins at once; try again in {retry_after_secs} s")]
     Busy { retry_after_secs: i64 },
@@ -240,6 +243,53 @@ impl Authenticator {
         }
     }
 
+    /// Checks the second step of `user`'s sign-in: a current code from their authenticator
+    /// (each 30-second step accepted once) or one of their unused recovery codes. Attempts
+    /// are counted per user before checking, with the per-account limit.
+    pub async fn verify_second_factor(
+        &self,
+        user: &User,
+        code: &str,
+    ) -> Result<SecondFactorUsed, AuthError> {
+        use crate::second_factor::{hash_recovery_code, matching_step};
+
+        let key = format!("second-factor:{}", user.id);
+        let now = now_millis();
+        let window = self.window_ms();
+        let count = self.store.count_login_attempt(&key, now, window).await?;
+        if count.failures > self.policy.max_failures_per_account {
+            self.store.uncount_login_attempt(&key).await?;
+            return Err(AuthError::Throttled {
+                retry_after_secs: seconds_until(count.window_start + window, now),
+            });
+        }
+        let Some(secret) = self.store.totp_state(user.id).await?.secret else {
+            return Err(AuthError::InvalidCode);
+        };
+        let now_secs = u64::try_from(now / 1000).unwrap_or_default();
+        let used = match matching_step(&secret, code, now_secs) {
+            Some(step) => {
+                let step = i64::try_from(step).unwrap_or(i64::MAX);
+                self.store
+                    .claim_totp_step(user.id, step)
+                    .await?
+                    .then_some(SecondFactorUsed::Code)
+            }
+            None => self
+                .store
+                .use_recovery_code(user.id, &hash_recovery_code(code))
+                .await?
+                .then_some(SecondFactorUsed::RecoveryCode),
+        };
+        match used {
+            Some(used) => {
+                self.store.clear_login_attempts(&key).await?;
+                Ok(used)
+            }
+            None => Err(AuthError::InvalidCode),
+        }
+    }
+
     fn window_ms(&self) -> i64 {
         self.policy.window_minutes * 60_000
     }
@@ -293,6 +343,22 @@ impl Authenticator {
             self.store.uncount_login_attempt(key).await?;
         }
         Ok(())
+    }
+}
+
+/// Which second factor completed a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactorUsed {
+    Code,
+    RecoveryCode,
+}
+
+impl SecondFactorUsed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "authenticator code",
+            Self::RecoveryCode => "recovery code",
+        }
     }
 }
 
@@ -402,6 +468,7 @@ mod tests {
             disabled: false,
             session_epoch: 3,
             created_at: 0,
+            two_factor: false,
         };
         let claims = SessionClaims {
             user_id: 1,
@@ -562,6 +629,37 @@ mod tests {
             }
             drop(held);
             auth.login("ana", secret("correct horse battery"), "8.8.8.8").await.unwrap();
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_second_factor_code_works_once_a_recovery_code_once_and_guessing_is_throttled(db) {
+            use crate::second_factor::{code_at, generate_secret, hash_recovery_code};
+            let store = db.store();
+            let auth = Authenticator::new(store.clone(), policy());
+            let ana = add_user(&store, "ana", "correct horse battery", Role::Admin).await;
+            let secret = generate_secret();
+            store.offer_totp_secret(ana.id, &secret).await.unwrap();
+            let audit = AuditEntry {
+                actor: "ana".into(), action: "user.mfa_enable".into(), target: "ana".into(),
+                detail: String::new(), client_ip: String::new(), trace_id: String::new(),
+            };
+            store.enable_totp(ana.id, &secret, 0, &[hash_recovery_code("abcde-fghjk")], &audit).await.unwrap();
+            let now_secs = u64::try_from(now_millis() / 1000).unwrap();
+            let code = code_at(&secret, now_secs).unwrap();
+            assert_eq!(auth.verify_second_factor(&ana, &code).await.unwrap(), SecondFactorUsed::Code);
+            let replay = auth.verify_second_factor(&ana, &code).await.unwrap_err();
+            assert!(matches!(replay, AuthError::InvalidCode), "{replay:?}");
+            assert_eq!(
+                auth.verify_second_factor(&ana, "ABCDE FGHJK").await.unwrap(),
+                SecondFactorUsed::RecoveryCode
+            );
+            assert!(matches!(auth.verify_second_factor(&ana, "abcde-fghjk").await, Err(AuthError::InvalidCode)));
+            for _ in 0..2 {
+                assert!(matches!(auth.verify_second_factor(&ana, "000000").await, Err(AuthError::InvalidCode)));
+            }
+            let err = auth.verify_second_factor(&ana, "000000").await.unwrap_err();
+            assert!(matches!(err, AuthError::Throttled { .. }), "{err:?}");
         }
     }
 }

@@ -39,6 +39,9 @@ window_minutes = 15
 account_delay_after = 3
 max_concurrent_verifications = 4
 
+[auth]
+require_mfa = "admins"
+
 [webhook]
 username = "juspay"
 max_body_bytes = 1048576
@@ -97,6 +100,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub admin: AdminConfig,
     pub login: LoginConfig,
+    pub auth: AuthConfig,
     pub webhook: WebhookConfig,
     pub processor: ProcessorConfig,
     pub juspay: JuspaySettings,
@@ -175,6 +179,14 @@ pub struct LoginConfig {
     pub account_delay_after: i64,
     /// Password verifications at once (each takes about 19 MiB); more are answered 429.
     pub max_concurrent_verifications: usize,
+}
+
+/// Staff authentication beyond the password.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Who must sign in with a second factor: `admins`, `all` or `off` (anyone may enrol).
+    pub require_mfa: crate::second_factor::MfaPolicy,
 }
 
 /// Credentials Juspay sends on webhooks (set in Juspay's dashboard, §9.3) and limits.

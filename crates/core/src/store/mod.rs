@@ -19,6 +19,7 @@ pub mod audit;
 pub mod health;
 pub mod order_queries;
 pub mod orders;
+pub mod second_factor;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;

@@ -16,6 +16,8 @@ pub struct User {
     pub disabled: bool,
     pub session_epoch: i64,
     pub created_at: i64,
+    /// Signs in with a second factor (TOTP) after the password.
+    pub two_factor: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -27,6 +29,7 @@ struct UserRow {
     disabled: bool,
     session_epoch: i64,
     created_at: i64,
+    two_factor: bool,
 }
 
 impl UserRow {
@@ -39,13 +42,14 @@ impl UserRow {
             disabled: self.disabled,
             session_epoch: self.session_epoch,
             created_at: self.created_at,
+            two_factor: self.two_factor,
         };
         (user, self.password_hash)
     }
 }
 
-const USER_COLUMNS: &str =
-    "SELECT id, username, password_hash, role, disabled, session_epoch, created_at FROM users";
+const USER_COLUMNS: &str = "SELECT id, username, password_hash, role, disabled, session_epoch, \
+     created_at, (totp_enabled_at IS NOT NULL) AS two_factor FROM users";
 
 impl Store {
     /// Creates a user; a taken username is a [`StoreError::Conflict`].
@@ -80,6 +84,7 @@ impl Store {
             disabled: false,
             session_epoch: 0,
             created_at: now,
+            two_factor: false,
         })
     }
 

@@ -1,0 +1,237 @@
+//! The signed-in user's own account: the second sign-in step and enrolling a second
+//! factor (TOTP with recovery codes).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Where a user who must have a second factor is sent until they have one.
+pub const ENROLMENT_PATH: &str = "/account/two-factor";
+/// The second sign-in step.
+pub const CODE_PATH: &str = "/login/code";
+
+/// The enrolment page's content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorView {
+    pub username: String,
+    pub enrolled: bool,
+    /// The user's role requires a second factor (`auth.require_mfa`).
+    pub required: bool,
+    /// While enrolling: the secret to type into an app, and its QR code as SVG.
+    pub secret: Option<String>,
+    pub qr_svg: Option<String>,
+    pub recovery_codes_left: i64,
+    /// Recovery codes issued by the enrolment that just finished, shown this once.
+    pub new_recovery_codes: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod keys {
+    /// A sign-in that passed the password step and waits for the second factor.
+    pub const PENDING_SIGN_IN: &str = "pending_sign_in";
+    /// Recovery codes to show once after a plain-form enrolment.
+    pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
+    /// How long the second step may follow the password.
+    pub const PENDING_FOR_MS: i64 = 5 * 60_000;
+}
+
+/// A sign-in waiting for its second factor, kept in the (still anonymous) session.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub claims: dashboard_core::auth::SessionClaims,
+    pub next: String,
+}
+
+/// Holds a sign-in whose password was right until its second factor is given.
+#[cfg(feature = "ssr")]
+pub async fn hold_for_second_factor(
+    ctx: &crate::server::context::RequestCtx,
+    user: &dashboard_core::store::users::User,
+    next: String,
+) -> Result<(), AppError> {
+    let pending = PendingSignIn {
+        claims: dashboard_core::auth::SessionClaims::issue(user),
+        next,
+    };
+    ctx.session
+        .insert(keys::PENDING_SIGN_IN, pending)
+        .await
+        .map_err(|e| ctx.internal(&e))
+}
+
+/// The second sign-in step: a code from the authenticator app, or a recovery code.
+#[server(prefix = "/api", endpoint = "sign_in_with_code")]
+pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
+    use dashboard_core::{auth::AuthError, clock::now_millis};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let pending: Option<PendingSignIn> = ctx
+        .session
+        .get(keys::PENDING_SIGN_IN)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let expired = AppError::invalid(
+        "code",
+        "Sign in with your password again: that took too long.",
+    );
+    let Some(pending) = pending.filter(|p| now_millis() - p.claims.login_at < keys::PENDING_FOR_MS)
+    else {
+        return Err(ctx.fail(expired));
+    };
+    let user = match ctx.state.store.find_user(pending.claims.user_id).await {
+        Ok(Some(user))
+            if pending
+                .claims
+                .still_valid_for(&user, now_millis(), i64::MAX) =>
+        {
+            user
+        }
+        Ok(_) => return Err(ctx.fail(expired)),
+        Err(e) => return Err(ctx.internal(&e)),
+    };
+    let used = match ctx.state.auth.verify_second_factor(&user, &code).await {
+        Ok(used) => used,
+        Err(AuthError::InvalidCode) => {
+            tracing::info!(username = %user.username, "second factor refused");
+            return Err(ctx.fail(AppError::invalid(
+                "code",
+                "That code is not valid. Enter the current code from your app, or an unused recovery code.",
+            )));
+        }
+        Err(AuthError::Throttled { retry_after_secs }) => {
+            return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
+        }
+        Err(other) => return Err(ctx.internal(&other)),
+    };
+    let _ = ctx.session.remove_value(keys::PENDING_SIGN_IN).await;
+    ctx.start_session(&dashboard_core::auth::SessionClaims::issue(&user))
+        .await?;
+    ctx.record(ctx.audit_as(
+        &user.username,
+        "login",
+        "session",
+        &format!("second factor: {}", used.as_str()),
+    ))
+    .await?;
+    leptos_axum::redirect(&pending.next);
+    Ok(())
+}
+
+/// The signed-in user's second factor; while they have none, a secret is offered (kept
+/// across reloads until confirmed) with its QR code.
+#[server(prefix = "/api", endpoint = "two_factor_status")]
+pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
+    use dashboard_core::{auth::Role, second_factor};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let user = ctx.require(Role::Viewer)?.clone();
+    let store = &ctx.state.store;
+    let state = store
+        .totp_state(user.id)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let new_recovery_codes: Vec<String> = match ctx
+        .session
+        .get::<Vec<String>>(keys::NEW_RECOVERY_CODES)
+        .await
+    {
+        Ok(Some(codes)) => {
+            let _ = ctx.session.remove_value(keys::NEW_RECOVERY_CODES).await;
+            codes
+        }
+        _ => Vec::new(),
+    };
+    let mut view = TwoFactorView {
+        username: user.username.clone(),
+        enrolled: state.secret.is_some(),
+        required: ctx.state.config.auth.require_mfa.requires(user.role),
+        new_recovery_codes,
+        ..TwoFactorView::default()
+    };
+    if view.enrolled {
+        view.recovery_codes_left = store
+            .recovery_codes_left(user.id)
+            .await
+            .map_err(|e| ctx.internal(&e))?;
+        return Ok(view);
+    }
+    let secret = match state.pending {
+        Some(secret) => secret,
+        None => {
+            let secret = second_factor::generate_secret();
+            store
+                .offer_totp_secret(user.id, &secret)
+                .await
+                .map_err(|e| ctx.internal(&e))?;
+            secret
+        }
+    };
+    view.qr_svg = second_factor::provisioning_url(&secret, &user.username)
+        .and_then(|url| second_factor::qr_svg(&url));
+    view.secret = Some(secret);
+    Ok(view)
+}
+
+/// Confirms enrolment with a first code; returns the ten recovery codes, shown once.
+#[server(prefix = "/api", endpoint = "confirm_two_factor")]
+pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    use dashboard_core::{StoreError, auth::Role, clock::now_millis, second_factor};
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let user = ctx.require(Role::Viewer)?.clone();
+    let state = ctx
+        .state
+        .store
+        .totp_state(user.id)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let Some(secret) = state.pending.filter(|_| state.secret.is_none()) else {
+        return Err(ctx.fail(AppError::invalid(
+            "code",
+            "There is no enrolment to confirm; reload the page.",
+        )));
+    };
+    let now_secs = u64::try_from(now_millis() / 1000).unwrap_or_default();
+    let Some(step) = second_factor::matching_step(&secret, &code, now_secs) else {
+        return Err(ctx.fail(AppError::invalid(
+            "code",
+            "That code does not match. Enter the six digits your app shows now.",
+        )));
+    };
+    let codes = second_factor::generate_recovery_codes();
+    let digests: Vec<String> = codes
+        .iter()
+        .map(|c| second_factor::hash_recovery_code(c))
+        .collect();
+    let audit = ctx.audit("user.mfa_enable", &user.username, "")?;
+    match ctx
+        .state
+        .store
+        .enable_totp(
+            user.id,
+            &secret,
+            i64::try_from(step).unwrap_or(i64::MAX),
+            &digests,
+            &audit,
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::NotFound(_)) => {
+            return Err(ctx.fail(AppError::invalid(
+                "code",
+                "Enrolment was restarted elsewhere; reload the page.",
+            )));
+        }
+        Err(e) => return Err(ctx.internal(&e)),
+    }
+    if ctx.from_plain_form
+        && let Err(e) = ctx.session.insert(keys::NEW_RECOVERY_CODES, &codes).await
+    {
+        return Err(ctx.internal(&e));
+    }
+    ctx.flash_for_forms("Two-factor sign-in is on.").await;
+    Ok(codes)
+}
