@@ -20,6 +20,11 @@ pub enum AppError {
     Throttled { retry_after_secs: i64 },
     #[error("Many people are signing in at once. Try again in {retry_after_secs} seconds.")]
     Busy { retry_after_secs: i64 },
+    /// A sensitive action needs the password (and second factor) again.
+    #[error(
+        "Confirm it's you: enter your password (and two-factor code, if you use one) with this action. It is not asked again for five minutes."
+    )]
+    StepUpRequired,
     /// A form field the user can fix.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -44,6 +49,7 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Throttled { .. } => "throttled",
             Self::Busy { .. } => "busy",
+            Self::StepUpRequired => "step_up_required",
             Self::Invalid { .. } => "invalid",
             Self::NotFound => "not_found",
             Self::Upstream { .. } => "upstream",
@@ -56,7 +62,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::StepUpRequired => 403,
             Self::Throttled { .. } | Self::Busy { .. } => 429,
             Self::Invalid { .. } => 422,
             Self::NotFound => 404,
@@ -126,6 +132,7 @@ mod tests {
             AppError::Busy {
                 retry_after_secs: 1,
             },
+            AppError::StepUpRequired,
             AppError::invalid("username", "Taken."),
             AppError::NotFound,
             AppError::Internal {

@@ -1,3 +1,4 @@
 //! Building blocks shared by pages.
 
 pub mod shell;
+pub mod step_up;

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    components::shell::{Outcome, Shell, shown},
+    components::{
+        shell::{Outcome, Shell, shown},
+        step_up::StepUp,
+    },
     pages::encode,
     serverfns::mandates::{
         CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
@@ -262,6 +265,9 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
             </section>
         }
     });
+    let step_up = (operator.is_some() || admin.is_some()).then(|| {
+        view! { <StepUp what="Debits, pauses and revocations".to_owned()/> }
+    });
     let executions = (!d.executions.is_empty()).then(|| {
         view! {
             <section class="card">
@@ -290,6 +296,7 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
                 {d.facts.iter().cloned().map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> }).collect_view()}
             </dl>
         </section>
+        {step_up}
         {operator}
         {admin}
         {executions}

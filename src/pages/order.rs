@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    components::shell::{Outcome, Shell, shown},
+    components::{
+        shell::{Outcome, Shell, shown},
+        step_up::StepUp,
+    },
     serverfns::orders::{OrderDetail, RefundOrder, SyncOrder, UpdateOrder, get_order},
 };
 
@@ -68,6 +71,7 @@ fn Detail(
 ) -> impl IntoView {
     let refund_form = d.refund_form.clone().map(|form| {
         let order_id = d.order_id.clone();
+        let step_up = format!("Refunds above {} {}", form.step_up_above, form.currency);
         view! {
             <section class="card">
                 <h2>"Refund"</h2>
@@ -76,13 +80,14 @@ fn Detail(
                 <ActionForm action=refund>
                     <input type="hidden" name="order_id" value=order_id/>
                     <input type="hidden" name="unique_request_id" value=form.unique_request_id/>
-                    <label for="refund-amount">"Amount (" {form.currency} ")"</label>
+                    <label for="refund-amount">"Amount (" {form.currency.clone()} ")"</label>
                     <input id="refund-amount" name="amount" inputmode="decimal" required value=form.refundable/>
                     <label for="refund-reason">"Reason"</label>
                     <input id="refund-reason" name="reason"/>
                     <button type="submit" disabled=move || refund.pending().get()>"Refund"</button>
                 </ActionForm>
             </section>
+            <StepUp what=step_up/>
         }
     });
     let order_id = d.order_id.clone();

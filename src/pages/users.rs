@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::shell::{Outcome, Shell, shown},
+    components::{
+        shell::{Outcome, Shell, shown},
+        step_up::StepUp,
+    },
     serverfns::{
         UserView,
         users::{CreateUser, ResetSecondFactor, SetUserDisabled, SetUserRole, list_users},
@@ -45,6 +48,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Shell title="Users">
             <h1>"Users"</h1>
+            <StepUp what="Changes to users".to_owned()/>
             <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     shown(users.await.map(|list| view! { <UserTable list set_role set_disabled reset_factor/> }))

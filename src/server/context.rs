@@ -21,6 +21,10 @@ use crate::error::AppError;
 /// Session keys.
 pub const CLAIMS_KEY: &str = "claims";
 pub const FLASH_KEY: &str = "flash";
+/// When the user last confirmed their identity for a sensitive action (epoch ms).
+pub const STEP_UP_KEY: &str = "step_up_at";
+/// How long a sign-in or a confirmation covers sensitive actions.
+pub const STEP_UP_MS: i64 = 5 * 60_000;
 
 pub struct RequestCtx {
     pub state: AppState,
@@ -159,6 +163,79 @@ impl RequestCtx {
             .record_audit(&entry)
             .await
             .map_err(|e| self.internal(&e))
+    }
+
+    /// Step-up re-authentication (OWASP ASVS 7.5): a sensitive action passes only when the
+    /// user confirmed their identity (password, and second factor when they have one) in
+    /// the last five minutes, otherwise it is refused with [`AppError::StepUpRequired`].
+    /// Signing in does not count: the action asks for the password again.
+    pub async fn require_step_up(&self) -> Result<(), AppError> {
+        use dashboard_core::clock::now_millis;
+        let confirmed: Option<i64> = self.session.get(STEP_UP_KEY).await.ok().flatten();
+        match confirmed {
+            Some(at) if now_millis() - at < STEP_UP_MS => Ok(()),
+            _ => Err(self.fail(AppError::StepUpRequired)),
+        }
+    }
+
+    /// Checks the signed-in user's `password` (with sign-in's throttling) and `code` (when
+    /// they have a second factor), then remembers the confirmation for sensitive actions
+    /// for five minutes. Audited.
+    pub async fn confirm_identity(&self, password: &str, code: &str) -> Result<(), AppError> {
+        use dashboard_core::{auth::AuthError, clock::now_millis};
+        use secrecy::SecretString;
+
+        let user = self
+            .user
+            .clone()
+            .ok_or_else(|| self.fail(AppError::Unauthenticated))?;
+        let refused = |field: &str, message: &str| self.fail(AppError::invalid(field, message));
+        if password.is_empty() {
+            return Err(refused("confirm_password", "Enter your password."));
+        }
+        match self
+            .state
+            .auth
+            .login(
+                &user.username,
+                SecretString::from(password.to_owned()),
+                &self.client_ip,
+            )
+            .await
+        {
+            Ok(same) if same.id == user.id => {}
+            Ok(_) | Err(AuthError::InvalidCredentials) => {
+                return Err(refused("confirm_password", "That password is not right."));
+            }
+            Err(AuthError::Throttled { retry_after_secs }) => {
+                return Err(self.fail(AppError::Throttled { retry_after_secs }));
+            }
+            Err(AuthError::Busy { retry_after_secs }) => {
+                return Err(self.fail(AppError::Busy { retry_after_secs }));
+            }
+            Err(other) => return Err(self.internal(&other)),
+        }
+        if user.two_factor {
+            match self.state.auth.verify_second_factor(&user, code).await {
+                Ok(_) => {}
+                Err(AuthError::InvalidCode) => {
+                    return Err(refused(
+                        "confirm_code",
+                        "Enter the current code from your authenticator app.",
+                    ));
+                }
+                Err(AuthError::Throttled { retry_after_secs }) => {
+                    return Err(self.fail(AppError::Throttled { retry_after_secs }));
+                }
+                Err(other) => return Err(self.internal(&other)),
+            }
+        }
+        self.session
+            .insert(STEP_UP_KEY, now_millis())
+            .await
+            .map_err(|e| self.internal(&e))?;
+        self.record(self.audit_as(&user.username, "session.step_up", "session", ""))
+            .await
     }
 
     /// Starts a signed-in session under a fresh id (no session fixation).

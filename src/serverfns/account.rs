@@ -235,3 +235,21 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
     ctx.flash_for_forms("Two-factor sign-in is on.").await;
     Ok(codes)
 }
+
+/// Confirms the signed-in user's identity (password, and second-factor code when they use
+/// one) for sensitive actions during the next five minutes.
+#[server(prefix = "/api", endpoint = "confirm_identity")]
+pub async fn confirm_identity(
+    confirm_password: String,
+    confirm_code: Option<String>,
+) -> Result<String, AppError> {
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.confirm_identity(
+        &confirm_password,
+        confirm_code.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    let message = "Confirmed: sensitive actions are allowed for five minutes.".to_owned();
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}

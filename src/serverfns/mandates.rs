@@ -248,6 +248,7 @@ pub async fn revoke_mandate(
             "Say why the mandate is revoked.",
         )));
     }
+    ctx.require_step_up().await?;
     let audit = ctx.audit("mandate.revoke", &mandate_id, &format!("reason={reason}"))?;
     let applied = ctx
         .state
@@ -275,6 +276,7 @@ pub async fn pause_mandate(
     ctx.require(Role::Admin)?;
     let start = utc_day(&ctx, "start", &start)?;
     let end = utc_day(&ctx, "end", &end)?;
+    ctx.require_step_up().await?;
     let audit = ctx.audit(
         "mandate.pause",
         &mandate_id,
@@ -391,6 +393,7 @@ pub async fn execute_mandate(
     let notification_id = notification_id
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());
+    ctx.require_step_up().await?;
     let audit = ctx.audit("mandate.execute", &mandate_id, &format!("amount={amount}"))?;
     let order_id = ctx
         .state

@@ -102,6 +102,8 @@ pub struct RefundFormView {
     pub unique_request_id: String,
     pub refundable: String,
     pub currency: String,
+    /// Refunds above this (same currency) need the user's identity confirmed again.
+    pub step_up_above: String,
 }
 
 /// Flat arguments so that a call with no filter still decodes (see `list_webhooks`).
@@ -256,6 +258,9 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
             unique_request_id: dashboard_core::refunds::mint_refund_id(),
             refundable: dashboard_core::money::format_plain(refundable).replace(',', ""),
             currency: order.currency.clone(),
+            step_up_above: dashboard_core::money::format_plain(
+                ctx.state.config.auth.step_up_minor(),
+            ),
         });
     let mut detail = detail::build(order, events, webhooks, audit, refunds, can_act, can_update);
     detail.refund_form = refund_form;
@@ -285,6 +290,10 @@ pub async fn refund_order(
             "Use an amount like 100 or 100.50.",
         ))
     })?;
+    // Large refunds need the user's identity confirmed again (step-up).
+    if amount > ctx.state.config.auth.step_up_minor() {
+        ctx.require_step_up().await?;
+    }
     let reason = reason
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());

@@ -38,6 +38,7 @@ pub async fn create_user(
     let password = Password::parse(SecretString::from(password))
         .map_err(|e| ctx.fail(AppError::invalid("password", format!("Password {e}."))))?;
     let role = parse_role(&ctx, &role)?;
+    ctx.require_step_up().await?;
     let hash = hash_password(&password)
         .await
         .map_err(|e| ctx.internal(&e))?;
@@ -76,6 +77,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<String, AppErro
         )));
     }
     let target = target_name(&ctx, user_id).await?;
+    ctx.require_step_up().await?;
     let audit = ctx.audit("user.role", &target, &format!("role={}", role.as_str()))?;
     ctx.state
         .store
@@ -104,6 +106,7 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<String, A
     } else {
         "user.enable"
     };
+    ctx.require_step_up().await?;
     let audit = ctx.audit(action, &target, "")?;
     ctx.state
         .store
@@ -127,6 +130,7 @@ pub async fn reset_second_factor(user_id: i64) -> Result<String, AppError> {
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
     let target = target_name(&ctx, user_id).await?;
+    ctx.require_step_up().await?;
     let audit = ctx.audit("user.mfa_reset", &target, "")?;
     ctx.state
         .store

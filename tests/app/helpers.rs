@@ -116,6 +116,8 @@ impl TestApp {
             .await
     }
 
+    /// Signs in as the admin and confirms the identity for sensitive actions (step-up), as
+    /// an admin at work would have.
     pub async fn login_as_admin(&self) {
         let res = self.login(ADMIN, ADMIN_PASSWORD).await;
         assert_eq!(res.status().as_u16(), 200, "admin login");
@@ -123,6 +125,15 @@ impl TestApp {
             res.headers().contains_key("location"),
             "admin login redirects"
         );
+        self.confirm_identity(ADMIN_PASSWORD).await;
+    }
+
+    /// Confirms the signed-in user's identity for sensitive actions (no second factor).
+    pub async fn confirm_identity(&self, password: &str) {
+        let res = self
+            .call("confirm_identity", &[("confirm_password", password)])
+            .await;
+        assert_eq!(res.status().as_u16(), 200, "identity confirmed");
     }
 
     /// Creates a user through the admin server function (the caller must be an admin).

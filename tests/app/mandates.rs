@@ -114,6 +114,7 @@ sim_test!(
         assert_eq!(status_of(app, &mandate_id).await, "ACTIVE");
 
         app.login("otto", "operator password 1").await;
+        app.confirm_identity("operator password 1").await;
         let res = app
             .call("check_mandate", &[("mandate_id", &mandate_id)])
             .await;

@@ -12,7 +12,11 @@ use crate::{
 
 /// A paid order of `amount` (major units), created as a payment link and paid at the
 /// simulator, its payment applied here.
-async fn paid_order(app: &TestApp, sim: &juspay_sim::RunningSimulator, amount: &str) -> String {
+pub(crate) async fn paid_order(
+    app: &TestApp,
+    sim: &juspay_sim::RunningSimulator,
+    amount: &str,
+) -> String {
     let res = app.call("create_payment_link", &[("amount", amount)]).await;
     let message: String = res.json().await.unwrap();
     let order_id = order_id_in(&message);
@@ -32,7 +36,7 @@ async fn paid_order(app: &TestApp, sim: &juspay_sim::RunningSimulator, amount: &
 }
 
 /// The refund form's idempotency key, as the order page renders it.
-async fn refund_form(app: &TestApp, order_id: &str) -> Option<String> {
+pub(crate) async fn refund_form(app: &TestApp, order_id: &str) -> Option<String> {
     let res = app.call("get_order", &[("order_id", order_id)]).await;
     let detail: Value = res.json().await.unwrap();
     detail["refund_form"]["unique_request_id"]
@@ -40,7 +44,7 @@ async fn refund_form(app: &TestApp, order_id: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn refunds_at_simulator(sim: &juspay_sim::RunningSimulator, order_id: &str) -> usize {
+pub(crate) fn refunds_at_simulator(sim: &juspay_sim::RunningSimulator, order_id: &str) -> usize {
     sim.handle().order(order_id).unwrap()["refunds"]
         .as_array()
         .map_or(0, Vec::len)

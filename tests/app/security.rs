@@ -612,3 +612,93 @@ app_test!(
         );
     }
 );
+
+crate::sim_test!(
+    a_large_refund_and_user_changes_need_the_password_again_and_then_go_through,
+    "[auth]\nstep_up_amount = \"50.00\"\n",
+    |app, sim| {
+        use crate::refunds::{paid_order, refund_form, refunds_at_simulator};
+        app.login_as_admin().await;
+        let order_id = paid_order(app, sim, "100.00").await;
+        app.call("logout", &[]).await;
+        app.login(ADMIN, ADMIN_PASSWORD).await;
+
+        let refund = |amount: &'static str| {
+            let order_id = order_id.clone();
+            async move {
+                let key = refund_form(app, &order_id).await.unwrap();
+                app.call(
+                    "refund_order",
+                    &[
+                        ("order_id", order_id.as_str()),
+                        ("unique_request_id", &key),
+                        ("amount", amount),
+                    ],
+                )
+                .await
+            }
+        };
+        let refused = refund("60.00").await;
+        assert_eq!(refused.status().as_u16(), 403);
+        assert!(refused.text().await.unwrap().contains("StepUpRequired"));
+        assert_eq!(refunds_at_simulator(sim, &order_id), 0, "nothing was sent");
+        let new_user = [
+            ("username", "nina"),
+            ("password", "viewer password 1"),
+            ("role", "viewer"),
+        ];
+        assert_eq!(
+            app.call("create_user", &new_user).await.status().as_u16(),
+            403
+        );
+        assert_eq!(
+            refund("10.00").await.status().as_u16(),
+            200,
+            "small refunds need nothing"
+        );
+
+        let wrong = app
+            .call(
+                "confirm_identity",
+                &[("confirm_password", "not my password")],
+            )
+            .await;
+        assert_eq!(wrong.status().as_u16(), 422);
+        assert!(wrong.text().await.unwrap().contains("confirm_password"));
+        app.confirm_identity(ADMIN_PASSWORD).await;
+        assert_eq!(refund("60.00").await.status().as_u16(), 200);
+        assert_eq!(
+            app.call("create_user", &new_user).await.status().as_u16(),
+            200
+        );
+        assert_eq!(refunds_at_simulator(sim, &order_id), 2);
+        let steps = app.db.store().list_audit_for("session", 50).await.unwrap();
+        assert!(steps.iter().any(|a| a.action == "session.step_up"));
+    }
+);
+
+app_test!(
+    with_a_second_factor_confirming_identity_needs_the_code_too,
+    |app| {
+        app.login_as_admin().await;
+        let (secret, _) = enrol(app).await;
+        let without = app
+            .call("confirm_identity", &[("confirm_password", ADMIN_PASSWORD)])
+            .await;
+        assert_eq!(without.status().as_u16(), 422);
+        assert!(without.text().await.unwrap().contains("confirm_code"));
+        let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
+        // The enrolment used this step; the next one is within the allowed drift.
+        let code = dashboard_core::second_factor::code_at(&secret, now + 30).unwrap();
+        let with = app
+            .call(
+                "confirm_identity",
+                &[
+                    ("confirm_password", ADMIN_PASSWORD),
+                    ("confirm_code", &code),
+                ],
+            )
+            .await;
+        assert_eq!(with.status().as_u16(), 200);
+    }
+);

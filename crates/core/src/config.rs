@@ -41,6 +41,7 @@ max_concurrent_verifications = 4
 
 [auth]
 require_mfa = "admins"
+step_up_amount = "10000.00"
 
 [webhook]
 username = "juspay"
@@ -187,6 +188,17 @@ pub struct LoginConfig {
 pub struct AuthConfig {
     /// Who must sign in with a second factor: `admins`, `all` or `off` (anyone may enrol).
     pub require_mfa: crate::second_factor::MfaPolicy,
+    /// Refunds above this amount (major units, in the order's currency) need the password
+    /// (and second factor) again within the last five minutes; read it through
+    /// [`AuthConfig::step_up_minor`].
+    pub step_up_amount: String,
+}
+
+impl AuthConfig {
+    /// [`AuthConfig::step_up_amount`] in minor units (validated at start-up).
+    pub fn step_up_minor(&self) -> i64 {
+        crate::money::parse_major(&self.step_up_amount).unwrap_or(0)
+    }
 }
 
 /// Credentials Juspay sends on webhooks (set in Juspay's dashboard, §9.3) and limits.
@@ -519,6 +531,12 @@ impl Config {
             && let Err(e) = crate::auth::Password::parse(password.clone())
         {
             return Err(invalid("admin.password", &e.to_string()));
+        }
+        if crate::money::parse_major(&self.auth.step_up_amount).is_none_or(|a| a < 0) {
+            return Err(invalid(
+                "auth.step_up_amount",
+                "must be an amount like 10000.00",
+            ));
         }
         if self.server.trust_forwarded_for && self.server.trusted_proxies == 0 {
             return Err(invalid(
