@@ -46,3 +46,13 @@ function assertNoViolations(violations) {
     throw new Error(`Content-Security-Policy violations:\n${found.join('\n')}`);
   }
 }
+
+/**
+ * Confirms the signed-in user's identity on the current page's "Confirm it's you" form
+ * (step-up for sensitive actions) and waits for the confirmation.
+ */
+export async function confirmIdentity(page, password) {
+  await page.fill('#confirm-password', password);
+  await page.click('button:has-text("Confirm")');
+  await page.getByText('Confirmed: sensitive actions are allowed for five minutes.').first().waitFor();
+}

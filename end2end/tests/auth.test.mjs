@@ -2,7 +2,7 @@
 // twice: hydrated (JavaScript on) and as plain HTML (JavaScript off).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support.mjs';
+import { confirmIdentity, launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
@@ -95,6 +95,8 @@ for (const js of [true, false]) {
       const admin = await open('/login?next=/users');
       await signIn(admin, ADMIN, ADMIN_PASSWORD);
       await admin.waitForURL(atPath('/users'));
+      await settle(admin);
+      await confirmIdentity(admin, ADMIN_PASSWORD);
       await settle(admin);
       await admin.fill('#new-username', viewer);
       await admin.fill('#new-password', password);

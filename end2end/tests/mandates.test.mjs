@@ -2,7 +2,7 @@
 // no revoke button; an admin revokes it by typing its id.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support.mjs';
+import { confirmIdentity, launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -76,6 +76,8 @@ for (const js of [true, false]) {
 
       const operatorName = `op${RUN}${js ? 'h' : 'n'}`;
       await admin.goto(`${BASE}/users`);
+      await settle(admin);
+      await confirmIdentity(admin, ADMIN_PASSWORD);
       await settle(admin);
       await admin.fill('#new-username', operatorName);
       await admin.fill('#new-password', 'operator password 1');

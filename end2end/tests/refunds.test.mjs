@@ -1,8 +1,9 @@
 // Refunds in a browser, hydrated and without JavaScript: an operator refunds part of a paid
-// order from its page, pressing the button twice, and one refund is made and listed.
+// order from its page, pressing the button twice, and one refund is made and listed; the
+// rest, above the step-up amount, asks for the password again first.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support.mjs';
+import { confirmIdentity, launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -82,6 +83,22 @@ for (const js of [true, false]) {
       assert.equal(await page.locator('tbody tr').count(), 1, 'one refund');
       const order = await fetch(`${SIM}/__sim/orders/${orderId}`).then((r) => r.json());
       assert.equal(order.refunds.length, 1, 'one refund at Juspay');
+
+      // The rest (100.00) is above the step-up amount the tests run with (50.00): the
+      // refund asks for the password again, then goes through with the amount kept.
+      await page.goto(`${BASE}/orders/${orderId}`);
+      await settle(page);
+      await page.fill('#refund-amount', '100.00');
+      await page.click('button:has-text("Refund")');
+      await page.getByText(/Confirm it's you: enter your password/).first().waitFor();
+      await settle(page);
+      await confirmIdentity(page, ADMIN_PASSWORD);
+      await settle(page);
+      assert.equal(await page.inputValue('#refund-amount'), '100.00', 'the amount is kept');
+      await page.click('button:has-text("Refund")');
+      await page.getByText(/Refund of 100.00 INR requested/).first().waitFor();
+      const after = await fetch(`${SIM}/__sim/orders/${orderId}`).then((r) => r.json());
+      assert.equal(after.refunds.length, 2, 'the large refund reached Juspay once confirmed');
       assert.deepEqual(problems, []);
       await context.close();
     });
