@@ -9,7 +9,7 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    account::{LoginCodePage, TwoFactorPage},
+    account::{LoginCodePage, SessionsPage, TwoFactorPage},
     health::HealthPage,
     login::LoginPage,
     mandates::{MandatePage, MandatesPage},
@@ -61,6 +61,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=(StaticSegment("login"), StaticSegment("code"))
                     view=LoginCodePage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("account"), StaticSegment("sessions"))
+                    view=SessionsPage
                     ssr=SsrMode::Async
                 />
                 <Route

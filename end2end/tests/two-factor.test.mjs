@@ -1,6 +1,7 @@
-// Two-factor sign-in in a browser, hydrated and without JavaScript: a user enrols an
-// authenticator by reading the secret from the page (the test computes the codes as an app
-// would, RFC 6238), keeps the recovery codes shown once, and signs in again with a code.
+// Two-factor sign-in and sessions in a browser, hydrated and without JavaScript: a user enrols
+// an authenticator by reading the secret from the page (the test computes the codes as an
+// app would, RFC 6238), keeps the recovery codes shown once, signs in again with a code, and
+// ends the session of their second browser from the sessions page.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -62,7 +63,7 @@ for (const js of [true, false]) {
       await page.click('button:has-text("Sign in")');
     }
 
-    test('a user enrols an authenticator, keeps the recovery codes and signs in with a code', async () => {
+    test('a user enrols an authenticator, signs in with a code and ends their other session', async () => {
       const username = `totp-${mode}`;
       const password = 'two factor password for e2e';
       const admin = await browser.newContext({ javaScriptEnabled: js });
@@ -72,6 +73,11 @@ for (const js of [true, false]) {
         maxRedirects: 0,
       });
       assert.equal(created.status(), 200);
+      const confirmed = await admin.request.post(`${BASE}/api/confirm_identity`, {
+        form: { confirm_password: ADMIN_PASSWORD },
+        headers: { origin: BASE, accept: 'application/json' },
+      });
+      assert.equal(confirmed.status(), 200, await confirmed.text());
       const user = await admin.request.post(`${BASE}/api/create_user`, {
         form: { username, password, role: 'operator' },
         headers: { origin: BASE, accept: 'application/json' },
@@ -90,7 +96,8 @@ for (const js of [true, false]) {
       await page.fill('#code', totp(secret, Date.now() / 1000));
       await page.click('button:has-text("Turn on")');
       await page.locator('.recovery-codes li').first().waitFor();
-      assert.equal(await page.locator('.recovery-codes li').count(), 10);
+      const recovery = await page.locator('.recovery-codes li').allInnerTexts();
+      assert.equal(recovery.length, 10);
 
       await page.click('button:has-text("Sign out")');
       await page.waitForURL(atPath('/login'));
@@ -104,6 +111,25 @@ for (const js of [true, false]) {
       await settle(page);
       await page.locator('.who .username').waitFor();
       assert.match(await page.locator('.who .username').innerText(), new RegExp(username));
+
+      // A second browser of the same user; the first ends it from its sessions page.
+      const other = await browser.newContext({ javaScriptEnabled: js, userAgent: `Second browser ${mode}` });
+      const otherPage = await other.newPage();
+      await signIn(otherPage, username, password);
+      await otherPage.waitForURL(atPath('/login/code'));
+      await settle(otherPage);
+      // The code of this step is used; a recovery code signs the second browser in.
+      await otherPage.fill('#code', recovery[0].trim());
+      await otherPage.click('button:has-text("Sign in")');
+      await otherPage.waitForURL(atPath('/orders'));
+      await page.goto(`${BASE}/account/sessions`);
+      await settle(page);
+      const row = page.locator('tr', { hasText: `Second browser ${mode}` });
+      await row.getByRole('button', { name: 'End' }).click();
+      await page.getByText('One session ended.').first().waitFor();
+      await otherPage.goto(`${BASE}/orders`);
+      await otherPage.waitForURL(atPath('/login'));
+      await other.close();
       await context.close();
     });
   });

@@ -103,6 +103,7 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
         <div class="who">
             <span class="username">{user.username}</span>
             <span class="role">{user.role}</span>
+            <A href="/account/sessions">"Sessions"</A>
             <A href="/account/two-factor">"Two-factor"</A>
             <ActionForm action=logout>
                 <button type="submit" class="link">"Sign out"</button>

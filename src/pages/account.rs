@@ -1,12 +1,21 @@
 //! The user's own sign-in security: the second sign-in step (a code from an authenticator
-//! app or a recovery code) and enrolling that app. Both work with JavaScript off: the QR
-//! code is server-rendered SVG and the secret is also shown as text.
+//! app or a recovery code), enrolling that app, their signed-in sessions and their
+//! password. All work with JavaScript off: the QR code is server-rendered SVG and the secret
+//! is also shown as text.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::{Shell, shown},
-    serverfns::account::{ConfirmTwoFactor, SignInWithCode, TwoFactorView, two_factor_status},
+    components::{
+        shell::{Outcome, Shell, shown},
+        step_up::StepUp,
+    },
+    error::AppError,
+    serverfns::account::{
+        ChangePassword, ConfirmTwoFactor, EndSessions, SessionsView, SignInWithCode, TwoFactorView,
+        list_sessions, two_factor_status,
+    },
 };
 
 /// `/login/code`: the second step of signing in.
@@ -137,4 +146,150 @@ fn TwoFactor(view: TwoFactorView, confirm: ServerAction<ConfirmTwoFactor>) -> im
         {codes}
         {body}
     }
+}
+
+/// `/account/sessions` (`?user=ID` for an admin): signed-in sessions, each with an End
+/// button, and for one's own account the password change.
+#[component]
+pub fn SessionsPage() -> impl IntoView {
+    let query = use_query_map();
+    let user_id = move || query.read().get("user").and_then(|u| u.parse::<i64>().ok());
+    let end = ServerAction::<EndSessions>::new();
+    let change = ServerAction::<ChangePassword>::new();
+    let sessions = Resource::new(
+        move || (user_id(), end.version().get(), change.version().get()),
+        |(user_id, _, _)| list_sessions(user_id),
+    );
+    view! {
+        <Shell title="Sessions">
+            <Suspense fallback=|| view! { <p>"Loading sessions…"</p> }>
+                {move || Suspend::new(async move {
+                    shown(sessions.await.map(|view| view! { <Sessions view end change/> }))
+                })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+#[component]
+fn Sessions(
+    view: SessionsView,
+    end: ServerAction<EndSessions>,
+    change: ServerAction<ChangePassword>,
+) -> impl IntoView {
+    let own = view.own;
+    // Only another user's sessions name the user; without it the server takes the
+    // signed-in user's.
+    let other_user = (!own).then(|| view.user_id.to_string());
+    let title = if own {
+        "Your sessions".to_owned()
+    } else {
+        format!("Sessions of {}", view.username)
+    };
+    let rows = view
+        .sessions
+        .into_iter()
+        .map(|s| {
+            let field = user_field(other_user.clone());
+            let action = if s.current {
+                view! { <span class="badge on">"this session"</span> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=end>
+                        {field}
+                        <input type="hidden" name="handle" value=s.handle.clone()/>
+                        <button type="submit" class="small">"End"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            };
+            view! {
+                <tr>
+                    <td>{s.created}</td>
+                    <td>{s.last_seen}</td>
+                    <td>{s.address}</td>
+                    <td class="browser">{s.browser}</td>
+                    <td>{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let end_all_label = if own {
+        "End all other sessions"
+    } else {
+        "End all sessions"
+    };
+    let field_error = move |field: &'static str| {
+        move || {
+            change
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.field_message(field))
+                .map(|m| view! { <span class="field-error">{m}</span> })
+        }
+    };
+    let password = own.then(|| {
+        view! {
+            <section class="card narrow">
+                <h2>"Change your password"</h2>
+                <p>"At least 12 characters; several unrelated words work well. Your other sessions end."</p>
+                <ActionForm action=change>
+                    <label for="current-password">"Current password"</label>
+                    <input
+                        id="current-password"
+                        type="password"
+                        name="current_password"
+                        autocomplete="current-password"
+                        required
+                    />
+                    {field_error("current_password")}
+                    <label for="new-password">"New password"</label>
+                    <input
+                        id="new-password"
+                        type="password"
+                        name="new_password"
+                        autocomplete="new-password"
+                        required
+                    />
+                    {field_error("new_password")}
+                    <button type="submit">"Change password"</button>
+                </ActionForm>
+                <Outcome value=Signal::derive(move || {
+                    change.value().get().filter(|r| !matches!(r, Err(AppError::Invalid { .. })))
+                })/>
+            </section>
+        }
+    });
+    let step_up =
+        (!own).then(|| view! { <StepUp what="Ending another user's sessions".to_owned()/> });
+    view! {
+        <h1>{title}</h1>
+        {step_up}
+        <section class="card">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Signed in (UTC)"</th>
+                        <th scope="col">"Last seen (UTC)"</th>
+                        <th scope="col">"Address"</th>
+                        <th scope="col">"Browser"</th>
+                        <th scope="col">""</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <ActionForm action=end>
+                {user_field(other_user)}
+                <button type="submit">{end_all_label}</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || end.value().get())/>
+        </section>
+        {password}
+    }
+}
+
+/// The hidden field naming whose sessions a form acts on (absent for one's own).
+fn user_field(user_id: Option<String>) -> impl IntoView {
+    user_id.map(|id| view! { <input type="hidden" name="user_id" value=id/> })
 }

@@ -106,6 +106,7 @@ fn UserTable(
                     <th scope="col">"Role"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col">"Two-factor"</th>
+                    <th scope="col">"Sessions"</th>
                     <th scope="col">"Created"</th>
                 </tr>
             </thead>
@@ -163,6 +164,9 @@ fn UserTable(
                                             <button type="submit" class="small">"Reset"</button>
                                         })}
                                     </ActionForm>
+                                </td>
+                                <td>
+                                    <a href=format!("/account/sessions?user={}", user.id)>"Sessions"</a>
                                 </td>
                                 <td>{user.created}</td>
                             </tr>

@@ -6,7 +6,7 @@
 use axum::http::{Method, header::ACCEPT, request::Parts};
 use dashboard_core::{
     auth::{Role, SessionClaims},
-    store::{audit::AuditEntry, users::User},
+    store::{audit::AuditEntry, staff_sessions::StaffSession, users::User},
 };
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -32,6 +32,8 @@ pub struct RequestCtx {
     pub user: Option<User>,
     pub trace_id: String,
     pub client_ip: String,
+    /// The browser's `User-Agent`, for the register of sessions.
+    pub user_agent: String,
     /// True when a plain HTML form (no JavaScript) posted the request: the server function
     /// machinery answers it with a redirect back, whose status must not be overridden.
     pub from_plain_form: bool,
@@ -63,12 +65,19 @@ impl RequestCtx {
                 .get(ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.contains("text/html"));
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         Ok(Self {
             state,
             session,
             user,
             trace_id: meta.trace_id,
             client_ip: meta.client_ip,
+            user_agent,
             from_plain_form,
         })
     }
@@ -238,8 +247,22 @@ impl RequestCtx {
             .await
     }
 
-    /// Starts a signed-in session under a fresh id (no session fixation).
+    /// Starts a signed-in session under a fresh id (no session fixation) and registers it
+    /// (address and browser) so that its user can see and end it.
     pub async fn start_session(&self, claims: &SessionClaims) -> Result<(), AppError> {
+        let now = dashboard_core::clock::now_millis();
+        self.state
+            .store
+            .register_session(&StaffSession {
+                handle: claims.handle.clone(),
+                user_id: claims.user_id,
+                created_at: now,
+                last_seen_at: now,
+                client_ip: self.client_ip.clone(),
+                user_agent: self.user_agent.clone(),
+            })
+            .await
+            .map_err(|e| self.internal(&e))?;
         self.session
             .cycle_id()
             .await
@@ -250,8 +273,20 @@ impl RequestCtx {
             .map_err(|e| self.internal(&e))
     }
 
-    /// Ends the session: the stored record is deleted and the cookie cleared.
+    /// The claims of the signed-in session, if any.
+    pub async fn claims(&self) -> Option<SessionClaims> {
+        self.session.get(CLAIMS_KEY).await.ok().flatten()
+    }
+
+    /// Ends the session: its registration and stored record are deleted, the cookie cleared.
     pub async fn end_session(&self) -> Result<(), AppError> {
+        if let Some(claims) = self.claims().await {
+            self.state
+                .store
+                .forget_session(&claims.handle)
+                .await
+                .map_err(|e| self.internal(&e))?;
+        }
         self.session.flush().await.map_err(|e| self.internal(&e))
     }
 

@@ -202,8 +202,13 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    if let Some(user) = session_user(&state, &session).await {
-        extend_idle_expiry(&state, &session);
+    if let Some((user, claims)) = session_user(&state, &session).await {
+        let client_ip = req
+            .extensions()
+            .get::<RequestMeta>()
+            .map(|m| m.client_ip.clone())
+            .unwrap_or_default();
+        extend_idle_expiry(&state, &session, &claims.handle, &client_ip).await;
         let must_enrol = state.config.auth.require_mfa.requires(user.role) && !user.two_factor;
         if must_enrol && !allowed_while_enrolling(req.uri().path()) {
             return refuse_until_enrolled(req.method());
@@ -249,25 +254,40 @@ fn refuse_until_enrolled(method: &Method) -> Response {
         .into_response()
 }
 
-/// Slides the idle timeout forward, at most once a minute. Sessions are saved only when
+/// Slides the idle timeout forward, at most once a minute, and notes in the register of
+/// sessions when and from where the session was last used. Sessions are saved only when
 /// modified (not on every request): a save from a request that was in flight during sign-out
 /// would otherwise write the ended session back, and its cookie with it.
-fn extend_idle_expiry(state: &AppState, session: &Session) {
+async fn extend_idle_expiry(state: &AppState, session: &Session, handle: &str, client_ip: &str) {
     let idle =
         tower_sessions::cookie::time::Duration::minutes(state.config.server.session_idle_minutes);
     let extended_ago = idle - session.expiry_age();
     if extended_ago > tower_sessions::cookie::time::Duration::MINUTE {
         session.set_expiry(Some(tower_sessions::Expiry::OnInactivity(idle)));
+        if let Err(e) = state
+            .store
+            .touch_session(handle, now_millis(), client_ip)
+            .await
+        {
+            tracing::warn!(error = %e, "could not note the session's use");
+        }
     }
 }
 
-async fn session_user(state: &AppState, session: &Session) -> Option<User> {
+/// The signed-in user and the session's claims, while the session is registered and valid.
+async fn session_user(state: &AppState, session: &Session) -> Option<(User, SessionClaims)> {
     let claims: SessionClaims = session.get(CLAIMS_KEY).await.ok().flatten()?;
     let absolute_ms = state.config.server.session_absolute_hours * 3_600_000;
-    match state.store.find_user(claims.user_id).await {
-        Ok(Some(user)) if claims.still_valid_for(&user, now_millis(), absolute_ms) => Some(user),
+    match state
+        .store
+        .find_session_user(claims.user_id, &claims.handle)
+        .await
+    {
+        Ok(Some(user)) if claims.still_valid_for(&user, now_millis(), absolute_ms) => {
+            Some((user, claims))
+        }
         Ok(_) => {
-            // Disabled, reset, removed or past the absolute lifetime: end it for good.
+            // Ended, disabled, reset, removed or past the absolute lifetime: end it for good.
             if let Err(e) = session.flush().await {
                 tracing::warn!(error = %e, "could not end an invalid session");
             }

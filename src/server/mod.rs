@@ -300,6 +300,7 @@ pub async fn serve(
         state.store.clone(),
         sessions.clone(),
         state.config.login.window_minutes,
+        state.config.server.session_idle_minutes,
         stop_rx.clone(),
     ));
     let checkpointing = (state.store.backend() == Backend::Sqlite)
@@ -374,11 +375,12 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Deletes expired sessions and old login failures every few minutes.
+/// Deletes expired sessions, their registrations and old sign-in counters every few minutes.
 async fn run_maintenance(
     store: Store,
     sessions: DbSessionStore,
     window_minutes: i64,
+    idle_minutes: i64,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -388,6 +390,12 @@ async fn run_maintenance(
         let horizon = now_millis() - window_minutes * 60_000;
         if let Err(e) = store.prune_login_attempts(horizon).await {
             tracing::warn!(error = %e, "could not prune sign-in counters");
+        }
+        // A registered session unseen for longer than the idle timeout (its last use is noted
+        // at most a minute late) has expired.
+        let unseen_since = now_millis() - (idle_minutes + 2) * 60_000;
+        if let Err(e) = store.prune_sessions(unseen_since).await {
+            tracing::warn!(error = %e, "could not prune the register of sessions");
         }
         tokio::select! {
             _ = stop.changed() => return,

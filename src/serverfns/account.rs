@@ -253,3 +253,170 @@ pub async fn confirm_identity(
     ctx.flash_for_forms(&message).await;
     Ok(message)
 }
+
+/// One signed-in session, as its user (or an admin) sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub handle: String,
+    pub created: String,
+    pub last_seen: String,
+    pub address: String,
+    pub browser: String,
+    /// The session this page is seen in.
+    pub current: bool,
+}
+
+/// A user's signed-in sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsView {
+    pub user_id: i64,
+    pub username: String,
+    /// The sessions are the viewer's own.
+    pub own: bool,
+    pub sessions: Vec<SessionView>,
+}
+
+/// Whose sessions `user_id` names: the signed-in user's own when absent or theirs, anyone's
+/// for an admin.
+#[cfg(feature = "ssr")]
+async fn sessions_owner(
+    ctx: &crate::server::context::RequestCtx,
+    user_id: Option<i64>,
+) -> Result<(dashboard_core::store::users::User, bool), AppError> {
+    use dashboard_core::auth::Role;
+    let me = ctx.require(Role::Viewer)?.clone();
+    match user_id.filter(|id| *id != me.id) {
+        None => Ok((me, true)),
+        Some(id) => {
+            ctx.require(Role::Admin)?;
+            match ctx.state.store.find_user(id).await {
+                Ok(Some(user)) => Ok((user, false)),
+                Ok(None) => Err(ctx.fail(AppError::NotFound)),
+                Err(e) => Err(ctx.internal(&e)),
+            }
+        }
+    }
+}
+
+/// The signed-in sessions of the user (or, for an admin, of `user_id`).
+#[server(prefix = "/api", endpoint = "list_sessions")]
+pub async fn list_sessions(user_id: Option<i64>) -> Result<SessionsView, AppError> {
+    use dashboard_core::clock::format_utc;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let (user, own) = sessions_owner(&ctx, user_id).await?;
+    let current = ctx.claims().await.map(|c| c.handle).unwrap_or_default();
+    let sessions = ctx
+        .state
+        .store
+        .list_sessions(user.id)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    Ok(SessionsView {
+        user_id: user.id,
+        username: user.username,
+        own,
+        sessions: sessions
+            .into_iter()
+            .map(|s| SessionView {
+                current: own && s.handle == current,
+                handle: s.handle,
+                created: format_utc(s.created_at),
+                last_seen: format_utc(s.last_seen_at),
+                address: s.client_ip,
+                browser: s.user_agent,
+            })
+            .collect(),
+    })
+}
+
+/// Ends one session (`handle`) or every other one of the user (or, for an admin, of
+/// `user_id`: then all of them, after step-up), audited.
+#[server(prefix = "/api", endpoint = "end_sessions")]
+pub async fn end_sessions(
+    user_id: Option<i64>,
+    handle: Option<String>,
+) -> Result<String, AppError> {
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let (user, own) = sessions_owner(&ctx, user_id).await?;
+    if !own {
+        ctx.require_step_up().await?;
+    }
+    let current = ctx.claims().await.map(|c| c.handle).unwrap_or_default();
+    let handle = handle.filter(|h| !h.is_empty());
+    let (action, handles) = match &handle {
+        Some(h) => ("session.end", Some(std::slice::from_ref(h))),
+        None => ("session.end_all", None),
+    };
+    let audit = ctx.audit(action, &user.username, "")?;
+    let keep = own.then_some(current.as_str());
+    let ended = ctx
+        .state
+        .store
+        .end_sessions(user.id, handles, keep, &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = match (ended, own) {
+        (0, _) => "That session had already ended.".to_owned(),
+        (1, _) => "One session ended.".to_owned(),
+        (n, true) => format!("{n} other sessions ended."),
+        (n, false) => format!("{n} sessions of {} ended.", user.username),
+    };
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+/// Changes the signed-in user's password: the current one is required, the new one must
+/// meet the policy and not be easy to guess; every other session ends. Audited.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<String, AppError> {
+    use dashboard_core::auth::{AuthError, Password, Role, hash_password};
+    use secrecy::SecretString;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let me = ctx.require(Role::Viewer)?.clone();
+    let invalid = |field: &str, message: String| ctx.fail(AppError::invalid(field, message));
+    let new = Password::parse(SecretString::from(new_password))
+        .map_err(|e| invalid("new_password", format!("The new password {e}.")))?;
+    new.refuse_guessable(&me.username)
+        .map_err(|e| invalid("new_password", format!("The new password {e}.")))?;
+    match ctx
+        .state
+        .auth
+        .login(
+            &me.username,
+            SecretString::from(current_password),
+            &ctx.client_ip,
+        )
+        .await
+    {
+        Ok(user) if user.id == me.id => {}
+        Ok(_) | Err(AuthError::InvalidCredentials) => {
+            return Err(invalid(
+                "current_password",
+                "That is not your current password.".to_owned(),
+            ));
+        }
+        Err(AuthError::Throttled { retry_after_secs }) => {
+            return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
+        }
+        Err(AuthError::Busy { retry_after_secs }) => {
+            return Err(ctx.fail(AppError::Busy { retry_after_secs }));
+        }
+        Err(other) => return Err(ctx.internal(&other)),
+    }
+    let hash = hash_password(&new).await.map_err(|e| ctx.internal(&e))?;
+    let current = ctx.claims().await.map(|c| c.handle).unwrap_or_default();
+    let audit = ctx.audit("user.password_change", &me.username, "")?;
+    ctx.state
+        .store
+        .change_own_password(me.id, &hash, &current, &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = "Password changed; your other sessions have ended.".to_owned();
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}

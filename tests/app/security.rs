@@ -702,3 +702,183 @@ app_test!(
         assert_eq!(with.status().as_u16(), 200);
     }
 );
+
+/// A second browser of the admin: its own cookie jar and user agent, signed in.
+async fn second_browser(app: &crate::helpers::TestApp, agent: &str) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .user_agent(agent)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .post(app.url("/api/login"))
+        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    client
+}
+
+async fn signed_in(app: &crate::helpers::TestApp, client: &reqwest::Client) -> bool {
+    client
+        .get(app.url("/orders"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+        == 200
+}
+
+async fn sessions_of(app: &crate::helpers::TestApp, user_id: Option<&str>) -> serde_json::Value {
+    let form: Vec<(&str, &str)> = user_id.map(|id| vec![("user_id", id)]).unwrap_or_default();
+    let res = app.call("list_sessions", &form).await;
+    assert_eq!(res.status().as_u16(), 200);
+    res.json().await.unwrap()
+}
+
+app_test!(
+    a_user_sees_their_sessions_and_ending_another_signs_it_out,
+    |app| {
+        app.login_as_admin().await;
+        let laptop = second_browser(app, "Laptop browser 1.0").await;
+        let phone = second_browser(app, "Phone browser 2.0").await;
+        let listed = sessions_of(app, None).await;
+        let sessions = listed["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 3);
+        assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+        assert!(sessions.iter().all(|s| s["address"] == "127.0.0.1"));
+        let laptop_handle = sessions
+            .iter()
+            .find(|s| s["browser"] == "Laptop browser 1.0")
+            .map(|s| s["handle"].as_str().unwrap().to_owned())
+            .unwrap();
+
+        let res = app
+            .call("end_sessions", &[("handle", &laptop_handle)])
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        assert!(!signed_in(app, &laptop).await, "the laptop is signed out");
+        assert!(signed_in(app, &phone).await && signed_in(app, &app.client).await);
+
+        let res = app.call("end_sessions", &[]).await;
+        assert_eq!(res.json::<String>().await.unwrap(), "One session ended.");
+        assert!(!signed_in(app, &phone).await);
+        assert!(signed_in(app, &app.client).await, "this session stays");
+        let actions: Vec<String> = app
+            .db
+            .store()
+            .list_audit_for(ADMIN, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action)
+            .collect();
+        assert!(
+            actions.contains(&"session.end".to_owned())
+                && actions.contains(&"session.end_all".to_owned())
+        );
+    }
+);
+
+app_test!(
+    changing_ones_password_needs_the_current_one_refuses_guessable_ones_and_ends_other_sessions,
+    |app| {
+        app.login_as_admin().await;
+        let other = second_browser(app, "Other browser").await;
+        let change = |current: &'static str, new: &'static str| async move {
+            app.call(
+                "change_password",
+                &[("current_password", current), ("new_password", new)],
+            )
+            .await
+        };
+        let guessable = change(ADMIN_PASSWORD, "password1234").await;
+        assert_eq!(guessable.status().as_u16(), 422);
+        assert!(
+            guessable
+                .text()
+                .await
+                .unwrap()
+                .contains("too easy to guess")
+        );
+        let wrong = change("not my password", "violet tram kettle monsoon").await;
+        assert_eq!(wrong.status().as_u16(), 422);
+        assert!(wrong.text().await.unwrap().contains("current_password"));
+        assert!(signed_in(app, &other).await, "nothing changed yet");
+
+        assert_eq!(
+            change(ADMIN_PASSWORD, "violet tram kettle monsoon")
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+        assert!(!signed_in(app, &other).await, "the other session ended");
+        assert!(signed_in(app, &app.client).await, "this one stays");
+        app.call("logout", &[]).await;
+        assert_eq!(
+            app.login(ADMIN, ADMIN_PASSWORD).await.status().as_u16(),
+            401
+        );
+        assert_eq!(
+            app.login(ADMIN, "violet tram kettle monsoon")
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+);
+
+app_test!(an_admin_sees_and_ends_another_users_sessions, |app| {
+    app.login_as_admin().await;
+    app.create_user("otto", "operator password 1", "operator")
+        .await;
+    let otto = client_for(app.addr, Default::default());
+    otto.post(app.url("/api/login"))
+        .form(&[("username", "otto"), ("password", "operator password 1")])
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_in(app, &otto).await);
+    let (user, _) = app
+        .db
+        .store()
+        .find_user_credentials("otto")
+        .await
+        .unwrap()
+        .unwrap();
+    let id = user.id.to_string();
+    let listed = sessions_of(app, Some(&id)).await;
+    assert_eq!(
+        (listed["username"].as_str(), listed["own"].as_bool()),
+        (Some("otto"), Some(false))
+    );
+    assert_eq!(listed["sessions"].as_array().unwrap().len(), 1);
+    let res = otto
+        .post(app.url("/api/list_sessions"))
+        .header("accept", "application/json")
+        .form(&[("user_id", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status().as_u16(),
+        403,
+        "only admins see others' sessions"
+    );
+
+    let res = app.call("end_sessions", &[("user_id", &id)]).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(!signed_in(app, &otto).await);
+    assert!(signed_in(app, &app.client).await);
+    let page = app.get(&format!("/account/sessions?user={id}")).await;
+    assert!(page.text().await.unwrap().contains("Sessions of otto"));
+});

@@ -54,6 +54,8 @@ pub enum CredentialError {
     PasswordTooShort,
     #[error("must be at most 128 characters")]
     PasswordTooLong,
+    #[error("is too easy to guess (a common password, or close to your username); add words")]
+    PasswordGuessable,
 }
 
 /// A username in canonical (lower-case) form.
@@ -108,6 +110,19 @@ impl Password {
 
     pub fn secret(&self) -> &SecretString {
         &self.0
+    }
+
+    /// Refuses a password that common-password lists or the username make easy to guess
+    /// (zxcvbn's score below 3 of 4: fewer than about 10^10 guesses), as ASVS 6.2 asks
+    /// of a new password a user chooses.
+    pub fn refuse_guessable(&self, username: &str) -> Result<(), CredentialError> {
+        let inputs = [username, "merchant", "dashboard", "juspay"];
+        let score = zxcvbn::zxcvbn(self.0.expose_secret(), &inputs).score();
+        if score >= zxcvbn::Score::Three {
+            Ok(())
+        } else {
+            Err(CredentialError::PasswordGuessable)
+        }
     }
 }
 
@@ -394,21 +409,28 @@ fn seconds_until(at: i64, now: i64) -> i64 {
 }
 
 /// What a session remembers about its login, checked on every request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionClaims {
     pub user_id: i64,
     /// The user's `session_epoch` when the session was issued.
     pub epoch: i64,
     /// When the login happened (epoch milliseconds).
     pub login_at: i64,
+    /// The session's entry in the register of sessions (random, 128 bits): the session is
+    /// accepted only while that entry exists. Sessions from before the register have
+    /// none and must sign in again.
+    #[serde(default)]
+    pub handle: String,
 }
 
 impl SessionClaims {
     pub fn issue(user: &User) -> Self {
+        let handle: u128 = rand::random();
         Self {
             user_id: user.id,
             epoch: user.session_epoch,
             login_at: now_millis(),
+            handle: format!("{handle:032x}"),
         }
     }
 
@@ -460,6 +482,28 @@ mod tests {
     }
 
     #[test]
+    fn common_or_username_based_passwords_are_refused_as_guessable() {
+        let p = |s: &str| Password::parse(SecretString::from(s.to_owned())).unwrap();
+        for weak in [
+            "password1234",
+            "qwertyuiop12",
+            "ana.lee123456",
+            "merchantdashboard",
+        ] {
+            assert_eq!(
+                p(weak).refuse_guessable("ana.lee"),
+                Err(CredentialError::PasswordGuessable),
+                "{weak}"
+            );
+        }
+        assert!(
+            p("violet tram kettle monsoon")
+                .refuse_guessable("ana.lee")
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn a_session_ends_on_disable_epoch_change_or_absolute_timeout() {
         let user = User {
             id: 1,
@@ -474,6 +518,7 @@ mod tests {
             user_id: 1,
             epoch: 3,
             login_at: 1_000,
+            handle: "h".into(),
         };
         assert!(claims.still_valid_for(&user, 2_000, 10_000));
         assert!(!claims.still_valid_for(&user, 11_000, 10_000));

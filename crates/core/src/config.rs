@@ -191,7 +191,25 @@ pub struct AuthConfig {
     /// Refunds above this amount (major units, in the order's currency) need the password
     /// (and second factor) again within the last five minutes; read it through
     /// [`AuthConfig::step_up_minor`].
+    #[serde(deserialize_with = "amount_text")]
     pub step_up_amount: String,
+}
+
+/// An amount written as text or as a number (an environment variable `10000.00` arrives as
+/// a number), kept as text for exact parsing.
+fn amount_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Amount {
+        Text(String),
+        Whole(i64),
+        Decimal(f64),
+    }
+    Ok(match Amount::deserialize(deserializer)? {
+        Amount::Text(text) => text,
+        Amount::Whole(n) => n.to_string(),
+        Amount::Decimal(x) => x.to_string(),
+    })
 }
 
 impl AuthConfig {
@@ -684,6 +702,32 @@ mod tests {
         ))
         .unwrap();
         assert!(!config.server.secure_cookies(), "an explicit setting wins");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the closure's error type.
+    fn the_step_up_amount_is_read_as_text_or_as_a_number_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DASHBOARD_AUTH__STEP_UP_AMOUNT", "50.00");
+            assert_eq!(Config::load(None).unwrap().auth.step_up_minor(), 5_000);
+            jail.set_env("DASHBOARD_AUTH__STEP_UP_AMOUNT", "250.5");
+            assert_eq!(Config::load(None).unwrap().auth.step_up_minor(), 25_050);
+            jail.set_env("DASHBOARD_AUTH__STEP_UP_AMOUNT", "lots");
+            assert!(
+                Config::load(None)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("auth.step_up_amount")
+            );
+            Ok(())
+        });
+        assert_eq!(
+            with("auth.step_up_amount", "10000.00")
+                .unwrap()
+                .auth
+                .step_up_minor(),
+            1_000_000
+        );
     }
 
     #[test]

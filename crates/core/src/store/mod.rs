@@ -20,6 +20,7 @@ pub mod health;
 pub mod order_queries;
 pub mod orders;
 pub mod second_factor;
+pub mod staff_sessions;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;

@@ -21,7 +21,7 @@ pub struct User {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     username: String,
     password_hash: String,
@@ -33,7 +33,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> (User, String) {
+    pub(crate) fn into_user(self) -> (User, String) {
         let user = User {
             id: self.id,
             username: self.username,
@@ -48,7 +48,7 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = "SELECT id, username, password_hash, role, disabled, session_epoch, \
+pub(crate) const USER_COLUMNS: &str = "SELECT id, username, password_hash, role, disabled, session_epoch, \
      created_at, (totp_enabled_at IS NOT NULL) AS two_factor FROM users";
 
 impl Store {
@@ -177,6 +177,41 @@ impl Store {
             audit,
         )
         .await
+    }
+
+    /// Replaces the user's own password hash and ends their other sessions (all registered
+    /// sessions but `keep`), audited in one transaction.
+    pub async fn change_own_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let now = now_millis();
+        let mut tx = self.begin().await?;
+        let changed = on_tx!(&mut tx, t => {
+            sqlx::query("UPDATE users SET password_hash = $3, updated_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .bind(password_hash)
+                .execute(&mut **t)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        on_tx!(&mut tx, t => {
+            sqlx::query("DELETE FROM staff_sessions WHERE user_id = $1 AND handle <> $2")
+                .bind(id)
+                .bind(keep)
+                .execute(&mut **t)
+                .await
+                .map(|_| ())
+        })?;
+        tx.audit(audit).await?;
+        tx.commit().await
     }
 
     /// Runs one `UPDATE users` with parameters `($1 id, $2 now[, $3 value])` and its audit
