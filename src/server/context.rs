@@ -191,53 +191,39 @@ impl RequestCtx {
     /// they have a second factor), then remembers the confirmation for sensitive actions
     /// for five minutes. Audited.
     pub async fn confirm_identity(&self, password: &str, code: &str) -> Result<(), AppError> {
-        use dashboard_core::{auth::AuthError, clock::now_millis};
+        use dashboard_core::clock::now_millis;
         use secrecy::SecretString;
 
         let user = self
             .user
             .clone()
             .ok_or_else(|| self.fail(AppError::Unauthenticated))?;
-        let refused = |field: &str, message: &str| self.fail(AppError::invalid(field, message));
         if password.is_empty() {
-            return Err(refused("confirm_password", "Enter your password."));
+            return Err(self.fail(AppError::invalid(
+                "confirm_password",
+                "Enter your password.",
+            )));
         }
+        let wrong_password = AppError::invalid("confirm_password", "That password is not right.");
+        let secret = SecretString::from(password.to_owned());
         match self
             .state
             .auth
-            .login(
-                &user.username,
-                SecretString::from(password.to_owned()),
-                &self.client_ip,
-            )
+            .login(&user.username, secret, &self.client_ip)
             .await
         {
             Ok(same) if same.id == user.id => {}
-            Ok(_) | Err(AuthError::InvalidCredentials) => {
-                return Err(refused("confirm_password", "That password is not right."));
-            }
-            Err(AuthError::Throttled { retry_after_secs }) => {
-                return Err(self.fail(AppError::Throttled { retry_after_secs }));
-            }
-            Err(AuthError::Busy { retry_after_secs }) => {
-                return Err(self.fail(AppError::Busy { retry_after_secs }));
-            }
-            Err(other) => return Err(self.internal(&other)),
+            Ok(_) => return Err(self.fail(wrong_password)),
+            Err(e) => return Err(self.auth_refused(e, wrong_password)),
         }
-        if user.two_factor {
-            match self.state.auth.verify_second_factor(&user, code).await {
-                Ok(_) => {}
-                Err(AuthError::InvalidCode) => {
-                    return Err(refused(
-                        "confirm_code",
-                        "Enter the current code from your authenticator app.",
-                    ));
-                }
-                Err(AuthError::Throttled { retry_after_secs }) => {
-                    return Err(self.fail(AppError::Throttled { retry_after_secs }));
-                }
-                Err(other) => return Err(self.internal(&other)),
-            }
+        if user.two_factor
+            && let Err(e) = self.state.auth.verify_second_factor(&user, code).await
+        {
+            let wrong_code = AppError::invalid(
+                "confirm_code",
+                "Enter the current code from your authenticator app.",
+            );
+            return Err(self.auth_refused(e, wrong_code));
         }
         self.session
             .insert(STEP_UP_KEY, now_millis())
@@ -245,6 +231,21 @@ impl RequestCtx {
             .map_err(|e| self.internal(&e))?;
         self.record(self.audit_as(&user.username, "session.step_up", "session", ""))
             .await
+    }
+
+    /// Maps a refused sign-in, second factor or confirmation to what the browser may see:
+    /// `wrong` for a wrong password or code, the wait when throttled or busy, and an
+    /// internal error (logged) for anything else.
+    pub fn auth_refused(&self, err: dashboard_core::auth::AuthError, wrong: AppError) -> AppError {
+        use dashboard_core::auth::AuthError;
+        match err {
+            AuthError::InvalidCredentials | AuthError::InvalidCode => self.fail(wrong),
+            AuthError::Throttled { retry_after_secs } => {
+                self.fail(AppError::Throttled { retry_after_secs })
+            }
+            AuthError::Busy { retry_after_secs } => self.fail(AppError::Busy { retry_after_secs }),
+            other => self.internal(&other),
+        }
     }
 
     /// Starts a signed-in session under a fresh id (no session fixation) and registers it

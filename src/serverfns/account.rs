@@ -64,7 +64,7 @@ pub async fn hold_for_second_factor(
 /// The second sign-in step: a code from the authenticator app, or a recovery code.
 #[server(prefix = "/api", endpoint = "sign_in_with_code")]
 pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
-    use dashboard_core::{auth::AuthError, clock::now_millis};
+    use dashboard_core::clock::now_millis;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let pending: Option<PendingSignIn> = ctx
@@ -93,17 +93,14 @@ pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
     };
     let used = match ctx.state.auth.verify_second_factor(&user, &code).await {
         Ok(used) => used,
-        Err(AuthError::InvalidCode) => {
-            tracing::info!(username = %user.username, "second factor refused");
-            return Err(ctx.fail(AppError::invalid(
+        Err(e) => {
+            tracing::info!(username = %user.username, error = %e, "second factor refused");
+            let wrong = AppError::invalid(
                 "code",
                 "That code is not valid. Enter the current code from your app, or an unused recovery code.",
-            )));
+            );
+            return Err(ctx.auth_refused(e, wrong));
         }
-        Err(AuthError::Throttled { retry_after_secs }) => {
-            return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
-        }
-        Err(other) => return Err(ctx.internal(&other)),
     };
     let _ = ctx.session.remove_value(keys::PENDING_SIGN_IN).await;
     ctx.start_session(&dashboard_core::auth::SessionClaims::issue(&user))
@@ -373,7 +370,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::auth::{AuthError, Password, Role, hash_password};
+    use dashboard_core::auth::{Password, Role, hash_password};
     use secrecy::SecretString;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -383,30 +380,17 @@ pub async fn change_password(
         .map_err(|e| invalid("new_password", format!("The new password {e}.")))?;
     new.refuse_guessable(&me.username)
         .map_err(|e| invalid("new_password", format!("The new password {e}.")))?;
+    let wrong = AppError::invalid("current_password", "That is not your current password.");
+    let secret = SecretString::from(current_password);
     match ctx
         .state
         .auth
-        .login(
-            &me.username,
-            SecretString::from(current_password),
-            &ctx.client_ip,
-        )
+        .login(&me.username, secret, &ctx.client_ip)
         .await
     {
         Ok(user) if user.id == me.id => {}
-        Ok(_) | Err(AuthError::InvalidCredentials) => {
-            return Err(invalid(
-                "current_password",
-                "That is not your current password.".to_owned(),
-            ));
-        }
-        Err(AuthError::Throttled { retry_after_secs }) => {
-            return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
-        }
-        Err(AuthError::Busy { retry_after_secs }) => {
-            return Err(ctx.fail(AppError::Busy { retry_after_secs }));
-        }
-        Err(other) => return Err(ctx.internal(&other)),
+        Ok(_) => return Err(ctx.fail(wrong)),
+        Err(e) => return Err(ctx.auth_refused(e, wrong)),
     }
     let hash = hash_password(&new).await.map_err(|e| ctx.internal(&e))?;
     let current = ctx.claims().await.map(|c| c.handle).unwrap_or_default();

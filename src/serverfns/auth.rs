@@ -29,7 +29,7 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use dashboard_core::auth::{AuthError, SessionClaims};
+    use dashboard_core::auth::SessionClaims;
     use secrecy::SecretString;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -46,19 +46,10 @@ pub async fn login(
         .await;
     let user = match outcome {
         Ok(user) => user,
-        Err(AuthError::InvalidCredentials) => {
-            tracing::info!(username = %username.trim(), "login refused");
-            return Err(ctx.fail(AppError::InvalidCredentials));
+        Err(e) => {
+            tracing::info!(username = %username.trim(), error = %e, "login refused");
+            return Err(ctx.auth_refused(e, AppError::InvalidCredentials));
         }
-        Err(AuthError::Throttled { retry_after_secs }) => {
-            tracing::warn!(username = %username.trim(), "login throttled");
-            return Err(ctx.fail(AppError::Throttled { retry_after_secs }));
-        }
-        Err(AuthError::Busy { retry_after_secs }) => {
-            tracing::warn!("login refused: every password verification slot is taken");
-            return Err(ctx.fail(AppError::Busy { retry_after_secs }));
-        }
-        Err(other) => return Err(ctx.internal(&other)),
     };
     let next = safe_next(next.as_deref());
     if user.two_factor {

@@ -5,7 +5,7 @@
 //! so two requests racing with the same code cannot both succeed; enabling, and resetting
 //! (which also ends the user's sessions), are audited in the same transaction.
 
-use super::{Store, StoreError, audit::AuditEntry, on_pool, on_tx};
+use super::{Store, StoreError, Tx, audit::AuditEntry, on_pool, on_tx};
 use crate::clock::now_millis;
 
 /// A user's TOTP state.
@@ -72,13 +72,7 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound("enrolment"));
         }
-        on_tx!(&mut tx, t => {
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut **t)
-                .await
-                .map(|_| ())
-        })?;
+        tx.delete_recovery_codes(user_id).await?;
         for digest in recovery_digests {
             on_tx!(&mut tx, t => {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
@@ -163,15 +157,22 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound("user"));
         }
-        on_tx!(&mut tx, t => {
+        tx.delete_recovery_codes(user_id).await?;
+        tx.audit(audit).await?;
+        tx.commit().await
+    }
+}
+
+impl Tx {
+    async fn delete_recovery_codes(&mut self, user_id: i64) -> Result<(), StoreError> {
+        on_tx!(self, t => {
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut **t)
                 .await
                 .map(|_| ())
         })?;
-        tx.audit(audit).await?;
-        tx.commit().await
+        Ok(())
     }
 }
 
