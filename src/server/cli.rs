@@ -169,7 +169,7 @@ pub async fn main() -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
-    super::init_tracing(&config.log.filter);
+    super::init_tracing(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => match super::run(config).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -425,16 +425,26 @@ async fn run_checkpoints(store: Store, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Logs to stderr with the given filter (`RUST_LOG` wins when set).
-pub fn init_tracing(filter: &str) {
+/// Logs to stderr with the configured filter (`RUST_LOG` wins when set), as text or as
+/// JSON lines that carry every span they happened in (the request's has the trace id and
+/// the client's request id).
+pub fn init_tracing(log: &dashboard_core::config::LogConfig) {
+    use dashboard_core::config::LogFormat;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(filter))
+        .or_else(|_| EnvFilter::try_new(&log.filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match log.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .try_init(),
+    };
 }
 
 /// Prepares and serves until a shutdown signal, showing a generated admin password once.

@@ -290,3 +290,122 @@ async fn graceful_shutdown_lets_the_server_stop_and_restart_on_the_same_database
     assert_eq!(again.get("/healthz").await.status().as_u16(), 200);
     again.finish().await;
 }
+
+app_test!(
+    json_logs_carry_the_trace_id_and_never_a_configured_secret,
+    |app| {
+        use std::io::{BufRead, BufReader, Read};
+
+        const SECRETS: [(&str, &str); 4] = [
+            ("DASHBOARD_WEBHOOK__PASSWORD", "json log webhook secret"),
+            ("DASHBOARD_METRICS__TOKEN", "json log metrics token"),
+            ("DASHBOARD_MERCHANT_API__TOKEN", "json log merchant token"),
+            ("DASHBOARD_JPSL__SECRET", "json log jpsl secret"),
+        ];
+        let mut command = binary();
+        command
+            .env("DATABASE_URL", app.db.url())
+            .env("DASHBOARD_SERVER__ADDR", "127.0.0.1:0")
+            .env("DASHBOARD_LOG__FORMAT", "json")
+            .env("DASHBOARD_LOG__FILTER", "info")
+            .env("DASHBOARD_JPSL__MERCHANT_ID", "JP1")
+            .env_remove("RUST_LOG")
+            .arg("serve");
+        for (key, value) in SECRETS {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(
+                stdout.read_line(&mut line).unwrap() > 0,
+                "the server stopped"
+            );
+            if let Some(addr) = line.trim().strip_prefix("Merchant dashboard listening on ") {
+                break addr.to_owned();
+            }
+        };
+        let client = crate::helpers::bare_client();
+        let post = |path: &str| client.post(format!("{addr}{path}"));
+        let hook = r#"{"id":"evt_json_1","event_name":"ORDER_SUCCEEDED","content":{"order":{"order_id":"ord_json","status":"CHARGED","amount":"1.00"}}}"#;
+        for (password, status) in [("json log webhook secret", 200), ("a wrong password", 401)] {
+            let res = post("/webhooks/juspay")
+                .basic_auth("juspay", Some(password))
+                .body(hook)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status().as_u16(),
+                status,
+                "{}",
+                res.text().await.unwrap()
+            );
+        }
+        post("/callbacks/jpsl")
+            .header("content-type", "application/json")
+            .body(r#"{"merchantId":"JP1","secureHash":"forged"}"#)
+            .send()
+            .await
+            .unwrap();
+        post("/merchant-api/session")
+            .bearer_auth("json log merchant token")
+            .body("not json")
+            .send()
+            .await
+            .unwrap();
+        post("/api/login")
+            .header("origin", &addr)
+            .header("accept", "application/json")
+            .form(&[
+                ("username", "admin"),
+                ("password", "json log webhook secret"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        client
+            .get(format!("{addr}/metrics"))
+            .bearer_auth("json log metrics token")
+            .send()
+            .await
+            .unwrap();
+        child.kill().unwrap();
+        let mut log = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        child.wait().unwrap();
+
+        let lines: Vec<serde_json::Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["fields"]["message"] == "webhook stored"
+                    && l["spans"]
+                        .as_array()
+                        .is_some_and(|spans| spans.iter().any(|span| {
+                            span["name"] == "request"
+                                && span["trace_id"].as_str().is_some_and(|t| t.len() >= 32)
+                        }))),
+            "a request's line carries its trace id: {log}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["fields"]["message"] == "login refused"),
+            "{log}"
+        );
+        for (key, secret) in SECRETS {
+            assert!(!log.contains(secret), "{key} appears in the log");
+        }
+    }
+);

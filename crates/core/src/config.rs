@@ -89,6 +89,7 @@ notify_backoff_seconds = 5
 
 [log]
 filter = "info"
+format = "text"
 "#;
 
 /// Environment prefix of every setting.
@@ -373,6 +374,15 @@ pub struct AlertsConfig {
 pub struct LogConfig {
     /// `tracing` filter directive, e.g. `info` or `dashboard_core=debug,info`.
     pub filter: String,
+    /// `text` for people, `json` (one object a line) for log collectors.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// A configuration that cannot be used; the message names the offending key.
