@@ -409,3 +409,48 @@ app_test!(
         }
     }
 );
+
+app_test!(
+    readiness_fails_while_processing_falls_behind_and_says_why_while_liveness_holds,
+    "[webhook]\npassword = \"hook password for tests\"\n\
+     [processor]\nenabled = false\nready_max_backlog = 2\n",
+    |app| {
+        let ready = |expected: u16| async move {
+            let res = app.get("/readyz").await;
+            assert_eq!(res.status().as_u16(), expected);
+            res.json::<serde_json::Value>().await.unwrap()
+        };
+        let body = ready(200).await;
+        assert_eq!(
+            (
+                body["backlog"].as_i64(),
+                body["reasons"].as_array().map(Vec::len)
+            ),
+            (Some(0), Some(0))
+        );
+        for i in 0..3 {
+            let res = crate::helpers::bare_client()
+                .post(app.url("/webhooks/juspay"))
+                .basic_auth("juspay", Some("hook password for tests"))
+                .body(format!(
+                    r#"{{"id":"evt_ready_{i}","event_name":"ORDER_SUCCEEDED","content":{{"order":{{"order_id":"ord_r{i}","status":"CHARGED","amount":"1.00"}}}}}}"#
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+        }
+        let body = ready(503).await;
+        assert_eq!(body["backlog"], 3);
+        let reason = body["reasons"][0].as_str().unwrap();
+        assert!(
+            reason.contains("more than 2 stored events wait"),
+            "{reason}"
+        );
+        assert_eq!(
+            app.get("/healthz").await.status().as_u16(),
+            200,
+            "still alive"
+        );
+    }
+);

@@ -53,6 +53,7 @@ rejected_kept_per_address_per_minute = 10
 enabled = true
 max_attempts = 8
 retry_base_seconds = 2
+ready_max_backlog = 10000
 
 [juspay]
 base_url = "https://sandbox.juspay.in"
@@ -246,6 +247,9 @@ pub struct ProcessorConfig {
     /// marked failed; the wait doubles each time from `retry_base_seconds`.
     pub max_attempts: i64,
     pub retry_base_seconds: i64,
+    /// `/readyz` fails while more stored events than this wait to be processed (the
+    /// instance is falling behind; a load balancer should prefer another).
+    pub ready_max_backlog: i64,
 }
 
 /// Where Juspay is and how we authenticate to it (§1, §2). Calls to Juspay (sync, the
@@ -464,6 +468,10 @@ impl Config {
         }
         positive("webhook.max_rejected_kept", self.webhook.max_rejected_kept)?;
         positive("processor.max_attempts", self.processor.max_attempts)?;
+        positive(
+            "processor.ready_max_backlog",
+            self.processor.ready_max_backlog,
+        )?;
         positive(
             "processor.retry_base_seconds",
             self.processor.retry_base_seconds,

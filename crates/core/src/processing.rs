@@ -554,6 +554,7 @@ mod tests {
                 enabled: true,
                 max_attempts: 3,
                 retry_base_seconds: 1,
+                ready_max_backlog: 100,
             },
         )
     }

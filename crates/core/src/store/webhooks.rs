@@ -129,6 +129,20 @@ impl Store {
         Ok(ids)
     }
 
+    /// Stored events waiting to be processed, counted up to `cap` (so a huge backlog costs
+    /// no more than `cap` index entries to measure).
+    pub async fn count_pending_webhooks(&self, cap: i64) -> Result<i64, StoreError> {
+        let count = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_events WHERE outcome = 'pending'                  LIMIT $1) AS waiting",
+            )
+            .bind(cap)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(count)
+    }
+
     /// Records a final outcome reached outside a processing transaction (given up, panic).
     pub async fn finish_webhook(
         &self,
