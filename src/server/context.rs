@@ -4,6 +4,7 @@
 //! logged, never sent.
 
 use axum::http::{Method, header::ACCEPT, request::Parts};
+use dashboard_core::report::Chain;
 use dashboard_core::{
     auth::{Role, SessionClaims},
     store::{audit::AuditEntry, staff_sessions::StaffSession, users::User},
@@ -101,14 +102,7 @@ impl RequestCtx {
     /// Logs an internal failure with its cause chain and returns a safe error carrying
     /// only the trace id.
     pub fn internal(&self, cause: &(dyn std::error::Error + 'static)) -> AppError {
-        let mut chain = cause.to_string();
-        let mut source = cause.source();
-        while let Some(s) = source {
-            chain.push_str(": ");
-            chain.push_str(&s.to_string());
-            source = s.source();
-        }
-        tracing::error!(error = %chain, "request failed");
+        tracing::error!(error = %Chain(cause), "request failed");
         self.fail(AppError::Internal {
             trace_id: self.trace_id.clone(),
         })
@@ -125,7 +119,7 @@ impl RequestCtx {
             ActionError::NotFound => self.fail(AppError::NotFound),
             ActionError::Store(e) => self.internal(e),
             ActionError::NotConfigured | ActionError::Juspay(_) => {
-                tracing::warn!(error = %err, "Juspay action failed");
+                tracing::warn!(error = %Chain(&err), "Juspay action failed");
                 self.fail(AppError::Upstream {
                     message: err.public_message(),
                 })
@@ -293,7 +287,7 @@ impl RequestCtx {
 
     pub async fn set_flash(&self, message: &str) {
         if let Err(e) = self.session.insert(FLASH_KEY, message).await {
-            tracing::warn!(error = %e, "could not store flash message");
+            tracing::warn!(error = %Chain(&e), "could not store flash message");
         }
     }
 
@@ -311,7 +305,7 @@ impl RequestCtx {
     pub async fn take_flash(&self) -> Option<String> {
         let flash = self.session.get::<String>(FLASH_KEY).await.ok().flatten()?;
         if let Err(e) = self.session.remove_value(FLASH_KEY).await {
-            tracing::warn!(error = %e, "could not clear the flash message");
+            tracing::warn!(error = %Chain(&e), "could not clear the flash message");
         }
         Some(flash)
     }

@@ -12,6 +12,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use dashboard_core::report::Chain;
 use dashboard_core::store::{
     order_queries::{ListedOrder, OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv},
     orders::OrderRow,
@@ -64,7 +65,7 @@ pub async fn export_orders(
                     Err(e) => {
                         // Headers are gone already; cutting the body makes the download fail
                         // visibly rather than look complete.
-                        tracing::error!(error = %e, "order export failed");
+                        tracing::error!(error = %Chain(&e), "order export failed");
                         Some((
                             Err(std::io::Error::other("export failed")),
                             (None, true, true),
@@ -116,7 +117,7 @@ pub async fn export_refunds(
                         Some((Ok::<_, std::io::Error>(bytes), (next, true, finished)))
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "refund export failed");
+                        tracing::error!(error = %Chain(&e), "refund export failed");
                         Some((
                             Err(std::io::Error::other("export failed")),
                             (None, true, true),

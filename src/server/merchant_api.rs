@@ -11,6 +11,7 @@
 //! configured); the order is stored before anything leaves; errors are our words, never
 //! Juspay's body; the private key and client-auth tokens never reach a log.
 
+use dashboard_core::report::Chain;
 use std::sync::Arc;
 
 use axum::{
@@ -126,7 +127,7 @@ pub async fn signed_payloads(
     match sign(&state, &signer, &order, &request) {
         Ok(body) => Json(body).into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "signing the SDK payloads failed");
+            tracing::error!(error = %Chain(&e), "signing the SDK payloads failed");
             refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -254,7 +255,7 @@ fn action_failed(error: &ActionError) -> Response {
             &format!("{field}: {message}"),
         ),
         ActionError::Store(e) => {
-            tracing::error!(error = %e, "merchant API: storage failed");
+            tracing::error!(error = %Chain(&e), "merchant API: storage failed");
             refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -262,7 +263,7 @@ fn action_failed(error: &ActionError) -> Response {
             )
         }
         other => {
-            tracing::warn!(error = %other, "merchant API: Juspay call failed");
+            tracing::warn!(error = %Chain(&other), "merchant API: Juspay call failed");
             refuse(StatusCode::BAD_GATEWAY, "upstream", &other.public_message())
         }
     }

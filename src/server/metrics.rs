@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::clock::now_millis;
+use dashboard_core::report::Chain;
 
 use super::state::AppState;
 
@@ -49,7 +50,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         match state.store.health(now - span, now).await {
             Ok(health) => windows.push((label, health)),
             Err(e) => {
-                tracing::error!(error = %e, "metrics: health figures failed");
+                tracing::error!(error = %Chain(&e), "metrics: health figures failed");
                 return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
             }
         }
@@ -148,7 +149,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let open = match state.store.open_alerts().await {
         Ok(open) => open,
         Err(e) => {
-            tracing::error!(error = %e, "metrics: open alerts failed");
+            tracing::error!(error = %Chain(&e), "metrics: open alerts failed");
             return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
         }
     };

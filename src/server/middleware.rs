@@ -1,6 +1,7 @@
 //! HTTP middleware: the server-time header, request metadata (trace id, client address),
 //! the CSRF origin guard and session authentication with the sign-in redirect for pages.
 
+use dashboard_core::report::Chain;
 use std::{
     net::{IpAddr, SocketAddr},
     time::{Duration, Instant},
@@ -269,7 +270,7 @@ async fn extend_idle_expiry(state: &AppState, session: &Session, handle: &str, c
             .touch_session(handle, now_millis(), client_ip)
             .await
         {
-            tracing::warn!(error = %e, "could not note the session's use");
+            tracing::warn!(error = %Chain(&e), "could not note the session's use");
         }
     }
 }
@@ -289,12 +290,12 @@ async fn session_user(state: &AppState, session: &Session) -> Option<(User, Sess
         Ok(_) => {
             // Ended, disabled, reset, removed or past the absolute lifetime: end it for good.
             if let Err(e) = session.flush().await {
-                tracing::warn!(error = %e, "could not end an invalid session");
+                tracing::warn!(error = %Chain(&e), "could not end an invalid session");
             }
             None
         }
         Err(e) => {
-            tracing::error!(error = %e, "could not load the session's user");
+            tracing::error!(error = %Chain(&e), "could not load the session's user");
             None
         }
     }

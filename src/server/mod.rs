@@ -15,6 +15,7 @@ pub mod payment_return;
 pub mod state;
 pub mod webhooks;
 
+use dashboard_core::report::Chain;
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::{
@@ -385,17 +386,17 @@ async fn run_maintenance(
 ) {
     loop {
         if let Err(e) = sessions.delete_expired().await {
-            tracing::warn!(error = %e, "could not delete expired sessions");
+            tracing::warn!(error = %Chain(&e), "could not delete expired sessions");
         }
         let horizon = now_millis() - window_minutes * 60_000;
         if let Err(e) = store.prune_login_attempts(horizon).await {
-            tracing::warn!(error = %e, "could not prune sign-in counters");
+            tracing::warn!(error = %Chain(&e), "could not prune sign-in counters");
         }
         // A registered session unseen for longer than the idle timeout (its last use is noted
         // at most a minute late) has expired.
         let unseen_since = now_millis() - (idle_minutes + 2) * 60_000;
         if let Err(e) = store.prune_sessions(unseen_since).await {
-            tracing::warn!(error = %e, "could not prune the register of sessions");
+            tracing::warn!(error = %Chain(&e), "could not prune the register of sessions");
         }
         tokio::select! {
             _ = stop.changed() => return,
@@ -412,7 +413,7 @@ async fn run_checkpoints(store: Store, mut stop: watch::Receiver<bool>) {
         match store.checkpoint().await {
             // Logged when it starts failing, not five times a second.
             Err(e) if !failing => {
-                tracing::warn!(error = %e, "could not checkpoint the database log");
+                tracing::warn!(error = %Chain(&e), "could not checkpoint the database log");
                 failing = true;
             }
             Err(_) => {}

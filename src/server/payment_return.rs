@@ -17,6 +17,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Response},
 };
+use dashboard_core::report::Chain;
 use dashboard_core::status_guide::{StatusGroup, group_of};
 
 use super::{middleware::RequestMeta, state::AppState};
@@ -86,7 +87,7 @@ async fn respond(state: &AppState, trace_id: &str, query: &str) -> Response {
     };
     if let Err(e) = state.actions.refresh_order(&order_id, trace_id, None).await {
         // The stored state still answers; the reconciler will confirm later.
-        tracing::warn!(order_id, error = %e, "sync after the payment return failed");
+        tracing::warn!(order_id, error = %Chain(&e), "sync after the payment return failed");
     }
     let order = match state.store.find_order(&order_id).await {
         Ok(Some(order)) => order,
@@ -98,7 +99,7 @@ async fn respond(state: &AppState, trace_id: &str, query: &str) -> Response {
             );
         }
         Err(e) => {
-            tracing::error!(error = %e, "payment return: order lookup failed");
+            tracing::error!(error = %Chain(&e), "payment return: order lookup failed");
             return page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "We cannot confirm payments right now",
@@ -172,7 +173,7 @@ async fn jpsl_respond(state: &AppState, content_type: &str, body: &[u8]) -> Resp
             ),
         ),
         Err(e) => {
-            tracing::error!(error = %e, "JPSL return: order lookup failed");
+            tracing::error!(error = %Chain(&e), "JPSL return: order lookup failed");
             page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "We cannot confirm payments right now",

@@ -13,6 +13,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use dashboard_core::report::Chain;
 use dashboard_core::{ingest::IngestVerdict, jpsl::JpslVerdict};
 
 use super::{middleware::RequestMeta, state::AppState};
@@ -63,7 +64,7 @@ pub async fn receive_juspay(
                 .into_response()
         }
         Err(e) => {
-            tracing::error!(error = %e, "could not store webhook");
+            tracing::error!(error = %Chain(&e), "could not store webhook");
             (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
         }
     }
@@ -114,7 +115,7 @@ pub async fn receive_jpsl(
             (StatusCode::SERVICE_UNAVAILABLE, "Not configured").into_response()
         }
         Err(e) => {
-            tracing::error!(error = %e, "could not store JPSL callback");
+            tracing::error!(error = %Chain(&e), "could not store JPSL callback");
             (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
         }
     }

@@ -94,7 +94,7 @@ pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
     let used = match ctx.state.auth.verify_second_factor(&user, &code).await {
         Ok(used) => used,
         Err(e) => {
-            tracing::info!(username = %user.username, error = %e, "second factor refused");
+            tracing::info!(username = %user.username, error = %dashboard_core::report::Chain(&e), "second factor refused");
             let wrong = AppError::invalid(
                 "code",
                 "That code is not valid. Enter the current code from your app, or an unused recovery code.",

@@ -47,7 +47,7 @@ pub async fn login(
     let user = match outcome {
         Ok(user) => user,
         Err(e) => {
-            tracing::info!(username = %username.trim(), error = %e, "login refused");
+            tracing::info!(username = %username.trim(), error = %dashboard_core::report::Chain(&e), "login refused");
             return Err(ctx.auth_refused(e, AppError::InvalidCredentials));
         }
     };

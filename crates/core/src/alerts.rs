@@ -9,6 +9,7 @@
 //! freshness; notifications live in memory (an instance that dies drops the retries in
 //! flight, the alert itself stays stored and shown).
 
+use crate::report::Chain;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -151,7 +152,7 @@ impl AlertEvaluator {
         let every = Duration::from_secs(self.config.interval_seconds);
         loop {
             if let Err(e) = self.evaluate_once(now_millis()).await {
-                tracing::warn!(error = %e, "alert evaluation failed");
+                tracing::warn!(error = %Chain(&e), "alert evaluation failed");
             }
             tokio::select! {
                 _ = stop.changed() => return,
@@ -247,7 +248,7 @@ async fn notify(
                 status = r.status().as_u16(),
                 "alert notification refused"
             ),
-            Err(e) => tracing::warn!(attempt, error = %e, "alert notification failed"),
+            Err(e) => tracing::warn!(attempt, error = %Chain(&e), "alert notification failed"),
         }
         if attempt < attempts {
             tokio::time::sleep(wait).await;

@@ -41,8 +41,21 @@ const QUEUE_MAX: usize = 1024;
 /// A delivery waiting for the writer, with where to send its result.
 type Queued = (
     NewWebhookEvent,
-    oneshot::Sender<Result<StoredWebhook, StoreError>>,
+    oneshot::Sender<Result<StoredWebhook, IngestError>>,
 );
+
+/// Why a delivery could not be ingested (answered 503, so the sender retries).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The group this delivery was written in failed; the writer logged the cause once.
+    #[error("the grouped webhook write failed: {0}")]
+    GroupFailed(String),
+    /// The group writer stopped (the server is shutting down).
+    #[error("the webhook writer stopped")]
+    WriterGone,
+}
 
 /// What the HTTP layer should answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +121,7 @@ impl Ingestor {
         headers: &[(String, String)],
         body: &[u8],
         client_ip: &str,
-    ) -> Result<IngestVerdict, StoreError> {
+    ) -> Result<IngestVerdict, IngestError> {
         let Some(auth) = &self.auth else {
             return Ok(IngestVerdict::NotConfigured);
         };
@@ -134,7 +147,7 @@ impl Ingestor {
     }
 
     /// Stores `event` in the writer's next group; returns after that group's commit.
-    async fn store_grouped(&self, event: NewWebhookEvent) -> Result<StoredWebhook, StoreError> {
+    async fn store_grouped(&self, event: NewWebhookEvent) -> Result<StoredWebhook, IngestError> {
         let (reply, result) = oneshot::channel();
         self.writer()
             .send((event, reply))
@@ -253,7 +266,7 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
 async fn write_one_by_one(
     store: &Store,
     events: Vec<NewWebhookEvent>,
-    replies: Vec<oneshot::Sender<Result<StoredWebhook, StoreError>>>,
+    replies: Vec<oneshot::Sender<Result<StoredWebhook, IngestError>>>,
 ) {
     let mut failure: Option<StoreError> = None;
     for (event, reply) in events.iter().zip(replies) {
@@ -265,7 +278,7 @@ async fn write_one_by_one(
                     failure = Some(e);
                     Err(answer)
                 }
-                other => other,
+                other => other.map_err(IngestError::Store),
             },
         };
         let _ = reply.send(result);
@@ -278,14 +291,12 @@ fn refused(error: &StoreError) -> bool {
 }
 
 /// The error each waiter of a failed group gets (the cause is logged once).
-fn group_failed(cause: &StoreError) -> StoreError {
-    StoreError::Database(sqlx::Error::Protocol(format!(
-        "the grouped webhook write failed: {cause:?}"
-    )))
+fn group_failed(cause: &StoreError) -> IngestError {
+    IngestError::GroupFailed(crate::report::Chain(cause).to_string())
 }
 
-fn writer_gone() -> StoreError {
-    StoreError::Database(sqlx::Error::WorkerCrashed)
+fn writer_gone() -> IngestError {
+    IngestError::WriterGone
 }
 
 /// Builds the stored form of an authenticated delivery; an unreadable body is kept as a
@@ -412,7 +423,7 @@ mod tests {
     async fn ingest_all(
         ingestor: &Arc<Ingestor>,
         bodies: Vec<Vec<u8>>,
-    ) -> Vec<Result<IngestVerdict, StoreError>> {
+    ) -> Vec<Result<IngestVerdict, IngestError>> {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, body) in bodies.into_iter().enumerate() {
             let ingestor = ingestor.clone();
@@ -430,7 +441,7 @@ mod tests {
         results.into_iter().map(|(_, result)| result).collect()
     }
 
-    fn stored(result: &Result<IngestVerdict, StoreError>) -> StoredWebhook {
+    fn stored(result: &Result<IngestVerdict, IngestError>) -> StoredWebhook {
         match result {
             Ok(IngestVerdict::Stored(stored)) => *stored,
             other => panic!("not stored: {other:?}"),

@@ -18,6 +18,7 @@ pub mod processing;
 pub mod reconcile;
 pub mod refunds;
 pub mod rejections;
+pub mod report;
 pub mod second_factor;
 pub mod sessions;
 pub mod snapshot;

@@ -14,6 +14,7 @@
 //! group is rolled back and its events are processed one by one, each in its own
 //! transaction, so only the failing one is deferred.
 
+use crate::report::Chain;
 use std::{sync::Arc, time::Duration};
 
 use juspay::{WebhookEvent, parse_webhook};
@@ -95,7 +96,7 @@ impl Processor {
             match self.process_due().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "webhook processing pass failed"),
+                Err(e) => tracing::warn!(error = %Chain(&e), "webhook processing pass failed"),
             }
             tokio::select! {
                 _ = stop.changed() => return,
@@ -117,7 +118,7 @@ impl Processor {
                 match tokio::spawn(async move { worker.process_group(&owned).await }).await {
                     Ok(Ok(())) => continue,
                     Ok(Err(e)) => tracing::debug!(
-                        error = %e,
+                        error = %Chain(&e),
                         size = group.len(),
                         "grouped webhook processing failed; processing one by one"
                     ),
@@ -233,7 +234,7 @@ impl Processor {
 
     /// After a transient failure: try again later, or give up after `max_attempts`.
     async fn defer(&self, id: i64, error: &StoreError) -> Result<(), StoreError> {
-        tracing::warn!(webhook_event = id, error = %error, "webhook processing failed; will retry");
+        tracing::warn!(webhook_event = id, error = %Chain(&error), "webhook processing failed; will retry");
         let attempts = self.store.count_webhook_attempt(id).await?;
         if attempts >= self.config.max_attempts {
             return self

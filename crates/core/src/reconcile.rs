@@ -10,6 +10,7 @@
 //! `stale_after_hours` is marked stale and left for a person. At most `concurrency` calls
 //! to Juspay are in flight per instance.
 
+use crate::report::Chain;
 use std::{sync::Arc, time::Duration};
 
 use juspay::{JuspayClient, JuspayError, OrderStatusOptions};
@@ -71,7 +72,7 @@ impl Reconciler {
             match self.check_due().await {
                 Ok(results) if !results.is_empty() => continue,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "reconciler pass failed"),
+                Err(e) => tracing::warn!(error = %Chain(&e), "reconciler pass failed"),
             }
             tokio::select! {
                 _ = stop.changed() => return,
@@ -115,9 +116,9 @@ impl Reconciler {
             match joined {
                 Ok((id, Ok(result))) => results.push((id, result)),
                 Ok((id, Err(e))) => {
-                    tracing::warn!(order_id = %id, error = %e, "order check failed")
+                    tracing::warn!(order_id = %id, error = %Chain(&e), "order check failed")
                 }
-                Err(e) => tracing::error!(error = %e, "order check panicked"),
+                Err(e) => tracing::error!(error = %Chain(&e), "order check panicked"),
             }
         }
         Ok(results)
@@ -179,12 +180,12 @@ impl Reconciler {
                     let wait = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
                     next = next.max(now.saturating_add(wait));
                 }
-                tracing::warn!(order_id = %order.order_id, error = %e, "order status check failed; will retry");
+                tracing::warn!(order_id = %order.order_id, error = %Chain(&e), "order status check failed; will retry");
                 CheckResult::Transient
             }
             Err(e) => {
                 let status = e.http_status().unwrap_or(0);
-                tracing::warn!(order_id = %order.order_id, error = %e, "Juspay refused the order status request");
+                tracing::warn!(order_id = %order.order_id, error = %Chain(&e), "Juspay refused the order status request");
                 tx.note_order_event(
                     &order.order_id,
                     &ctx,

@@ -44,6 +44,9 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The database answered in a way our own statements rule out (a bug, not bad input).
+    #[error("inconsistent answer: {0}")]
+    Inconsistent(&'static str),
 }
 
 impl StoreError {

@@ -336,11 +336,9 @@ impl Tx {
         stored
             .into_iter()
             .map(|row| {
-                row.ok_or_else(|| {
-                    StoreError::Database(sqlx::Error::Protocol(
-                        "a grouped webhook insert returned no row for an event".to_owned(),
-                    ))
-                })
+                row.ok_or(StoreError::Inconsistent(
+                    "a grouped webhook insert returned no row for an event",
+                ))
             })
             .collect()
     }
