@@ -4,9 +4,9 @@
 //! logged, never sent.
 
 use axum::http::{Method, header::ACCEPT, request::Parts};
-use dashboard_core::report::Chain;
 use dashboard_core::{
     auth::{Role, SessionClaims},
+    report::Chain,
     store::{audit::AuditEntry, staff_sessions::StaffSession, users::User},
 };
 use leptos::prelude::*;

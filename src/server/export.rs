@@ -12,10 +12,14 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dashboard_core::report::Chain;
-use dashboard_core::store::{
-    order_queries::{ListedOrder, OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv},
-    orders::OrderRow,
+use dashboard_core::{
+    report::Chain,
+    store::{
+        order_queries::{
+            ListedOrder, OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv,
+        },
+        orders::OrderRow,
+    },
 };
 
 use super::{middleware::CurrentUser, state::AppState};

@@ -11,7 +11,6 @@
 //! configured); the order is stored before anything leaves; errors are our words, never
 //! Juspay's body; the private key and client-auth tokens never reach a log.
 
-use dashboard_core::report::Chain;
 use std::sync::Arc;
 
 use axum::{
@@ -22,6 +21,7 @@ use axum::{
 };
 use dashboard_core::{
     actions::{ActionError, NewOrder, mint_order_id},
+    report::Chain,
     store::audit::AuditEntry,
 };
 use juspay::{Amount, InitiatePayload, PaymentPageOrder, SdkClient, SdkEnvironment, SdkSigner};

@@ -7,8 +7,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dashboard_core::clock::now_millis;
-use dashboard_core::report::Chain;
+use dashboard_core::{clock::now_millis, report::Chain};
 
 use super::state::AppState;
 

@@ -1,7 +1,6 @@
 //! HTTP middleware: the server-time header, request metadata (trace id, client address),
 //! the CSRF origin guard and session authentication with the sign-in redirect for pages.
 
-use dashboard_core::report::Chain;
 use std::{
     net::{IpAddr, SocketAddr},
     time::{Duration, Instant},
@@ -13,7 +12,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use dashboard_core::{auth::SessionClaims, clock::now_millis, store::users::User};
+use dashboard_core::{auth::SessionClaims, clock::now_millis, report::Chain, store::users::User};
 use tower_sessions::Session;
 
 use super::{context::CLAIMS_KEY, state::AppState};

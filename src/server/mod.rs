@@ -15,7 +15,6 @@ pub mod payment_return;
 pub mod state;
 pub mod webhooks;
 
-use dashboard_core::report::Chain;
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::{
@@ -29,7 +28,8 @@ use axum::{
 use dashboard_core::{
     Store, StoreError, actions::Actions, alerts::AlertEvaluator, auth::Authenticator,
     clock::now_millis, config::Config, ingest::Ingestor, processing::Processor,
-    reconcile::Reconciler, rejections::RejectionLimiter, sessions::DbSessionStore, store::Backend,
+    reconcile::Reconciler, rejections::RejectionLimiter, report::Chain, sessions::DbSessionStore,
+    store::Backend,
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};

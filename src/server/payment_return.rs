@@ -17,8 +17,10 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Response},
 };
-use dashboard_core::report::Chain;
-use dashboard_core::status_guide::{StatusGroup, group_of};
+use dashboard_core::{
+    report::Chain,
+    status_guide::{StatusGroup, group_of},
+};
 
 use super::{middleware::RequestMeta, state::AppState};
 

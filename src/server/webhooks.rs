@@ -13,8 +13,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dashboard_core::report::Chain;
-use dashboard_core::{ingest::IngestVerdict, jpsl::JpslVerdict};
+use dashboard_core::{ingest::IngestVerdict, jpsl::JpslVerdict, report::Chain};
 
 use super::{middleware::RequestMeta, state::AppState};
 

@@ -9,7 +9,6 @@
 //! freshness; notifications live in memory (an instance that dies drops the retries in
 //! flight, the alert itself stays stored and shown).
 
-use crate::report::Chain;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -21,6 +20,7 @@ use tokio::sync::watch;
 use crate::{
     clock::now_millis,
     config::AlertsConfig,
+    report::Chain,
     store::{
         Store, StoreError,
         alerts::{AlertChanges, AlertInputs, AlertRow, AlertWindows, Condition},

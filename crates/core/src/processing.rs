@@ -14,7 +14,6 @@
 //! group is rolled back and its events are processed one by one, each in its own
 //! transaction, so only the failing one is deferred.
 
-use crate::report::Chain;
 use std::{sync::Arc, time::Duration};
 
 use juspay::{WebhookEvent, parse_webhook};
@@ -25,6 +24,7 @@ use tokio::sync::{Notify, watch};
 use crate::{
     clock::{now_millis, parse_juspay_time},
     config::ProcessorConfig,
+    report::Chain,
     snapshot::{Effect, MandateReport, OrderReport, Via},
     store::{
         Store, StoreError, Tx,

@@ -10,7 +10,6 @@
 //! `stale_after_hours` is marked stale and left for a person. At most `concurrency` calls
 //! to Juspay are in flight per instance.
 
-use crate::report::Chain;
 use std::{sync::Arc, time::Duration};
 
 use juspay::{JuspayClient, JuspayError, OrderStatusOptions};
@@ -23,6 +22,7 @@ use crate::{
     clock::now_millis,
     config::ReconcilerConfig,
     order_state::Stage,
+    report::Chain,
     snapshot::{OrderReport, Via},
     store::{
         Store, StoreError,
