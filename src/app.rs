@@ -10,6 +10,7 @@ use leptos_router::{
 
 use crate::pages::{
     account::{LoginCodePage, SessionsPage, TwoFactorPage},
+    audit::AuditPageView,
     health::HealthPage,
     login::LoginPage,
     mandates::{MandatePage, MandatesPage},
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

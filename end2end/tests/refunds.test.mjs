@@ -99,6 +99,13 @@ for (const js of [true, false]) {
       await page.getByText(/Refund of 100.00 INR requested/).first().waitFor();
       const after = await fetch(`${SIM}/__sim/orders/${orderId}`).then((r) => r.json());
       assert.equal(after.refunds.length, 2, 'the large refund reached Juspay once confirmed');
+
+      // Both refunds are in the audit log, linked to the order.
+      await page.goto(`${BASE}/audit?object=${orderId}&action=order.refund`);
+      await settle(page);
+      await page.getByRole('cell', { name: 'order.refund' }).first().waitFor();
+      assert.equal(await page.locator('tbody tr').count(), 2, 'two refunds audited');
+      assert.equal(await page.locator(`tbody a[href="/orders/${orderId}"]`).count(), 2);
       assert.deepEqual(problems, []);
       await context.close();
     });

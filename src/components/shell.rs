@@ -14,12 +14,13 @@ use crate::{
     },
 };
 
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("/orders", "Orders"),
     ("/webhooks", "Webhooks"),
     ("/refunds", "Refunds"),
     ("/mandates", "Mandates"),
     ("/health", "Health"),
+    ("/audit", "Audit"),
 ];
 
 #[component]

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod account;
+pub mod audit;
 pub mod health;
 pub mod login;
 pub mod mandates;

@@ -15,6 +15,7 @@ use axum::{
 use dashboard_core::{
     report::Chain,
     store::{
+        audit::{AuditQuery, audit_csv},
         order_queries::{
             ListedOrder, OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv,
         },
@@ -132,6 +133,51 @@ pub async fn export_refunds(
         },
     );
     csv_response("refunds.csv", Body::from_stream(chunks))
+}
+
+/// `GET /audit/export.csv`: the filtered audit log (an admin's, or the user's own actions),
+/// newest first, read page by page.
+pub async fn export_audit(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(query): Query<AuditQuery>,
+) -> Response {
+    let Some(Extension(CurrentUser(user))) = user else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    };
+    let filter = match crate::serverfns::audit::scoped_filter(&user, &query) {
+        Ok(filter) => filter,
+        Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response(),
+    };
+    let store = state.store.clone();
+    let chunks = futures::stream::unfold(
+        (None::<i64>, false, false),
+        move |(before, header_sent, done)| {
+            let store = store.clone();
+            let filter = filter.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                match store.search_audit(&filter, before, CHUNK).await {
+                    Ok(rows) => {
+                        let finished = (rows.len() as i64) < CHUNK;
+                        let next = rows.last().map(|r| r.id);
+                        let bytes = audit_csv(&rows, !header_sent);
+                        Some((Ok::<_, std::io::Error>(bytes), (next, true, finished)))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %Chain(&e), "audit export failed");
+                        Some((
+                            Err(std::io::Error::other("export failed")),
+                            (None, true, true),
+                        ))
+                    }
+                }
+            }
+        },
+    );
+    csv_response("audit.csv", Body::from_stream(chunks))
 }
 
 fn csv_response(filename: &str, body: Body) -> Response {

@@ -214,6 +214,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/orders/export.csv", get(export::export_orders))
         .route("/refunds/export.csv", get(export::export_refunds))
+        .route("/audit/export.csv", get(export::export_audit))
         .route(
             "/callbacks/jpsl",
             post(webhooks::receive_jpsl)

@@ -2,6 +2,7 @@
 //! Every mutating one is a POST (the CSRF guard covers it) and is audited.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod mandates;

@@ -885,3 +885,84 @@ app_test!(an_admin_sees_and_ends_another_users_sessions, |app| {
     let page = app.get(&format!("/account/sessions?user={id}")).await;
     assert!(page.text().await.unwrap().contains("Sessions of otto"));
 });
+
+app_test!(
+    the_audit_log_shows_admins_every_action_and_others_their_own_filtered_and_as_csv,
+    |app| {
+        app.login_as_admin().await;
+        app.create_user("otto", "operator password 1", "operator")
+            .await;
+        app.create_user("vera", "viewer password 1", "viewer").await;
+        let otto = client_for(app.addr, Default::default());
+        otto.post(app.url("/api/login"))
+            .form(&[("username", "otto"), ("password", "operator password 1")])
+            .send()
+            .await
+            .unwrap();
+
+        let page: serde_json::Value = app
+            .call("list_audit", &[("action", "user.create")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["everyone"], true);
+        let objects: Vec<&str> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["object"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            objects,
+            ["vera", "otto"],
+            "newest first, filtered by action"
+        );
+        let row = &page["rows"][0];
+        assert_eq!(
+            (row["actor"].as_str(), row["address"].as_str()),
+            (Some(ADMIN), Some("127.0.0.1"))
+        );
+        assert!(row["trace_id"].as_str().unwrap().len() >= 32);
+
+        let own: serde_json::Value = otto
+            .post(app.url("/api/list_audit"))
+            .header("accept", "application/json")
+            .form(&[("user", ADMIN)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(own["everyone"], false);
+        let rows = own["rows"].as_array().unwrap();
+        assert!(
+            !rows.is_empty() && rows.iter().all(|r| r["actor"] == "otto"),
+            "only otto's own: {own}"
+        );
+
+        let bad = app.call("list_audit", &[("from", "yesterday")]).await;
+        assert_eq!(bad.status().as_u16(), 422);
+
+        let csv = app.get("/audit/export.csv?action=user.create").await;
+        assert_eq!(csv.status().as_u16(), 200);
+        assert_eq!(csv.headers()["cache-control"], "no-store");
+        let text = csv.text().await.unwrap();
+        let mut lines = text.lines();
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("at_utc,actor,action,object")
+        );
+        assert_eq!(lines.filter(|l| l.contains(",user.create,")).count(), 2);
+        let page = app
+            .get("/audit?action=user.create")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("otto") && page.contains("Export these actions as CSV"));
+    }
+);
