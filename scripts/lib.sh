@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared helpers of scripts/run and scripts/test: install what a fresh machine lacks,
-# idempotently (seconds when everything is present). Versions follow shared TOOLCHAIN notes.
+# idempotently (seconds when everything is present), at versions that build on Rust 1.95.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,4 +1,4 @@
-//! The merchant server's JSON endpoints for the SDK flow (seeds 000 and 001): the
+//! The merchant server's JSON endpoints for Juspay's SDK (payment page) flow: the
 //! merchant's app asks for a payload, then opens Juspay's payment page with it.
 //!
 //! * `POST /merchant-api/session` creates the order through Juspay's `/session` and returns

@@ -51,7 +51,8 @@ pub struct TimelineEntry {
     pub link: Option<String>,
 }
 
-/// One answer of the production debugging checklist (seed 003).
+/// One answer of the production debugging checklist (did the payment reach a final state,
+/// did a webhook arrive and authenticate, do the amounts match, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckItem {
     pub question: String,
@@ -576,7 +577,7 @@ mod detail {
         }
     }
 
-    /// The production debugging checklist of seed 003, answered from what we hold.
+    /// The production debugging checklist, answered from what we hold.
     fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem> {
         let accepted: Vec<_> = webhooks
             .iter()

@@ -1,4 +1,4 @@
-//! Alerts (seed 003: "alert when the success rate drops below 90 %"): a background
+//! Alerts (for example when the success rate drops below 90 %): a background
 //! evaluator judges the health conditions every `alerts.interval_seconds`, keeps the
 //! stored alerts in step (opened, refreshed, resolved) and, when `alerts.notify_url` is
 //! set, POSTs each opening and resolution there, signed and retried with backoff.

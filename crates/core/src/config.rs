@@ -286,7 +286,7 @@ impl JuspaySettings {
 }
 
 /// The JSON endpoints the merchant's own app calls before opening Juspay's payment page
-/// (seeds 000/001): off until `token` is set.
+/// (Juspay's SDK flow): off until `token` is set.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MerchantApiConfig {
@@ -342,8 +342,8 @@ pub struct ReconcilerConfig {
     pub batch: i64,
 }
 
-/// Health conditions evaluated in the background (seed 003: alert when the success rate
-/// drops below 90 %), and where to send their notifications.
+/// Health conditions evaluated in the background (for example, the success rate below
+/// 90 %), and where to send their notifications.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsConfig {

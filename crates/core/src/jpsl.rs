@@ -1,6 +1,6 @@
 //! JPSL (Jio Payment Solutions, PayPhi stack) server-to-server payment advice: the
 //! `secureHash` check and the conservative reading of a callback as an order report
-//! (`jiopay-callbacks.md` §1–§2, seed 002).
+//! (as JioPay's PayPhi payment-advice documentation describes it).
 //!
 //! Invariants: the hash covers every received top-level field except `secureHash`, values
 //! exactly as received, null / empty / boolean `false` dropped, keys in plain byte order,

@@ -1,5 +1,5 @@
 //! The "no regression" rule for order and refund status, and the amount check that gates
-//! marking an order paid (ARCHITECTURE.md, "No regression" and "Amount check").
+//! marking an order paid.
 //!
 //! Webhooks are retried and duplicated (§9.4) and race with status polls and the browser
 //! redirect, so reports about one order arrive in any order. Storing "the last report wins"
@@ -9,8 +9,6 @@
 //! Invariant: a terminal status is never replaced by an earlier one, by an unknown one, or by
 //! a different outcome that no documented path leads to. The only backward step allowed is
 //! the one §4.4 documents: a failed attempt (`*` rows) may be followed by a new attempt.
-//!
-//! Section numbers (§) refer to `juspay-api.md`.
 
 use juspay::{MandateStatus, OrderStatus, RefundStatus};
 
@@ -314,7 +312,7 @@ pub enum AmountMismatch {
 }
 
 /// Confirms that Juspay's amount and currency equal ours before an order is marked paid
-/// (ARCHITECTURE.md "Amount check": a mismatch is flagged, never fulfilled; §14).
+/// (a mismatch is flagged, never fulfilled).
 ///
 /// Amounts are `i64` minor units. Compare against the order's `amount`, not
 /// `effective_amount`, which is after offers (§4.3). Currency codes are compared

@@ -1,4 +1,4 @@
-//! Refunds that never happen twice (ARCHITECTURE.md "refund at most once").
+//! Refunds that never happen twice, whatever double submits, timeouts and crashes occur.
 //!
 //! Invariants: a refund's `unique_request_id` is minted when the form is rendered and the
 //! refund row is committed before Juspay is called, so every later attempt — a double

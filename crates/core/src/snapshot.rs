@@ -1,6 +1,6 @@
 //! What Juspay reported about an order, a refund or a mandate, from whichever source —
 //! webhook, status poll, manual sync or an action's response — and the pure decision of
-//! what that report does to our stored row ("one path for state", ARCHITECTURE.md).
+//! what that report does to our stored row: every source changes state through this one path.
 //!
 //! Invariants: a status only moves as [`crate::order_state`] allows; an order is marked
 //! paid only when Juspay's amount and currency equal ours; the amount we hold changes only

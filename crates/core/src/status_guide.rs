@@ -1,9 +1,8 @@
 //! What an order status means in plain language, and what a merchant's support staff should
-//! do about it (issue #6 item 2).
+//! do about it.
 //!
 //! Juspay reports some two dozen order statuses (§4.4); people answering a customer think in
-//! the four outcomes of the integration guide in seed 003 (SUCCESS, PENDING, FAILED,
-//! CANCELLED). This module bridges the two: [`group_of`] files every status under one
+//! four outcomes (SUCCESS, PENDING, FAILED, CANCELLED). This module bridges the two: [`group_of`] files every status under one
 //! [`StatusGroup`], [`statuses_in`] gives the exact statuses of a group for the orders list
 //! filter, and [`guide`] explains one order's status and, for a failed payment attempt, its
 //! error code, in words a support person can repeat to a customer.
@@ -12,8 +11,8 @@
 //! `group_of` agrees with `statuses_in`; a payment that is still in progress is never
 //! advised as failed, whatever error code accompanies it; an error code this module does
 //! not know never hides the status's own advice, and is named in the text so nothing
-//! Juspay said is lost. The texts say only what the sources say: section numbers (§) refer
-//! to `juspay-api.md`, "seed" to `seeds/003_e13cd593d3b240a0.txt`.
+//! Juspay said is lost. The texts say only what Juspay's public order-status and
+//! error-code documentation says.
 
 use juspay::OrderStatus;
 use serde::{Deserialize, Serialize};

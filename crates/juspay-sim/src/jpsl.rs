@@ -1,5 +1,5 @@
 //! A second gateway for demos and tests: JPSL (JioPay, PayPhi stack) server-to-server
-//! payment advice, signed with `secureHash` as `jiopay-callbacks.md` §1.2 describes
+//! payment advice, signed with `secureHash` as JioPay's payment-advice documentation describes
 //! (HMAC-SHA256 over the values of every non-empty field, keys in byte order, lowercase
 //! hex). Invariant: the simulator signs independently of the dashboard's verifier; faults
 //! (bad hash, duplicate, delay) are per callback.

@@ -1,7 +1,6 @@
 //! A stateful local Juspay Express Checkout simulator: Juspay's wire format for orders,
 //! sessions, refunds, mandates and customers, webhooks with the documented retry
 //! schedule, a hosted test payment page with signed redirects, and fault injection.
-//! Section references (§n) point into `juspay-api.md`.
 //!
 //! Invariant: the simulator binds 127.0.0.1 only and never talks to anything but the
 //! configured (loopback) webhook receivers.

@@ -40,7 +40,7 @@ pub enum Outcome {
     UserAborted,
 }
 
-/// Failure codes from the status/error-code table (seed 003).
+/// Failure codes of Juspay's error-code table (Express Checkout API documentation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FailureReason {
     /// Card/account declined by bank.

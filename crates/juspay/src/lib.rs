@@ -2,7 +2,7 @@
 //!
 //! The crate is the single boundary between the dashboard and Juspay: requests are built
 //! from typed structs (form bodies with flat dotted keys, JSON for `/session`), responses
-//! are decoded leniently (§14 of `juspay-api.md`), money is converted to integer minor
+//! are decoded leniently (unknown fields and values kept), money is converted to integer minor
 //! units, and incoming webhooks and return-URL redirects can be authenticated.
 //! Invariant: the API key never leaves [`JuspayConfig`] except inside the
 //! `Authorization` header, which is marked sensitive.

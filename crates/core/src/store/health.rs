@@ -1,4 +1,4 @@
-//! Health figures for a time window (seed 003 "monitor"): payment success rate overall and
+//! Health figures for a time window: payment success rate overall and
 //! by method type, method, gateway and error code; payment latency and webhook lag
 //! percentiles; webhook delivery counts; the reconciliation gap per day.
 //!
