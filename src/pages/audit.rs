@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Shell, shown},
-    pages::{Query, href_with, value_of},
+    pages::{Query, href_with, query_of, value_of},
     serverfns::audit::{AuditPage, list_audit},
 };
 
@@ -15,13 +15,7 @@ const FIELDS: [&str; 5] = ["user", "action", "object", "from", "to"];
 #[component]
 pub fn AuditPageView() -> impl IntoView {
     let params = use_query_map();
-    let query = move || -> Query {
-        let p = params.read();
-        FIELDS
-            .iter()
-            .filter_map(|k| p.get(k).filter(|v| !v.trim().is_empty()).map(|v| (*k, v)))
-            .collect()
-    };
+    let query = move || query_of(&params.read(), &FIELDS);
     let before = move || params.read().get("before").and_then(|b| b.parse().ok());
     let page = Resource::new(
         move || (query(), before()),

@@ -29,6 +29,19 @@ pub fn encode(value: &str) -> String {
 /// The filters of a list page's address, in the order its form shows them.
 pub type Query = Vec<(&'static str, String)>;
 
+/// The non-empty `fields` of a page address, in the order `fields` gives them.
+pub fn query_of(params: &leptos_router::params::ParamsMap, fields: &[&'static str]) -> Query {
+    fields
+        .iter()
+        .filter_map(|k| {
+            params
+                .get(k)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (*k, v))
+        })
+        .collect()
+}
+
 /// The value of `key` in `query`, or empty.
 pub fn value_of(query: &Query, key: &str) -> String {
     query

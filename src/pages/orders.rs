@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Outcome, Shell, shown},
-    pages::{Query, encode, href_with, value_of},
+    pages::{Query, encode, href_with, query_of, value_of},
     serverfns::orders::{CreatePaymentLink, OrderPage, list_orders},
 };
 
@@ -43,13 +43,7 @@ const FIELDS: [&str; 15] = [
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let params = use_query_map();
-    let query = move || -> Query {
-        let p = params.read();
-        FIELDS
-            .iter()
-            .filter_map(|k| p.get(k).filter(|v| !v.trim().is_empty()).map(|v| (*k, v)))
-            .collect()
-    };
+    let query = move || query_of(&params.read(), &FIELDS);
     let after = move || params.read().get("after");
     let link = ServerAction::<CreatePaymentLink>::new();
     let page = Resource::new(

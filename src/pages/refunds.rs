@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Shell, shown},
-    pages::{Query, encode, href_with, value_of},
+    pages::{Query, encode, href_with, query_of, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
 
@@ -24,13 +24,7 @@ const FIELDS: [&str; 6] = ["status", "order", "min", "max", "from", "to"];
 #[component]
 pub fn RefundsPage() -> impl IntoView {
     let params = use_query_map();
-    let query = move || -> Query {
-        let p = params.read();
-        FIELDS
-            .iter()
-            .filter_map(|k| p.get(k).filter(|v| !v.trim().is_empty()).map(|v| (*k, v)))
-            .collect()
-    };
+    let query = move || query_of(&params.read(), &FIELDS);
     let before = move || params.read().get("before");
     let page = Resource::new(
         move || (query(), before()),

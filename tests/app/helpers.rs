@@ -151,6 +151,37 @@ impl TestApp {
         assert_eq!(res.status().as_u16(), 200, "create_user {username}");
     }
 
+    /// Another browser (its own cookies, our Origin, `user_agent`) signed in as `username`.
+    pub async fn browser_signed_in(
+        &self,
+        username: &str,
+        password: &str,
+        user_agent: &str,
+    ) -> reqwest::Client {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(
+            header::ORIGIN,
+            format!("http://{}", self.addr)
+                .parse()
+                .expect("origin header"),
+        );
+        let client = reqwest::Client::builder()
+            .cookie_provider(Arc::new(Jar::default()))
+            .default_headers(headers)
+            .user_agent(user_agent)
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        let res = client
+            .post(self.url("/api/login"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status().as_u16(), 200, "{username} signs in");
+        client
+    }
+
     /// The session cookie currently in the jar, as a `Cookie` header value.
     pub fn session_cookie(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;

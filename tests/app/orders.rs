@@ -18,7 +18,7 @@ use crate::{
     sim_test,
 };
 
-fn row(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
+pub(crate) fn row(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
     OrderRow {
         order_id: id.into(),
         source: "juspay".into(),
@@ -32,7 +32,7 @@ fn row(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
     }
 }
 
-async fn seed(app: &TestApp, rows: Vec<OrderRow>) {
+pub(crate) async fn seed(app: &TestApp, rows: Vec<OrderRow>) {
     let store = app.db.store();
     for row in rows {
         let mut tx = store.begin().await.unwrap();

@@ -1,11 +1,9 @@
 //! What a merchant's security review checks from outside: redirects that stay on this site,
 //! security headers on every kind of answer, exports that a spreadsheet cannot execute.
 
-use dashboard_core::store::orders::OrderRow;
-
 use crate::{
     app_test,
-    helpers::{ADMIN, ADMIN_PASSWORD, bare_client, client_for},
+    helpers::{ADMIN, ADMIN_PASSWORD, bare_client},
 };
 
 app_test!(
@@ -31,22 +29,10 @@ app_test!(
 app_test!(
     an_exported_cell_that_a_spreadsheet_would_run_as_a_formula_comes_out_as_text,
     |app| {
-        let store = app.db.store();
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_order_for_test(&OrderRow {
-            order_id: "ord_formula".into(),
-            source: "juspay".into(),
-            status: "CHARGED".into(),
-            amount: 100,
-            currency: "INR".into(),
-            udfs: "{}".into(),
-            customer_phone: Some("=1+1".into()),
-            customer_email: Some("@SUM(A1)".into()),
-            ..OrderRow::default()
-        })
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let mut order = crate::orders::row("ord_formula", 0, "CHARGED", 100);
+        order.customer_phone = Some("=1+1".into());
+        order.customer_email = Some("@SUM(A1)".into());
+        crate::orders::seed(app, vec![order]).await;
         app.login_as_admin().await;
         let res = app.get("/orders/export.csv").await;
         assert_eq!(res.status().as_u16(), 200);
@@ -320,14 +306,9 @@ app_test!(
         let shown_to = |username: &'static str, password: &'static str| {
             let id = id.clone();
             async move {
-                let client = client_for(app.addr, Default::default());
-                let res = client
-                    .post(app.url("/api/login"))
-                    .form(&[("username", username), ("password", password)])
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status().as_u16(), 200, "{username} signs in");
+                let client = app
+                    .browser_signed_in(username, password, "test browser")
+                    .await;
                 let detail: serde_json::Value = client
                     .post(app.url("/api/get_webhook"))
                     .header("accept", "application/json")
@@ -360,21 +341,9 @@ app_test!(
 app_test!(
     a_payment_link_that_is_not_a_web_address_is_not_offered_as_a_link,
     |app| {
-        let store = app.db.store();
-        let mut tx = store.begin().await.unwrap();
-        tx.insert_order_for_test(&OrderRow {
-            order_id: "ord_link".into(),
-            source: "juspay".into(),
-            status: "NEW".into(),
-            amount: 100,
-            currency: "INR".into(),
-            udfs: "{}".into(),
-            payment_link: Some("javascript:alert(document.cookie)".into()),
-            ..OrderRow::default()
-        })
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let mut order = crate::orders::row("ord_link", 0, "NEW", 100);
+        order.payment_link = Some("javascript:alert(document.cookie)".into());
+        crate::orders::seed(app, vec![order]).await;
         app.login_as_admin().await;
         let page = app.get("/orders/ord_link").await;
         assert_eq!(page.status().as_u16(), 200);
@@ -571,12 +540,9 @@ app_test!(
         app.login_as_admin().await;
         app.create_user("otto", "operator password 1", "operator")
             .await;
-        let otto = client_for(app.addr, Default::default());
-        otto.post(app.url("/api/login"))
-            .form(&[("username", "otto"), ("password", "operator password 1")])
-            .send()
-            .await
-            .unwrap();
+        let otto = app
+            .browser_signed_in("otto", "operator password 1", "test browser")
+            .await;
         let status: serde_json::Value = otto
             .post(app.url("/api/two_factor_status"))
             .header("accept", "application/json")
@@ -708,24 +674,7 @@ app_test!(
 
 /// A second browser of the admin: its own cookie jar and user agent, signed in.
 async fn second_browser(app: &crate::helpers::TestApp, agent: &str) -> reqwest::Client {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", format!("http://{}", app.addr).parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar)
-        .default_headers(headers)
-        .user_agent(agent)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = client
-        .post(app.url("/api/login"))
-        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    client
+    app.browser_signed_in(ADMIN, ADMIN_PASSWORD, agent).await
 }
 
 async fn signed_in(app: &crate::helpers::TestApp, client: &reqwest::Client) -> bool {
@@ -844,12 +793,9 @@ app_test!(an_admin_sees_and_ends_another_users_sessions, |app| {
     app.login_as_admin().await;
     app.create_user("otto", "operator password 1", "operator")
         .await;
-    let otto = client_for(app.addr, Default::default());
-    otto.post(app.url("/api/login"))
-        .form(&[("username", "otto"), ("password", "operator password 1")])
-        .send()
-        .await
-        .unwrap();
+    let otto = app
+        .browser_signed_in("otto", "operator password 1", "test browser")
+        .await;
     assert!(signed_in(app, &otto).await);
     let (user, _) = app
         .db
@@ -893,12 +839,9 @@ app_test!(
         app.create_user("otto", "operator password 1", "operator")
             .await;
         app.create_user("vera", "viewer password 1", "viewer").await;
-        let otto = client_for(app.addr, Default::default());
-        otto.post(app.url("/api/login"))
-            .form(&[("username", "otto"), ("password", "operator password 1")])
-            .send()
-            .await
-            .unwrap();
+        let otto = app
+            .browser_signed_in("otto", "operator password 1", "test browser")
+            .await;
 
         let page: serde_json::Value = app
             .call("list_audit", &[("action", "user.create")])

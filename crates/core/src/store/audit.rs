@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::order_queries::FieldError;
+use super::order_queries::{FieldError, OrderQuery, filter_text};
 
 use super::{Store, StoreError, Tx, on_pool, on_tx};
 
@@ -46,28 +46,19 @@ pub struct AuditQuery {
 impl AuditQuery {
     /// The filter, or the field whose value cannot be read.
     pub fn to_filter(&self) -> Result<AuditFilter, FieldError> {
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let day = |field: &'static str, v: &Option<String>| match text(v) {
-            None => Ok(None),
-            Some(t) => crate::clock::parse_utc_date(&t)
-                .map(Some)
-                .ok_or(FieldError {
-                    field,
-                    message: "Use a date like 2026-11-23.",
-                }),
-        };
+        // The days are read as the order list reads them (the last day included).
+        let days = OrderQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..OrderQuery::default()
+        }
+        .to_filter()?;
         Ok(AuditFilter {
-            actor: text(&self.user).map(|u| u.to_ascii_lowercase()),
-            action: text(&self.action),
-            target: text(&self.object),
-            from: day("from", &self.from)?,
-            // The last day is included: up to the start of the next one.
-            until: day("to", &self.to)?.map(|start| start + 86_400_000),
+            actor: filter_text(&self.user).map(|u| u.to_ascii_lowercase()),
+            action: filter_text(&self.action),
+            target: filter_text(&self.object),
+            from: days.from,
+            until: days.until,
         })
     }
 }

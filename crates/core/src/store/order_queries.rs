@@ -81,14 +81,19 @@ pub struct FieldError {
     pub message: &'static str,
 }
 
+/// A text filter from the address: trimmed, and absent when empty (an empty box is no
+/// filter).
+pub(crate) fn filter_text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 impl OrderQuery {
     pub fn to_filter(&self) -> Result<OrderFilter, FieldError> {
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+        let text = filter_text;
         let amount = |field: &'static str, v: &Option<String>| match text(v) {
             None => Ok(None),
             Some(t) => crate::money::parse_major(&t).map(Some).ok_or(FieldError {
@@ -775,12 +780,7 @@ impl RefundQuery {
             ..OrderQuery::default()
         }
         .to_filter()?;
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+        let text = filter_text;
         Ok(RefundFilter {
             status: text(&self.status).map(|s| s.to_ascii_uppercase()),
             order_id: text(&self.order),
