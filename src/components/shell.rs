@@ -103,7 +103,7 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
         </nav>
         <div class="who">
             <span class="username">{user.username}</span>
-            <span class="role">{user.role}</span>
+            <span class="role">{user.role.as_str()}</span>
             <A href="/account/sessions">"Sessions"</A>
             <A href="/account/two-factor">"Two-factor"</A>
             <ActionForm action=logout>

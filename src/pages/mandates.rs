@@ -2,6 +2,7 @@
 //! history, debits and the actions its viewer may take. Revoking asks for the mandate id to
 //! be typed, since it cannot be undone.
 
+use dashboard_status::MandateStatus;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -16,16 +17,6 @@ use crate::{
         RefreshCustomerMandates, ResumeMandate, RevokeMandate, get_mandate, list_mandates,
     },
 };
-
-const STATUSES: [(&str, &str); 7] = [
-    ("", "any"),
-    ("ACTIVE", "active"),
-    ("PAUSED", "paused"),
-    ("CREATED", "created"),
-    ("REVOKED", "revoked"),
-    ("FAILURE", "failed"),
-    ("EXPIRED", "expired"),
-];
 
 #[component]
 pub fn MandatesPage() -> impl IntoView {
@@ -55,9 +46,9 @@ pub fn MandatesPage() -> impl IntoView {
                         <label>
                             "Status"
                             <select name="status">
-                                {STATUSES
-                                    .iter()
-                                    .map(|(v, shown)| view! { <option value=*v selected=status == *v>{*shown}</option> })
+                                {std::iter::once(("", "any"))
+                                    .chain(MandateStatus::KNOWN.iter().map(|s| (s.as_str(), s.label())))
+                                    .map(|(v, shown)| view! { <option value=v selected=status == v>{shown}</option> })
                                     .collect_view()}
                             </select>
                         </label>
@@ -120,7 +111,7 @@ fn MandateTable(rows: Vec<MandateSummary>) -> impl IntoView {
                                 <td>{m.created}</td>
                                 <td><a href=href>{m.mandate_id}</a></td>
                                 <td>{m.customer}</td>
-                                <td>{m.status}</td>
+                                <td>{m.status.to_string()}</td>
                                 <td class="num">{m.max_amount}</td>
                                 <td>{m.frequency}</td>
                                 <td>{m.amount_rule}</td>
@@ -197,7 +188,8 @@ struct Actions {
 #[component]
 fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
     let id = d.mandate_id.clone();
-    let terminal = matches!(d.status.as_str(), "REVOKED" | "FAILURE" | "EXPIRED");
+    let terminal = d.status.is_terminal();
+    let (active, paused) = (d.status.is_active(), d.status.is_paused());
     let operator = d.can_operate.then(|| {
         let (id, id2, id3) = (id.clone(), id.clone(), id.clone());
         view! {
@@ -207,7 +199,7 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
                     <input type="hidden" name="mandate_id" value=id/>
                     <button type="submit">"Check status with Juspay"</button>
                 </ActionForm>
-                {d.active.then(move || view! {
+                {active.then(move || view! {
                     <h3>"Send a pre-debit notification"</h3>
                     <ActionForm action=actions.notify>
                         <input type="hidden" name="mandate_id" value=id2/>
@@ -235,13 +227,13 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
         view! {
             <section class="card danger">
                 <h2>"Administer"</h2>
-                {d.paused.then(move || view! {
+                {paused.then(move || view! {
                     <ActionForm action=actions.resume>
                         <input type="hidden" name="mandate_id" value=resume_id/>
                         <button type="submit">"Resume now"</button>
                     </ActionForm>
                 })}
-                {d.active.then(move || view! {
+                {active.then(move || view! {
                     <h3>"Pause"</h3>
                     <ActionForm action=actions.pause>
                         <input type="hidden" name="mandate_id" value=pause_id/>
@@ -291,7 +283,7 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
     view! {
         <h1>"Mandate " {d.mandate_id.clone()}</h1>
         <section class="card">
-            <p class="status-line"><strong data-testid="status">{d.status.clone()}</strong></p>
+            <p class="status-line"><strong data-testid="status">{d.status.to_string()}</strong></p>
             <dl class="facts">
                 {d.facts.iter().cloned().map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> }).collect_view()}
             </dl>

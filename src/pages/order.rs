@@ -91,7 +91,7 @@ fn Detail(
         }
     });
     let order_id = d.order_id.clone();
-    let badge = format!("badge {}", d.group.to_lowercase());
+    let badge = format!("badge {}", d.group.as_str());
     let actions = d.can_act.then(|| {
         let order_id = order_id.clone();
         view! {
@@ -161,7 +161,7 @@ fn Detail(
                                         <td>{r.created}</td>
                                         <td>{r.unique_request_id}</td>
                                         <td class="num">{r.amount}</td>
-                                        <td>{r.status}</td>
+                                        <td>{r.status.to_string()}</td>
                                     </tr>
                                 }
                             })
@@ -175,8 +175,8 @@ fn Detail(
         <h1>"Order " {d.order_id.clone()}</h1>
         <section class="card">
             <p class="status-line">
-                <span class=badge>{d.group.clone()}</span>
-                " " <strong data-testid="status">{d.status.clone()}</strong>
+                <span class=badge>{d.group.label()}</span>
+                " " <strong data-testid="status">{d.status.to_string()}</strong>
                 " · " {d.amount.clone()} " · refunded " {d.refunded.clone()}
             </p>
             {mismatch}

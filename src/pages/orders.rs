@@ -185,15 +185,15 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
                     .into_iter()
                     .map(|row| {
                         let href = format!("/orders/{}", encode(&row.order_id));
-                        let badge = format!("badge {}", row.group.to_lowercase());
+                        let badge = format!("badge {}", row.group.as_str());
                         view! {
                             <tr>
                                 <td>{row.created}</td>
                                 <td><a href=href>{row.order_id}</a></td>
                                 <td>
-                                    <span class=badge title=row.status.clone()>{row.group}</span>
+                                    <span class=badge title=row.status.to_string()>{row.group.label()}</span>
                                     " "
-                                    <small>{row.status}</small>
+                                    <small>{row.status.to_string()}</small>
                                     {row.flagged.then(|| view! { " " <span class="badge failed">"amount mismatch"</span> })}
                                     {row.stale.then(|| view! { " " <span class="badge pending">"stale"</span> })}
                                     {(row.source == "jpsl").then(|| view! { " " <span class="badge">"JPSL"</span> })}

@@ -108,7 +108,7 @@ fn table(rows: Vec<RefundRowView>) -> impl IntoView {
                                 <td><a href=href>{r.order_id}</a></td>
                                 <td><code>{r.unique_request_id}</code></td>
                                 <td class="num">{r.amount}</td>
-                                <td>{r.status}</td>
+                                <td>{r.status.to_string()}</td>
                                 <td>{r.waiting.unwrap_or_default()}</td>
                                 <td>{r.request}</td>
                                 <td>{r.reason}</td>

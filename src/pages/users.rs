@@ -1,6 +1,7 @@
 //! User management for admins: add a user, change a role, disable or re-enable. Disabling
 //! ends that user's sessions at once.
 
+use dashboard_status::Role;
 use leptos::prelude::*;
 
 use crate::{
@@ -14,7 +15,12 @@ use crate::{
     },
 };
 
-const ROLES: [&str; 3] = ["viewer", "operator", "admin"];
+/// The roles, least privileged first, as the role menus list them.
+const ROLES: [&str; 3] = [
+    Role::Viewer.as_str(),
+    Role::Operator.as_str(),
+    Role::Admin.as_str(),
+];
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -114,7 +120,7 @@ fn UserTable(
                 {list
                     .into_iter()
                     .map(|user| {
-                        let current = user.role.clone();
+                        let current = user.role.as_str();
                         let id = user.id.to_string();
                         let id_again = id.clone();
                         let id_for_reset = id.clone();

@@ -2,6 +2,7 @@
 //! survive refresh and sharing), the list newest first with keyset paging, and the detail
 //! of one delivery with its raw body and headers.
 
+use dashboard_status::{AuthVerdict, Outcome};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -15,21 +16,13 @@ use crate::{
 };
 
 const SOURCES: [(&str, &str); 3] = [("", "any"), ("juspay", "Juspay"), ("jpsl", "JPSL")];
-const VERDICTS: [(&str, &str); 3] = [("", "any"), ("valid", "valid"), ("rejected", "rejected")];
-const OUTCOMES: [(&str, &str); 12] = [
-    ("", "any"),
-    ("pending", "pending (not yet processed)"),
-    ("created", "order created"),
-    ("applied", "applied"),
-    ("duplicate", "duplicate"),
-    ("stale", "stale / out of order"),
-    ("amount_mismatch", "amount mismatch"),
-    ("invalid", "invalid"),
-    ("ignored", "ignored"),
-    ("parse_error", "parse error"),
-    ("failed", "failed"),
-    ("rejected", "rejected"),
-];
+
+/// "any", then every known value with its label, for a filter menu.
+fn options_of(
+    known: impl Iterator<Item = (&'static str, &'static str)>,
+) -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("", "any")).chain(known).collect()
+}
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -70,7 +63,7 @@ fn FilterForm(query: WebhookQuery) -> impl IntoView {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let select = |name: &'static str,
                   label: &'static str,
-                  options: &'static [(&'static str, &'static str)],
+                  options: Vec<(&'static str, &'static str)>,
                   current: Option<String>| {
         let current = current.unwrap_or_default();
         view! {
@@ -78,9 +71,9 @@ fn FilterForm(query: WebhookQuery) -> impl IntoView {
                 {label}
                 <select name=name>
                     {options
-                        .iter()
+                        .into_iter()
                         .map(|(value, shown)| {
-                            view! { <option value=*value selected=current == *value>{*shown}</option> }
+                            view! { <option value=value selected=current == value>{shown}</option> }
                         })
                         .collect_view()}
                 </select>
@@ -91,9 +84,19 @@ fn FilterForm(query: WebhookQuery) -> impl IntoView {
         <form method="get" action="/webhooks" class="card filters">
             <label>"Event" <input name="event" placeholder="ORDER_SUCCEEDED" value=text(&query.event)/></label>
             <label>"Order id" <input name="order" value=text(&query.order)/></label>
-            {select("source", "Source", &SOURCES, query.source.clone())}
-            {select("verdict", "Verification", &VERDICTS, query.verdict.clone())}
-            {select("outcome", "Outcome", &OUTCOMES, query.outcome.clone())}
+            {select("source", "Source", SOURCES.to_vec(), query.source.clone())}
+            {select(
+                "verdict",
+                "Verification",
+                options_of(AuthVerdict::KNOWN.iter().map(|v| (v.as_str(), v.label()))),
+                query.verdict.clone(),
+            )}
+            {select(
+                "outcome",
+                "Outcome",
+                options_of(Outcome::KNOWN.iter().map(|o| (o.as_str(), o.label()))),
+                query.outcome.clone(),
+            )}
             <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
             <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
             <button type="submit">"Filter"</button>
@@ -168,8 +171,8 @@ fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
                                             view! { <a href=href>{id}</a> }
                                         })}
                                 </td>
-                                <td><span class=format!("badge {}", row.verdict)>{row.verdict.clone()}</span></td>
-                                <td>{row.outcome}</td>
+                                <td><span class=format!("badge {}", row.verdict)>{row.verdict.to_string()}</span></td>
+                                <td>{row.outcome.to_string()}</td>
                                 <td>{row.duplicates}</td>
                                 <td>{row.lag.unwrap_or_default()}</td>
                             </tr>
@@ -239,7 +242,7 @@ fn Reprocess(
         };
         view! {
             <div class="preview" data-testid="dry-run">
-                <p>"Reprocessing would record the outcome " <strong>{p.outcome}</strong>
+                <p>"Reprocessing would record the outcome " <strong>{p.outcome.to_string()}</strong>
                     {p.detail.map(|d| format!(" ({d})"))} "."</p>
                 {changes}
             </div>
@@ -303,9 +306,9 @@ fn Detail(
                 {fact("Lag", d.row.lag.clone())}
                 {fact("Event id", d.event_id.clone())}
                 {fact("Order id", d.row.order_id.clone())}
-                {fact("Verification (Basic credentials or secureHash)", Some(d.row.verdict.clone()))}
+                {fact("Verification (Basic credentials or secureHash)", Some(d.row.verdict.to_string()))}
                 {fact("Deduplication", Some(repeats))}
-                {fact("Outcome", Some(d.row.outcome.clone()))}
+                {fact("Outcome", Some(d.row.outcome.to_string()))}
                 {fact("Outcome detail", d.outcome_detail.clone())}
                 {fact("Processed", d.processed.clone())}
                 {fact("Processing attempts", Some(d.attempts.to_string()))}

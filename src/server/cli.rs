@@ -36,8 +36,8 @@ pub enum UserCommand {
     /// Add a user. The password is read from stdin with --password-stdin, else generated.
     Add {
         username: String,
-        #[arg(long, default_value = "viewer", value_parser = ["viewer", "operator", "admin"])]
-        role: String,
+        #[arg(long, default_value = "viewer", value_parser = parse_role)]
+        role: Role,
         #[arg(long)]
         password_stdin: bool,
     },
@@ -80,7 +80,6 @@ pub async fn run_user_command(config: &Config, command: UserCommand) -> Result<S
         } => {
             let name = Username::parse(&username)
                 .map_err(|e| CliError::Invalid(format!("username {e}")))?;
-            let role = Role::parse(&role).unwrap_or(Role::Viewer);
             let (password, shown) = read_or_generate(password_stdin)?;
             let hash = hash_password(&password)
                 .await
@@ -137,6 +136,14 @@ pub async fn run_user_command(config: &Config, command: UserCommand) -> Result<S
 }
 
 /// Reads one line from stdin, or generates a password and returns the text to show it.
+/// A role named exactly as stored (`viewer`, `operator` or `admin`).
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let names: Vec<_> = Role::ALL.into_iter().map(Role::as_str).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
 fn read_or_generate(from_stdin: bool) -> Result<(Password, String), CliError> {
     if from_stdin {
         let mut line = String::new();

@@ -15,7 +15,11 @@ pub mod payment_return;
 pub mod state;
 pub mod webhooks;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, LazyLock},
+};
 
 use axum::{
     Router,
@@ -33,7 +37,7 @@ use dashboard_core::{
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use secrecy::SecretString;
 use tokio::{net::TcpListener, sync::watch};
 use tower::ServiceBuilder;
@@ -169,9 +173,15 @@ fn load_sdk_signer(
     Ok(Some(Arc::new(signer)))
 }
 
+/// The page routes, listed once per process. Listing renders the whole app with resource
+/// loading suppressed, and Leptos keeps that suppression in one process-wide flag: a page
+/// rendered on another thread meanwhile would wait forever on its resources. Building a
+/// second router (tests start many apps in one process) must therefore not list again.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// The whole HTTP application.
 pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
-    let route_list = generate_route_list(App);
+    let route_list = ROUTES.clone();
     // Over https the `__Host-` prefix makes the browser refuse the cookie unless it is
     // Secure, host-only and for the whole site (OWASP ASVS V3).
     let secure = state.config.server.secure_cookies();

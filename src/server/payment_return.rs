@@ -17,10 +17,8 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Response},
 };
-use dashboard_core::{
-    report::Chain,
-    status_guide::{StatusGroup, group_of},
-};
+use dashboard_core::report::Chain;
+use dashboard_status::OrderGroup;
 
 use super::{middleware::RequestMeta, state::AppState};
 
@@ -189,12 +187,12 @@ async fn jpsl_respond(state: &AppState, content_type: &str, body: &[u8]) -> Resp
 fn outcome_page(order: &dashboard_core::store::orders::OrderRow) -> Response {
     let order_id = &order.order_id;
     let amount = dashboard_core::money::format_minor(order.amount, &order.currency);
-    let (title, text) = match group_of(&order.status, order.amount_refunded, order.amount) {
-        StatusGroup::Paid => (
+    let (title, text) = match OrderGroup::of(&order.status, order.amount_refunded, order.amount) {
+        OrderGroup::Paid => (
             "Payment received".to_owned(),
             format!("Thank you. Your payment of {amount} for order {order_id} is confirmed."),
         ),
-        StatusGroup::Failed | StatusGroup::Cancelled => (
+        OrderGroup::Failed | OrderGroup::Cancelled => (
             "Payment not completed".to_owned(),
             format!(
                 "Your payment of {amount} for order {order_id} did not go through and nothing was charged. Please try again, or use another payment method."

@@ -2,6 +2,7 @@
 //! actions — revoke, pause and resume for admins; check status, pre-debit notification,
 //! debit and customer refresh for operators.
 
+use dashboard_status::MandateStatus;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ use crate::error::AppError;
 pub struct MandateSummary {
     pub mandate_id: String,
     pub customer: String,
-    pub status: String,
+    pub status: MandateStatus,
     pub max_amount: String,
     pub frequency: String,
     pub amount_rule: String,
@@ -29,15 +30,13 @@ pub struct MandateHistoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MandateDetail {
     pub mandate_id: String,
-    pub status: String,
+    pub status: MandateStatus,
     pub facts: Vec<(String, String)>,
     pub history: Vec<MandateHistoryEntry>,
     /// Debits: order id, status, amount.
     pub executions: Vec<(String, String, String)>,
     pub can_operate: bool,
     pub can_admin: bool,
-    pub active: bool,
-    pub paused: bool,
 }
 
 #[server(prefix = "/api", endpoint = "list_mandates")]
@@ -69,7 +68,7 @@ pub async fn list_mandates(
         }
     };
     let filter = MandateFilter {
-        status: text(status).map(|s| s.to_ascii_uppercase()),
+        status: text(status).map(|s| MandateStatus::from(s.as_str())),
         customer_id: text(customer),
         frequency: text(frequency).map(|s| s.to_ascii_uppercase()),
         amount_rule: text(rule).map(|s| s.to_ascii_uppercase()),
@@ -175,7 +174,7 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
             if let Some(order) = order {
                 executions.push((
                     order_id.clone(),
-                    order.status,
+                    order.status.to_string(),
                     format_minor(order.amount, &order.currency),
                 ));
             }
@@ -212,8 +211,6 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
         })
         .collect();
     Ok(MandateDetail {
-        active: m.status == "ACTIVE",
-        paused: m.status == "PAUSED",
         mandate_id: m.mandate_id,
         status: m.status,
         facts,

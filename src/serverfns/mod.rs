@@ -11,6 +11,7 @@ pub mod refunds;
 pub mod users;
 pub mod webhooks;
 
+use dashboard_status::Role;
 use serde::{Deserialize, Serialize};
 
 /// A staff member as the browser sees them.
@@ -18,8 +19,7 @@ use serde::{Deserialize, Serialize};
 pub struct UserView {
     pub id: i64,
     pub username: String,
-    /// `viewer`, `operator` or `admin`.
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     /// Creation time, formatted in UTC with its zone.
     pub created: String,
@@ -29,7 +29,7 @@ pub struct UserView {
 
 impl UserView {
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == Role::Admin
     }
 }
 
@@ -39,7 +39,7 @@ impl From<dashboard_core::store::users::User> for UserView {
         Self {
             id: u.id,
             username: u.username,
-            role: u.role.as_str().to_owned(),
+            role: u.role,
             disabled: u.disabled,
             created: dashboard_core::clock::format_utc(u.created_at),
             two_factor: u.two_factor,

@@ -5,6 +5,7 @@
 // decodes; the server macro copies the arguments into generated items this allow must reach.
 #![allow(clippy::too_many_arguments)]
 
+use dashboard_status::{OrderGroup, OrderStatus, RefundStatus};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +18,8 @@ pub const PAGE_SIZE: i64 = 50;
 pub struct OrderSummary {
     pub order_id: String,
     pub created: String,
-    pub status: String,
-    pub group: String,
+    pub status: OrderStatus,
+    pub group: OrderGroup,
     pub amount: String,
     pub method: String,
     pub gateway: String,
@@ -65,7 +66,7 @@ pub struct CheckItem {
 pub struct RefundLine {
     pub unique_request_id: String,
     pub amount: String,
-    pub status: String,
+    pub status: RefundStatus,
     pub created: String,
 }
 
@@ -73,8 +74,8 @@ pub struct RefundLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
     pub order_id: String,
-    pub status: String,
-    pub group: String,
+    pub status: OrderStatus,
+    pub group: OrderGroup,
     pub meaning: String,
     pub action: String,
     pub amount: String,
@@ -131,7 +132,6 @@ pub async fn list_orders(
         auth::Role,
         clock::format_utc,
         money::format_minor,
-        status_guide::group_of,
         store::order_queries::{ListedOrder, OrderCursor, OrderLine, OrderQuery},
     };
 
@@ -185,9 +185,7 @@ pub async fn list_orders(
         .into_iter()
         .map(|r| OrderSummary {
             created: format_utc(r.created_at),
-            group: group_of(&r.status, r.amount_refunded, r.amount)
-                .label()
-                .to_owned(),
+            group: OrderGroup::of(&r.status, r.amount_refunded, r.amount),
             amount: format_minor(r.amount, &r.currency),
             method: [
                 r.payment_method_type.as_deref(),
@@ -246,14 +244,10 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         .list_refunds_of_order(&order_id)
         .await
         .map_err(|e| ctx.internal(&e))?;
-    let stage = Stage::of(&juspay::OrderStatus::from(order.status.as_str()));
+    let stage = order.status.stage();
     let can_update = can_act && matches!(stage, Some(Stage::Created | Stage::New));
-    let committed: i64 = refunds
-        .iter()
-        .filter(|r| r.status != "FAILURE")
-        .map(|r| r.amount)
-        .sum();
-    let refundable = order.amount - committed.max(order.amount_refunded);
+    let refundable =
+        dashboard_core::refunds::refundable_amount(order.amount, order.amount_refunded, &refunds);
     let refund_form =
         (can_act && stage == Some(Stage::Succeeded) && refundable > 0).then(|| RefundFormView {
             unique_request_id: dashboard_core::refunds::mint_refund_id(),
@@ -316,8 +310,8 @@ pub async fn refund_order(
         .await
         .map_err(|e| ctx.action_failed(e))?;
     let amount = format_minor(refund.amount, &refund.currency);
-    let message = match refund.request_state.as_deref() {
-        Some("unknown") => format!(
+    let message = match refund.request_state {
+        Some(dashboard_status::RefundRequestState::Unknown) => format!(
             "Refund of {amount} requested; Juspay did not answer, so its outcome is unknown. It is retried with the same request id — it cannot happen twice."
         ),
         _ => format!("Refund of {amount} requested: {}.", refund.status),
@@ -340,8 +334,8 @@ pub async fn sync_order(order_id: String) -> Result<String, AppError> {
         .sync_order(&order_id, &audit)
         .await
         .map_err(|e| ctx.action_failed(e))?;
-    let message = match applied.status_before.as_deref() {
-        Some(before) if before != applied.status_after => {
+    let message = match &applied.status_before {
+        Some(before) if *before != applied.status_after => {
             format!("Synced with Juspay: {before} → {}.", applied.status_after)
         }
         _ => format!("Synced with Juspay: {} (unchanged).", applied.status_after),
@@ -456,13 +450,15 @@ mod detail {
     use dashboard_core::{
         clock::format_utc,
         money::format_minor,
-        status_guide::{group_of, guide},
+        status_guide::guide,
         store::{
             audit::AuditRecord,
             orders::{OrderEvent, OrderRow, RefundRow},
             webhooks::WebhookEventRecord,
         },
     };
+
+    use dashboard_status::{AuthVerdict, OrderGroup, Outcome};
 
     use super::{CheckItem, OrderDetail, RefundLine, TimelineEntry};
 
@@ -537,9 +533,7 @@ mod detail {
             })
             .collect();
         OrderDetail {
-            group: group_of(&order.status, order.amount_refunded, order.amount)
-                .label()
-                .to_owned(),
+            group: OrderGroup::of(&order.status, order.amount_refunded, order.amount),
             meaning: advice.meaning,
             action: advice.action,
             amount: format_minor(order.amount, &order.currency),
@@ -581,12 +575,15 @@ mod detail {
     fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem> {
         let accepted: Vec<_> = webhooks
             .iter()
-            .filter(|w| w.auth_verdict == "valid")
+            .filter(|w| w.auth_verdict == AuthVerdict::Valid)
             .collect();
-        let pending = accepted.iter().filter(|w| w.outcome == "pending").count();
+        let pending = accepted
+            .iter()
+            .filter(|w| w.outcome == Outcome::Pending)
+            .count();
         let failed = accepted
             .iter()
-            .filter(|w| matches!(w.outcome.as_str(), "failed" | "parse_error" | "invalid"))
+            .filter(|w| w.outcome.needs_attention())
             .count();
         let confirmed = match (order.confirmed_at, order.confirmed_via.as_deref()) {
             (Some(at), Some(via)) => format!("{} via {via}", format_utc(at)),

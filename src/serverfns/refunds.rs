@@ -1,5 +1,6 @@
 //! The refunds list: filters, the age of pending refunds, the manual-review queue.
 
+use dashboard_status::RefundStatus;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,7 @@ pub struct RefundRowView {
     pub order_id: String,
     pub requested: String,
     pub amount: String,
-    pub status: String,
+    pub status: RefundStatus,
     /// "outcome unknown (retrying)", "sent", … for refunds we requested.
     pub request: String,
     /// How long a pending refund has waited, e.g. "3 h 10 min".
@@ -42,7 +43,7 @@ pub async fn list_refunds(
     use dashboard_core::{
         auth::Role,
         clock::now_millis,
-        store::order_queries::{RefundFilter, RefundQuery},
+        store::order_queries::{RefundFilter, RefundQuery, RefundStatusFilter},
     };
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -73,7 +74,7 @@ pub async fn list_refunds(
             .unwrap_or_default()
     });
     let review = RefundFilter {
-        status: Some("MANUAL_REVIEW".to_owned()),
+        status: Some(RefundStatusFilter::Is(RefundStatus::ManualReview)),
         ..RefundFilter::default()
     };
     let mut review_queue = store
@@ -92,17 +93,20 @@ pub async fn list_refunds(
 #[cfg(feature = "ssr")]
 fn view_of(r: &dashboard_core::store::orders::RefundRow, now: i64) -> RefundRowView {
     use dashboard_core::{clock::format_utc, money::format_minor};
-    let open = matches!(r.status.as_str(), "PENDING" | "MANUAL_REVIEW");
+    use dashboard_status::RefundRequestState;
+    let open = r.status.is_open();
     RefundRowView {
         unique_request_id: r.unique_request_id.clone(),
         order_id: r.order_id.clone(),
         requested: format_utc(r.created_at),
         amount: format_minor(r.amount, &r.currency),
         status: r.status.clone(),
-        request: match r.request_state.as_deref() {
-            Some("unknown" | "sending") => "outcome unknown (retrying, same request id)".to_owned(),
-            Some("refused") => "refused by Juspay".to_owned(),
-            Some("sent") => "sent".to_owned(),
+        request: match &r.request_state {
+            Some(state) if state.needs_retry() => {
+                "outcome unknown (retrying, same request id)".to_owned()
+            }
+            Some(RefundRequestState::Refused) => "refused by Juspay".to_owned(),
+            Some(RefundRequestState::Sent) => "sent".to_owned(),
             _ => "started at Juspay".to_owned(),
         },
         waiting: open.then(|| {

@@ -4,6 +4,7 @@
 // decodes; the server macro copies the arguments into generated items this allow must reach.
 #![allow(clippy::too_many_arguments)]
 
+use dashboard_status::{AuthVerdict, Outcome};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -30,8 +31,8 @@ pub struct WebhookRow {
     pub received: String,
     pub event_name: String,
     pub order_id: Option<String>,
-    pub verdict: String,
-    pub outcome: String,
+    pub verdict: AuthVerdict,
+    pub outcome: Outcome,
     pub duplicates: i64,
     pub lag: Option<String>,
 }
@@ -65,7 +66,7 @@ pub struct WebhookDetail {
 /// What reprocessing a delivery did, or in a dry run would do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReprocessView {
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: Option<String>,
     pub changes: Vec<String>,
 }
@@ -100,8 +101,8 @@ pub async fn list_webhooks(
     let filter = WebhookFilter {
         source: non_empty(&source),
         event_name: non_empty(&event).map(|e| e.to_ascii_uppercase()),
-        auth_verdict: non_empty(&verdict),
-        outcome: non_empty(&outcome),
+        auth_verdict: non_empty(&verdict).map(|v| AuthVerdict::from(v.as_str())),
+        outcome: non_empty(&outcome).map(|o| Outcome::from(o.as_str())),
         order_id: non_empty(&order),
         from: day("from", &from)?,
         until: day("to", &to)?.map(|d| d + 86_400_000),
@@ -168,7 +169,7 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
         headers,
         processed: record.processed_at.map(format_utc),
         attempts: record.process_attempts,
-        can_reprocess: can_reprocess && record.auth_verdict == "valid",
+        can_reprocess: can_reprocess && record.auth_verdict == AuthVerdict::Valid,
     })
 }
 

@@ -170,13 +170,11 @@ async fn a_session_survives_a_restart(backend: Backend) {
 
 #[tokio::test]
 async fn a_session_survives_a_restart_on_sqlite() {
-    let _alone = crate::helpers::one_at_a_time().await;
     a_session_survives_a_restart(Backend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn a_session_survives_a_restart_on_postgres() {
-    let _alone = crate::helpers::one_at_a_time().await;
     a_session_survives_a_restart(Backend::Postgres).await;
 }
 

@@ -338,13 +338,11 @@ async fn alerts_are_raised_shown_acknowledged_resolved_and_notified(backend: Bac
 
 #[tokio::test]
 async fn alerts_are_raised_shown_acknowledged_resolved_and_notified_on_sqlite() {
-    let _alone = crate::helpers::one_at_a_time().await;
     alerts_are_raised_shown_acknowledged_resolved_and_notified(Backend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn alerts_are_raised_shown_acknowledged_resolved_and_notified_on_postgres() {
-    let _alone = crate::helpers::one_at_a_time().await;
     alerts_are_raised_shown_acknowledged_resolved_and_notified(Backend::Postgres).await;
 }
 

@@ -215,16 +215,6 @@ pub fn bare_client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Waits until no other app test runs, for the whole of the caller's test. Leptos keeps its
-/// reactive runtime per process, and server renders of tests running at once on libtest's
-/// threads (each on its own Tokio runtime) now and then never finished: 7 hangs in 50 runs
-/// of the auth tests on four threads, none in 35 runs one at a time. The product itself
-/// serves from one runtime per process.
-pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
-    static APP_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    APP_TESTS.lock().await
-}
-
 /// Defines `on_sqlite` and `on_postgres` tests running `body` with a fresh [`TestApp`],
 /// optionally with extra TOML settings.
 #[macro_export]
@@ -241,7 +231,6 @@ macro_rules! app_test {
 
             #[tokio::test]
             async fn on_sqlite() {
-                let _alone = $crate::helpers::one_at_a_time().await;
                 let app = $crate::helpers::TestApp::spawn_with(
                     dashboard_core::store::Backend::Sqlite,
                     $extra,
@@ -253,7 +242,6 @@ macro_rules! app_test {
 
             #[tokio::test]
             async fn on_postgres() {
-                let _alone = $crate::helpers::one_at_a_time().await;
                 let app = $crate::helpers::TestApp::spawn_with(
                     dashboard_core::store::Backend::Postgres,
                     $extra,
@@ -354,13 +342,11 @@ macro_rules! sim_test {
 
             #[tokio::test]
             async fn on_sqlite() {
-                let _alone = $crate::helpers::one_at_a_time().await;
                 on(dashboard_core::store::Backend::Sqlite).await;
             }
 
             #[tokio::test]
             async fn on_postgres() {
-                let _alone = $crate::helpers::one_at_a_time().await;
                 on(dashboard_core::store::Backend::Postgres).await;
             }
         }

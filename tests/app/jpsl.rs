@@ -5,6 +5,7 @@ use dashboard_core::{
     jpsl::{Fields, secure_hash},
     store::webhooks::WebhookFilter,
 };
+use dashboard_status::OrderStatus;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -60,7 +61,7 @@ async fn post_form(app: &TestApp, fields: &Fields) -> u16 {
     res.status().as_u16()
 }
 
-async fn order_status(app: &TestApp, order_id: &str) -> Option<String> {
+async fn order_status(app: &TestApp, order_id: &str) -> Option<OrderStatus> {
     app.db
         .store()
         .find_order(order_id)
@@ -97,7 +98,7 @@ app_test!(
         );
         for order in ["jp_1", "jp_2"] {
             eventually("the callback is applied", || async {
-                order_status(app, order).await.as_deref() == Some("CHARGED")
+                order_status(app, order).await == Some(OrderStatus::Charged)
             })
             .await;
         }
@@ -192,7 +193,7 @@ app_test!(
             200
         );
         eventually("the pending callback is applied", || async {
-            order_status(app, "jp_m").await.as_deref() == Some("PENDING_VBV")
+            order_status(app, "jp_m").await == Some(OrderStatus::PendingVbv)
         })
         .await;
         assert_eq!(
@@ -218,8 +219,8 @@ app_test!(
         })
         .await;
         assert_eq!(
-            order_status(app, "jp_m").await.as_deref(),
-            Some("PENDING_VBV"),
+            order_status(app, "jp_m").await,
+            Some(OrderStatus::PendingVbv),
             "not marked paid"
         );
     }
@@ -265,7 +266,7 @@ app_test!(
             200
         );
         eventually("the advice is applied", || async {
-            order_status(app, "jp_r").await.as_deref() == Some("CHARGED")
+            order_status(app, "jp_r").await == Some(OrderStatus::Charged)
         })
         .await;
         let (_, page) = visit(signed(
@@ -331,7 +332,7 @@ app_test!(
         );
         for order in ["sim_a", "sim_b"] {
             eventually("the simulated payment is applied", || async {
-                order_status(app, order).await.as_deref() == Some("CHARGED")
+                order_status(app, order).await == Some(OrderStatus::Charged)
             })
             .await;
         }

@@ -1,6 +1,7 @@
 //! Mandates: learned from Juspay's webhooks, managed by role — revoke, pause and resume for
 //! admins only, check, notify and debit for operators — each audited.
 
+use dashboard_status::MandateStatus;
 use juspay::{
     Amount, AmountRule, CreateOrderRequest, JuspayClient, JuspayConfig, MandateOption,
     MandateRegistration,
@@ -45,7 +46,9 @@ async fn registered_mandate(
             .await
             .unwrap()
             .into_iter()
-            .find(|m| m.customer_id.as_deref() == Some(customer) && m.status == "ACTIVE")
+            .find(|m| {
+                m.customer_id.as_deref() == Some(customer) && m.status == MandateStatus::Active
+            })
             .map(|m| m.mandate_id)
     };
     eventually("the mandate reaches the dashboard", || async {
@@ -55,7 +58,7 @@ async fn registered_mandate(
     active_mandate().await.unwrap()
 }
 
-async fn status_of(app: &TestApp, mandate_id: &str) -> String {
+async fn status_of(app: &TestApp, mandate_id: &str) -> MandateStatus {
     app.db
         .store()
         .find_mandate(mandate_id)
@@ -111,7 +114,7 @@ sim_test!(
             );
             app.call("logout", &[]).await;
         }
-        assert_eq!(status_of(app, &mandate_id).await, "ACTIVE");
+        assert_eq!(status_of(app, &mandate_id).await, MandateStatus::Active);
 
         app.login("otto", "operator password 1").await;
         app.confirm_identity("operator password 1").await;
@@ -171,7 +174,7 @@ sim_test!(
             app.call("pause_mandate", &pause).await.status().as_u16(),
             200
         );
-        assert_eq!(status_of(app, &mandate_id).await, "PAUSED");
+        assert_eq!(status_of(app, &mandate_id).await, MandateStatus::Paused);
         assert_eq!(
             app.call("resume_mandate", &[("mandate_id", &mandate_id)])
                 .await
@@ -179,7 +182,7 @@ sim_test!(
                 .as_u16(),
             200
         );
-        assert_eq!(status_of(app, &mandate_id).await, "ACTIVE");
+        assert_eq!(status_of(app, &mandate_id).await, MandateStatus::Active);
         let wrong = [
             ("mandate_id", mandate_id.as_str()),
             ("confirm", "nope"),
@@ -194,7 +197,7 @@ sim_test!(
             app.call("revoke_mandate", &revoke).await.status().as_u16(),
             200
         );
-        assert_eq!(status_of(app, &mandate_id).await, "REVOKED");
+        assert_eq!(status_of(app, &mandate_id).await, MandateStatus::Revoked);
         let res = app
             .call(
                 "execute_mandate",

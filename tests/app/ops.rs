@@ -67,25 +67,27 @@ app_test!(
 );
 
 /// A site folder holding a browser bundle of `BUNDLE_BYTES`, as `[server] site_root` TOML.
-/// One per test process; the tests using it run one at a time and remove it when done.
+/// Written once per test process into Cargo's scratch folder for integration tests, and
+/// only read afterwards, so tests running at once can all serve it.
 pub(crate) fn site_with_bundle() -> String {
-    let root = bundle_site_root();
-    let pkg = root.join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
-    let line = "export function render(rows) { return rows.map((row) => row.id); }\n";
-    std::fs::write(
-        pkg.join("merchant_dashboard.js"),
-        line.repeat(BUNDLE_BYTES / line.len()),
-    )
-    .unwrap();
+    static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("dashboard-test-site-{}", std::process::id()));
+        let pkg = root.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        let line = "export function render(rows) { return rows.map((row) => row.id); }\n";
+        std::fs::write(
+            pkg.join("merchant_dashboard.js"),
+            line.repeat(BUNDLE_BYTES / line.len()),
+        )
+        .unwrap();
+        root
+    });
     format!("[server]\nsite_root = \"{}\"\n", root.display())
 }
 
 const BUNDLE_BYTES: usize = 64 * 1024;
-
-pub(crate) fn bundle_site_root() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("dashboard-test-site-{}", std::process::id()))
-}
 
 app_test!(
     the_browser_bundle_is_sent_compressed_to_browsers_that_accept_it_and_pages_are_not,
@@ -120,7 +122,6 @@ app_test!(
         }
         let (page, _) = fetch("/login", "br, gzip").await;
         assert_eq!(page, None, "pages are sent as they are");
-        std::fs::remove_dir_all(bundle_site_root()).unwrap();
     }
 );
 
@@ -283,7 +284,6 @@ app_test!(
 
 #[tokio::test]
 async fn graceful_shutdown_lets_the_server_stop_and_restart_on_the_same_database() {
-    let _alone = crate::helpers::one_at_a_time().await;
     let app = TestApp::spawn(dashboard_core::store::Backend::Sqlite).await;
     let (db, jar) = app.stop().await;
     let again = TestApp::spawn_on(db, jar, "").await;

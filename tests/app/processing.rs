@@ -2,6 +2,7 @@
 //! running app: idempotent, out-of-order safe, amount-checked, resumed after a restart, and
 //! fed end to end by the simulator.
 
+use dashboard_status::{MandateStatus, OrderStatus, Outcome};
 use std::{sync::Arc, time::Duration};
 
 use dashboard_core::store::{Store, orders::OrderRow, webhooks::WebhookFilter};
@@ -67,7 +68,7 @@ async fn order(store: &Store) -> OrderRow {
         .expect("order exists")
 }
 
-async fn outcomes(store: &Store) -> Vec<(String, String)> {
+async fn outcomes(store: &Store) -> Vec<(String, Outcome)> {
     let mut events = store
         .list_webhook_events(&WebhookFilter::default(), 1000)
         .await
@@ -109,10 +110,10 @@ app_test!(
             .unwrap();
         assert_eq!(events.len(), 1, "one stored event");
         assert_eq!(events[0].duplicate_count, 9, "nine recorded duplicates");
-        assert_eq!(events[0].outcome, "created");
+        assert_eq!(events[0].outcome, Outcome::Created);
         let timeline = store.list_order_events("ord_1").await.unwrap();
         assert_eq!(timeline.len(), 1, "applied once: {timeline:?}");
-        assert_eq!(order(&store).await.status, "CHARGED");
+        assert_eq!(order(&store).await.status, OrderStatus::Charged);
     }
 );
 
@@ -133,12 +134,12 @@ app_test!(
         )
         .await;
         all_processed(&store).await;
-        assert_eq!(order(&store).await.status, "CHARGED");
+        assert_eq!(order(&store).await.status, OrderStatus::Charged);
         assert_eq!(
             outcomes(&store).await,
             [
-                ("ORDER_SUCCEEDED".to_owned(), "created".to_owned()),
-                ("TXN_CREATED".to_owned(), "stale".to_owned())
+                ("ORDER_SUCCEEDED".to_owned(), Outcome::Created),
+                ("TXN_CREATED".to_owned(), Outcome::Stale)
             ]
         );
     }
@@ -187,10 +188,10 @@ app_test!(
         .await;
         all_processed(&store).await;
         let row = order(&store).await;
-        assert_eq!(row.status, "PENDING_VBV", "not marked paid");
+        assert_eq!(row.status, OrderStatus::PendingVbv, "not marked paid");
         assert_eq!(row.paid_at, None);
         assert!(row.amount_mismatch.unwrap().contains("10000"));
-        assert_eq!(outcomes(&store).await[1].1, "amount_mismatch");
+        assert_eq!(outcomes(&store).await[1].1, Outcome::AmountMismatch);
     }
 );
 
@@ -268,12 +269,12 @@ app_test!(
         }
         assert_eq!(
             all.last().unwrap().1,
-            "ignored",
+            Outcome::Ignored,
             "an unknown event is kept, not applied"
         );
         assert_eq!(
             store.find_mandate("mdt_3").await.unwrap().unwrap().status,
-            "ACTIVE"
+            MandateStatus::Active
         );
     }
 );
@@ -300,19 +301,17 @@ mod events_stored_while_processing_is_off_are_processed_after_a_restart {
         let restarted = TestApp::spawn_on(db, Arc::new(Jar::default()), SETTINGS).await;
         let store = restarted.db.store();
         all_processed(&store).await;
-        assert_eq!(order(&store).await.status, "CHARGED");
+        assert_eq!(order(&store).await.status, OrderStatus::Charged);
         restarted.finish().await;
     }
 
     #[tokio::test]
     async fn on_sqlite() {
-        let _alone = crate::helpers::one_at_a_time().await;
         run(Backend::Sqlite).await;
     }
 
     #[tokio::test]
     async fn on_postgres() {
-        let _alone = crate::helpers::one_at_a_time().await;
         run(Backend::Postgres).await;
     }
 }
@@ -351,7 +350,7 @@ app_test!(
                 .find_order("ord_1")
                 .await
                 .unwrap()
-                .is_some_and(|o| o.status == "CHARGED")
+                .is_some_and(|o| o.status == OrderStatus::Charged)
         })
         .await;
         let row = order(&store).await;
@@ -428,7 +427,7 @@ app_test!(
         assert_eq!(res.status().as_u16(), 200);
         let message: String = res.json().await.unwrap();
         assert!(message.starts_with("Reprocessed: created"), "{message}");
-        assert_eq!(order(&store).await.status, "CHARGED");
+        assert_eq!(order(&store).await.status, OrderStatus::Charged);
         let audit = store.list_audit(5).await.unwrap();
         assert_eq!(audit[0].action, "webhook.reprocess");
         assert_eq!(audit[0].actor, "otto");

@@ -1,6 +1,7 @@
 //! Refunds never happen twice: double and concurrent submits of one form, injected
 //! timeouts (answered or not), the over-refund guard, and statuses moved by webhooks.
 
+use dashboard_status::{OrderStatus, RefundRequestState, RefundStatus};
 use juspay_sim::{EndpointFault, EndpointFaultKind, PaymentMethod, PaymentRequest};
 use serde_json::Value;
 
@@ -29,7 +30,7 @@ pub(crate) async fn paid_order(
             .find_order(&order_id)
             .await
             .unwrap()
-            .is_some_and(|o| o.status == "CHARGED")
+            .is_some_and(|o| o.status == OrderStatus::Charged)
     })
     .await;
     order_id
@@ -162,7 +163,7 @@ sim_test!(
                     .await;
                 assert_eq!(res.status().as_u16(), 200);
                 let refund = store.find_refund(key).await.unwrap().unwrap();
-                if refund.request_state.as_deref() == Some("sent") {
+                if refund.request_state == Some(RefundRequestState::Sent) {
                     break;
                 }
             }
@@ -176,8 +177,8 @@ sim_test!(
             );
             let refund = store.find_refund(key).await.unwrap().unwrap();
             assert_eq!(
-                refund.request_state.as_deref(),
-                Some("sent"),
+                refund.request_state,
+                Some(RefundRequestState::Sent),
                 "{order_id} resolved"
             );
             assert!(refund.attempts >= 1);
@@ -276,12 +277,16 @@ sim_test!(a_pending_refund_settles_from_juspays_webhook, |app, sim| {
             .find_refund(&key)
             .await
             .unwrap()
-            .is_some_and(|r| r.status == "SUCCESS")
+            .is_some_and(|r| r.status == RefundStatus::Success)
     })
     .await;
     let order = store.find_order(&order_id).await.unwrap().unwrap();
     assert_eq!(order.amount_refunded, 1_000);
-    assert_eq!(order.status, "CHARGED", "a refund leaves the order charged");
+    assert_eq!(
+        order.status,
+        OrderStatus::Charged,
+        "a refund leaves the order charged"
+    );
 });
 
 sim_test!(
@@ -370,7 +375,7 @@ sim_test!(
         let store = app.db.store();
         eventually("the reconciler sees the refund settle", || async {
             store.find_refund(&key).await.unwrap().is_some_and(|r| {
-                r.status == "SUCCESS" && r.confirmed_via.as_deref() == Some("poll")
+                r.status == RefundStatus::Success && r.confirmed_via.as_deref() == Some("poll")
             })
         })
         .await;

@@ -155,7 +155,6 @@ app_test!(
             Some("no-store"),
             "the bundle may be cached"
         );
-        std::fs::remove_dir_all(crate::ops::bundle_site_root()).unwrap();
     }
 );
 

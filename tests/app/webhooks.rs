@@ -1,5 +1,6 @@
 //! `POST /webhooks/juspay`: authenticate, store raw, acknowledge after commit.
 
+use dashboard_status::{AuthVerdict, Outcome};
 use reqwest::Response;
 
 use crate::{
@@ -54,8 +55,8 @@ app_test!(
         );
         assert_eq!(event.event_id.as_deref(), Some("evt_V2_a1"));
         assert_eq!(event.event_name.as_deref(), Some("ORDER_SUCCEEDED"));
-        assert_eq!(event.auth_verdict, "valid");
-        assert_eq!(event.outcome, "pending");
+        assert_eq!(event.auth_verdict, AuthVerdict::Valid);
+        assert_eq!(event.outcome, Outcome::Pending);
         assert!(
             event.lag_ms.unwrap() > 0,
             "lag from Juspay's date_created is recorded"
@@ -105,7 +106,7 @@ app_test!(
         assert!(
             events
                 .iter()
-                .all(|e| e.auth_verdict == "rejected" && e.outcome == "rejected")
+                .all(|e| e.auth_verdict == AuthVerdict::Rejected && e.outcome == Outcome::Rejected)
         );
         let truncated = events
             .iter()
@@ -146,7 +147,7 @@ app_test!(
             .await
             .unwrap();
         assert_eq!(events.len(), 1);
-        assert_eq!(events[0].outcome, "parse_error");
+        assert_eq!(events[0].outcome, Outcome::ParseError);
         assert!(
             events[0]
                 .outcome_detail

@@ -20,30 +20,7 @@ use crate::{
     store::{Store, StoreError, users::User},
 };
 
-/// Staff roles, ordered by privilege: viewer < operator < admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Operator,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == value)
-    }
-}
+pub use dashboard_status::Role;
 
 /// Why a username or password was refused; safe to show.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

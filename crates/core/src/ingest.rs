@@ -10,6 +10,7 @@
 //! only after that commit, with its own id (or an error, so it answers 5xx and Juspay
 //! retries). The task ends when its `Ingestor` is dropped.
 
+use dashboard_status::{AuthVerdict, Outcome};
 use std::sync::{
     Arc, Mutex,
     atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering},
@@ -200,14 +201,14 @@ impl Ingestor {
             event_id: None,
             event_name: None,
             order_id: None,
-            auth_verdict: "rejected".to_owned(),
+            auth_verdict: AuthVerdict::Rejected,
             received_at,
             event_created_at: None,
             lag_ms: None,
             headers: redact_headers(headers, reason),
             body: kept.to_vec(),
             body_truncated: kept.len() < body.len(),
-            outcome: "rejected".to_owned(),
+            outcome: Outcome::Rejected,
             outcome_detail: Some(reason.to_owned()),
         };
         self.store.insert_webhook_event(&event).await?;
@@ -309,10 +310,17 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
             Some(event.event_name.as_str().to_owned()),
             order_id_of(&event.content),
             event.date_created.as_deref().and_then(parse_juspay_time),
-            "pending",
+            Outcome::Pending,
             None,
         ),
-        Err(e) => (None, None, None, None, "parse_error", Some(e.to_string())),
+        Err(e) => (
+            None,
+            None,
+            None,
+            None,
+            Outcome::ParseError,
+            Some(e.to_string()),
+        ),
     };
     let dedup_key = match &event_id {
         Some(id) => format!("juspay:event:{id}"),
@@ -324,14 +332,14 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
         event_id,
         event_name,
         order_id,
-        auth_verdict: "valid".to_owned(),
+        auth_verdict: AuthVerdict::Valid,
         received_at,
         event_created_at: created,
         lag_ms: created.map(|c| received_at - c),
         headers: redact_headers(headers, "valid"),
         body: body.to_vec(),
         body_truncated: false,
-        outcome: outcome.to_owned(),
+        outcome,
         outcome_detail: detail,
     }
 }
@@ -570,13 +578,13 @@ mod tests {
             describe(&[], with_order, 0).order_id.as_deref(),
             Some("ord_9")
         );
-        assert_eq!(event.outcome, "pending");
+        assert_eq!(event.outcome, Outcome::Pending);
     }
 
     #[test]
     fn an_unreadable_body_is_kept_as_a_parse_error_keyed_by_its_hash() {
         let event = describe(&[], b"not json", 0);
-        assert_eq!(event.outcome, "parse_error");
+        assert_eq!(event.outcome, Outcome::ParseError);
         assert!(event.outcome_detail.is_some());
         assert!(event.dedup_key.starts_with("juspay:sha256:"));
         assert_eq!(event.dedup_key.len(), "juspay:sha256:".len() + 64);

@@ -8,6 +8,7 @@
 //! an unambiguous success (`responseCode` `0000`, and `txnStatus` `SUC` when present) marks
 //! an order paid — `invoiceStatus` alone never does (§2.2).
 
+use dashboard_status::{AuthVerdict, Outcome};
 use std::{collections::BTreeMap, sync::Arc};
 
 use hmac::{Hmac, Mac};
@@ -138,14 +139,14 @@ impl JpslIngestor {
                 text(&fields, "responseCode").unwrap_or_else(|| "ADVICE".to_owned())
             )),
             order_id: order_id_of(&fields),
-            auth_verdict: "valid".to_owned(),
+            auth_verdict: AuthVerdict::Valid,
             received_at,
             event_created_at: created,
             lag_ms: created.map(|c| received_at - c),
             headers: headers_json(headers),
             body: body.to_vec(),
             body_truncated: false,
-            outcome: "pending".to_owned(),
+            outcome: Outcome::Pending,
             outcome_detail: None,
         };
         let stored = self.store.insert_webhook_event(&event).await?;
@@ -170,14 +171,14 @@ impl JpslIngestor {
             event_id: None,
             event_name: None,
             order_id: None,
-            auth_verdict: "rejected".to_owned(),
+            auth_verdict: AuthVerdict::Rejected,
             received_at,
             event_created_at: None,
             lag_ms: None,
             headers: headers_json(headers),
             body: kept.to_vec(),
             body_truncated: kept.len() < body.len(),
-            outcome: "rejected".to_owned(),
+            outcome: Outcome::Rejected,
             outcome_detail: Some(reason.to_owned()),
         };
         self.store.insert_webhook_event(&event).await?;

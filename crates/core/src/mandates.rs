@@ -139,8 +139,8 @@ impl Actions {
             &ctx,
             kind,
             report.status.as_ref().map(|s| s.as_str()),
-            applied.status_before.as_deref(),
-            Some(&applied.status_after),
+            applied.status_before.as_ref().map(MandateStatus::as_str),
+            Some(applied.status_after.as_str()),
             "staff",
             Some(&format!("{detail} (by {})", audit.actor)),
         )
@@ -213,7 +213,7 @@ impl Actions {
         let client = self.client()?;
         let row = self.mandate(mandate_id).await?;
         check_debit(&row, amount)?;
-        if row.status != "ACTIVE" {
+        if !row.status.is_active() {
             return Err(invalid(&format!(
                 "The mandate is {}; only an active mandate can be debited.",
                 row.status

@@ -10,7 +10,8 @@
 //! a different outcome that no documented path leads to. The only backward step allowed is
 //! the one §4.4 documents: a failed attempt (`*` rows) may be followed by a new attempt.
 
-use juspay::{MandateStatus, OrderStatus, RefundStatus};
+pub use dashboard_status::Stage;
+use dashboard_status::{MandateStatus, OrderStatus, RefundStatus};
 
 /// What to do with an incoming status, given the stored one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,85 +43,6 @@ pub enum IgnoreReason {
     /// The incoming status is not one this crate knows, and the stored one is terminal.
     /// Its meaning is unknown, so it cannot be trusted to outrank a settled outcome.
     Unknown,
-}
-
-/// Where a known order status sits in the life of an order, earliest first (§4.4, §5.3).
-///
-/// The ranking is the core of the rule: a status of a later stage replaces one of an
-/// earlier stage, never the reverse, with the exceptions spelled out in [`transition`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
-    /// `NOT_FOUND` (40): Juspay does not know the order id. Anything we learn later is
-    /// newer information, and a "not found" never overwrites a status we already have.
-    Missing,
-    /// `CREATED` (1): only in the short create-order response; it "becomes NEW" (§4.4).
-    Created,
-    /// `NEW` (10): order created, no payment attempt yet.
-    New,
-    /// A payment attempt is in progress: `STARTED`, `PENDING_VBV`, `VBV_SUCCESSFUL`,
-    /// `AUTHORIZING`, and the undocumented `PENDING_AUTHENTICATION` and `TO_BE_CHARGED`.
-    Attempting,
-    /// The attempt ended without money: `JUSPAY_DECLINED`, `AUTHENTICATION_FAILED`,
-    /// `AUTHORIZATION_FAILED`, `DECLINED`, `ERROR`. Terminal for the attempt only.
-    AttemptFailed,
-    /// `AUTHORIZED`: pre-auth hold placed, waiting for capture or void (§5.3).
-    Authorized,
-    /// `CAPTURE_INITIATED` (33) or `VOID_INITIATED` (32): capture or void pending (§5.3).
-    Settling,
-    /// `CAPTURE_FAILED` (34) or `VOID_FAILED` (35) (§5.3).
-    SettlementFailed,
-    /// The order was paid: `CHARGED` (21), `PARTIAL_CHARGED` (partial capture, §5.3) or
-    /// `COD_INITIATED` (29, cash on delivery; terminal in §4.4 though cash is not yet in).
-    Succeeded,
-    /// The money went back or the hold was released: `VOIDED` (31), `AUTO_REFUNDED` (36).
-    Closed,
-}
-
-impl Stage {
-    /// The stage of a known status; `None` for `OrderStatus::Other`.
-    ///
-    /// Deliberately exhaustive, with no wildcard: a status added to the `juspay` crate does
-    /// not compile here until someone decides where it sits.
-    pub fn of(status: &OrderStatus) -> Option<Self> {
-        let stage = match status {
-            OrderStatus::NotFound => Self::Missing,
-            OrderStatus::Created => Self::Created,
-            OrderStatus::New => Self::New,
-            OrderStatus::Started
-            | OrderStatus::PendingVbv
-            | OrderStatus::VbvSuccessful
-            | OrderStatus::Authorizing
-            | OrderStatus::PendingAuthentication
-            | OrderStatus::ToBeCharged => Self::Attempting,
-            OrderStatus::JuspayDeclined
-            | OrderStatus::AuthenticationFailed
-            | OrderStatus::AuthorizationFailed
-            | OrderStatus::Declined
-            | OrderStatus::Error => Self::AttemptFailed,
-            OrderStatus::Authorized => Self::Authorized,
-            OrderStatus::CaptureInitiated | OrderStatus::VoidInitiated => Self::Settling,
-            OrderStatus::CaptureFailed | OrderStatus::VoidFailed => Self::SettlementFailed,
-            OrderStatus::Charged | OrderStatus::PartialCharged | OrderStatus::CodInitiated => {
-                Self::Succeeded
-            }
-            OrderStatus::Voided | OrderStatus::AutoRefunded => Self::Closed,
-            OrderStatus::Other(_) => return None,
-        };
-        Some(stage)
-    }
-
-    /// No further change is expected without a new action (§4.4 "terminal?" column).
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Self::AttemptFailed | Self::SettlementFailed | Self::Succeeded | Self::Closed
-        )
-    }
-
-    /// A final outcome for the order as a whole, not just for one attempt.
-    pub fn is_settled(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Closed)
-    }
 }
 
 /// Decides whether `incoming` may replace the stored order status `current`.

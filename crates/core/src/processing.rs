@@ -16,6 +16,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use dashboard_status::{AuthVerdict, Outcome};
 use juspay::{WebhookEvent, parse_webhook};
 use serde::Serialize;
 use sqlx::QueryBuilder;
@@ -31,6 +32,7 @@ use crate::{
         audit::AuditEntry,
         on_tx,
         orders::{AppliedMandate, AppliedOrder, ReportContext},
+        sql_list,
     },
 };
 
@@ -44,7 +46,7 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// What processing one event did (or, in a dry run, would do).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Processed {
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: Option<String>,
     /// What changed, one line each, for people (`order X: PENDING_VBV → CHARGED`).
     pub changes: Vec<String>,
@@ -147,7 +149,11 @@ impl Processor {
             Err(_) => {
                 tracing::error!(webhook_event = id, "processing a webhook panicked");
                 self.store
-                    .finish_webhook(id, "failed", Some("internal error while processing"))
+                    .finish_webhook(
+                        id,
+                        &Outcome::Failed,
+                        Some("internal error while processing"),
+                    )
                     .await
             }
         }
@@ -192,7 +198,7 @@ impl Processor {
         }
         Ok(match parse_webhook(body) {
             Err(e) => Processed {
-                outcome: "parse_error".to_owned(),
+                outcome: Outcome::ParseError,
                 detail: Some(e.to_string()),
                 changes: Vec::new(),
             },
@@ -239,7 +245,11 @@ impl Processor {
         if attempts >= self.config.max_attempts {
             return self
                 .store
-                .finish_webhook(id, "failed", Some("gave up after repeated database errors"))
+                .finish_webhook(
+                    id,
+                    &Outcome::Failed,
+                    Some("gave up after repeated database errors"),
+                )
                 .await;
         }
         let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
@@ -265,8 +275,13 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
         return Ok(Vec::new());
     }
     let condition = match mode {
-        Mode::Pending => "outcome = 'pending'",
-        Mode::Reprocess | Mode::DryRun => "auth_verdict = 'valid'",
+        Mode::Pending => format!("outcome IN {}", sql_list([Outcome::Pending.as_str()])),
+        Mode::Reprocess | Mode::DryRun => {
+            format!(
+                "auth_verdict IN {}",
+                sql_list([AuthVerdict::Valid.as_str()])
+            )
+        }
     };
     let mut rows: Vec<(i64, String, String, Vec<u8>)> = on_tx!(tx, t => {
         let mut update = QueryBuilder::new(format!(
@@ -314,7 +329,7 @@ async fn apply_jpsl(
         Ok(fields) => fields,
         Err(e) => {
             return Ok(Processed {
-                outcome: "parse_error".to_owned(),
+                outcome: Outcome::ParseError,
                 detail: Some(e.to_string()),
                 changes: Vec::new(),
             });
@@ -401,7 +416,7 @@ async fn apply_event(
                     let mut changes = Vec::new();
                     describe_mandate(&applied, &mut changes);
                     Processed {
-                        outcome: applied.effect.outcome().to_owned(),
+                        outcome: applied.effect.outcome(),
                         detail: applied.effect.detail(),
                         changes,
                     }
@@ -433,18 +448,18 @@ async fn apply_event(
             status.as_deref(),
             None,
             None,
-            "applied",
+            Outcome::Applied.as_str(),
             Some(&detail),
         )
         .await?;
         return Ok(Processed {
-            outcome: "applied".to_owned(),
+            outcome: Outcome::Applied,
             detail: None,
             changes: vec![format!("mandate {mandate_id}: {detail}")],
         });
     }
     Ok(Processed {
-        outcome: "ignored".to_owned(),
+        outcome: Outcome::Ignored,
         detail: Some("the event carries no order, transaction, mandate or notification".to_owned()),
         changes: Vec::new(),
     })
@@ -471,7 +486,7 @@ async fn apply_order(
             .as_ref()
             .is_some_and(|m| matches!(m.effect, Effect::Created | Effect::Applied));
     let outcome = match (&applied.effect, side_effect) {
-        (Effect::Unchanged, true) => "applied",
+        (Effect::Unchanged, true) => Outcome::Applied,
         (effect, _) => effect.outcome(),
     };
     let detail = match &applied.effect {
@@ -483,7 +498,7 @@ async fn apply_order(
         effect => effect.detail(),
     };
     Ok(Processed {
-        outcome: outcome.to_owned(),
+        outcome,
         detail,
         changes,
     })
@@ -497,7 +512,7 @@ fn describe_order(order_id: &str, applied: &AppliedOrder, changes: &mut Vec<Stri
         )),
         Effect::Applied => changes.push(format!(
             "order {order_id}: {} → {} ({})",
-            applied.status_before.as_deref().unwrap_or("-"),
+            applied.status_before.as_ref().map_or("-", |s| s.as_str()),
             applied.status_after,
             applied.changed.join(", ")
         )),
@@ -528,7 +543,7 @@ fn describe_mandate(applied: &AppliedMandate, changes: &mut Vec<String>) {
         )),
         Effect::Applied => changes.push(format!(
             "mandate {id}: {} → {}",
-            applied.status_before.as_deref().unwrap_or("-"),
+            applied.status_before.as_ref().map_or("-", |s| s.as_str()),
             applied.status_after
         )),
         _ => {}
@@ -537,7 +552,7 @@ fn describe_mandate(applied: &AppliedMandate, changes: &mut Vec<String>) {
 
 fn invalid(reason: &str) -> Processed {
     Processed {
-        outcome: "invalid".to_owned(),
+        outcome: Outcome::Invalid,
         detail: Some(reason.to_owned()),
         changes: Vec::new(),
     }
@@ -547,6 +562,7 @@ fn invalid(reason: &str) -> Processed {
 mod tests {
     use super::*;
     use crate::store::webhooks::NewWebhookEvent;
+    use dashboard_status::{MandateStatus, OrderStatus, RefundStatus};
 
     fn processor(store: &Store) -> Processor {
         Processor::new(
@@ -569,14 +585,14 @@ mod tests {
                 event_id: Some(key.into()),
                 event_name: None,
                 order_id: None,
-                auth_verdict: "valid".into(),
+                auth_verdict: AuthVerdict::Valid,
                 received_at: now_millis(),
                 event_created_at: None,
                 lag_ms: None,
                 headers: "{}".into(),
                 body: body.as_bytes().to_vec(),
                 body_truncated: false,
-                outcome: "pending".into(),
+                outcome: Outcome::Pending,
                 outcome_detail: None,
             })
             .await
@@ -591,7 +607,7 @@ mod tests {
         )
     }
 
-    async fn outcome_of(store: &Store, id: i64) -> (String, Option<String>) {
+    async fn outcome_of(store: &Store, id: i64) -> (Outcome, Option<String>) {
         let event = store.find_webhook_event(id).await.unwrap().unwrap();
         (event.outcome, event.outcome_detail)
     }
@@ -605,11 +621,11 @@ mod tests {
             let processor = processor(&store);
             assert_eq!(processor.process_due().await.unwrap(), 3);
             assert_eq!(processor.process_due().await.unwrap(), 0, "nothing is taken twice");
-            assert_eq!(outcome_of(&store, created).await.0, "created");
-            assert_eq!(outcome_of(&store, paid).await.0, "applied");
-            assert_eq!(outcome_of(&store, late).await.0, "stale");
+            assert_eq!(outcome_of(&store, created).await.0, Outcome::Created);
+            assert_eq!(outcome_of(&store, paid).await.0, Outcome::Applied);
+            assert_eq!(outcome_of(&store, late).await.0, Outcome::Stale);
             let order = store.find_order("ord_1").await.unwrap().unwrap();
-            assert_eq!(order.status, "CHARGED");
+            assert_eq!(order.status, OrderStatus::Charged);
             assert_eq!(order.paid_via.as_deref(), Some("webhook"));
             let timeline = store.list_order_events("ord_1").await.unwrap();
             let outcomes: Vec<_> = timeline.iter().map(|e| e.outcome.as_str()).collect();
@@ -626,12 +642,12 @@ mod tests {
             let unknown = store_event(&store, "e3", r#"{"event_name":"CHARGEBACK_RECEIVED","content":{}}"#).await;
             let good = store_event(&store, "e4", &order_event("ORDER_SUCCEEDED", "CHARGED", "10.00")).await;
             processor(&store).process_due().await.unwrap();
-            assert_eq!(outcome_of(&store, broken).await.0, "parse_error");
+            assert_eq!(outcome_of(&store, broken).await.0, Outcome::ParseError);
             let (outcome, detail) = outcome_of(&store, orphan).await;
-            assert_eq!(outcome, "invalid");
+            assert_eq!(outcome, Outcome::Invalid);
             assert!(detail.unwrap().contains("order_id"));
-            assert_eq!(outcome_of(&store, unknown).await.0, "ignored");
-            assert_eq!(outcome_of(&store, good).await.0, "created");
+            assert_eq!(outcome_of(&store, unknown).await.0, Outcome::Ignored);
+            assert_eq!(outcome_of(&store, good).await.0, Outcome::Created);
         }
     }
 
@@ -643,17 +659,17 @@ mod tests {
             processor.process_due().await.unwrap();
             let paid = store_event(&store, "e2", &order_event("ORDER_SUCCEEDED", "CHARGED", "10.00")).await;
             let preview = processor.process(paid, Mode::DryRun).await.unwrap().unwrap();
-            assert_eq!(preview.outcome, "applied");
+            assert_eq!(preview.outcome, Outcome::Applied);
             assert_eq!(preview.changes, ["order ord_1: PENDING_VBV → CHARGED (status)"]);
-            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().status, "PENDING_VBV");
-            assert_eq!(outcome_of(&store, paid).await.0, "pending");
+            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().status, OrderStatus::PendingVbv);
+            assert_eq!(outcome_of(&store, paid).await.0, Outcome::Pending);
 
             let again = processor.process(first, Mode::DryRun).await.unwrap().unwrap();
-            assert_eq!(again.outcome, "duplicate", "reprocessing an applied event is a no-op");
+            assert_eq!(again.outcome, Outcome::Duplicate, "reprocessing an applied event is a no-op");
             assert!(again.changes.is_empty());
             let applied = processor.process(paid, Mode::Reprocess).await.unwrap().unwrap();
-            assert_eq!(applied.outcome, "applied");
-            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().status, "CHARGED");
+            assert_eq!(applied.outcome, Outcome::Applied);
+            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().status, OrderStatus::Charged);
         }
     }
 
@@ -672,12 +688,12 @@ mod tests {
                 {"id":"nt_1","status":"SUCCESS","mandate":{"mandate_id":"m_1"}}}}"#).await;
             processor(&store).process_due().await.unwrap();
             let row = store.find_mandate("m_1").await.unwrap().unwrap();
-            assert_eq!(row.status, "PAUSED");
+            assert_eq!(row.status, MandateStatus::Paused);
             assert_eq!(row.max_amount, Some(50_000));
             assert_eq!(row.revokable_by_customer, Some(true));
             assert_eq!(row.payer_vpa.as_deref(), Some("a@upi"));
-            assert_eq!(outcome_of(&store, late).await.0, "stale");
-            assert_eq!(outcome_of(&store, note).await.0, "applied");
+            assert_eq!(outcome_of(&store, late).await.0, Outcome::Stale);
+            assert_eq!(outcome_of(&store, note).await.0, Outcome::Applied);
         }
     }
 
@@ -693,11 +709,11 @@ mod tests {
             let pending = store_event(&store, "e2", &with_refund("ORDER_REFUNDED", "PENDING")).await;
             let done = store_event(&store, "e3", &with_refund("ORDER_REFUNDED", "SUCCESS")).await;
             processor(&store).process_due().await.unwrap();
-            assert_eq!(outcome_of(&store, pending).await.0, "applied");
-            assert_eq!(outcome_of(&store, done).await.0, "applied");
+            assert_eq!(outcome_of(&store, pending).await.0, Outcome::Applied);
+            assert_eq!(outcome_of(&store, done).await.0, Outcome::Applied);
             let refunds = store.list_refunds_of_order("ord_1").await.unwrap();
             assert_eq!(refunds.len(), 1);
-            assert_eq!(refunds[0].status, "SUCCESS");
+            assert_eq!(refunds[0].status, RefundStatus::Success);
             assert_eq!(refunds[0].amount, 400);
             assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().amount_refunded, 400);
         }
@@ -721,10 +737,10 @@ mod tests {
             for (i, id) in ids.iter().enumerate() {
                 let (outcome, detail) = outcome_of(&store, *id).await;
                 if i == 30 {
-                    assert_eq!(outcome, "pending");
+                    assert_eq!(outcome, Outcome::Pending);
                     assert_eq!(detail.as_deref(), Some("database error; retrying"));
                 } else {
-                    assert_eq!(outcome, "created", "event {i}");
+                    assert_eq!(outcome, Outcome::Created, "event {i}");
                 }
             }
             let bad = store.find_webhook_event(ids[30]).await.unwrap().unwrap();

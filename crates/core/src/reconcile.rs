@@ -10,6 +10,7 @@
 //! `stale_after_hours` is marked stale and left for a person. At most `concurrency` calls
 //! to Juspay are in flight per instance.
 
+use dashboard_status::Outcome;
 use std::{sync::Arc, time::Duration};
 
 use juspay::{JuspayClient, JuspayError, OrderStatusOptions};
@@ -37,7 +38,7 @@ const IDLE_POLL: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckResult {
     /// Juspay answered; the snapshot's outcome (`applied`, `duplicate`, …).
-    Answered(String),
+    Answered(Outcome),
     /// Juspay does not know the order (404).
     NotFound,
     /// Juspay refused the request (other 4xx); not retried early.
@@ -146,11 +147,16 @@ impl Reconciler {
             Ok(juspay_order) => match OrderReport::from_order(&juspay_order) {
                 Some(report) if report.order_id == order.order_id => {
                     match tx.apply_order_report(&report, &ctx).await? {
-                        Ok(applied) => CheckResult::Answered(applied.effect.outcome().to_owned()),
+                        Ok(applied) => CheckResult::Answered(applied.effect.outcome()),
                         Err(e) => {
-                            tx.note_order_event(&order.order_id, &ctx, "invalid", &e.to_string())
-                                .await?;
-                            CheckResult::Answered("invalid".to_owned())
+                            tx.note_order_event(
+                                &order.order_id,
+                                &ctx,
+                                Outcome::Invalid.as_str(),
+                                &e.to_string(),
+                            )
+                            .await?;
+                            CheckResult::Answered(Outcome::Invalid)
                         }
                     }
                 }
@@ -162,7 +168,7 @@ impl Reconciler {
                         "Juspay's answer names another order or none",
                     )
                     .await?;
-                    CheckResult::Answered("invalid".to_owned())
+                    CheckResult::Answered(Outcome::Invalid)
                 }
             },
             Err(JuspayError::NotFound(_)) => {

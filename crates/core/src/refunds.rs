@@ -9,6 +9,7 @@
 //! the reconciler resends it with the same id; a refusal (4xx) marks it failed with our
 //! words for Juspay's code.
 
+use dashboard_status::{RefundRequestState, RefundStatus};
 use juspay::{Amount, JuspayClient, JuspayError, OrderStatus, RefundRequest};
 
 use crate::{
@@ -111,8 +112,8 @@ impl Actions {
         if form.amount > order.amount {
             return Err(invalid("amount", "The refund is larger than the order."));
         }
-        let committed: i64 = store_refunds_total(&mut tx, &form.order_id).await?;
-        let refundable = order.amount - committed.max(order.amount_refunded);
+        let refunds = tx.list_refunds_in_tx(&form.order_id).await?;
+        let refundable = refundable_amount(order.amount, order.amount_refunded, &refunds);
         if form.amount > refundable {
             return Err(invalid(
                 "amount",
@@ -127,8 +128,8 @@ impl Actions {
             order_id: form.order_id.clone(),
             amount: form.amount,
             currency: order.currency.clone(),
-            status: "PENDING".to_owned(),
-            request_state: Some("sending".to_owned()),
+            status: RefundStatus::Pending,
+            request_state: Some(RefundRequestState::Sending),
             reason: form.reason.clone(),
             requested_by: Some(audit.actor.clone()),
             created_at: now,
@@ -145,21 +146,26 @@ impl Actions {
 /// Whether a stored refund of ours should be (re)sent: its outcome is unknown, or an
 /// earlier attempt was interrupted while sending.
 fn needs_sending(row: &RefundRow, now: i64) -> bool {
-    match row.request_state.as_deref() {
-        Some("unknown") => true,
-        Some("sending") => now - row.updated_at > SENDING_TIMEOUT_MS,
+    match row.request_state {
+        Some(RefundRequestState::Unknown) => true,
+        Some(RefundRequestState::Sending) => now - row.updated_at > SENDING_TIMEOUT_MS,
         _ => false,
     }
 }
 
-/// Sum of the order's refunds that may still take money: every one not failed.
-async fn store_refunds_total(tx: &mut crate::store::Tx, order_id: &str) -> Result<i64, StoreError> {
-    let refunds = tx.list_refunds_in_tx(order_id).await?;
-    Ok(refunds
+/// Sum of the refunds that may still take money: every one not failed.
+pub fn committed_refunds(refunds: &[RefundRow]) -> i64 {
+    refunds
         .iter()
-        .filter(|r| r.status != "FAILURE")
+        .filter(|r| !r.status.is_failure())
         .map(|r| r.amount)
-        .sum())
+        .sum()
+}
+
+/// What can still be refunded of an order of `amount` with `amount_refunded` reported by
+/// Juspay and `refunds` of ours: pending refunds count, failed ones do not.
+pub fn refundable_amount(amount: i64, amount_refunded: i64, refunds: &[RefundRow]) -> i64 {
+    amount - committed_refunds(refunds).max(amount_refunded)
 }
 
 /// Calls Juspay for a stored refund with its own `unique_request_id` and records the
@@ -192,7 +198,7 @@ pub async fn send_refund(
     tx.lock_key(&format!("order:{}", row.order_id)).await?;
     let outcome = match answer {
         Ok(order) => {
-            row.request_state = Some("sent".to_owned());
+            row.request_state = Some(RefundRequestState::Sent);
             let merged = merge_latest(&mut tx, row.clone()).await?;
             tx.save_refund(&merged).await?;
             if let Some(report) = OrderReport::from_order(&order) {
@@ -204,7 +210,7 @@ pub async fn send_refund(
             Ok(())
         }
         Err(e) if e.is_retryable() => {
-            row.request_state = Some("unknown".to_owned());
+            row.request_state = Some(RefundRequestState::Unknown);
             let merged = merge_latest(&mut tx, row.clone()).await?;
             tx.save_refund(&merged).await?;
             tx.note_order_event(
@@ -221,8 +227,8 @@ pub async fn send_refund(
             Ok(())
         }
         Err(e) => {
-            row.request_state = Some("refused".to_owned());
-            row.status = "FAILURE".to_owned();
+            row.request_state = Some(RefundRequestState::Refused);
+            row.status = RefundStatus::Failure;
             row.error_code = e.api_error().and_then(|b| b.error_code.clone());
             row.error_message = Some(refusal_message(&e));
             let merged = merge_latest(&mut tx, row.clone()).await?;
@@ -258,7 +264,7 @@ async fn merge_latest(tx: &mut crate::store::Tx, ours: RefundRow) -> Result<Refu
             latest.request_state = ours.request_state;
             latest.attempts = ours.attempts;
             latest.updated_at = ours.updated_at;
-            if ours.status == "FAILURE" {
+            if ours.status.is_failure() {
                 latest.status = ours.status;
                 latest.error_code = ours.error_code;
                 latest.error_message = ours.error_message;
@@ -334,7 +340,7 @@ mod tests {
     #[test]
     fn an_interrupted_or_unknown_request_is_resent_and_nothing_else() {
         let row = |state: Option<&str>, updated_at| RefundRow {
-            request_state: state.map(str::to_owned),
+            request_state: state.map(RefundRequestState::from),
             updated_at,
             ..RefundRow::default()
         };

@@ -10,12 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use juspay::{Mandate, MandateStatus, Order, OrderStatus, RefundStatus, WebhookTxn};
+use dashboard_status::{MandateStatus, OrderStatus, Outcome, RefundStatus, Stage};
+use juspay::{Mandate, Order, WebhookTxn};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     clock::parse_juspay_time,
-    order_state::{self, AmountMismatch, IgnoreReason, Stage, Transition},
+    order_state::{self, AmountMismatch, IgnoreReason, Transition},
     store::orders::{MandateRow, OrderRow, RefundRow},
 };
 
@@ -287,14 +288,14 @@ pub enum Effect {
 }
 
 impl Effect {
-    /// The outcome word stored on webhook events and timeline entries.
-    pub fn outcome(&self) -> &'static str {
+    /// The outcome stored on webhook events and timeline entries.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Self::Created => "created",
-            Self::Applied => "applied",
-            Self::Unchanged => "duplicate",
-            Self::Ignored(_) => "stale",
-            Self::AmountMismatch(_) => "amount_mismatch",
+            Self::Created => Outcome::Created,
+            Self::Applied => Outcome::Applied,
+            Self::Unchanged => Outcome::Duplicate,
+            Self::Ignored(_) => Outcome::Stale,
+            Self::AmountMismatch(_) => Outcome::AmountMismatch,
         }
     }
 
@@ -333,7 +334,7 @@ pub enum ReportError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderPlan {
     pub effect: Effect,
-    pub status_before: Option<String>,
+    pub status_before: Option<OrderStatus>,
     pub row: OrderRow,
     /// Names of the fields the report changed, for the timeline.
     pub changed: Vec<&'static str>,
@@ -355,7 +356,7 @@ pub fn plan_order(
     let mut row = current.clone();
     let mut changed = Vec::new();
     let status_before = Some(current.status.clone());
-    let current_status = OrderStatus::from(current.status.as_str());
+    let current_status = current.status.clone();
     let transition = report.status.as_ref().map_or(Transition::Same, |incoming| {
         order_state::transition(&current_status, incoming)
     });
@@ -433,7 +434,6 @@ fn create_order(
     let mut row = OrderRow {
         order_id: report.order_id.clone(),
         source: report.source.clone().unwrap_or_else(|| "juspay".to_owned()),
-        status: String::new(),
         amount,
         currency: report
             .currency
@@ -459,7 +459,7 @@ fn create_order(
 
 /// Stores a status that [`order_state::transition`] allowed, with the facts it implies.
 fn set_status(row: &mut OrderRow, status: &OrderStatus, via: Via, at: i64, first_check: i64) {
-    row.status = status.as_str().to_owned();
+    row.status = status.clone();
     row.status_id = status.status_id().or(row.status_id);
     let stage = Stage::of(status);
     if stage == Some(Stage::Succeeded) {
@@ -575,7 +575,7 @@ fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'s
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundPlan {
     pub effect: Effect,
-    pub status_before: Option<String>,
+    pub status_before: Option<RefundStatus>,
     pub row: RefundRow,
 }
 
@@ -596,7 +596,7 @@ pub fn plan_refund(
             order_id: report.order_id.clone(),
             amount,
             currency: report.currency.clone(),
-            status: status.as_str().to_owned(),
+            status: status.clone(),
             created_at: report.created_at.unwrap_or(at),
             updated_at: at,
             confirmed_at: Some(at),
@@ -613,7 +613,7 @@ pub fn plan_refund(
     let mut row = current.clone();
     let status_before = Some(current.status.clone());
     let transition = report.status.as_ref().map_or(Transition::Same, |incoming| {
-        order_state::refund_transition(&RefundStatus::from(current.status.as_str()), incoming)
+        order_state::refund_transition(&current.status, incoming)
     });
     if let Transition::Ignore(reason) = transition {
         return Ok(RefundPlan {
@@ -623,7 +623,7 @@ pub fn plan_refund(
         });
     }
     if let (true, Some(status)) = (transition.is_apply(), report.status.as_ref()) {
-        row.status = status.as_str().to_owned();
+        row.status = status.clone();
     }
     merge_refund_details(&mut row, report);
     let effect = if row == *current {
@@ -660,7 +660,7 @@ fn merge_refund_details(row: &mut RefundRow, report: &RefundReport) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MandatePlan {
     pub effect: Effect,
-    pub status_before: Option<String>,
+    pub status_before: Option<MandateStatus>,
     pub row: MandateRow,
 }
 
@@ -681,7 +681,7 @@ pub fn plan_mandate(
             .ok_or(ReportError::UnknownMandateWithoutStatus)?;
         let mut row = MandateRow {
             mandate_id: report.mandate_id.clone(),
-            status: status.as_str().to_owned(),
+            status: status.clone(),
             status_reported_at: reported_at,
             created_at: at,
             updated_at: at,
@@ -700,7 +700,7 @@ pub fn plan_mandate(
     let status_before = Some(current.status.clone());
     let transition = report.status.as_ref().map_or(Transition::Same, |incoming| {
         order_state::mandate_transition(
-            &MandateStatus::from(current.status.as_str()),
+            &current.status,
             current.status_reported_at,
             incoming,
             reported_at,
@@ -714,7 +714,7 @@ pub fn plan_mandate(
         });
     }
     if let (true, Some(status)) = (transition.is_apply(), report.status.as_ref()) {
-        row.status = status.as_str().to_owned();
+        row.status = status.clone();
         row.status_reported_at = reported_at.or(row.status_reported_at);
     }
     merge_mandate_details(&mut row, report);
@@ -824,7 +824,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.effect, Effect::Created);
-        assert_eq!(plan.row.status, "PENDING_VBV");
+        assert_eq!(plan.row.status, OrderStatus::PendingVbv);
         assert_eq!(plan.row.status_id, Some(23));
         assert_eq!(plan.row.amount, 10_000);
         assert_eq!(plan.row.next_check_at, Some(5 + 60_000));
@@ -859,8 +859,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.effect, Effect::Applied);
-        assert_eq!(plan.status_before.as_deref(), Some("NEW"));
-        assert_eq!(plan.row.status, "CHARGED");
+        assert_eq!(plan.status_before, Some(OrderStatus::New));
+        assert_eq!(plan.row.status, OrderStatus::Charged);
         assert_eq!(plan.row.paid_at, Some(9));
         assert_eq!(plan.row.paid_via.as_deref(), Some("poll"));
         assert_eq!(plan.row.terminal_at, Some(9));
@@ -886,7 +886,7 @@ mod tests {
             plan.effect,
             Effect::AmountMismatch(AmountMismatch::Amount { .. })
         ));
-        assert_eq!(plan.row.status, "PENDING_VBV");
+        assert_eq!(plan.row.status, OrderStatus::PendingVbv);
         assert_eq!(plan.row.paid_at, None);
         assert!(
             plan.row
@@ -903,7 +903,7 @@ mod tests {
             plan.effect,
             Effect::AmountMismatch(AmountMismatch::Currency { .. })
         ));
-        assert_eq!(plan.row.status, "PENDING_VBV");
+        assert_eq!(plan.row.status, OrderStatus::PendingVbv);
     }
 
     #[test]
@@ -1013,7 +1013,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(done.effect, Effect::Applied);
-        assert_eq!(done.row.status, "SUCCESS");
+        assert_eq!(done.row.status, RefundStatus::Success);
         let late = plan_refund(
             Some(&done.row),
             &refund(RefundStatus::Pending),
@@ -1022,7 +1022,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(late.effect, Effect::Ignored(IgnoreReason::Stale));
-        assert_eq!(late.row.status, "SUCCESS");
+        assert_eq!(late.row.status, RefundStatus::Success);
     }
 
     #[test]
@@ -1048,7 +1048,7 @@ mod tests {
             2,
         )
         .unwrap();
-        assert_eq!(paused.row.status, "PAUSED");
+        assert_eq!(paused.row.status, MandateStatus::Paused);
         let late = plan_mandate(
             Some(&paused.row),
             &report(MandateStatus::Active),
@@ -1058,7 +1058,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(late.effect, Effect::Ignored(IgnoreReason::Stale));
-        assert_eq!(late.row.status, "PAUSED");
+        assert_eq!(late.row.status, MandateStatus::Paused);
     }
 
     #[test]

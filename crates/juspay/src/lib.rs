@@ -82,13 +82,13 @@ mod order;
 mod refund;
 mod sdk;
 mod signature;
-mod status;
 mod txn;
 mod webhook;
 
 pub use client::JuspayClient;
 pub use config::{DEFAULT_API_VERSION, DEFAULT_TIMEOUT, JuspayConfig};
 pub use customer::{CreateCustomerRequest, Customer};
+pub use dashboard_status::OrderStatus;
 pub use encoding::PercentEncoding;
 pub use error::{ApiErrorBody, JuspayError};
 pub use mandate::{
@@ -107,7 +107,6 @@ pub use sdk::{
     SignedInitiatePayload, SignedOrderDetails, verify_sdk_signature,
 };
 pub use signature::{sign_return_params, verify_return_params, verify_return_query};
-pub use status::OrderStatus;
 pub use txn::{Authentication, CaptureRequest, MandateExecutionRequest, TxnPayment, TxnResponse};
 pub use webhook::{
     EventName, WebhookAuth, WebhookContent, WebhookEvent, WebhookTxn, parse_webhook,

@@ -9,31 +9,8 @@ use serde::Deserialize;
 use crate::encoding::{Fields, push, push_opt};
 use crate::lenient;
 use crate::money::{Amount, opt_amount};
-use crate::status::OrderStatus;
-
-wire_enum! {
-    /// Mandate status (§7.2, D-APPX).
-    MandateStatus {
-        Created => "CREATED",
-        Active => "ACTIVE",
-        Paused => "PAUSED",
-        Revoked => "REVOKED",
-        Failure => "FAILURE",
-        Expired => "EXPIRED",
-    }
-}
-
-impl MandateStatus {
-    /// `REVOKED`, `FAILURE` and `EXPIRED` never change again (§7.2).
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Revoked | Self::Failure | Self::Expired)
-    }
-
-    /// The mandate can be debited.
-    pub fn is_active(&self) -> bool {
-        matches!(self, Self::Active)
-    }
-}
+pub use dashboard_status::MandateStatus;
+use dashboard_status::OrderStatus;
 
 wire_enum! {
     /// Pre-debit notification status (§7.2).

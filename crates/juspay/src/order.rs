@@ -10,7 +10,7 @@ use crate::lenient;
 use crate::mandate::{Mandate, MandateRegistration};
 use crate::money::{Amount, Money, opt_amount};
 use crate::refund::Refund;
-use crate::status::OrderStatus;
+use dashboard_status::OrderStatus;
 
 /// Body of `POST /orders` (§4.1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -8,28 +8,7 @@ use serde::Deserialize;
 use crate::encoding::{Fields, push};
 use crate::lenient;
 use crate::money::{Amount, opt_amount};
-
-wire_enum! {
-    /// Refund status (§6.3).
-    RefundStatus {
-        Pending => "PENDING",
-        Success => "SUCCESS",
-        Failure => "FAILURE",
-        ManualReview => "MANUAL_REVIEW",
-    }
-}
-
-impl RefundStatus {
-    /// The money reached the customer.
-    pub fn is_success(&self) -> bool {
-        matches!(self, Self::Success)
-    }
-
-    /// `SUCCESS` and `FAILURE` are final; `MANUAL_REVIEW` still waits on a person.
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Success | Self::Failure)
-    }
-}
+pub use dashboard_status::RefundStatus;
 
 /// Body of `POST /orders/{order_id}/refunds` (§6.1).
 #[derive(Debug, Clone, PartialEq, Eq)]

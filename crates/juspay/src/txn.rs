@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::encoding::{Fields, push, push_opt};
 use crate::lenient;
 use crate::money::Amount;
-use crate::status::OrderStatus;
+use dashboard_status::OrderStatus;
 
 /// Mandate execution (debit) request for `POST /txns` (§7.3).
 #[derive(Debug, Clone, PartialEq, Eq)]

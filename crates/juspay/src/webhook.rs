@@ -17,7 +17,7 @@ use crate::lenient;
 use crate::mandate::{Mandate, Notification};
 use crate::money::{Amount, opt_amount};
 use crate::order::Order;
-use crate::status::OrderStatus;
+use dashboard_status::OrderStatus;
 
 wire_enum! {
     /// `event_name` values (§9.2, including the full list of Juspay's Saleor app).

@@ -6,13 +6,14 @@
 //! evaluating at once notify each change once. Acknowledging writes its audit row in the
 //! same transaction.
 
+use dashboard_status::{AuthVerdict, OrderStatus};
 use serde::{Deserialize, Serialize};
 
 use super::{
     Store, StoreError,
     audit::{AuditEntry, audit_in_tx},
     health::RateRow,
-    on_pool, on_tx,
+    on_pool, on_tx, sql_list,
 };
 
 /// A condition that holds now, as the evaluator words it.
@@ -80,43 +81,53 @@ impl Store {
     /// Counts every figure an alert condition needs, each through an indexed window.
     pub async fn alert_inputs(&self, w: AlertWindows) -> Result<AlertInputs, StoreError> {
         let breakdown = self.outcome_breakdown(w.now - w.window, w.now).await?;
-        let count = |sql: &'static str, a: i64, b: i64| async move {
+        let count = |sql: String, a: i64, b: i64| async move {
             let n: i64 =
-                on_pool!(self, p => sqlx::query_scalar(sql).bind(a).bind(b).fetch_one(p).await)?;
+                on_pool!(self, p => sqlx::query_scalar(&sql).bind(a).bind(b).fetch_one(p).await)?;
             Ok::<_, StoreError>(n)
         };
         Ok(AlertInputs {
             breakdown,
             orders_created_recently: count(
-                "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2",
+                "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2".to_owned(),
                 w.now - w.silence,
                 w.now + 1,
             )
             .await?,
             webhooks_recently: count(
-                "SELECT COUNT(*) FROM webhook_events WHERE received_at >= $1 AND received_at < $2 \
-                 AND auth_verdict = 'valid'",
+                format!(
+                    "SELECT COUNT(*) FROM webhook_events WHERE received_at >= $1 \
+                     AND received_at < $2 AND auth_verdict IN {}",
+                    sql_list([AuthVerdict::Valid.as_str()])
+                ),
                 w.now - w.silence,
                 w.now + 1,
             )
             .await?,
             pending_too_long: count(
-                "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2 \
-                 AND terminal_at IS NULL AND stale_at IS NULL AND status <> 'NEW'",
+                format!(
+                    "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2 \
+                     AND terminal_at IS NULL AND stale_at IS NULL AND status NOT IN {}",
+                    sql_list([OrderStatus::New.as_str()])
+                ),
                 w.now - w.lookback,
                 w.now - w.pending,
             )
             .await?,
             auth_failures: count(
-                "SELECT COUNT(*) FROM webhook_events WHERE received_at >= $1 AND received_at < $2 \
-                 AND auth_verdict = 'rejected'",
+                format!(
+                    "SELECT COUNT(*) FROM webhook_events WHERE received_at >= $1 \
+                     AND received_at < $2 AND auth_verdict IN {}",
+                    sql_list([AuthVerdict::Rejected.as_str()])
+                ),
                 w.now - w.window,
                 w.now + 1,
             )
             .await?,
             amount_mismatches: count(
                 "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2 \
-                 AND amount_mismatch IS NOT NULL",
+                 AND amount_mismatch IS NOT NULL"
+                    .to_owned(),
                 w.now - w.lookback,
                 w.now + 1,
             )

@@ -9,9 +9,10 @@
 //! [`EXACT_LATENCY_LIMIT`] outcomes and within 5 % beyond. A success rate counts only orders
 //! that reached an outcome (paid or failed) — pending orders are neither.
 
+use dashboard_status::{AuthVerdict, OrderGroup, OrderStatus, Outcome};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, on_pool};
+use super::{Store, StoreError, on_pool, sql_list};
 
 /// One line of a success-rate breakdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,18 +144,12 @@ pub struct Health {
     pub pending: i64,
 }
 
-/// Statuses that count as a successful payment, and as a failed one; every other status is
-/// not an outcome for the success rate. Migration 0006's triggers name the same lists.
-const PAID: [&str; 3] = ["CHARGED", "PARTIAL_CHARGED", "COD_INITIATED"];
-const FAILED: [&str; 7] = [
-    "JUSPAY_DECLINED",
-    "AUTHENTICATION_FAILED",
-    "AUTHORIZATION_FAILED",
-    "DECLINED",
-    "ERROR",
-    "CAPTURE_FAILED",
-    "VOID_FAILED",
-];
+/// The statuses that count as a successful payment, as an SQL list. Paid and Failed
+/// orders are the outcomes of the success rate; migration 0006's triggers name the same
+/// lists, which a test checks against [`OrderGroup`].
+fn paid_sql() -> String {
+    sql_list(OrderGroup::Paid.statuses().map(OrderStatus::as_str))
+}
 
 /// Payment outcome breakdown dimensions and their `orders` column.
 const DIMENSIONS: [(&str, &str); 4] = [
@@ -170,12 +165,6 @@ const DAY_MS: i64 = 86_400_000;
 /// Up to this many outcomes in a window, latency percentiles are exact (every sample read
 /// and sorted); above it they come from the hourly histogram, within 5 %.
 const EXACT_LATENCY_LIMIT: usize = 20_000;
-
-/// `('A', 'B')` for an SQL `IN`.
-fn sql_list(statuses: &[&str]) -> String {
-    let quoted: Vec<String> = statuses.iter().map(|s| format!("'{s}'")).collect();
-    format!("({})", quoted.join(", "))
-}
 
 /// An hour for windows up to two days, else a day: at most 48 hourly or 92 daily points.
 fn slice_for(span_ms: i64) -> i64 {
@@ -243,7 +232,7 @@ fn bucket_of(ms: i64) -> i64 {
 #[derive(sqlx::FromRow)]
 struct OutcomeRow {
     terminal_at: i64,
-    status: String,
+    status: OrderStatus,
     payment_method_type: Option<String>,
     payment_method: Option<String>,
     gateway: Option<String>,
@@ -365,15 +354,18 @@ impl Store {
             "SELECT lag_ms FROM webhook_events WHERE received_at >= $1 AND received_at < $2 \
              AND lag_ms IS NOT NULL")
             .bind(from).bind(until).fetch_all(p).await)?;
-        let delivery: Delivery = on_pool!(self, p => sqlx::query_as(
+        let delivery: Delivery = on_pool!(self, p => sqlx::query_as(&format!(
             "SELECT COUNT(*) AS received, \
-             CAST(COALESCE(SUM(CASE WHEN auth_verdict = 'valid' THEN 1 ELSE 0 END), 0) AS BIGINT) AS authenticated, \
-             CAST(COALESCE(SUM(CASE WHEN auth_verdict = 'rejected' THEN 1 ELSE 0 END), 0) AS BIGINT) AS rejected, \
+             CAST(COALESCE(SUM(CASE WHEN auth_verdict = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS authenticated, \
+             CAST(COALESCE(SUM(CASE WHEN auth_verdict = $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS rejected, \
              CAST(COALESCE(SUM(duplicate_count), 0) AS BIGINT) AS duplicates, \
-             CAST(COALESCE(SUM(CASE WHEN auth_verdict = 'valid' AND outcome <> 'pending' THEN 1 ELSE 0 END), 0) AS BIGINT) AS processed, \
-             CAST(COALESCE(SUM(CASE WHEN outcome IN ('failed', 'invalid', 'parse_error') THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed \
-             FROM webhook_events WHERE received_at >= $1 AND received_at < $2")
-            .bind(from).bind(until).fetch_one(p).await)?;
+             CAST(COALESCE(SUM(CASE WHEN auth_verdict = $3 AND outcome <> $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS processed, \
+             CAST(COALESCE(SUM(CASE WHEN outcome IN {} THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed \
+             FROM webhook_events WHERE received_at >= $1 AND received_at < $2",
+            sql_list(Outcome::KNOWN.iter().filter(|o| o.needs_attention()).map(Outcome::as_str))))
+            .bind(from).bind(until)
+            .bind(AuthVerdict::Valid).bind(AuthVerdict::Rejected).bind(Outcome::Pending)
+            .fetch_one(p).await)?;
         Ok(Health {
             from,
             until,
@@ -404,8 +396,9 @@ impl Store {
         for &(a, b) in &split.edges {
             for row in self.terminal_orders(a, b).await? {
                 samples.push(row.latency);
-                let paid = PAID.contains(&row.status.as_str());
-                if !paid && !FAILED.contains(&row.status.as_str()) {
+                let group = OrderGroup::of(&row.status, 0, 0);
+                let paid = group == OrderGroup::Paid;
+                if !paid && group != OrderGroup::Failed {
                     continue;
                 }
                 let succeeded = i64::from(paid);
@@ -492,7 +485,7 @@ impl Store {
                  CAST(SUM(CASE WHEN stale_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS stale, \
                  CAST(SUM(CASE WHEN terminal_at IS NULL AND status NOT IN {} THEN 1 ELSE 0 END) AS BIGINT) AS pending \
                  FROM orders WHERE created_at >= $1 AND created_at < $2 \
-                 GROUP BY (created_at / 3600000) * 3600000", sql_list(&PAID)))
+                 GROUP BY (created_at / 3600000) * 3600000", paid_sql()))
                 .bind(a).bind(b).fetch_all(p).await)?;
             hours.extend(rows);
         }
@@ -579,6 +572,45 @@ mod tests {
             updated_at: created,
             terminal_at: terminal,
             ..OrderRow::default()
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn the_roll_up_triggers_count_as_paid_failed_and_pending_what_the_status_types_do(db) {
+            let store = db.store();
+            let mut statuses: Vec<OrderStatus> = OrderStatus::KNOWN.to_vec();
+            statuses.push(OrderStatus::from("SOMETHING_NEW"));
+            for (i, status) in statuses.iter().enumerate() {
+                let mut tx = store.begin().await.unwrap();
+                // An outcome row keyed by its status as gateway, and a pending candidate
+                // created alone in its own hour.
+                let ended = order(&format!("t{i}"), status.as_str(), status.as_str(), 1_000, Some(2 * HOUR_MS));
+                tx.insert_order_for_test(&ended).await.unwrap();
+                let open = order(&format!("o{i}"), status.as_str(), "-", (i as i64 + 10) * HOUR_MS, None);
+                tx.insert_order_for_test(&open).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            let outcomes: Vec<(String, i64, i64)> = on_pool!(store, p => sqlx::query_as(
+                "SELECT key, attempts, succeeded FROM outcome_hours WHERE dimension = 'gateway'")
+                .fetch_all(p).await).unwrap();
+            let pending: Vec<(i64, i64)> = on_pool!(store, p => sqlx::query_as(
+                "SELECT hour, pending FROM created_hours WHERE hour >= $1")
+                .bind(10 * HOUR_MS).fetch_all(p).await).unwrap();
+            for (i, status) in statuses.iter().enumerate() {
+                let group = OrderGroup::of(status, 0, 0);
+                let counted = outcomes.iter().find(|(key, _, _)| key == status.as_str());
+                let expected = match group {
+                    OrderGroup::Paid => Some(1),
+                    OrderGroup::Failed => Some(0),
+                    _ => None,
+                };
+                assert_eq!(counted.map(|(_, _, paid)| *paid), expected, "{status} as an outcome");
+                assert!(counted.is_none_or(|(_, attempts, _)| *attempts == 1), "{status}");
+                let hour = (i as i64 + 10) * HOUR_MS;
+                let waiting = pending.iter().find(|(h, _)| *h == hour).map(|(_, n)| *n);
+                let expected = i64::from(group != OrderGroup::Paid);
+                assert_eq!(waiting, Some(expected), "{status} as pending");
+            }
         }
     }
 

@@ -113,6 +113,24 @@ impl Conditions {
     }
 }
 
+/// `('A', 'B')`: an SQL list of known status spellings, for statements built from the
+/// status types. Known spellings are letters and `_` only, which this checks, so nothing
+/// can need quoting.
+pub(crate) fn sql_list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = values
+        .into_iter()
+        .inspect(|value| {
+            debug_assert!(
+                value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            );
+        })
+        .map(|value| format!("'{value}'"))
+        .collect();
+    format!("({})", quoted.join(", "))
+}
+
 /// Binds every [`Bind`] of `$binds` to `$query`, in order.
 macro_rules! bind_all {
     ($query:expr, $binds:expr) => {{

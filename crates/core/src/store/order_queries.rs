@@ -7,20 +7,20 @@
 //! list costs the same at any size; pages are keyed on `(created_at, order_id)`, so they
 //! stay stable while new orders arrive.
 
+use dashboard_status::{OrderGroup, OrderStatus, RefundRequestState, RefundStatus};
 use serde::{Deserialize, Serialize};
 use sqlx::{postgres::PgRow, sqlite::SqliteRow};
 
 use super::{
     Bind, Conditions, Store, StoreError, bind_all, on_pool, orders::ORDER_ROW_COLUMNS,
-    orders::OrderRow,
+    orders::OrderRow, sql_list,
 };
-use crate::status_guide::{StatusGroup, statuses_in};
 
 /// Which orders to list; every field is optional and they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderFilter {
     /// Paid, pending, failed, refunded (fully or partly), cancelled.
-    pub group: Option<StatusGroup>,
+    pub group: Option<OrderGroup>,
     /// Juspay's exact status, e.g. `PENDING_VBV`.
     pub status: Option<String>,
     pub payment_method_type: Option<String>,
@@ -112,7 +112,7 @@ impl OrderQuery {
         };
         let group = match text(&self.group) {
             None => None,
-            Some(g) => Some(StatusGroup::parse(&g).ok_or(FieldError {
+            Some(g) => Some(OrderGroup::parse(&g).ok_or(FieldError {
                 field: "group",
                 message: "Choose one of the listed groups.",
             })?),
@@ -165,7 +165,7 @@ impl OrderCursor {
 pub struct OrderLine {
     pub order_id: String,
     pub source: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub amount: i64,
     pub currency: String,
     pub amount_refunded: i64,
@@ -229,26 +229,26 @@ pub struct OrderTotal {
 
 /// The SQL condition for `group`; `refunded` is the expression that is true when some money
 /// was returned (a column of `orders` or of `order_totals`).
-fn group_condition(group: StatusGroup, refunded: &str) -> String {
+fn group_condition(group: OrderGroup, refunded: &str) -> String {
+    let statuses_of = |group: OrderGroup| sql_list(group.statuses().map(OrderStatus::as_str));
     match group {
         // Any money returned counts, a partial refund included.
-        StatusGroup::Refunded => format!("(status = 'AUTO_REFUNDED' OR {refunded})"),
-        StatusGroup::Other => format!(
-            "status NOT IN ({})",
-            crate::status_guide::known_statuses()
-                .filter(|s| *s != "NOT_FOUND")
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        OrderGroup::Refunded => format!(
+            "(status IN {} OR {refunded})",
+            statuses_of(OrderGroup::Refunded)
         ),
-        group => format!(
-            "status IN ({})",
-            statuses_in(group)
-                .iter()
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        // Every status listed in another group is not Other; unknown ones are.
+        OrderGroup::Other => format!(
+            "status NOT IN {}",
+            sql_list(
+                OrderGroup::ALL
+                    .into_iter()
+                    .filter(|g| *g != OrderGroup::Other)
+                    .flat_map(OrderGroup::statuses)
+                    .map(OrderStatus::as_str)
+            )
         ),
+        group => format!("status IN {}", statuses_of(group)),
     }
 }
 
@@ -371,7 +371,7 @@ pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
             r.order_id.clone(),
             text(&r.juspay_id),
             format_utc(r.created_at),
-            r.status.clone(),
+            r.status.to_string(),
             format_plain(r.amount).replace(',', ""),
             format_plain(r.amount_refunded).replace(',', ""),
             r.currency.clone(),
@@ -404,11 +404,11 @@ impl Store {
         // A group of several statuses is read as one newest-first page per status (each an
         // ordered range of `orders_status`), merged: a single `status IN (…)` lets SQLite's
         // planner sort every matching order before it can cut the page.
-        let statuses = match (filter.group, &filter.status) {
-            (Some(group), None) if !matches!(group, StatusGroup::Refunded | StatusGroup::Other) => {
-                statuses_in(group)
+        let statuses: Vec<&OrderStatus> = match (filter.group, &filter.status) {
+            (Some(group), None) if !matches!(group, OrderGroup::Refunded | OrderGroup::Other) => {
+                group.statuses().collect()
             }
-            _ => &[],
+            _ => Vec::new(),
         };
         let mut w = if statuses.is_empty() {
             conditions_of(filter)
@@ -445,8 +445,9 @@ impl Store {
                 .map(|(i, status)| {
                     format!(
                         "SELECT * FROM (SELECT {} FROM orders \
-                         WHERE status = '{status}' AND {} {newest}) AS page{i}",
+                         WHERE status IN {} AND {} {newest}) AS page{i}",
                         R::COLUMNS,
+                        sql_list([status.as_str()]),
                         w.clause()
                     )
                 })
@@ -570,17 +571,17 @@ mod tests {
             assert_eq!(ids(&all), ["o5", "o4", "o3", "o2", "o1"], "newest first, ties by id");
 
             let by_group = |group| OrderFilter { group: Some(group), ..OrderFilter::default() };
-            let paid_rows = store.list_orders(&by_group(StatusGroup::Paid), None, 10).await.unwrap();
+            let paid_rows = store.list_orders(&by_group(OrderGroup::Paid), None, 10).await.unwrap();
             assert_eq!(ids(&paid_rows), ["o2", "o1"]);
-            let refunded_rows = store.list_orders(&by_group(StatusGroup::Refunded), None, 10).await.unwrap();
+            let refunded_rows = store.list_orders(&by_group(OrderGroup::Refunded), None, 10).await.unwrap();
             assert_eq!(ids(&refunded_rows), ["o2"]);
-            let pending_rows = store.list_orders(&by_group(StatusGroup::Pending), None, 10).await.unwrap();
+            let pending_rows = store.list_orders(&by_group(OrderGroup::Pending), None, 10).await.unwrap();
             assert_eq!(ids(&pending_rows), ["o5", "o3"]);
-            let first: Vec<OrderRow> = store.list_orders(&by_group(StatusGroup::Pending), None, 1).await.unwrap();
+            let first: Vec<OrderRow> = store.list_orders(&by_group(OrderGroup::Pending), None, 1).await.unwrap();
             let cursor = OrderCursor { created_at: first[0].created_at, order_id: first[0].order_id.clone() };
-            let next = store.list_orders(&by_group(StatusGroup::Pending), Some(&cursor), 1).await.unwrap();
+            let next = store.list_orders(&by_group(OrderGroup::Pending), Some(&cursor), 1).await.unwrap();
             assert_eq!((ids(&first), ids(&next)), (vec!["o5"], vec!["o3"]), "a group pages by its cursor");
-            let failed_rows = store.list_orders(&by_group(StatusGroup::Failed), None, 10).await.unwrap();
+            let failed_rows = store.list_orders(&by_group(OrderGroup::Failed), None, 10).await.unwrap();
             assert_eq!(ids(&failed_rows), ["o4"]);
 
             for (search, expected) in [("o3", "o3"), ("txn-22", "o2"), ("ANA@example.com", "o1")] {
@@ -605,11 +606,11 @@ mod tests {
             assert_eq!(ids(&second), ["o3", "o2"], "the page after the cursor, the tie kept in order");
             assert_eq!(OrderCursor::decode(&cursor.encode()), Some(cursor));
 
-            let totals = store.total_orders(&by_group(StatusGroup::Paid)).await.unwrap();
+            let totals = store.total_orders(&by_group(OrderGroup::Paid)).await.unwrap();
             assert_eq!(totals, [OrderTotal { currency: "INR".into(), count: 2, amount: 1_200 }]);
 
             // List lines are the same orders in the same order, with their derived fields.
-            for filter in [OrderFilter::default(), by_group(StatusGroup::Pending)] {
+            for filter in [OrderFilter::default(), by_group(OrderGroup::Pending)] {
                 let rows: Vec<OrderRow> = store.list_orders(&filter, None, 10).await.unwrap();
                 let lines: Vec<OrderLine> = store.list_orders(&filter, None, 10).await.unwrap();
                 let line_ids: Vec<&str> = lines.iter().map(|l| l.order_id.as_str()).collect();
@@ -658,7 +659,7 @@ mod tests {
                 .bind("f1").execute(p).await.map(|done| done.rows_affected())).unwrap();
 
             let mut filters = vec![OrderFilter::default()];
-            for group in StatusGroup::ALL {
+            for group in OrderGroup::ALL {
                 filters.push(OrderFilter { group: Some(group), ..OrderFilter::default() });
                 filters.push(OrderFilter {
                     group: Some(group),
@@ -684,12 +685,12 @@ mod tests {
                 [total("EUR", 1, 40), total("INR", 4, 1_800), total("USD", 2, 2_750)]
             );
             assert_eq!(
-                store.total_orders(&by_group(StatusGroup::Refunded)).await.unwrap(),
+                store.total_orders(&by_group(OrderGroup::Refunded)).await.unwrap(),
                 [total("INR", 3, 1_700)],
                 "fully and partly refunded"
             );
-            assert_eq!(store.total_orders(&by_group(StatusGroup::Failed)).await.unwrap(), [], "removed");
-            assert_eq!(store.total_orders(&by_group(StatusGroup::Other)).await.unwrap(), [total("EUR", 1, 40)]);
+            assert_eq!(store.total_orders(&by_group(OrderGroup::Failed)).await.unwrap(), [], "removed");
+            assert_eq!(store.total_orders(&by_group(OrderGroup::Other)).await.unwrap(), [total("EUR", 1, 40)]);
             let gateway = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
             assert!(!counted_by_status(&gateway), "other filters count the orders");
         }
@@ -741,7 +742,7 @@ mod tests {
             ..OrderQuery::default()
         };
         let filter = query.to_filter().unwrap();
-        assert_eq!(filter.group, Some(StatusGroup::Paid));
+        assert_eq!(filter.group, Some(OrderGroup::Paid));
         assert_eq!(filter.status.as_deref(), Some("CHARGED"));
         assert_eq!(filter.amount_min, Some(100_050));
         assert_eq!(filter.until, crate::clock::parse_utc_date("2026-11-24"));
@@ -782,7 +783,7 @@ impl RefundQuery {
         .to_filter()?;
         let text = filter_text;
         Ok(RefundFilter {
-            status: text(&self.status).map(|s| s.to_ascii_uppercase()),
+            status: text(&self.status).map(|s| RefundStatusFilter::parse(&s)),
             order_id: text(&self.order),
             amount_min: orders.amount_min,
             amount_max: orders.amount_max,
@@ -795,9 +796,7 @@ impl RefundQuery {
 /// Which refunds to list; every field optional, combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundFilter {
-    /// `PENDING`, `SUCCESS`, `FAILURE`, `MANUAL_REVIEW`, or `UNKNOWN` for ours whose
-    /// outcome Juspay has not told us yet.
-    pub status: Option<String>,
+    pub status: Option<RefundStatusFilter>,
     pub order_id: Option<String>,
     /// Minor units, inclusive.
     pub amount_min: Option<i64>,
@@ -807,12 +806,38 @@ pub struct RefundFilter {
     pub until: Option<i64>,
 }
 
+/// The refunds list's status filter: one Juspay refund status, or ours whose outcome
+/// Juspay has not told us yet (the request is being retried).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefundStatusFilter {
+    Is(RefundStatus),
+    OutcomeUnknown,
+}
+
+impl RefundStatusFilter {
+    /// `unknown` (any case) is [`Self::OutcomeUnknown`]; anything else a refund status.
+    pub fn parse(text: &str) -> Self {
+        match RefundRequestState::from(text) {
+            RefundRequestState::Unknown => Self::OutcomeUnknown,
+            _ => Self::Is(RefundStatus::from(text)),
+        }
+    }
+}
+
 fn refund_conditions(filter: &RefundFilter) -> Conditions {
     let mut w = Conditions::default();
-    match filter.status.as_deref() {
-        Some("UNKNOWN") => w.and("request_state IN ('unknown', 'sending')".to_owned()),
-        Some(status) => {
-            let p = w.param(Bind::Text(status.to_owned()));
+    match &filter.status {
+        Some(RefundStatusFilter::OutcomeUnknown) => w.and(format!(
+            "request_state IN {}",
+            sql_list(
+                RefundRequestState::KNOWN
+                    .iter()
+                    .filter(|state| state.needs_retry())
+                    .map(RefundRequestState::as_str)
+            )
+        )),
+        Some(RefundStatusFilter::Is(status)) => {
+            let p = w.param(Bind::Text(status.as_str().to_owned()));
             w.and(format!("status = {p}"));
         }
         None => {}
@@ -894,8 +919,11 @@ pub fn refunds_csv(rows: &[super::orders::RefundRow], header: bool) -> Vec<u8> {
             format_utc(r.created_at),
             format_plain(r.amount).replace(',', ""),
             r.currency.clone(),
-            r.status.clone(),
-            text(&r.request_state),
+            r.status.to_string(),
+            r.request_state
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             text(&r.reason),
             text(&r.requested_by),
             text(&r.error_code),

@@ -4,6 +4,7 @@
 //! [`crate::snapshot`] and write the plan with its timeline entry in the caller's
 //! transaction. A dry run is the same code with the transaction rolled back.
 
+use dashboard_status::{MandateStatus, OrderStatus, RefundRequestState, RefundStatus};
 use serde::{Deserialize, Serialize};
 
 use super::{Backend, Store, StoreError, Tx, on_pool, on_tx};
@@ -15,7 +16,7 @@ pub struct OrderRow {
     pub order_id: String,
     pub source: String,
     pub juspay_id: Option<String>,
-    pub status: String,
+    pub status: OrderStatus,
     pub status_id: Option<i64>,
     pub amount: i64,
     pub currency: String,
@@ -113,11 +114,11 @@ pub struct RefundRow {
     pub arn: Option<String>,
     pub amount: i64,
     pub currency: String,
-    pub status: String,
+    pub status: RefundStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub initiated_by: Option<String>,
-    pub request_state: Option<String>,
+    pub request_state: Option<RefundRequestState>,
     pub reason: Option<String>,
     pub requested_by: Option<String>,
     pub attempts: i64,
@@ -161,7 +162,7 @@ pub struct MandateRow {
     pub mandate_id: String,
     pub order_id: Option<String>,
     pub customer_id: Option<String>,
-    pub status: String,
+    pub status: MandateStatus,
     pub mandate_type: Option<String>,
     pub frequency: Option<String>,
     pub amount_rule: Option<String>,
@@ -245,7 +246,7 @@ pub struct MandateEvent {
 /// Which mandates to list; every field optional, combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MandateFilter {
-    pub status: Option<String>,
+    pub status: Option<MandateStatus>,
     pub customer_id: Option<String>,
     pub frequency: Option<String>,
     pub amount_rule: Option<String>,
@@ -278,11 +279,11 @@ impl ReportContext {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedOrder {
     pub effect: Effect,
-    pub status_before: Option<String>,
-    pub status_after: String,
+    pub status_before: Option<OrderStatus>,
+    pub status_after: OrderStatus,
     pub changed: Vec<&'static str>,
     /// Refunds in the report: (unique request id, effect, status after).
-    pub refunds: Vec<(String, Effect, String)>,
+    pub refunds: Vec<(String, Effect, RefundStatus)>,
     pub mandate: Option<AppliedMandate>,
 }
 
@@ -291,8 +292,8 @@ pub struct AppliedOrder {
 pub struct AppliedMandate {
     pub mandate_id: String,
     pub effect: Effect,
-    pub status_before: Option<String>,
-    pub status_after: String,
+    pub status_before: Option<MandateStatus>,
+    pub status_after: MandateStatus,
 }
 
 /// An `INSERT … ON CONFLICT (key) DO UPDATE` of every column in `columns`.
@@ -576,9 +577,9 @@ impl Tx {
             &report.order_id,
             ctx,
             reported,
-            plan.status_before.as_deref(),
-            Some(&plan.row.status),
-            plan.effect.outcome(),
+            plan.status_before.as_ref().map(OrderStatus::as_str),
+            Some(plan.row.status.as_str()),
+            plan.effect.outcome().as_str(),
             detail.as_deref(),
         )
         .await?;
@@ -607,7 +608,7 @@ impl Tx {
         &mut self,
         report: &RefundReport,
         ctx: &ReportContext,
-    ) -> Result<Option<(String, Effect, String)>, StoreError> {
+    ) -> Result<Option<(String, Effect, RefundStatus)>, StoreError> {
         let current = self.load_refund(&report.unique_request_id).await?;
         let Ok(plan) = snapshot::plan_refund(current.as_ref(), report, ctx.via(), ctx.at) else {
             return Ok(None);
@@ -624,8 +625,8 @@ impl Tx {
                 &report.order_id,
                 ctx,
                 report.status.as_ref().map(|s| s.as_str()),
-                plan.status_before.as_deref(),
-                Some(&plan.row.status),
+                plan.status_before.as_ref().map(RefundStatus::as_str),
+                Some(plan.row.status.as_str()),
                 &format!("refund_{}", plan.effect.outcome()),
                 Some(&detail),
             )
@@ -666,9 +667,9 @@ impl Tx {
                 ctx,
                 "status",
                 report.status.as_ref().map(|s| s.as_str()),
-                plan.status_before.as_deref(),
-                Some(&plan.row.status),
-                plan.effect.outcome(),
+                plan.status_before.as_ref().map(MandateStatus::as_str),
+                Some(plan.row.status.as_str()),
+                plan.effect.outcome().as_str(),
                 plan.effect.detail().as_deref(),
             )
             .await?;
@@ -745,8 +746,10 @@ impl Tx {
     /// Whether a refund of the order is still waiting for its outcome.
     pub async fn has_open_refunds(&mut self, order_id: &str) -> Result<bool, StoreError> {
         let open = self.list_refunds_in_tx(order_id).await?.iter().any(|r| {
-            matches!(r.status.as_str(), "PENDING" | "MANUAL_REVIEW")
-                || matches!(r.request_state.as_deref(), Some("sending" | "unknown"))
+            r.status.is_open()
+                || r.request_state
+                    .as_ref()
+                    .is_some_and(RefundRequestState::needs_retry)
         });
         Ok(open)
     }
@@ -864,12 +867,15 @@ impl Store {
         sending_before: i64,
     ) -> Result<Vec<RefundRow>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM refunds WHERE request_state = 'unknown' \
-             OR (request_state = 'sending' AND updated_at < $1) ORDER BY updated_at LIMIT 100",
+            "SELECT {} FROM refunds WHERE request_state = $2 \
+             OR (request_state = $3 AND updated_at < $1) ORDER BY updated_at LIMIT 100",
             REFUND_COLUMNS.join(", ")
         );
         let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
-            .bind(sending_before).fetch_all(p).await)?;
+            .bind(sending_before)
+            .bind(RefundRequestState::Unknown)
+            .bind(RefundRequestState::Sending)
+            .fetch_all(p).await)?;
         Ok(rows)
     }
 
@@ -894,8 +900,9 @@ impl Store {
     ) -> Result<Vec<MandateRow>, StoreError> {
         use super::{Bind, Conditions, bind_all};
         let mut w = Conditions::default();
+        let status = filter.status.as_ref().map(|s| s.as_str().to_owned());
         for (column, value) in [
-            ("status", &filter.status),
+            ("status", &status),
             ("customer_id", &filter.customer_id),
             ("frequency", &filter.frequency),
             ("amount_rule", &filter.amount_rule),

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use dashboard_status::{AuthVerdict, Outcome};
 use serde::{Deserialize, Serialize};
 use sqlx::QueryBuilder;
 
@@ -16,14 +17,14 @@ pub struct NewWebhookEvent {
     pub event_id: Option<String>,
     pub event_name: Option<String>,
     pub order_id: Option<String>,
-    pub auth_verdict: String,
+    pub auth_verdict: AuthVerdict,
     pub received_at: i64,
     pub event_created_at: Option<i64>,
     pub lag_ms: Option<i64>,
     pub headers: String,
     pub body: Vec<u8>,
     pub body_truncated: bool,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub outcome_detail: Option<String>,
 }
 
@@ -36,14 +37,14 @@ pub struct WebhookEventRecord {
     pub event_id: Option<String>,
     pub event_name: Option<String>,
     pub order_id: Option<String>,
-    pub auth_verdict: String,
+    pub auth_verdict: AuthVerdict,
     pub received_at: i64,
     pub event_created_at: Option<i64>,
     pub lag_ms: Option<i64>,
     pub headers: String,
     pub body: Vec<u8>,
     pub body_truncated: bool,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub outcome_detail: Option<String>,
     pub duplicate_count: i64,
     pub last_duplicate_at: Option<i64>,
@@ -57,8 +58,8 @@ pub struct WebhookFilter {
     /// `juspay` or `jpsl`.
     pub source: Option<String>,
     pub event_name: Option<String>,
-    pub auth_verdict: Option<String>,
-    pub outcome: Option<String>,
+    pub auth_verdict: Option<AuthVerdict>,
+    pub outcome: Option<Outcome>,
     pub order_id: Option<String>,
     /// Received at or after (epoch ms).
     pub from: Option<i64>,
@@ -118,11 +119,12 @@ impl Store {
     pub async fn due_webhook_ids(&self, now: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
         let ids = on_pool!(self, p => {
             sqlx::query_scalar(
-                "SELECT id FROM webhook_events WHERE outcome = 'pending' \
+                "SELECT id FROM webhook_events WHERE outcome = $3 \
                  AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2",
             )
             .bind(now)
             .bind(limit)
+            .bind(Outcome::Pending)
             .fetch_all(p)
             .await
         })?;
@@ -134,9 +136,11 @@ impl Store {
     pub async fn count_pending_webhooks(&self, cap: i64) -> Result<i64, StoreError> {
         let count = on_pool!(self, p => {
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_events WHERE outcome = 'pending'                  LIMIT $1) AS waiting",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_events WHERE outcome = $2 \
+                 LIMIT $1) AS waiting",
             )
             .bind(cap)
+            .bind(Outcome::Pending)
             .fetch_one(p)
             .await
         })?;
@@ -147,7 +151,7 @@ impl Store {
     pub async fn finish_webhook(
         &self,
         id: i64,
-        outcome: &str,
+        outcome: &Outcome,
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         on_pool!(self, p => {
@@ -191,11 +195,12 @@ impl Store {
         on_pool!(self, p => {
             sqlx::query(
                 "UPDATE webhook_events SET next_attempt_at = $1, outcome_detail = $2 \
-                 WHERE id = $3 AND outcome = 'pending'",
+                 WHERE id = $3 AND outcome = $4",
             )
             .bind(at)
             .bind(detail)
             .bind(id)
+            .bind(Outcome::Pending)
             .execute(p)
             .await
             .map(|_| ())
@@ -207,11 +212,12 @@ impl Store {
     pub async fn prune_rejected_webhooks(&self, keep: i64) -> Result<u64, StoreError> {
         let deleted = on_pool!(self, p => {
             sqlx::query(
-                "DELETE FROM webhook_events WHERE auth_verdict = 'rejected' AND id NOT IN \
-                 (SELECT id FROM webhook_events WHERE auth_verdict = 'rejected' \
+                "DELETE FROM webhook_events WHERE auth_verdict = $2 AND id NOT IN \
+                 (SELECT id FROM webhook_events WHERE auth_verdict = $2 \
                   ORDER BY id DESC LIMIT $1)",
             )
             .bind(keep)
+            .bind(AuthVerdict::Rejected)
             .execute(p)
             .await
             .map(|r| r.rows_affected())
@@ -244,11 +250,13 @@ impl Store {
         let mut w = Conditions::default();
         let before = w.param(Bind::Int(filter.before.unwrap_or(i64::MAX)));
         w.and(format!("id < {before}"));
+        let verdict = filter.auth_verdict.as_ref().map(|v| v.as_str().to_owned());
+        let outcome = filter.outcome.as_ref().map(|o| o.as_str().to_owned());
         for (column, value) in [
             ("source", &filter.source),
             ("event_name", &filter.event_name),
-            ("auth_verdict", &filter.auth_verdict),
-            ("outcome", &filter.outcome),
+            ("auth_verdict", &verdict),
+            ("outcome", &outcome),
             ("order_id", &filter.order_id),
         ] {
             if let Some(value) = value {
