@@ -11,7 +11,7 @@ use crate::{
     serverfns::health::{AlertView, HealthView, PointView, RateView, get_health},
 };
 
-/// The seed's alert threshold: a success rate below 90 % needs attention.
+/// The support playbook's alert threshold: a success rate below 90 % needs attention.
 const ALERT_PERCENT: f64 = 90.0;
 
 #[component]

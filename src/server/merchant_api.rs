@@ -10,6 +10,8 @@
 //! Invariants: a Bearer token, compared in constant time, guards both (off until
 //! configured); the order is stored before anything leaves; errors are our words, never
 //! Juspay's body; the private key and client-auth tokens never reach a log.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 

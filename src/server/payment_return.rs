@@ -10,6 +10,8 @@
 //!
 //! Invariant: nothing in the redirect changes state (its `status` is never trusted); a bad
 //! signature shows an error page and is logged, and costs no call to Juspay.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use axum::{
     body::Bytes,

@@ -1,5 +1,7 @@
 //! Shared application state, cloned into every request, middleware and server function: one
 //! `Arc`, so a clone is one atomic increment rather than one per service.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::{ops::Deref, sync::Arc};
 

@@ -5,6 +5,8 @@
 //! (kept as rejected; a retry would not make it ours); 401 = wrong `secureHash` or an
 //! unreadable body (kept bounded; retried, so fixing a rotated secret loses nothing); 503 =
 //! not configured or the database unavailable.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use axum::{
     Extension,

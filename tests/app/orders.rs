@@ -1,6 +1,8 @@
 //! Orders: the filtered list and its CSV, the merged timeline, the Juspay actions (sync,
 //! update, payment link) with their roles and audit rows, and the reconciler catching
 //! what a lost webhook did not tell us — on one instance and on two sharing a database.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::OrderStatus;
 use std::{sync::Arc, time::Duration};

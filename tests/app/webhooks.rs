@@ -1,4 +1,6 @@
 //! `POST /webhooks/juspay`: authenticate, store raw, acknowledge after commit.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::{AuthVerdict, Outcome};
 use reqwest::Response;

@@ -6,6 +6,8 @@
 //! same transaction as the state change; an order we create is stored locally (as NEW)
 //! before Juspay is called, so a timeout never leaves an order only Juspay knows — the
 //! reconciler settles it; Juspay's error bodies never reach [`ActionError::public_message`].
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 

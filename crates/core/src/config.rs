@@ -3,6 +3,8 @@
 //! `DATABASE_URL` is honoured as `database.url`. Everything is validated once at start-up
 //! and a bad value is reported with the key that holds it. Secrets are wrapped so that
 //! neither `Debug` nor a log line can print them.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::{net::SocketAddr, path::Path};
 

@@ -9,6 +9,8 @@
 //! one transaction — one disk flush for the group instead of one each. Each waiter hears back
 //! only after that commit, with its own id (or an error, so it answers 5xx and Juspay
 //! retries). The task ends when its `Ingestor` is dropped.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::{AuthVerdict, Outcome};
 use std::sync::{

@@ -7,6 +7,8 @@
 //! HMAC-SHA256 with the merchant's secret, lowercase hex, compared in constant time; only
 //! an unambiguous success (`responseCode` `0000`, and `txnStatus` `SUC` when present) marks
 //! an order paid — `invoiceStatus` alone never does (§2.2).
+//!
+//! Section numbers (§) refer to docs/jpsl.md, the wire format as this project implements it.
 
 use dashboard_status::{AuthVerdict, Outcome};
 use std::{collections::BTreeMap, sync::Arc};

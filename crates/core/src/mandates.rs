@@ -7,6 +7,8 @@
 //! operator); a debit never exceeds the mandate's maximum, uses a fresh order id and is
 //! stored as an order (NEW) before Juspay is called, so it is followed like any order;
 //! Juspay's refusals are shown in our words.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use juspay::{Amount, Mandate, MandateExecutionRequest, MandateStatus};
 

@@ -3,6 +3,8 @@
 //!
 //! Invariant: every currency is shown and read with two decimals, as Juspay's API carries
 //! amounts (§4.1); zero-decimal currencies are not special-cased because Juspay does not.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 /// `123456` INR → `1,234.56 INR`.
 pub fn format_minor(amount: i64, currency: &str) -> String {

@@ -9,6 +9,8 @@
 //! Invariant: a terminal status is never replaced by an earlier one, by an unknown one, or by
 //! a different outcome that no documented path leads to. The only backward step allowed is
 //! the one §4.4 documents: a failed attempt (`*` rows) may be followed by a new attempt.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 pub use dashboard_status::Stage;
 use dashboard_status::{MandateStatus, OrderStatus, RefundStatus};

@@ -13,6 +13,8 @@
 //! transaction (one commit). Should any of them fail with a database error (or panic), the
 //! group is rolled back and its events are processed one by one, each in its own
 //! transaction, so only the failing one is deferred.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::{sync::Arc, time::Duration};
 

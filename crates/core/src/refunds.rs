@@ -8,6 +8,8 @@
 //! last reported refunded total; a timeout or 5xx leaves the refund "outcome unknown" and
 //! the reconciler resends it with the same id; a refusal (4xx) marks it failed with our
 //! words for Juspay's code.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::{RefundRequestState, RefundStatus};
 use juspay::{Amount, JuspayClient, JuspayError, OrderStatus, RefundRequest};

@@ -7,6 +7,8 @@
 //! on creation or through our own action (an update before payment); amounts are minor
 //! units. The functions here do no I/O, so the decision is tested exhaustively and a dry
 //! run shows exactly what applying would do.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::BTreeMap;
 

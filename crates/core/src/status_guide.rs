@@ -6,11 +6,15 @@
 //! status under. [`guide`] explains one order's status and, for a failed payment attempt,
 //! its error code, in words a support person can repeat to a customer.
 //!
+//! The support playbook it follows is described in docs/architecture.md ("Status guide").
+//!
 //! Invariants: a payment that is still in progress is never
 //! advised as failed, whatever error code accompanies it; an error code this module does
 //! not know never hides the status's own advice, and is named in the text so nothing
 //! Juspay said is lost. The texts say only what Juspay's public order-status and
 //! error-code documentation says.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::{OrderGroup, OrderStatus, Stage};
 use serde::{Deserialize, Serialize};
@@ -32,7 +36,7 @@ pub struct StatusGuide {
 /// An error code refines the advice only for a failed payment attempt (`Stage::AttemptFailed`):
 /// there it says why the attempt failed. On a pending or paid order it is only mentioned,
 /// never acted on — a pending payment must not be advised as failed. On a failed capture or
-/// void the customer-facing reasons of the seed do not apply, so the code is mentioned and
+/// void the customer-facing reasons of the support playbook do not apply, so the code is mentioned and
 /// the status's advice kept. Codes match ignoring ASCII case and surrounding spaces; an
 /// empty code or message counts as absent (Juspay sends `""`, §4.3 example).
 ///
@@ -88,7 +92,7 @@ struct Advice {
     action: &'static str,
 }
 
-/// The seed's PENDING row ("Wait, don't fulfil yet. Check again in 5 min"), its UPI notes
+/// The support playbook's PENDING row ("Wait, don't fulfil yet. Check again in 5 min"), its UPI notes
 /// ("wait 5-10 minutes"; "after 24h, assume cancelled") and its dual webhook-plus-polling
 /// advice.
 const PENDING_ACTION: &str = "Do not fulfil the order yet, and do not tell the customer the \
@@ -96,7 +100,7 @@ const PENDING_ACTION: &str = "Do not fulfil the order yet, and do not tell the c
      order status; UPI payments can take 5 to 10 minutes. If nothing changes within 24 \
      hours, the customer most likely abandoned the payment.";
 
-/// The seed's SUCCESS row ("Fulfill order immediately"); §4.4: refunds leave it CHARGED.
+/// The support playbook's SUCCESS row ("Fulfill order immediately"); §4.4: refunds leave it CHARGED.
 const PAID_ACTION: &str = "Fulfil the order. Refunds, if any, do not change this status; \
      check the refunds on the order before fulfilling again.";
 
@@ -180,13 +184,13 @@ fn status_advice(status: &OrderStatus) -> Option<Advice> {
                       money was taken.",
             action: Reason::Rejected.advice().action,
         },
-        // §4.4 id 26, "user did not complete auth": the seed's 3D_SECURE_FAILED.
+        // §4.4 id 26, "user did not complete auth": the support playbook's 3D_SECURE_FAILED.
         OrderStatus::AuthenticationFailed => Advice {
             meaning: "The customer did not complete the OTP or 3-D Secure check, so no \
                       money was taken.",
             action: Reason::ThreeDSecureFailed.advice().action,
         },
-        // §4.4 id 27, "bank refused": the seed's DECLINED.
+        // §4.4 id 27, "bank refused": the support playbook's DECLINED.
         OrderStatus::AuthorizationFailed => Advice {
             meaning: "The customer's bank refused the payment, so no money was taken.",
             action: Reason::Declined.advice().action,
@@ -269,7 +273,7 @@ enum Reason {
     ThreeDSecureFailed,
     GatewayTimeout,
     DuplicateTransaction,
-    /// The customer left the payment page: the seed's CANCELLED row.
+    /// The customer left the payment page: the support playbook's CANCELLED row.
     Abandoned,
     /// Juspay or the gateway rejected the request (`JUSPAY_DECLINED`, §4.4 id 22).
     Rejected,
@@ -281,7 +285,7 @@ enum Reason {
 
 /// The reason an error code names, ignoring ASCII case and surrounding spaces.
 ///
-/// The seed's codes are matched as they are (the simulator sends them verbatim). The
+/// The support playbook's codes are matched as they are (the simulator sends them verbatim). The
 /// reference documents few real codes, so the aliases are only these:
 /// * `AUTHORIZATION_FAILED` (§4.4 id 27 "bank refused") is DECLINED, and
 ///   `AUTHENTICATION_FAILED` (id 26 "user did not complete auth") is 3D_SECURE_FAILED, for
@@ -290,7 +294,7 @@ enum Reason {
 ///   execution) are DUPLICATE_TRANSACTION.
 /// * `USER_ABORTED` and `BACKPRESSED` are the SDK results for a customer who left the page
 ///   (§4.4, [weak], client side); the simulator sends `USER_ABORTED` as the error code of an
-///   `AUTHENTICATION_FAILED` order. They get the seed's CANCELLED advice.
+///   `AUTHENTICATION_FAILED` order. They get the support playbook's CANCELLED advice.
 /// * `JP_852` (§7.3: mandate not active, or an execution the merchant cancelled) and `JP_851`
 ///   (§7.3: pre-debit notification failed).
 ///
@@ -317,8 +321,8 @@ fn reason_of_code(code: &str) -> Option<Reason> {
 }
 
 impl Reason {
-    /// The seed's "What it means" and "Action" columns, in plain words; for the codes the
-    /// seed lacks, what the reference says about them.
+    /// The support playbook's "What it means" and "Action" columns, in plain words; for the codes the
+    /// playbook lacks, what the reference says about them.
     fn advice(self) -> Advice {
         match self {
             // Seed: "Customer needs to try different card/method"; checklist: "permanent
@@ -483,7 +487,7 @@ mod tests {
         assert_eq!(group_of(" Pending_Vbv ", 0, 100), G::Pending);
         assert_eq!(group_of("SOMETHING_NEW", 0, 100), G::Other);
         assert_eq!(group_of("", 0, 100), G::Other);
-        // The seed's words are not Juspay order statuses.
+        // The support playbook's words are not Juspay order statuses.
         assert_eq!(group_of("SUCCESS", 0, 100), G::Other);
         assert_eq!(group_of("CANCELLED", 0, 100), G::Other);
     }
@@ -551,7 +555,7 @@ mod tests {
     }
 
     #[test]
-    fn each_error_code_of_the_seed_has_its_own_advice() {
+    fn each_error_code_of_the_playbook_has_its_own_advice() {
         let expected = [
             ("DECLINED", "declined", "different card or payment method"),
             ("INSUFFICIENT_FUNDS", "enough balance", "add funds"),
@@ -592,8 +596,8 @@ mod tests {
     }
 
     #[test]
-    fn juspay_statuses_and_documented_codes_get_the_seed_advice_they_correspond_to() {
-        // AUTHENTICATION_FAILED is the seed's 3D_SECURE_FAILED, AUTHORIZATION_FAILED its DECLINED.
+    fn juspay_statuses_and_documented_codes_get_the_playbook_advice_they_correspond_to() {
+        // AUTHENTICATION_FAILED is the support playbook's 3D_SECURE_FAILED, AUTHORIZATION_FAILED its DECLINED.
         assert!(
             guide_for("AUTHENTICATION_FAILED", None, None)
                 .action

@@ -1,6 +1,8 @@
 //! Money on the wire vs. in memory. Invariant: amounts are integer minor units (paise)
 //! internally; the wire sees decimal strings or JSON numbers with at most 2 dp, and extra
 //! digits are truncated, not rounded, as the sandbox does (§4.1, §13).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde_json::Value;
 

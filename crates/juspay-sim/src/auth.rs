@@ -1,6 +1,8 @@
 //! API-key authentication. Invariant: the merchant is identified by the key alone;
 //! a merchant header, when present under either spelling, must agree with it (§2.1, §2.2).
 //! Every successful check yields the merchant id whose state the request may touch.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use axum::http::HeaderMap;
 use base64::Engine as _;

@@ -1,6 +1,8 @@
 //! Request normalisation. Invariant: whatever the client sent — query string, form body
 //! (chunked or not), JSON with dotted keys or nested objects — handlers see one flat map
 //! of dotted keys to strings (§2.4, §2.5).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::BTreeMap;
 

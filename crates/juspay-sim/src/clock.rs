@@ -1,6 +1,8 @@
 //! Wall-clock formatting and delay scaling. Invariant: timestamps on the wire are
 //! ISO-8601 UTC with a trailing `Z` (§4.3) and mandate/notification dates are epoch-second
 //! strings (§7.2); every simulated delay goes through [`scale`].
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

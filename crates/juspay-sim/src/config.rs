@@ -1,5 +1,7 @@
 //! Simulator configuration. Invariant: everything that changes wire behaviour
 //! (credentials, keys, URLs, timing) is set here once at start and never mutated.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::{Deserialize, Serialize};
 

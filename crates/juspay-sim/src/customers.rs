@@ -1,5 +1,7 @@
 //! Customers (§8). Invariant: `object_reference_id` is unique per merchant, and a
 //! customer can be addressed by its `cst_` id or by that reference.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
 //! Juspay-shaped API errors. Invariant: every error response is JSON carrying at least
 //! `status`, `error_code` and `error_message`, because the .NET SDK needs `error_code` to
 //! classify an error (§3.1, §3.2).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use axum::Json;
 use axum::http::StatusCode;

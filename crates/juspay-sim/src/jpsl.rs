@@ -3,6 +3,8 @@
 //! (HMAC-SHA256 over the values of every non-empty field, keys in byte order, lowercase
 //! hex). Invariant: the simulator signs independently of the dashboard's verifier; faults
 //! (bad hash, duplicate, delay) are per callback.
+//!
+//! Section numbers (§) refer to docs/jpsl.md, the wire format as this project implements it.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 

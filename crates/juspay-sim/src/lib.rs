@@ -21,6 +21,8 @@
 //! | `DELETE /__sim/faults` | — | clear every fault |
 //! | `GET /__sim/webhooks/attempts` | — | every [`WebhookAttempt`] |
 //! | `POST /__sim/traffic/start` | — | start demo traffic |
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 pub mod amount;
 pub mod auth;

@@ -2,6 +2,8 @@
 //! `POST /mandates/{id}` (§7.3), execution via `POST /txns`, listing per customer, and
 //! pre-debit notifications. Invariant: only ACTIVE mandates execute; ACTIVE ⇄ PAUSED;
 //! REVOKED and FAILURE are terminal (§13).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -2,6 +2,8 @@
 //! renderer of the order object used by every response and webhook. Invariant: an order
 //! object is always rendered from the store by [`render`], so API answers, webhook
 //! bodies and the handle agree field for field.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
 //! The hosted test payment page at `payment_links.web` = `/pay/{merchant}/{order}` (§4.2, §13): a plain HTML form
 //! that works without JavaScript. Invariant: submitting it applies exactly the outcome
 //! picked, then answers 303 to the order's `return_url` with the §10 signed query.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 

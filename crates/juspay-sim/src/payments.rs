@@ -2,6 +2,8 @@
 //! (§5.1) and pre-auth capture/void (§5.3). Invariant: an order takes a new attempt only
 //! when NEW, after a retryable failure, or to finish an attempt started by `/txns`; each
 //! attempt gets the next `<merchant>-<order>-<n>` suffix (§4.3, §4.4).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! the same id with the same amount never creates a second refund, a different amount
 //! is refused — and non-failed refunds never exceed the paid amount. Refunds start
 //! PENDING and settle later to SUCCESS, FAILURE or MANUAL_REVIEW.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 use std::time::Duration;

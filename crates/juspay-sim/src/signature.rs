@@ -3,6 +3,8 @@
 //! more as a whole, then HMAC-SHA256 with the response key and standard padded base64;
 //! the `signature` travels percent-encoded once in the redirect query (twice when
 //! configured, matching the other doc example).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

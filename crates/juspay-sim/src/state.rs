@@ -1,6 +1,8 @@
 //! The simulator's memory: orders with their payment attempts and refunds, mandates,
 //! notifications and customers. Invariant: order keys are the lower-cased merchant
 //! order id (order ids are case-insensitive at Juspay, §4.1) and amounts are minor units.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::BTreeMap;
 

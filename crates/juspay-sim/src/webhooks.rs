@@ -3,6 +3,8 @@
 //! (scaled by the time scale) until the first HTTP 200, never after it. Each attempt
 //! has a 10 s timeout (Juspay documents none, Open question 6) and a failed transport
 //! counts like a non-200.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! sensitive so it is redacted from debug output), `x-merchantid` and `version` (§2);
 //! path segments are percent-encoded; every non-2xx answer becomes a classified
 //! [`JuspayError`].
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::fmt;
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! Client configuration: where Juspay lives and how to authenticate (§1, §2).
 //!
 //! Invariant: the API key is a [`SecretString`]; `Debug` output shows it as redacted.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::time::Duration;
 

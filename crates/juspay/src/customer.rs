@@ -2,6 +2,8 @@
 //!
 //! Invariant: the customer id doubles as the `x-routing-id` header value (§2.3), so every
 //! customer call routes to the same Juspay shard.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::Deserialize;
 

@@ -2,6 +2,8 @@
 //!
 //! Invariant: encoding works on UTF-8 bytes and only ever leaves the flavour's
 //! unreserved set unescaped, so encoded output is plain ASCII.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 /// Which set of characters is left unescaped.
 ///

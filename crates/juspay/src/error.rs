@@ -2,6 +2,8 @@
 //!
 //! Invariant: no variant ever holds the API key or the `Authorization` header; upstream
 //! bodies are kept for diagnosis but truncated to [`BODY_SNIPPET_CHARS`].
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::fmt;
 use std::time::Duration;

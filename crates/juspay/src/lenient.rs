@@ -4,6 +4,8 @@
 //! literal placeholder `"FILTERED"` for masked data. Every decoder here maps those shapes
 //! onto `Option`s; none of them fails on a wrong scalar type, only nested objects that are
 //! present but malformed propagate an error.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};

@@ -29,6 +29,8 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 /// Declares a string-backed wire enum with an `Other(String)` fallback so that values
 /// Juspay adds later are kept instead of failing the decode (§14).

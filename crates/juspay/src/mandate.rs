@@ -3,6 +3,8 @@
 //!
 //! Invariant: dates are UNIX epoch seconds (sent as text, kept as text when read) and
 //! amounts are minor units, formatted with two decimals on the way out.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::Deserialize;
 

@@ -3,6 +3,8 @@
 //! Invariant: conversion is exact decimal arithmetic on text — never float rounding.
 //! Juspay accepts at most two decimals (§4.1), so an amount with non-zero digits beyond the
 //! second decimal is refused instead of silently truncated the way the sandbox does.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::fmt;
 

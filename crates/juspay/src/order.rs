@@ -2,6 +2,8 @@
 //!
 //! Invariant: requests are flattened to dotted keys with amounts formatted as two-decimal
 //! major units; responses are read with the lenient decoders, so every field is optional.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::{Deserialize, Deserializer};
 

@@ -2,6 +2,8 @@
 //!
 //! Invariant: `unique_request_id` is always sent — it is Juspay's idempotency key, so a
 //! retried refund after a timeout cannot pay out twice.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::Deserialize;
 

@@ -13,6 +13,8 @@
 //!   string such as `"10.50"`; timestamps become epoch-millisecond strings.
 //! * The private key never prints: [`SdkSigner`]'s `Debug` is redacted, and load errors
 //!   describe the PEM's shape, never its contents.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -6,6 +6,8 @@
 //! the number of encoding layers on `signature` open (open question 7), verification
 //! accepts any documented flavour and one or two extra encoding layers — all of which
 //! still require the secret key to produce.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -3,6 +3,8 @@
 //!
 //! Invariant: order fields of a `/txns` call carry the `order.` prefix, and `format=json`
 //! is always sent because without it Juspay answers with a 302 to the bank page (§5.1).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::Deserialize;
 

@@ -3,6 +3,8 @@
 //! Invariant: [`parse_webhook`] never panics on any input and reports a readable
 //! [`JuspayError::InvalidWebhook`]; [`WebhookAuth::verify`] compares fixed-length digests
 //! in constant time, so neither the credentials nor their lengths leak through timing.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -1,6 +1,8 @@
 //! End-to-end checks of every endpoint against a loopback capture server: the request
 //! line, headers and body encoding the client sends (§2), and how answers and error
 //! statuses (§3) are mapped.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,8 @@
 //! Fresh webhook events in Juspay's envelope (§9.1): every id is unique across runs and
 //! processes (a per-process nonce plus a counter), and every body has about the size of a
 //! real order event, so the benchmark and the ceiling write the same bytes.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -2,6 +2,8 @@
 //! endpoint back to back over keep-alive connections for a fixed time. Only a 200 counts
 //! as acknowledged, as for Juspay (§9.4); the latency is from sending the request to
 //! having read the whole answer.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
 use std::time::Duration;

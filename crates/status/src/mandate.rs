@@ -1,4 +1,6 @@
 //! Mandate statuses as Juspay reports them (docs/juspay.md §7.2).
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 text_enum! {
     /// Mandate status (§7.2).

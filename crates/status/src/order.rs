@@ -3,6 +3,8 @@
 //!
 //! Invariants: every known status maps to at most one `status_id` and back; every known
 //! status has exactly one [`Stage`] and belongs to exactly one [`OrderGroup`] list.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,7 @@
 //! Refund statuses as Juspay reports them (docs/juspay.md §6.3), and the state of our own
 //! request to Juspay for a refund staff asked for.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 text_enum! {
     /// Refund status (§6.3).

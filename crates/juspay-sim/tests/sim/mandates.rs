@@ -1,4 +1,6 @@
 //! Mandates (§7): registration, listing, commands, execution and notifications.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use juspay_sim::{SimConfig, Simulator};
 use serde_json::{Value, json};

@@ -1,4 +1,6 @@
 //! The hosted test payment page and its §10-signed redirect.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

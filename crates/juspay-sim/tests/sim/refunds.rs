@@ -1,4 +1,6 @@
 //! Refund semantics of §6: idempotency, limits and settlement.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use juspay_sim::RefundStatus;
 use serde_json::{Value, json};

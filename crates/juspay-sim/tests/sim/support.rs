@@ -1,5 +1,7 @@
 //! Shared test helpers: starting the simulator, authenticated clients and a webhook
 //! receiver that checks Basic auth and answers from a script.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

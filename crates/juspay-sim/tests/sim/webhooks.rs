@@ -1,4 +1,6 @@
 //! Webhook delivery (§9): envelope, Basic auth, retries until the first 200.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::time::Duration;
 
