@@ -16,11 +16,29 @@ use tokio::sync::Semaphore;
 
 use crate::{
     clock::now_millis,
-    config::LoginConfig,
     store::{Store, StoreError, users::User},
 };
 
 pub use dashboard_status::Role;
+
+/// Throttling of sign-ins (`[login]` in the configuration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginConfig {
+    /// Failed sign-ins into one account from one client address per window; that pair is
+    /// then refused until the window ends. Other addresses are not affected, so nobody can
+    /// lock the owner out from elsewhere.
+    pub max_failures_per_account: i64,
+    /// Failed sign-ins from one client address, into any account, per window.
+    pub max_failures_per_ip: i64,
+    pub window_minutes: i64,
+    /// Failures into one account (from anywhere) after which an address that has itself
+    /// failed on it must wait before its next try: 1 s, doubling with each failure, at most
+    /// the window. An address with no failures on the account never waits.
+    pub account_delay_after: i64,
+    /// Password verifications at once (each takes about 19 MiB); more are answered 429.
+    pub max_concurrent_verifications: usize,
+}
 
 /// Why a username or password was refused; safe to show.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -104,7 +104,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub admin: AdminConfig,
-    pub login: LoginConfig,
+    pub login: crate::auth::LoginConfig,
     pub auth: AuthConfig,
     pub webhook: WebhookConfig,
     pub processor: ProcessorConfig,
@@ -166,24 +166,6 @@ pub struct AdminConfig {
     pub username: String,
     /// Its password; when absent a random one is generated and printed once.
     pub password: Option<SecretString>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginConfig {
-    /// Failed sign-ins into one account from one client address per window; that pair is
-    /// then refused until the window ends. Other addresses are not affected, so nobody can
-    /// lock the owner out from elsewhere.
-    pub max_failures_per_account: i64,
-    /// Failed sign-ins from one client address, into any account, per window.
-    pub max_failures_per_ip: i64,
-    pub window_minutes: i64,
-    /// Failures into one account (from anywhere) after which an address that has itself
-    /// failed on it must wait before its next try: 1 s, doubling with each failure, at most
-    /// the window. An address with no failures on the account never waits.
-    pub account_delay_after: i64,
-    /// Password verifications at once (each takes about 19 MiB); more are answered 429.
-    pub max_concurrent_verifications: usize,
 }
 
 /// Staff authentication beyond the password.

@@ -16,6 +16,7 @@ pub mod order_state;
 pub mod privacy;
 pub mod processing;
 pub mod reconcile;
+pub mod records;
 pub mod refunds;
 pub mod rejections;
 pub mod report;

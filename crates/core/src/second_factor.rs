@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::auth::Role;
+use dashboard_status::Role;
 
 /// Seconds per code.
 pub const STEP_SECONDS: u64 = 30;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     clock::parse_juspay_time,
     order_state::{self, AmountMismatch, IgnoreReason, Transition},
-    store::orders::{MandateRow, OrderRow, RefundRow},
+    records::{MandateRow, OrderRow, RefundRow},
 };
 
 /// Juspay defaults an order's currency to INR (§4.1).

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, audit::AuditEntry, on_pool, on_tx};
-use crate::{auth::Role, clock::now_millis};
+use dashboard_status::Role;
+
+use crate::clock::now_millis;
 
 /// A staff account as the rest of the product sees it (no password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
