@@ -53,7 +53,7 @@ pub async fn list_mandates(
         auth::Role,
         clock::{format_utc, parse_utc_date},
         money::format_minor,
-        store::orders::MandateFilter,
+        store::mandates::MandateFilter,
     };
 
     let ctx = crate::server::context::RequestCtx::current()?;

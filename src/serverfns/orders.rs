@@ -452,8 +452,7 @@ mod detail {
         money::format_minor,
         status_guide::guide,
         store::{
-            audit::AuditRecord,
-            orders::{OrderEvent, OrderRow, RefundRow},
+            audit::AuditRecord, orders::OrderRow, refunds::RefundRow, timeline::OrderEvent,
             webhooks::WebhookEventRecord,
         },
     };

@@ -91,7 +91,7 @@ pub async fn list_refunds(
 }
 
 #[cfg(feature = "ssr")]
-fn view_of(r: &dashboard_core::store::orders::RefundRow, now: i64) -> RefundRowView {
+fn view_of(r: &dashboard_core::store::refunds::RefundRow, now: i64) -> RefundRowView {
     use dashboard_core::{clock::format_utc, money::format_minor};
     use dashboard_status::RefundRequestState;
     let open = r.status.is_open();

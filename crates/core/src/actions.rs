@@ -23,7 +23,8 @@ use crate::{
     store::{
         Store, StoreError,
         audit::AuditEntry,
-        orders::{AppliedOrder, OrderRow, ReportContext},
+        orders::{AppliedOrder, OrderRow},
+        timeline::ReportContext,
     },
 };
 

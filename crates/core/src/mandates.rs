@@ -18,7 +18,8 @@ use crate::{
     snapshot::{MandateReport, Via},
     store::{
         audit::AuditEntry,
-        orders::{AppliedMandate, MandateRow, ReportContext},
+        mandates::{AppliedMandate, MandateRow},
+        timeline::ReportContext,
     },
 };
 

@@ -30,11 +30,8 @@ use crate::{
     report::Chain,
     snapshot::{Effect, MandateReport, OrderReport, Via},
     store::{
-        Store, StoreError, Tx,
-        audit::AuditEntry,
-        on_tx,
-        orders::{AppliedMandate, AppliedOrder, ReportContext},
-        sql_list,
+        Store, StoreError, Tx, audit::AuditEntry, mandates::AppliedMandate, on_tx,
+        orders::AppliedOrder, sql_list, timeline::ReportContext,
     },
 };
 

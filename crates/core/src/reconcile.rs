@@ -25,10 +25,7 @@ use crate::{
     order_state::Stage,
     report::Chain,
     snapshot::{OrderReport, Via},
-    store::{
-        Store, StoreError,
-        orders::{LeasedOrder, ReportContext},
-    },
+    store::{Store, StoreError, leases::LeasedOrder, timeline::ReportContext},
 };
 
 /// How long the reconciler sleeps when no order is due.

@@ -19,11 +19,7 @@ use crate::{
     clock::now_millis,
     order_state::Stage,
     snapshot::{OrderReport, Via},
-    store::{
-        Store, StoreError,
-        audit::AuditEntry,
-        orders::{RefundRow, ReportContext},
-    },
+    store::{Store, StoreError, audit::AuditEntry, refunds::RefundRow, timeline::ReportContext},
 };
 
 /// A request stuck in `sending` this long is presumed interrupted (a crash) and resent.

@@ -17,11 +17,15 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub mod alerts;
 pub mod audit;
 pub mod health;
+pub mod leases;
+pub mod mandates;
 pub mod order_queries;
 pub mod orders;
+pub mod refunds;
 pub mod second_factor;
 pub mod staff_sessions;
 pub mod throttle;
+pub mod timeline;
 pub mod users;
 pub mod webhooks;
 
@@ -129,6 +133,40 @@ pub(crate) fn sql_list<'a>(values: impl IntoIterator<Item = &'a str>) -> String 
         .map(|value| format!("'{value}'"))
         .collect();
     format!("({})", quoted.join(", "))
+}
+
+/// An `INSERT … ON CONFLICT (key) DO UPDATE` of every column in `columns`.
+pub(crate) fn upsert_sql(table: &str, columns: &[&str]) -> String {
+    let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("${n}")).collect();
+    let updates: Vec<String> = columns[1..]
+        .iter()
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+        columns.join(", "),
+        placeholders.join(", "),
+        columns[0],
+        updates.join(", ")
+    )
+}
+
+pub(crate) fn select_sql(table: &str, columns: &str, key: &str) -> String {
+    format!("SELECT {columns} FROM {table} WHERE {key} = $1")
+}
+
+impl Tx {
+    /// Serialises writers of one order (or mandate) key until this transaction ends, so two
+    /// instances applying reports about the same order cannot lose an update.
+    pub async fn lock_key(&mut self, key: &str) -> Result<(), StoreError> {
+        // On SQLite the transaction already holds the database's single write lock
+        // (`Store::begin` uses BEGIN IMMEDIATE), which serialises every writer.
+        if self.backend() == Backend::Postgres {
+            on_tx!(self, t => sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(key).execute(&mut **t).await.map(|_| ()))?;
+        }
+        Ok(())
+    }
 }
 
 /// Binds every [`Bind`] of `$binds` to `$query`, in order.

@@ -868,7 +868,7 @@ impl Store {
         filter: &RefundFilter,
         before: Option<(i64, String)>,
         limit: i64,
-    ) -> Result<Vec<super::orders::RefundRow>, StoreError> {
+    ) -> Result<Vec<super::refunds::RefundRow>, StoreError> {
         let mut w = refund_conditions(filter);
         if let Some((at, id)) = before {
             let at = w.param(Bind::Int(at));
@@ -880,11 +880,11 @@ impl Store {
         let limit = w.param(Bind::Int(limit));
         let sql = format!(
             "SELECT {} FROM refunds WHERE {} ORDER BY created_at DESC, unique_request_id DESC LIMIT {limit}",
-            super::orders::REFUND_COLUMN_LIST,
+            super::refunds::REFUND_COLUMN_LIST,
             w.clause()
         );
         let rows = on_pool!(self, p => {
-            bind_all!(sqlx::query_as::<_, super::orders::RefundRow>(&sql), &w.binds)
+            bind_all!(sqlx::query_as::<_, super::refunds::RefundRow>(&sql), &w.binds)
                 .fetch_all(p)
                 .await
         })?;
@@ -893,7 +893,7 @@ impl Store {
 }
 
 /// CSV lines for refunds (with the header line first when `header`).
-pub fn refunds_csv(rows: &[super::orders::RefundRow], header: bool) -> Vec<u8> {
+pub fn refunds_csv(rows: &[super::refunds::RefundRow], header: bool) -> Vec<u8> {
     use crate::{clock::format_utc, money::format_plain};
     let mut writer = csv::Writer::from_writer(Vec::new());
     if header {

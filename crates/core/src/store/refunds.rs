@@ -1,0 +1,196 @@
+//! Refunds as Juspay last confirmed them, with our own request bookkeeping. Rows change
+//! through the order report that carries them ([`Tx::apply_order_report`]) or the refund
+//! action's own writes, always inside the order's lock.
+
+use dashboard_status::{RefundRequestState, RefundStatus};
+
+pub use crate::records::RefundRow;
+
+use super::{
+    Store, StoreError, Tx, on_pool, on_tx, select_sql, timeline::ReportContext, upsert_sql,
+};
+use crate::snapshot::{self, Effect, RefundReport};
+
+const REFUND_COLUMNS: [&str; 19] = [
+    "unique_request_id",
+    "order_id",
+    "juspay_refund_id",
+    "reference",
+    "arn",
+    "amount",
+    "currency",
+    "status",
+    "error_code",
+    "error_message",
+    "initiated_by",
+    "request_state",
+    "reason",
+    "requested_by",
+    "attempts",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "confirmed_via",
+];
+
+/// Every column of `refunds`, for `SELECT`s elsewhere in the store.
+pub(crate) const REFUND_COLUMN_LIST: &str = "unique_request_id, order_id, juspay_refund_id, \
+     reference, arn, amount, currency, status, error_code, error_message, initiated_by, \
+     request_state, reason, requested_by, attempts, created_at, updated_at, confirmed_at, \
+     confirmed_via";
+
+impl Tx {
+    pub async fn load_refund(&mut self, key: &str) -> Result<Option<RefundRow>, StoreError> {
+        let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
+        let row = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(key).fetch_optional(&mut **t).await)?;
+        Ok(row)
+    }
+
+    pub async fn save_refund(&mut self, row: &RefundRow) -> Result<(), StoreError> {
+        let sql = upsert_sql("refunds", &REFUND_COLUMNS);
+        on_tx!(self, t => sqlx::query(&sql)
+            .bind(&row.unique_request_id)
+            .bind(&row.order_id)
+            .bind(&row.juspay_refund_id)
+            .bind(&row.reference)
+            .bind(&row.arn)
+            .bind(row.amount)
+            .bind(&row.currency)
+            .bind(&row.status)
+            .bind(&row.error_code)
+            .bind(&row.error_message)
+            .bind(&row.initiated_by)
+            .bind(&row.request_state)
+            .bind(&row.reason)
+            .bind(&row.requested_by)
+            .bind(row.attempts)
+            .bind(row.created_at)
+            .bind(row.updated_at)
+            .bind(row.confirmed_at)
+            .bind(&row.confirmed_via)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Applies one refund of an order report; `None` when the report is too thin to record.
+    pub(super) async fn apply_refund_report(
+        &mut self,
+        report: &RefundReport,
+        ctx: &ReportContext,
+    ) -> Result<Option<(String, Effect, RefundStatus)>, StoreError> {
+        let current = self.load_refund(&report.unique_request_id).await?;
+        let Ok(plan) = snapshot::plan_refund(current.as_ref(), report, ctx.via(), ctx.at) else {
+            return Ok(None);
+        };
+        if current.as_ref() != Some(&plan.row) {
+            self.save_refund(&plan.row).await?;
+        }
+        if matches!(plan.effect, Effect::Created | Effect::Applied) {
+            let detail = format!(
+                "refund {} of {} {}",
+                report.unique_request_id, plan.row.amount, plan.row.currency
+            );
+            self.insert_order_event(
+                &report.order_id,
+                ctx,
+                report.status.as_ref().map(|s| s.as_str()),
+                plan.status_before.as_ref().map(RefundStatus::as_str),
+                Some(plan.row.status.as_str()),
+                &format!("refund_{}", plan.effect.outcome()),
+                Some(&detail),
+            )
+            .await?;
+        }
+        Ok(Some((
+            report.unique_request_id.clone(),
+            plan.effect,
+            plan.row.status,
+        )))
+    }
+
+    /// The order's refunds, inside this transaction.
+    pub async fn list_refunds_in_tx(
+        &mut self,
+        order_id: &str,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE order_id = $1 ORDER BY created_at, unique_request_id",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(order_id).fetch_all(&mut **t).await)?;
+        Ok(rows)
+    }
+
+    /// Whether a refund of the order is still waiting for its outcome.
+    pub async fn has_open_refunds(&mut self, order_id: &str) -> Result<bool, StoreError> {
+        let open = self.list_refunds_in_tx(order_id).await?.iter().any(|r| {
+            r.status.is_open()
+                || r.request_state
+                    .as_ref()
+                    .is_some_and(RefundRequestState::needs_retry)
+        });
+        Ok(open)
+    }
+}
+
+impl Store {
+    pub async fn list_refunds_of_order(
+        &self,
+        order_id: &str,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE order_id = $1 ORDER BY created_at, unique_request_id",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(order_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn find_refund(
+        &self,
+        unique_request_id: &str,
+    ) -> Result<Option<RefundRow>, StoreError> {
+        let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
+        let row = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(unique_request_id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Our refunds whose outcome is unknown, or whose sending started before
+    /// `sending_before` and never finished (an interrupted process).
+    pub async fn list_refunds_to_resend(
+        &self,
+        sending_before: i64,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE request_state = $2 \
+             OR (request_state = $3 AND updated_at < $1) ORDER BY updated_at LIMIT 100",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(sending_before)
+            .bind(RefundRequestState::Unknown)
+            .bind(RefundRequestState::Sending)
+            .fetch_all(p).await)?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refund_column_list_names_every_refund_column_in_order() {
+        assert_eq!(
+            REFUND_COLUMNS.join(", "),
+            REFUND_COLUMN_LIST
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+}
