@@ -15,15 +15,17 @@ use axum::{
 use dashboard_core::{
     report::Chain,
     store::{
-        audit::{AuditQuery, audit_csv},
-        order_queries::{
-            ListedOrder, OrderCursor, OrderQuery, RefundQuery, orders_csv, refunds_csv,
-        },
+        order_queries::{ListedOrder, OrderCursor},
         orders::OrderRow,
     },
 };
 
-use super::{middleware::CurrentUser, state::AppState};
+use super::{
+    csv::{audit_csv, orders_csv, refunds_csv},
+    middleware::CurrentUser,
+    queries::{AuditQuery, OrderQuery, RefundQuery},
+    state::AppState,
+};
 
 /// Rows read per database round trip.
 const CHUNK: i64 = 1000;

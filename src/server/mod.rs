@@ -5,6 +5,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod context;
+pub mod csv;
 pub mod export;
 pub mod headers;
 pub mod merchant_api;
@@ -12,6 +13,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod ops;
 pub mod payment_return;
+pub mod queries;
 pub mod state;
 pub mod webhooks;
 

@@ -34,7 +34,7 @@ pub struct AuditPage {
 #[cfg(feature = "ssr")]
 pub fn scoped_filter(
     user: &dashboard_core::store::users::User,
-    query: &dashboard_core::store::audit::AuditQuery,
+    query: &crate::server::queries::AuditQuery,
 ) -> Result<dashboard_core::store::audit::AuditFilter, AppError> {
     use dashboard_core::auth::Role;
     let mut filter = query
@@ -56,7 +56,8 @@ pub async fn list_audit(
     to: Option<String>,
     before: Option<i64>,
 ) -> Result<AuditPage, AppError> {
-    use dashboard_core::{auth::Role, clock::format_utc, store::audit::AuditQuery};
+    use crate::server::queries::AuditQuery;
+    use dashboard_core::{auth::Role, clock::format_utc};
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?.clone();

@@ -132,12 +132,12 @@ pub async fn list_orders(
         auth::Role,
         clock::format_utc,
         money::format_minor,
-        store::order_queries::{ListedOrder, OrderCursor, OrderLine, OrderQuery},
+        store::order_queries::{ListedOrder, OrderCursor, OrderLine},
     };
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
-    let query = OrderQuery {
+    let query = crate::server::queries::OrderQuery {
         group,
         status,
         method_type,

@@ -43,12 +43,12 @@ pub async fn list_refunds(
     use dashboard_core::{
         auth::Role,
         clock::now_millis,
-        store::order_queries::{RefundFilter, RefundQuery, RefundStatusFilter},
+        store::refunds::{RefundFilter, RefundStatusFilter},
     };
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
-    let filter = RefundQuery {
+    let filter = crate::server::queries::RefundQuery {
         status,
         order,
         min,

@@ -98,12 +98,13 @@ pub async fn list_webhooks(
                 .ok_or_else(|| ctx.fail(AppError::invalid(field, "Use a date like 2026-11-23."))),
         }
     };
+    let text = crate::server::queries::filter_text;
     let filter = WebhookFilter {
-        source: non_empty(&source),
-        event_name: non_empty(&event).map(|e| e.to_ascii_uppercase()),
-        auth_verdict: non_empty(&verdict).map(|v| AuthVerdict::from(v.as_str())),
-        outcome: non_empty(&outcome).map(|o| Outcome::from(o.as_str())),
-        order_id: non_empty(&order),
+        source: text(&source),
+        event_name: text(&event).map(|e| e.to_ascii_uppercase()),
+        auth_verdict: text(&verdict).map(|v| AuthVerdict::from(v.as_str())),
+        outcome: text(&outcome).map(|o| Outcome::from(o.as_str())),
+        order_id: text(&order),
         from: day("from", &from)?,
         until: day("to", &to)?.map(|d| d + 86_400_000),
         before,
@@ -225,15 +226,6 @@ async fn reprocess(
         detail: processed.detail,
         changes: processed.changes,
     })
-}
-
-#[cfg(feature = "ssr")]
-fn non_empty(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 #[cfg(feature = "ssr")]

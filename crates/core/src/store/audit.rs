@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::order_queries::{FieldError, OrderQuery, filter_text};
-
 use super::{Store, StoreError, Tx, on_pool, on_tx};
 
 /// One audited action, as the caller describes it.
@@ -29,70 +27,6 @@ pub struct AuditFilter {
     pub from: Option<i64>,
     /// Before.
     pub until: Option<i64>,
-}
-
-/// The audit filters as they travel in a page address: all text, all optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditQuery {
-    pub user: Option<String>,
-    pub action: Option<String>,
-    pub object: Option<String>,
-    /// First UTC day shown (`2026-11-23`).
-    pub from: Option<String>,
-    /// Last UTC day shown.
-    pub to: Option<String>,
-}
-
-impl AuditQuery {
-    /// The filter, or the field whose value cannot be read.
-    pub fn to_filter(&self) -> Result<AuditFilter, FieldError> {
-        // The days are read as the order list reads them (the last day included).
-        let days = OrderQuery {
-            from: self.from.clone(),
-            to: self.to.clone(),
-            ..OrderQuery::default()
-        }
-        .to_filter()?;
-        Ok(AuditFilter {
-            actor: filter_text(&self.user).map(|u| u.to_ascii_lowercase()),
-            action: filter_text(&self.action),
-            target: filter_text(&self.object),
-            from: days.from,
-            until: days.until,
-        })
-    }
-}
-
-/// CSV lines for audit rows (with the header line first when `header`); every cell
-/// neutralised for spreadsheets.
-pub fn audit_csv(rows: &[AuditRecord], header: bool) -> Vec<u8> {
-    use super::order_queries::neutralise_csv_cell;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    if header {
-        let _ = writer.write_record([
-            "at_utc",
-            "actor",
-            "action",
-            "object",
-            "detail",
-            "client_ip",
-            "trace_id",
-        ]);
-    }
-    for r in rows {
-        let record = [
-            crate::clock::format_utc(r.at),
-            r.actor.clone(),
-            r.action.clone(),
-            r.target.clone(),
-            r.detail.clone(),
-            r.client_ip.clone(),
-            r.trace_id.clone(),
-        ];
-        // Writing to a Vec cannot fail for I/O; a record is always complete.
-        let _ = writer.write_record(record.map(neutralise_csv_cell));
-    }
-    writer.into_inner().unwrap_or_default()
 }
 
 /// A stored audit row.
@@ -275,37 +209,5 @@ mod tests {
             let past = search(AuditFilter { until: Some(ana[0].at + 1), ..AuditFilter::default() }, None).await;
             assert_eq!(past.len(), 2, "limited to the page size");
         }
-    }
-
-    #[test]
-    fn the_audit_address_reads_into_a_filter_and_rows_export_as_neutral_csv() {
-        let query = AuditQuery {
-            user: Some(" Ana ".into()),
-            to: Some("2026-11-23".into()),
-            object: Some(String::new()),
-            ..AuditQuery::default()
-        };
-        let filter = query.to_filter().unwrap();
-        assert_eq!(filter.actor.as_deref(), Some("ana"));
-        assert_eq!(filter.until, crate::clock::parse_utc_date("2026-11-24"));
-        assert_eq!(filter.target, None);
-        let bad = AuditQuery {
-            from: Some("yesterday".into()),
-            ..AuditQuery::default()
-        };
-        assert_eq!(bad.to_filter().unwrap_err().field, "from");
-        let row = AuditRecord {
-            id: 1,
-            at: 0,
-            actor: "ana".into(),
-            action: "order.refund".into(),
-            target: "ord_1".into(),
-            detail: "=cmd".into(),
-            client_ip: "10.0.0.1".into(),
-            trace_id: "t".into(),
-        };
-        let text = String::from_utf8(audit_csv(&[row], true)).unwrap();
-        assert!(text.starts_with("at_utc,actor,action,object"), "{text}");
-        assert!(text.contains(",'=cmd,10.0.0.1,t"), "{text}");
     }
 }

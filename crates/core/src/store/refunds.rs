@@ -3,11 +3,13 @@
 //! action's own writes, always inside the order's lock.
 
 use dashboard_status::{RefundRequestState, RefundStatus};
+use serde::{Deserialize, Serialize};
 
 pub use crate::records::RefundRow;
 
 use super::{
-    Store, StoreError, Tx, on_pool, on_tx, select_sql, timeline::ReportContext, upsert_sql,
+    Bind, Conditions, Store, StoreError, Tx, bind_all, on_pool, on_tx, select_sql, sql_list,
+    timeline::ReportContext, upsert_sql,
 };
 use crate::snapshot::{self, Effect, RefundReport};
 
@@ -175,6 +177,105 @@ impl Store {
             .bind(RefundRequestState::Unknown)
             .bind(RefundRequestState::Sending)
             .fetch_all(p).await)?;
+        Ok(rows)
+    }
+}
+
+/// Which refunds to list; every field optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundFilter {
+    pub status: Option<RefundStatusFilter>,
+    pub order_id: Option<String>,
+    /// Minor units, inclusive.
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Requested at or after / before (epoch ms).
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// The refunds list's status filter: one Juspay refund status, or ours whose outcome
+/// Juspay has not told us yet (the request is being retried).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefundStatusFilter {
+    Is(RefundStatus),
+    OutcomeUnknown,
+}
+
+impl RefundStatusFilter {
+    /// `unknown` (any case) is [`Self::OutcomeUnknown`]; anything else a refund status.
+    pub fn parse(text: &str) -> Self {
+        match RefundRequestState::from(text) {
+            RefundRequestState::Unknown => Self::OutcomeUnknown,
+            _ => Self::Is(RefundStatus::from(text)),
+        }
+    }
+}
+
+fn refund_conditions(filter: &RefundFilter) -> Conditions {
+    let mut w = Conditions::default();
+    match &filter.status {
+        Some(RefundStatusFilter::OutcomeUnknown) => w.and(format!(
+            "request_state IN {}",
+            sql_list(
+                RefundRequestState::KNOWN
+                    .iter()
+                    .filter(|state| state.needs_retry())
+                    .map(RefundRequestState::as_str)
+            )
+        )),
+        Some(RefundStatusFilter::Is(status)) => {
+            let p = w.param(Bind::Text(status.as_str().to_owned()));
+            w.and(format!("status = {p}"));
+        }
+        None => {}
+    }
+    if let Some(order_id) = &filter.order_id {
+        let p = w.param(Bind::Text(order_id.clone()));
+        w.and(format!("order_id = {p}"));
+    }
+    for (condition, value) in [
+        ("amount >=", filter.amount_min),
+        ("amount <=", filter.amount_max),
+        ("created_at >=", filter.from),
+        ("created_at <", filter.until),
+    ] {
+        if let Some(value) = value {
+            let p = w.param(Bind::Int(value));
+            w.and(format!("{condition} {p}"));
+        }
+    }
+    w
+}
+
+impl Store {
+    /// Refunds matching `filter`, newest first, at most `limit` requested before
+    /// `before` (keyset on `(created_at, unique_request_id)`).
+    pub async fn list_refunds(
+        &self,
+        filter: &RefundFilter,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let mut w = refund_conditions(filter);
+        if let Some((at, id)) = before {
+            let at = w.param(Bind::Int(at));
+            let id = w.param(Bind::Text(id));
+            w.and(format!(
+                "(created_at < {at} OR (created_at = {at} AND unique_request_id < {id}))"
+            ));
+        }
+        let limit = w.param(Bind::Int(limit));
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE {} ORDER BY created_at DESC, unique_request_id DESC LIMIT {limit}",
+            REFUND_COLUMN_LIST,
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, RefundRow>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
+        })?;
         Ok(rows)
     }
 }

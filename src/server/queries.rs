@@ -1,0 +1,219 @@
+//! Filters as they travel in a page address (all text, all optional) and their reading
+//! into the store's filters, naming the field of any value that cannot be read so the form
+//! can show it beside that field.
+
+use dashboard_core::{
+    clock::parse_utc_date,
+    money::parse_major,
+    store::{
+        audit::AuditFilter,
+        order_queries::OrderFilter,
+        refunds::{RefundFilter, RefundStatusFilter},
+    },
+};
+use dashboard_status::OrderGroup;
+use serde::{Deserialize, Serialize};
+
+/// The filters as they travel in a page address: all text, all optional. Read with
+/// [`OrderQuery::to_filter`], which names the field of a value it cannot read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderQuery {
+    pub group: Option<String>,
+    pub status: Option<String>,
+    pub method_type: Option<String>,
+    pub method: Option<String>,
+    pub gateway: Option<String>,
+    pub error_code: Option<String>,
+    /// Major units, e.g. `100.50`.
+    pub min: Option<String>,
+    pub max: Option<String>,
+    /// UTC days, `2026-11-23`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub customer: Option<String>,
+    pub q: Option<String>,
+    /// `1` for stale orders only.
+    pub stale: Option<String>,
+    /// `poll`: orders whose payment a poll found (the webhook was missed).
+    pub via: Option<String>,
+    /// `1` for orders flagged by the amount check.
+    pub flagged: Option<String>,
+}
+
+/// A filter value that cannot be read: the field and a message for the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+/// A text filter from the address: trimmed, and absent when empty (an empty box is no
+/// filter).
+pub fn filter_text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+impl OrderQuery {
+    pub fn to_filter(&self) -> Result<OrderFilter, FieldError> {
+        let text = filter_text;
+        let amount = |field: &'static str, v: &Option<String>| match text(v) {
+            None => Ok(None),
+            Some(t) => parse_major(&t).map(Some).ok_or(FieldError {
+                field,
+                message: "Use an amount like 100 or 100.50.",
+            }),
+        };
+        let day = |field: &'static str, v: &Option<String>| match text(v) {
+            None => Ok(None),
+            Some(t) => parse_utc_date(&t).map(Some).ok_or(FieldError {
+                field,
+                message: "Use a date like 2026-11-23.",
+            }),
+        };
+        let group = match text(&self.group) {
+            None => None,
+            Some(g) => Some(OrderGroup::parse(&g).ok_or(FieldError {
+                field: "group",
+                message: "Choose one of the listed groups.",
+            })?),
+        };
+        Ok(OrderFilter {
+            group,
+            status: text(&self.status).map(|s| s.to_ascii_uppercase()),
+            payment_method_type: text(&self.method_type).map(|s| s.to_ascii_uppercase()),
+            payment_method: text(&self.method),
+            gateway: text(&self.gateway).map(|s| s.to_ascii_uppercase()),
+            error_code: text(&self.error_code),
+            amount_min: amount("min", &self.min)?,
+            amount_max: amount("max", &self.max)?,
+            from: day("from", &self.from)?,
+            until: day("to", &self.to)?.map(|d| d + 86_400_000),
+            customer: text(&self.customer),
+            search: text(&self.q),
+            stale: text(&self.stale).is_some_and(|s| s != "0"),
+            paid_via: text(&self.via).map(|v| v.to_ascii_lowercase()),
+            flagged: text(&self.flagged).is_some_and(|s| s != "0"),
+        })
+    }
+}
+
+/// Refund filters as they travel in the page address (all text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundQuery {
+    pub status: Option<String>,
+    pub order: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl RefundQuery {
+    pub fn to_filter(&self) -> Result<RefundFilter, FieldError> {
+        let orders = OrderQuery {
+            min: self.min.clone(),
+            max: self.max.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..OrderQuery::default()
+        }
+        .to_filter()?;
+        let text = filter_text;
+        Ok(RefundFilter {
+            status: text(&self.status).map(|s| RefundStatusFilter::parse(&s)),
+            order_id: text(&self.order),
+            amount_min: orders.amount_min,
+            amount_max: orders.amount_max,
+            from: orders.from,
+            until: orders.until,
+        })
+    }
+}
+
+/// The audit filters as they travel in a page address: all text, all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub user: Option<String>,
+    pub action: Option<String>,
+    pub object: Option<String>,
+    /// First UTC day shown (`2026-11-23`).
+    pub from: Option<String>,
+    /// Last UTC day shown.
+    pub to: Option<String>,
+}
+
+impl AuditQuery {
+    /// The filter, or the field whose value cannot be read.
+    pub fn to_filter(&self) -> Result<AuditFilter, FieldError> {
+        // The days are read as the order list reads them (the last day included).
+        let days = OrderQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..OrderQuery::default()
+        }
+        .to_filter()?;
+        Ok(AuditFilter {
+            actor: filter_text(&self.user).map(|u| u.to_ascii_lowercase()),
+            action: filter_text(&self.action),
+            target: filter_text(&self.object),
+            from: days.from,
+            until: days.until,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_filters_are_read_with_the_bad_field_named() {
+        let query = OrderQuery {
+            group: Some("paid".into()),
+            status: Some(" charged ".into()),
+            min: Some("1,000.50".into()),
+            to: Some("2026-11-23".into()),
+            q: Some("".into()),
+            ..OrderQuery::default()
+        };
+        let filter = query.to_filter().unwrap();
+        assert_eq!(filter.group, Some(OrderGroup::Paid));
+        assert_eq!(filter.status.as_deref(), Some("CHARGED"));
+        assert_eq!(filter.amount_min, Some(100_050));
+        assert_eq!(filter.until, parse_utc_date("2026-11-24"));
+        assert_eq!(filter.search, None, "an empty box is no filter");
+        let bad = OrderQuery {
+            max: Some("lots".into()),
+            ..OrderQuery::default()
+        };
+        assert_eq!(bad.to_filter().unwrap_err().field, "max");
+        let bad = OrderQuery {
+            group: Some("gold".into()),
+            ..OrderQuery::default()
+        };
+        assert_eq!(bad.to_filter().unwrap_err().field, "group");
+    }
+
+    #[test]
+    fn the_audit_address_reads_into_a_filter_with_the_bad_field_named() {
+        let query = AuditQuery {
+            user: Some(" Ana ".into()),
+            to: Some("2026-11-23".into()),
+            object: Some(String::new()),
+            ..AuditQuery::default()
+        };
+        let filter = query.to_filter().unwrap();
+        assert_eq!(filter.actor.as_deref(), Some("ana"));
+        assert_eq!(filter.until, parse_utc_date("2026-11-24"));
+        assert_eq!(filter.target, None);
+        let bad = AuditQuery {
+            from: Some("yesterday".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(bad.to_filter().unwrap_err().field, "from");
+    }
+}
