@@ -1,13 +1,8 @@
-//! Database connections opened exactly as the app opens them (crates/core/src/store):
-//! SQLite in WAL mode with `synchronous=FULL` and a 5 s busy timeout, PostgreSQL with a
-//! plain pool, so that the ceiling measures the same durability the app pays for.
-
-use std::str::FromStr as _;
-use std::time::Duration;
+//! Database connections opened by the app's own store (`dashboard_core::Store::connect`),
+//! so that the ceiling measures the same durability the app pays for.
 
 use anyhow::Context as _;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use dashboard_core::{Store, store::Pool};
 use sqlx::{PgPool, SqlitePool};
 
 /// The app's default `database.max_connections`.
@@ -32,31 +27,16 @@ macro_rules! on_db {
 pub(crate) use on_db;
 
 impl Db {
-    /// Connects to `url` with the app's options, creating a missing SQLite file.
+    /// Connects to `url` through the app's own store, so the options (WAL, `synchronous`,
+    /// timeouts, pragmas) are exactly the app's.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
-        if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .with_context(|| format!("parsing {url}"))?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections)
-                .connect_with(options)
-                .await
-                .with_context(|| format!("connecting to {url}"))?;
-            Ok(Self::Sqlite(pool))
-        } else {
-            let pool = PgPoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await
-                .with_context(|| format!("connecting to {url}"))?;
-            Ok(Self::Postgres(pool))
-        }
+        let store = Store::connect(url, max_connections)
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        Ok(match store.pool() {
+            Pool::Sqlite(pool) => Self::Sqlite(pool.clone()),
+            Pool::Postgres(pool) => Self::Postgres(pool.clone()),
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -8,35 +8,36 @@ use serde::{Deserialize, Serialize};
 pub use crate::records::MandateRow;
 
 use super::{
-    Store, StoreError, Tx, on_pool, on_tx, select_sql, timeline::ReportContext, upsert_sql,
+    Store, StoreError, Tx, on_pool, on_tx, row_columns, select_sql, timeline::ReportContext,
+    upsert_sql,
 };
 use crate::snapshot::{self, Effect, MandateReport, ReportError};
 
-const MANDATE_COLUMNS: [&str; 23] = [
-    "mandate_id",
-    "order_id",
-    "customer_id",
-    "status",
-    "mandate_type",
-    "frequency",
-    "amount_rule",
-    "max_amount",
-    "currency",
-    "start_date",
-    "end_date",
-    "rule_type",
-    "rule_value",
-    "revokable_by_customer",
-    "block_fund",
-    "payment_method_type",
-    "payment_method",
-    "payer_vpa",
-    "status_reported_at",
-    "created_at",
-    "updated_at",
-    "confirmed_at",
-    "confirmed_via",
-];
+row_columns!($ pub(crate) MANDATE_COLUMNS, bind_mandate, [
+    mandate_id,
+    order_id,
+    customer_id,
+    status,
+    mandate_type,
+    frequency,
+    amount_rule,
+    max_amount,
+    currency,
+    start_date,
+    end_date,
+    rule_type,
+    rule_value,
+    revokable_by_customer,
+    block_fund,
+    payment_method_type,
+    payment_method,
+    payer_vpa,
+    status_reported_at,
+    created_at,
+    updated_at,
+    confirmed_at,
+    confirmed_via,
+]);
 
 /// One entry of a mandate's history (`mandate_events`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -89,31 +90,8 @@ impl Tx {
     }
 
     pub(super) async fn save_mandate(&mut self, row: &MandateRow) -> Result<(), StoreError> {
-        let sql = upsert_sql("mandates", &MANDATE_COLUMNS);
-        on_tx!(self, t => sqlx::query(&sql)
-            .bind(&row.mandate_id)
-            .bind(&row.order_id)
-            .bind(&row.customer_id)
-            .bind(&row.status)
-            .bind(&row.mandate_type)
-            .bind(&row.frequency)
-            .bind(&row.amount_rule)
-            .bind(row.max_amount)
-            .bind(&row.currency)
-            .bind(row.start_date)
-            .bind(row.end_date)
-            .bind(&row.rule_type)
-            .bind(row.rule_value)
-            .bind(row.revokable_by_customer)
-            .bind(row.block_fund)
-            .bind(&row.payment_method_type)
-            .bind(&row.payment_method)
-            .bind(&row.payer_vpa)
-            .bind(row.status_reported_at)
-            .bind(row.created_at)
-            .bind(row.updated_at)
-            .bind(row.confirmed_at)
-            .bind(&row.confirmed_via)
+        let sql = upsert_sql("mandates", MANDATE_COLUMNS);
+        on_tx!(self, t => bind_mandate!(sqlx::query(&sql), row)
             .execute(&mut **t).await.map(|_| ()))?;
         Ok(())
     }

@@ -169,6 +169,19 @@ impl Tx {
     }
 }
 
+/// Declares, once, the columns a row type is upserted with: `$columns` lists them in order
+/// and `$bind!(query, row)` binds the row's fields of the same names in the same order, so
+/// the list and the binds cannot drift apart. (`$d` is a literal `$`, for the inner macro.)
+macro_rules! row_columns {
+    ($d:tt $vis:vis $columns:ident, $bind:ident, [$($col:ident),+ $(,)?]) => {
+        $vis const $columns: &[&str] = &[$(stringify!($col)),+];
+        macro_rules! $bind {
+            ($d query:expr, $d row:expr) => { $d query $(.bind(&$d row.$col))+ };
+        }
+    };
+}
+pub(crate) use row_columns;
+
 /// Binds every [`Bind`] of `$binds` to `$query`, in order.
 macro_rules! bind_all {
     ($query:expr, $binds:expr) => {{

@@ -8,55 +8,55 @@ use dashboard_status::{OrderStatus, RefundStatus};
 pub use crate::records::OrderRow;
 
 use super::{
-    Store, StoreError, Tx, mandates::AppliedMandate, on_pool, on_tx, select_sql,
+    Store, StoreError, Tx, mandates::AppliedMandate, on_pool, on_tx, row_columns, select_sql,
     timeline::ReportContext, upsert_sql,
 };
 use crate::snapshot::{self, Effect, OrderReport, ReportError};
 
-/// Columns the snapshot function owns; the reconciler's lease columns are left to it.
-const ORDER_COLUMNS: [&str; 41] = [
-    "order_id",
-    "source",
-    "juspay_id",
-    "status",
-    "status_id",
-    "amount",
-    "currency",
-    "amount_refunded",
-    "customer_id",
-    "customer_email",
-    "customer_phone",
-    "description",
-    "payment_link",
-    "payment_method_type",
-    "payment_method",
-    "auth_type",
-    "card_brand",
-    "card_last_four",
-    "payer_vpa",
-    "gateway",
-    "gateway_id",
-    "gateway_reference_id",
-    "txn_id",
-    "txn_uuid",
-    "epg_txn_id",
-    "rrn",
-    "auth_id_code",
-    "error_code",
-    "error_message",
-    "udfs",
-    "amount_mismatch",
-    "juspay_created_at",
-    "created_at",
-    "updated_at",
-    "confirmed_at",
-    "confirmed_via",
-    "paid_at",
-    "paid_via",
-    "terminal_at",
-    "next_check_at",
-    "stale_at",
-];
+// Columns the snapshot function owns; the reconciler's lease columns are left to it.
+row_columns!($ ORDER_COLUMNS, bind_order, [
+    order_id,
+    source,
+    juspay_id,
+    status,
+    status_id,
+    amount,
+    currency,
+    amount_refunded,
+    customer_id,
+    customer_email,
+    customer_phone,
+    description,
+    payment_link,
+    payment_method_type,
+    payment_method,
+    auth_type,
+    card_brand,
+    card_last_four,
+    payer_vpa,
+    gateway,
+    gateway_id,
+    gateway_reference_id,
+    txn_id,
+    txn_uuid,
+    epg_txn_id,
+    rrn,
+    auth_id_code,
+    error_code,
+    error_message,
+    udfs,
+    amount_mismatch,
+    juspay_created_at,
+    created_at,
+    updated_at,
+    confirmed_at,
+    confirmed_via,
+    paid_at,
+    paid_via,
+    terminal_at,
+    next_check_at,
+    stale_at,
+]);
 
 /// What applying an order report did.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,49 +87,8 @@ impl Tx {
     }
 
     pub(super) async fn save_order(&mut self, row: &OrderRow) -> Result<(), StoreError> {
-        let sql = upsert_sql("orders", &ORDER_COLUMNS);
-        on_tx!(self, t => sqlx::query(&sql)
-            .bind(&row.order_id)
-            .bind(&row.source)
-            .bind(&row.juspay_id)
-            .bind(&row.status)
-            .bind(row.status_id)
-            .bind(row.amount)
-            .bind(&row.currency)
-            .bind(row.amount_refunded)
-            .bind(&row.customer_id)
-            .bind(&row.customer_email)
-            .bind(&row.customer_phone)
-            .bind(&row.description)
-            .bind(&row.payment_link)
-            .bind(&row.payment_method_type)
-            .bind(&row.payment_method)
-            .bind(&row.auth_type)
-            .bind(&row.card_brand)
-            .bind(&row.card_last_four)
-            .bind(&row.payer_vpa)
-            .bind(&row.gateway)
-            .bind(row.gateway_id)
-            .bind(&row.gateway_reference_id)
-            .bind(&row.txn_id)
-            .bind(&row.txn_uuid)
-            .bind(&row.epg_txn_id)
-            .bind(&row.rrn)
-            .bind(&row.auth_id_code)
-            .bind(&row.error_code)
-            .bind(&row.error_message)
-            .bind(&row.udfs)
-            .bind(&row.amount_mismatch)
-            .bind(row.juspay_created_at)
-            .bind(row.created_at)
-            .bind(row.updated_at)
-            .bind(row.confirmed_at)
-            .bind(&row.confirmed_via)
-            .bind(row.paid_at)
-            .bind(&row.paid_via)
-            .bind(row.terminal_at)
-            .bind(row.next_check_at)
-            .bind(row.stale_at)
+        let sql = upsert_sql("orders", ORDER_COLUMNS);
+        on_tx!(self, t => bind_order!(sqlx::query(&sql), row)
             .execute(&mut **t).await.map(|_| ()))?;
         Ok(())
     }
@@ -218,5 +177,58 @@ impl Store {
         let row = on_pool!(self, p => sqlx::query_as::<_, OrderRow>(&sql)
             .bind(order_id).fetch_optional(p).await)?;
         Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::store::{Backend, mandates::MandateRow, refunds::RefundRow};
+
+    /// The field names of a row type, read from its serde form.
+    fn fields_of<T: Default + serde::Serialize>() -> BTreeSet<String> {
+        match serde_json::to_value(T::default()).unwrap() {
+            serde_json::Value::Object(map) => map.keys().cloned().collect(),
+            other => panic!("not a struct: {other}"),
+        }
+    }
+
+    fn names(list: &str) -> BTreeSet<String> {
+        list.split(',').map(|c| c.trim().to_owned()).collect()
+    }
+
+    async fn columns_of(store: &Store, table: &str) -> BTreeSet<String> {
+        let sql = match store.backend() {
+            Backend::Sqlite => "SELECT name FROM pragma_table_info($1)",
+            Backend::Postgres => {
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_name = $1 AND table_schema = current_schema()"
+            }
+        };
+        let names: Vec<String> =
+            on_pool!(store, p => sqlx::query_scalar(sql).bind(table).fetch_all(p).await).unwrap();
+        names.into_iter().collect()
+    }
+
+    crate::test_on_both_backends! {
+        async fn every_row_type_names_exactly_its_tables_columns_in_its_column_lists(db) {
+            let store = db.store();
+            let lease = names("check_count, lease_owner, lease_until");
+            let order_fields = fields_of::<OrderRow>();
+            assert_eq!(columns_of(&store, "orders").await, order_fields);
+            assert_eq!(names(ORDER_ROW_COLUMNS), order_fields);
+            let upserted: BTreeSet<String> = ORDER_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+            assert_eq!(upserted, &order_fields - &lease, "all but the reconciler's lease columns");
+            let refund_fields = fields_of::<RefundRow>();
+            assert_eq!(columns_of(&store, "refunds").await, refund_fields);
+            assert_eq!(names(crate::store::refunds::REFUND_COLUMN_LIST), refund_fields);
+            let mandate_fields = fields_of::<MandateRow>();
+            assert_eq!(columns_of(&store, "mandates").await, mandate_fields);
+            let listed: BTreeSet<String> =
+                crate::store::mandates::MANDATE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+            assert_eq!(listed, mandate_fields);
+        }
     }
 }

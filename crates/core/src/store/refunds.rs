@@ -8,32 +8,32 @@ use serde::{Deserialize, Serialize};
 pub use crate::records::RefundRow;
 
 use super::{
-    Bind, Conditions, Store, StoreError, Tx, bind_all, on_pool, on_tx, select_sql, sql_list,
-    timeline::ReportContext, upsert_sql,
+    Bind, Conditions, Store, StoreError, Tx, bind_all, on_pool, on_tx, row_columns, select_sql,
+    sql_list, timeline::ReportContext, upsert_sql,
 };
 use crate::snapshot::{self, Effect, RefundReport};
 
-const REFUND_COLUMNS: [&str; 19] = [
-    "unique_request_id",
-    "order_id",
-    "juspay_refund_id",
-    "reference",
-    "arn",
-    "amount",
-    "currency",
-    "status",
-    "error_code",
-    "error_message",
-    "initiated_by",
-    "request_state",
-    "reason",
-    "requested_by",
-    "attempts",
-    "created_at",
-    "updated_at",
-    "confirmed_at",
-    "confirmed_via",
-];
+row_columns!($ REFUND_COLUMNS, bind_refund, [
+    unique_request_id,
+    order_id,
+    juspay_refund_id,
+    reference,
+    arn,
+    amount,
+    currency,
+    status,
+    error_code,
+    error_message,
+    initiated_by,
+    request_state,
+    reason,
+    requested_by,
+    attempts,
+    created_at,
+    updated_at,
+    confirmed_at,
+    confirmed_via,
+]);
 
 /// Every column of `refunds`, for `SELECT`s elsewhere in the store.
 pub(crate) const REFUND_COLUMN_LIST: &str = "unique_request_id, order_id, juspay_refund_id, \
@@ -50,27 +50,8 @@ impl Tx {
     }
 
     pub async fn save_refund(&mut self, row: &RefundRow) -> Result<(), StoreError> {
-        let sql = upsert_sql("refunds", &REFUND_COLUMNS);
-        on_tx!(self, t => sqlx::query(&sql)
-            .bind(&row.unique_request_id)
-            .bind(&row.order_id)
-            .bind(&row.juspay_refund_id)
-            .bind(&row.reference)
-            .bind(&row.arn)
-            .bind(row.amount)
-            .bind(&row.currency)
-            .bind(&row.status)
-            .bind(&row.error_code)
-            .bind(&row.error_message)
-            .bind(&row.initiated_by)
-            .bind(&row.request_state)
-            .bind(&row.reason)
-            .bind(&row.requested_by)
-            .bind(row.attempts)
-            .bind(row.created_at)
-            .bind(row.updated_at)
-            .bind(row.confirmed_at)
-            .bind(&row.confirmed_via)
+        let sql = upsert_sql("refunds", REFUND_COLUMNS);
+        on_tx!(self, t => bind_refund!(sqlx::query(&sql), row)
             .execute(&mut **t).await.map(|_| ()))?;
         Ok(())
     }
