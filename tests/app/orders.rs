@@ -5,7 +5,7 @@
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::OrderStatus;
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use dashboard_core::store::{Backend, orders::OrderRow};
 use juspay_sim::{PaymentMethod, PaymentRequest, WebhookFault, WebhookFaultKind};
@@ -418,7 +418,14 @@ async fn two_instances_never_poll_the_same_order_at_once_and_miss_none() {
         tx.insert_order_for_test(&order).await.unwrap();
         tx.commit().await.unwrap();
     }
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    eventually("every order was polled", || async {
+        let calls = sim.handle().api_calls();
+        ids.iter().all(|id| {
+            let path = format!("/orders/{id}");
+            calls.iter().any(|c| c.method == "GET" && c.path == path)
+        })
+    })
+    .await;
 
     let calls = sim.handle().api_calls();
     for id in &ids {

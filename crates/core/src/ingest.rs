@@ -84,6 +84,17 @@ pub struct Ingestor {
     writer: Mutex<Option<mpsc::Sender<Queued>>>,
     /// Groups committed so far.
     groups: Arc<AtomicU64>,
+    /// Deliveries the writer has taken into its current group and not yet answered.
+    in_group: Arc<AtomicU64>,
+}
+
+/// Deliveries waiting for their acknowledgement at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// Queued for the writer, not yet taken into a group.
+    pub queued: usize,
+    /// In the group being written (waiting for the write turn or the commit).
+    pub in_group: u64,
 }
 
 impl Ingestor {
@@ -91,6 +102,7 @@ impl Ingestor {
         Self {
             writer: Mutex::new(None),
             groups: Arc::default(),
+            in_group: Arc::default(),
             store,
             waker: None,
             auth: config
@@ -159,6 +171,17 @@ impl Ingestor {
         result.await.map_err(|_| writer_gone())?
     }
 
+    /// What waits for its acknowledgement now.
+    pub fn backlog(&self) -> Backlog {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        Backlog {
+            queued: writer
+                .as_ref()
+                .map_or(0, |queue| queue.max_capacity() - queue.capacity()),
+            in_group: self.in_group.load(Ordering::Relaxed),
+        }
+    }
+
     fn writer(&self) -> mpsc::Sender<Queued> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         match writer.as_ref() {
@@ -169,6 +192,7 @@ impl Ingestor {
                     self.store.clone(),
                     receiver,
                     self.groups.clone(),
+                    self.in_group.clone(),
                 ));
                 *writer = Some(queue.clone());
                 queue
@@ -226,9 +250,15 @@ impl Ingestor {
 /// the processor's transaction, and what arrives meanwhile joins this group instead of
 /// waiting for the next turn — stores the group in one transaction and answers each waiter
 /// after the commit. Ends when every sender is gone (the `Ingestor` was dropped).
-async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: Arc<AtomicU64>) {
+async fn write_groups(
+    store: Store,
+    mut queue: mpsc::Receiver<Queued>,
+    groups: Arc<AtomicU64>,
+    in_group: Arc<AtomicU64>,
+) {
     let mut group = Vec::with_capacity(GROUP_MAX);
     while queue.recv_many(&mut group, GROUP_MAX).await > 0 {
+        in_group.store(group.len() as u64, Ordering::Relaxed);
         let tx = store.begin().await;
         while group.len() < GROUP_MAX {
             match queue.try_recv() {
@@ -236,6 +266,7 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
                 Err(_) => break,
             }
         }
+        in_group.store(group.len() as u64, Ordering::Relaxed);
         let (events, replies): (Vec<_>, Vec<_>) = group.drain(..).unzip();
         let written = match tx {
             Ok(tx) => tx.commit_webhook_events(&events).await,
@@ -261,6 +292,7 @@ async fn write_groups(store: Store, mut queue: mpsc::Receiver<Queued>, groups: A
                 }
             }
         }
+        in_group.store(0, Ordering::Relaxed);
     }
 }
 
@@ -484,7 +516,6 @@ mod tests {
     crate::test_on_both_backends! {
         async fn deliveries_arriving_while_another_writer_holds_the_database_join_the_waiting_group(db) {
             use crate::store::{Backend, on_tx};
-            use std::time::Duration;
             let store = db.store();
             let ingestor = ingestor(&store);
             // Another writer: on SQLite it holds the write turn; on PostgreSQL, where
@@ -499,9 +530,9 @@ mod tests {
                 tokio::spawn(async move { ingest_all(&ingestor, bodies).await })
             };
             let first = spawn_ingest(vec![body("evt_0")]);
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            crate::testing::wait_until("the first delivery is in a group", || ingestor.backlog().in_group == 1).await;
             let rest = spawn_ingest((1..10).map(|i| body(&format!("evt_{i}"))).collect());
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            crate::testing::wait_until("nine deliveries queue behind it", || ingestor.backlog().queued == 9).await;
             busy.commit().await.unwrap();
             let mut results = first.await.unwrap();
             results.extend(rest.await.unwrap());

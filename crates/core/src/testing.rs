@@ -5,11 +5,13 @@
 
 use crate::store::{Backend, Store};
 
-/// One test's database.
+/// One test's database. Removed by [`TestDatabase::finish`], or, when a test panics before
+/// it, when dropped: a failed run leaves no databases behind on the shared server.
 pub struct TestDatabase {
     store: Store,
     url: String,
     cleanup: Cleanup,
+    finished: bool,
 }
 
 enum Cleanup {
@@ -35,6 +37,7 @@ impl TestDatabase {
             store,
             url,
             cleanup: Cleanup::Sqlite(dir),
+            finished: false,
         }
     }
 
@@ -58,6 +61,7 @@ impl TestDatabase {
             store,
             url,
             cleanup: Cleanup::Postgres { admin_url, name },
+            finished: false,
         }
     }
 
@@ -71,19 +75,62 @@ impl TestDatabase {
     }
 
     /// Closes the pool and removes the database.
-    pub async fn finish(self) {
+    pub async fn finish(mut self) {
         self.store.close().await;
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            let admin = Store::connect(admin_url, 1)
-                .await
-                .expect("connect postgres");
-            admin
-                .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .expect("drop database");
-            admin.close().await;
+            drop_database(admin_url, name).await;
+        }
+        self.finished = true;
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return;
+        };
+        if self.finished {
+            return;
+        }
+        // Dropped without `finish`: the test failed. The test's runtime may be unwinding,
+        // so the database is dropped from a thread with a runtime of its own.
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(drop_database(&admin_url, &name));
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop test database {}", self.url);
         }
     }
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    let admin = Store::connect(admin_url, 1)
+        .await
+        .expect("connect postgres");
+    // FORCE ends the test's own connections, still open when a test failed.
+    admin
+        .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop database");
+    admin.close().await;
+}
+
+/// Polls `check` every 5 ms until it holds, for at most ten seconds; panics naming `what`
+/// when it never does.
+pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..2_000 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("timed out waiting until {what}");
 }
 
 fn random_suffix() -> String {
@@ -137,7 +184,31 @@ macro_rules! test_on_both_backends {
 
 #[cfg(test)]
 mod tests {
-    use super::replace_database;
+    use super::*;
+
+    #[tokio::test]
+    async fn a_postgres_test_database_dropped_without_finishing_is_removed_from_the_server() {
+        let db = TestDatabase::postgres().await;
+        let name = db.url().rsplit('/').next().unwrap().to_owned();
+        let admin_url = std::env::var("TEST_POSTGRES_URL").unwrap();
+        let exists = || async {
+            let admin = Store::connect(&admin_url, 1).await.unwrap();
+            let crate::store::Pool::Postgres(pool) = admin.pool() else {
+                unreachable!("a PostgreSQL URL")
+            };
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+                    .bind(&name)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+            admin.close().await;
+            count == 1
+        };
+        assert!(exists().await, "created");
+        drop(db);
+        assert!(!exists().await, "dropped as a failed test would drop it");
+    }
 
     #[test]
     fn the_database_name_is_replaced_and_the_query_kept() {

@@ -211,6 +211,22 @@ impl SimHandle {
         self.shared.attempts()
     }
 
+    /// Webhook deliveries scheduled or under way, retries included. Zero means every event
+    /// sent so far has been acknowledged or given up: nothing more will arrive unless a new
+    /// event is made (a held, reordered event waits for the next one and is not counted).
+    pub fn webhooks_in_flight(&self) -> usize {
+        self.shared
+            .deliveries_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether the demo traffic generator is running; it stops at shutdown.
+    pub fn demo_traffic_running(&self) -> bool {
+        self.shared
+            .traffic_running
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Pays an order with the chosen outcome, as the hosted page would.
     pub fn pay(&self, order_id: &str, request: &PaymentRequest) -> Result<PaymentResult, SimError> {
         self.pay_as(&self.shared.config.merchant_id, order_id, request)

@@ -3,7 +3,7 @@
 //! (settlements, webhook retries) stops when shutdown is signalled.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,10 @@ pub struct Shared {
     pub jpsl: crate::jpsl::JpslConfig,
     /// Set once the demo traffic generator runs.
     pub traffic_started: AtomicBool,
+    /// True while the demo traffic generator's task runs (it ends at shutdown).
+    pub traffic_running: AtomicBool,
+    /// Webhook deliveries scheduled or under way (retries included), not yet finished.
+    pub deliveries_in_flight: AtomicUsize,
     primary: Mutex<Store>,
     others: BTreeMap<String, Mutex<Store>>,
     faults: Mutex<Faults>,
@@ -76,6 +80,8 @@ impl Shared {
             base_url,
             http,
             traffic_started: AtomicBool::new(false),
+            traffic_running: AtomicBool::new(false),
+            deliveries_in_flight: AtomicUsize::new(0),
             primary: Mutex::new(primary),
             others,
             faults: Mutex::new(faults),

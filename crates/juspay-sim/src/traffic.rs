@@ -24,12 +24,14 @@ pub fn start(shared: &Arc<Shared>) -> bool {
         return false;
     }
     let shared = Arc::clone(shared);
+    shared.traffic_running.store(true, Ordering::SeqCst);
     tokio::spawn(async move {
         let mut n: u64 = 0;
         while shared.sleep_scaled(TICK).await {
             n += 1;
             tick(&shared, n);
         }
+        shared.traffic_running.store(false, Ordering::SeqCst);
     });
     true
 }

@@ -7,6 +7,7 @@
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -154,12 +155,23 @@ fn spawn_delivery(
     wrong_credentials_first: bool,
 ) {
     let shared = Arc::clone(shared);
+    shared.deliveries_in_flight.fetch_add(1, Ordering::SeqCst);
     tokio::spawn(async move {
+        let _counted = InFlight(&shared.deliveries_in_flight);
         if !initial_delay.is_zero() && !shared.sleep_real(initial_delay).await {
             return;
         }
         deliver(&shared, &event, &url, wrong_credentials_first).await;
     });
+}
+
+/// Counts a delivery task out when it ends, however it ends.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 async fn deliver(shared: &Shared, event: &Event, url: &str, wrong_credentials_first: bool) {

@@ -490,45 +490,50 @@ mod tests {
     }
 
     crate::test_on_both_backends! {
-        async fn sqlite_writers_take_turns_in_arrival_order_while_postgres_writers_overlap(db) {
-            use std::sync::{Arc, Mutex};
-            let store = db.store();
-            let first = store.begin().await.unwrap();
-            let began = Arc::new(Mutex::new(Vec::new()));
-            let mut writers = Vec::new();
-            // Three more writers (the test pool has four connections), queued in order.
-            for writer in 0..3 {
-                let (store, began) = (store.clone(), began.clone());
-                writers.push(tokio::spawn(async move {
-                    let tx = store.begin().await.unwrap();
-                    began.lock().unwrap().push(writer);
-                    tx.commit().await.unwrap();
-                }));
-                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-            }
-            if store.backend() == Backend::Postgres {
-                // No turn to wait for: give each writer time to open its transaction.
-                for _ in 0..100 {
-                    if began.lock().unwrap().len() == 3 {
-                        break;
+            async fn sqlite_writers_take_turns_in_arrival_order_while_postgres_writers_overlap(db) {
+                use std::sync::{Arc, Mutex};
+                let store = db.store();
+                let first = store.begin().await.unwrap();
+                let began = Arc::new(Mutex::new(Vec::new()));
+                let mut writers = Vec::new();
+                // Three more writers (the test pool has four connections), queued in order.
+                for writer in 0..3 {
+                    let (writer_store, began) = (store.clone(), began.clone());
+                    let mut task = Box::pin(async move {
+                        let tx = writer_store.begin().await.unwrap();
+                        began.lock().unwrap().push(writer);
+                        tx.commit().await.unwrap();
+                    });
+                    // Polled once here, the writer joins the queue for its turn (a fair one)
+                    // before the next writer exists: arrival order without a timed gap.
+    let waiting = std::future::poll_fn(|cx| {
+                        std::task::Poll::Ready(task.as_mut().poll(cx).is_pending())
+                    })
+                    .await;
+                    if waiting {
+                        writers.push(tokio::spawn(task));
+                    } else {
+                        assert_eq!(store.backend(), Backend::Postgres, "writer {writer} waits its turn");
                     }
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
-            }
-            let began_while_first_open = began.lock().unwrap().len();
-            first.commit().await.unwrap();
-            for writer in writers {
-                writer.await.unwrap();
-            }
-            match store.backend() {
-                Backend::Sqlite => {
-                    assert_eq!(began_while_first_open, 0, "no writer began before the first ended");
-                    assert_eq!(*began.lock().unwrap(), vec![0, 1, 2], "turns in arrival order");
+                if store.backend() == Backend::Postgres {
+                    // No turn to wait for: each writer opens its transaction at once.
+                    crate::testing::wait_until("every writer began", || began.lock().unwrap().len() == 3).await;
                 }
-                Backend::Postgres => {
-                    assert_eq!(began_while_first_open, 3, "PostgreSQL writers do not wait for a turn");
+                let began_while_first_open = began.lock().unwrap().len();
+                first.commit().await.unwrap();
+                for writer in writers {
+                    writer.await.unwrap();
+                }
+                match store.backend() {
+                    Backend::Sqlite => {
+                        assert_eq!(began_while_first_open, 0, "no writer began before the first ended");
+                        assert_eq!(*began.lock().unwrap(), vec![0, 1, 2], "turns in arrival order");
+                    }
+                    Backend::Postgres => {
+                        assert_eq!(began_while_first_open, 3, "PostgreSQL writers do not wait for a turn");
+                    }
                 }
             }
         }
-    }
 }

@@ -2,8 +2,6 @@
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::support::{Receiver, create_order, eventually, pay, post, start};
@@ -16,8 +14,8 @@ async fn a_webhook_answered_500_twice_is_retried_and_stops_at_the_first_200() {
     pay(&sim, "ord-wh", json!({"outcome": "charged"})).await;
     let handle = sim.handle();
     assert!(eventually(|| handle.webhook_attempts().iter().any(|a| a.acknowledged)).await);
-    // The next scheduled retry would be 5 min × 0.001 = 300 ms later; wait past it.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The delivery ends at the first 200: nothing is left in flight to retry.
+    assert!(eventually(|| handle.webhooks_in_flight() == 0).await);
     let attempts = handle.webhook_attempts();
     let statuses: Vec<Option<u16>> = attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(500), Some(500), Some(200)]);
@@ -80,7 +78,7 @@ async fn an_orders_metadata_webhook_url_overrides_the_configured_one() {
     assert_eq!(response.status(), 200);
     pay(&sim, "ord-override", json!({"outcome": "charged"})).await;
     assert!(eventually(|| !per_order.received().is_empty()).await);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(eventually(|| sim.handle().webhooks_in_flight() == 0).await);
     assert!(configured.received().is_empty());
 }
 
@@ -118,6 +116,6 @@ async fn a_merchant_on_an_old_webhook_version_gets_no_order_failed_events() {
     create_order(&sim, "ord-old-ok", "10").await;
     pay(&sim, "ord-old-ok", json!({"outcome": "charged"})).await;
     assert!(eventually(|| !receiver.received().is_empty()).await);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(eventually(|| sim.handle().webhooks_in_flight() == 0).await);
     assert_eq!(receiver.event_names(), ["ORDER_SUCCEEDED"]);
 }
