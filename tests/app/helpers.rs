@@ -301,20 +301,7 @@ pub async fn spawn_with_simulator(
     (app, sim)
 }
 
-/// Polls `check` until it holds, for at most fifteen seconds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..300 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+pub use dashboard_testkit::eventually;
 
 /// Defines `on_sqlite` and `on_postgres` tests running `body` with an app wired to a
 /// fresh simulator, optionally with extra TOML settings.

@@ -18,14 +18,7 @@ const PROCESSOR_OFF: &str =
     "[webhook]\npassword = \"hook password for tests\"\n[processor]\nenabled = false\n";
 
 async fn deliver_as(app: &TestApp, credentials: Option<(&str, &str)>, body: &str) -> Response {
-    let mut request = bare_client()
-        .post(app.url("/webhooks/juspay"))
-        .header("content-type", "application/json")
-        .body(body.to_owned());
-    if let Some((user, password)) = credentials {
-        request = request.basic_auth(user, Some(password));
-    }
-    request.send().await.unwrap()
+    dashboard_testkit::post_webhook(&app.url("/webhooks/juspay"), credentials, body).await
 }
 
 async fn deliver(app: &TestApp, body: &str) {
@@ -34,16 +27,17 @@ async fn deliver(app: &TestApp, body: &str) {
 }
 
 fn order_event(id: &str, name: &str, status: &str, amount: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","event_name":"{name}","date_created":"2026-11-23T07:00:00Z",
-            "content":{{"order":{{"order_id":"ord_1","id":"ordeh_1","status":"{status}",
-            "amount":"{amount}","currency":"INR","customer_email":"a@example.com"}}}}}}"#
+    dashboard_testkit::juspay_order_event(
+        id,
+        name,
+        serde_json::json!({"order_id": "ord_1", "id": "ordeh_1", "status": status,
+            "amount": amount, "currency": "INR", "customer_email": "a@example.com"}),
     )
 }
 
 async fn pending_count(store: &Store) -> usize {
     let filter = WebhookFilter {
-        outcome: Some("pending".into()),
+        outcome: Some(Outcome::Pending),
         ..WebhookFilter::default()
     };
     store

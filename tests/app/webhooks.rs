@@ -5,10 +5,7 @@
 use dashboard_status::{AuthVerdict, Outcome};
 use reqwest::Response;
 
-use crate::{
-    app_test,
-    helpers::{TestApp, bare_client},
-};
+use crate::{app_test, helpers::TestApp};
 
 const HOOK_USER: &str = "juspay";
 const HOOK_PASSWORD: &str = "hook password for tests";
@@ -18,20 +15,15 @@ const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\nmax_b
 
 /// Posts like Juspay does: JSON, Basic auth, no browser headers.
 async fn deliver(app: &TestApp, credentials: Option<(&str, &str)>, body: &str) -> Response {
-    let mut request = bare_client()
-        .post(app.url("/webhooks/juspay"))
-        .header("content-type", "application/json")
-        .body(body.to_owned());
-    if let Some((user, password)) = credentials {
-        request = request.basic_auth(user, Some(password));
-    }
-    request.send().await.unwrap()
+    dashboard_testkit::post_webhook(&app.url("/webhooks/juspay"), credentials, body).await
 }
 
 fn order_event(id: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","event_name":"ORDER_SUCCEEDED","date_created":"2023-08-10T07:00:48Z",
-            "content":{{"order":{{"order_id":"ord_1","status":"CHARGED","status_id":"21","amount":"100.00"}}}}}}"#
+    dashboard_testkit::juspay_order_event(
+        id,
+        "ORDER_SUCCEEDED",
+        serde_json::json!({"order_id": "ord_1", "status": "CHARGED", "status_id": "21",
+            "amount": "100.00"}),
     )
 }
 

@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
@@ -116,16 +115,8 @@ pub async fn order_status(sim: &RunningSimulator, order_id: &str) -> Value {
         .unwrap()
 }
 
-/// Polls `check` every 10 ms until it holds or 5 s pass.
-pub async fn eventually<F: FnMut() -> bool>(mut check: F) -> bool {
-    for _ in 0..500 {
-        if check() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
-}
+/// Polls `check` until it holds or ten seconds pass; true when it held.
+pub use dashboard_testkit::holds_soon as eventually;
 
 /// One webhook as the receiver saw it.
 #[derive(Clone, Debug)]
