@@ -159,9 +159,12 @@ fn BannerAlert(alert: AlertView, can_acknowledge: bool) -> impl IntoView {
 
 /// Shows the outcome of the last submission of a form: a success line or the error.
 #[component]
-pub fn Outcome(value: Signal<Option<Result<String, AppError>>>) -> impl IntoView {
+pub fn Outcome<T>(value: Signal<Option<Result<T, AppError>>>) -> impl IntoView
+where
+    T: std::fmt::Display + Clone + Send + Sync + 'static,
+{
     move || match value.get() {
-        Some(Ok(message)) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
+        Some(Ok(done)) => view! { <p class="ok" role="status">{done.to_string()}</p> }.into_any(),
         Some(Err(error)) => {
             view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()
         }

@@ -108,22 +108,30 @@ impl RequestCtx {
         })
     }
 
+    /// Reads the amount typed into `field`; an amount that cannot be read, or is not more
+    /// than zero, is a field error saying how to write one.
+    pub fn amount(&self, field: &'static str, text: &str) -> Result<i64, AppError> {
+        dashboard_core::money::AmountInput::parse_positive(text)
+            .map(dashboard_core::money::AmountInput::minor)
+            .map_err(|e| self.fail(AppError::invalid(field, e.to_string())))
+    }
+
     /// Maps a failed action to what the browser may see: field errors as such, Juspay's
     /// refusals in our words (the full error is logged here), storage failures as internal.
     pub fn action_failed(&self, err: dashboard_core::actions::ActionError) -> AppError {
         use dashboard_core::actions::ActionError;
+        err.log("staff");
         match &err {
             ActionError::Invalid { field, message } => {
                 self.fail(AppError::invalid(field, message.clone()))
             }
             ActionError::NotFound => self.fail(AppError::NotFound),
-            ActionError::Store(e) => self.internal(e),
-            ActionError::NotConfigured | ActionError::Juspay(_) => {
-                tracing::warn!(error = %Chain(&err), "Juspay action failed");
-                self.fail(AppError::Upstream {
-                    message: err.public_message(),
-                })
-            }
+            ActionError::Store(_) => self.fail(AppError::Internal {
+                trace_id: self.trace_id.clone(),
+            }),
+            ActionError::NotConfigured | ActionError::Juspay(_) => self.fail(AppError::Upstream {
+                message: err.public_message(),
+            }),
         }
     }
 

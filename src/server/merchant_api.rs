@@ -22,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::{
-    actions::{ActionError, NewOrder, mint_order_id},
+    actions::{ActionError, NewOrder, NewOrderText},
     report::Chain,
     store::audit::AuditEntry,
 };
@@ -96,7 +96,7 @@ pub async fn create_session(
             }))
             .into_response()
         }
-        Err(e) => action_failed(&e),
+        Err(e) => action_failed(&e).into_response(),
     }
 }
 
@@ -124,7 +124,7 @@ pub async fn signed_payloads(
         Err(refusal) => return refusal.into_response(),
     };
     if let Err(e) = state.actions.register_order(&order, &audit).await {
-        return action_failed(&e);
+        return action_failed(&e).into_response();
     }
     match sign(&state, &signer, &order, &request) {
         Ok(body) => Json(body).into_response(),
@@ -206,35 +206,21 @@ fn admit(
         )
     })?;
     let amount = match &request.amount {
-        Value::String(text) => dashboard_core::money::parse_major(text),
-        Value::Number(n) => dashboard_core::money::parse_major(&n.to_string()),
-        _ => None,
-    }
-    .filter(|a| *a > 0)
-    .ok_or_else(|| {
-        Refusal::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            "amount: use a positive amount like \"499.00\".",
-        )
-    })?;
-    let text = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
+        Value::String(text) => text.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
     };
-    let order = NewOrder {
-        order_id: text(&request.order_id).unwrap_or_else(|| mint_order_id("app")),
-        amount,
-        currency: text(&request.currency)
-            .map_or_else(|| "INR".to_owned(), |c| c.to_ascii_uppercase()),
-        customer_id: text(&request.customer_id),
-        customer_email: text(&request.customer_email).map(|e| e.to_lowercase()),
-        customer_phone: text(&request.customer_phone),
-        description: text(&request.description),
-        return_url: state.config.juspay.return_url.clone(),
+    let text = NewOrderText {
+        order_id: request.order_id.as_deref(),
+        amount: &amount,
+        currency: request.currency.as_deref(),
+        customer_id: request.customer_id.as_deref(),
+        customer_email: request.customer_email.as_deref(),
+        customer_phone: request.customer_phone.as_deref(),
+        description: request.description.as_deref(),
     };
+    let order = NewOrder::parse(&text, "app", state.config.juspay.return_url.clone())
+        .map_err(|e| action_failed(&e))?;
     let (trace_id, client_ip) = meta
         .map(|m| (m.trace_id.clone(), m.client_ip.clone()))
         .unwrap_or_default();
@@ -242,31 +228,31 @@ fn admit(
         actor: "merchant-app".to_owned(),
         action: action.to_owned(),
         target: order.order_id.clone(),
-        detail: format!("amount={amount}"),
+        detail: format!("amount={}", order.amount),
         client_ip,
         trace_id,
     };
     Ok((order, audit, request))
 }
 
-fn action_failed(error: &ActionError) -> Response {
+/// What the merchant's app is told about a failed action; the failure itself is logged by
+/// [`ActionError::log`], as for staff actions.
+fn action_failed(error: &ActionError) -> Refusal {
+    error.log("merchant API");
     match error {
-        ActionError::Invalid { field, message } => refuse(
+        ActionError::Invalid { field, message } => Refusal::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
             &format!("{field}: {message}"),
         ),
-        ActionError::Store(e) => {
-            tracing::error!(error = %Chain(&e), "merchant API: storage failed");
-            refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Try again shortly.",
-            )
-        }
-        other => {
-            tracing::warn!(error = %Chain(&other), "merchant API: Juspay call failed");
-            refuse(StatusCode::BAD_GATEWAY, "upstream", &other.public_message())
+        ActionError::Store(_) => Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Try again shortly.",
+        ),
+        ActionError::NotFound => Refusal::new(StatusCode::NOT_FOUND, "not_found", "No such order."),
+        ActionError::NotConfigured | ActionError::Juspay(_) => {
+            Refusal::new(StatusCode::BAD_GATEWAY, "upstream", &error.public_message())
         }
     }
 }

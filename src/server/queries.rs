@@ -4,7 +4,7 @@
 
 use dashboard_core::{
     clock::parse_utc_date,
-    money::parse_major,
+    money::{AmountError, AmountInput},
     store::{
         audit::AuditFilter,
         order_queries::OrderFilter,
@@ -62,10 +62,12 @@ impl OrderQuery {
         let text = filter_text;
         let amount = |field: &'static str, v: &Option<String>| match text(v) {
             None => Ok(None),
-            Some(t) => parse_major(&t).map(Some).ok_or(FieldError {
-                field,
-                message: "Use an amount like 100 or 100.50.",
-            }),
+            Some(t) => AmountInput::parse(&t)
+                .map(|amount| Some(amount.minor()))
+                .map_err(|_| FieldError {
+                    field,
+                    message: AmountError::MESSAGE,
+                }),
         };
         let day = |field: &'static str, v: &Option<String>| match text(v) {
             None => Ok(None),

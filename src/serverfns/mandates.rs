@@ -345,16 +345,11 @@ pub async fn notify_mandate(
     amount: String,
     date: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, money::parse_major};
+    use dashboard_core::auth::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let amount = parse_major(&amount).ok_or_else(|| {
-        ctx.fail(AppError::invalid(
-            "amount",
-            "Use an amount like 100 or 100.50.",
-        ))
-    })?;
+    let amount = ctx.amount("amount", &amount)?;
     let date = utc_day(&ctx, "date", &date)?;
     let audit = ctx.audit(
         "mandate.notify",
@@ -376,17 +371,12 @@ pub async fn execute_mandate(
     mandate_id: String,
     amount: String,
     notification_id: Option<String>,
-) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, money::parse_major};
+) -> Result<super::Created, AppError> {
+    use dashboard_core::auth::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let amount = parse_major(&amount).ok_or_else(|| {
-        ctx.fail(AppError::invalid(
-            "amount",
-            "Use an amount like 100 or 100.50.",
-        ))
-    })?;
+    let amount = ctx.amount("amount", &amount)?;
     let notification_id = notification_id
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());
@@ -398,11 +388,12 @@ pub async fn execute_mandate(
         .execute_mandate(&mandate_id, amount, notification_id, &audit)
         .await
         .map_err(|e| ctx.action_failed(e))?;
-    finish(
-        &ctx,
-        format!("Debit requested as order {order_id}; it is followed like any order."),
-    )
-    .await
+    let message = format!("Debit requested as order {order_id}; it is followed like any order.");
+    ctx.flash_for_forms(&message).await;
+    Ok(super::Created {
+        id: order_id,
+        message,
+    })
 }
 
 /// Reads every mandate of a customer from Juspay (operator+).

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod mandates;
+#[cfg(feature = "ssr")]
+mod order_detail;
 pub mod orders;
 pub mod refunds;
 pub mod users;
@@ -13,6 +15,20 @@ pub mod webhooks;
 
 use dashboard_status::Role;
 use serde::{Deserialize, Serialize};
+
+/// What a server function that made something reports: a sentence for people, and the id
+/// of what it made (an order, a debit) for the code that called it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Created {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// A staff member as the browser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

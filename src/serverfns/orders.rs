@@ -257,7 +257,17 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
                 ctx.state.config.auth.step_up_minor(),
             ),
         });
-    let mut detail = detail::build(order, events, webhooks, audit, refunds, can_act, can_update);
+    let mut detail = super::order_detail::build(
+        super::order_detail::OrderRecords {
+            order,
+            events,
+            webhooks,
+            audit,
+            refunds,
+        },
+        can_act,
+        can_update,
+    );
     detail.refund_form = refund_form;
     Ok(detail)
 }
@@ -271,20 +281,11 @@ pub async fn refund_order(
     amount: String,
     reason: Option<String>,
 ) -> Result<String, AppError> {
-    use dashboard_core::{
-        auth::Role,
-        money::{format_minor, parse_major},
-        refunds::RefundForm,
-    };
+    use dashboard_core::{auth::Role, money::format_minor, refunds::RefundForm};
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let amount = parse_major(&amount).filter(|a| *a > 0).ok_or_else(|| {
-        ctx.fail(AppError::invalid(
-            "amount",
-            "Use an amount like 100 or 100.50.",
-        ))
-    })?;
+    let amount = ctx.amount("amount", &amount)?;
     // Large refunds need the user's identity confirmed again (step-up).
     if amount > ctx.state.config.auth.step_up_minor() {
         ctx.require_step_up().await?;
@@ -355,18 +356,13 @@ pub async fn update_order(
     udf4: Option<String>,
     udf5: Option<String>,
 ) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, money::parse_major};
+    use dashboard_core::auth::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
     let amount = match amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
-        Some(text) => Some(parse_major(text).ok_or_else(|| {
-            ctx.fail(AppError::invalid(
-                "amount",
-                "Use an amount like 100 or 100.50.",
-            ))
-        })?),
+        Some(text) => Some(ctx.amount("amount", text)?),
     };
     let udfs: Vec<(String, String)> = [udf1, udf2, udf3, udf4, udf5]
         .into_iter()
@@ -404,31 +400,31 @@ pub async fn create_payment_link(
     customer_email: Option<String>,
     customer_phone: Option<String>,
     description: Option<String>,
-) -> Result<String, AppError> {
-    use dashboard_core::{actions::NewOrder, auth::Role, money::parse_major};
+) -> Result<super::Created, AppError> {
+    use dashboard_core::{
+        actions::{NewOrder, NewOrderText},
+        auth::Role,
+    };
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let text = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let amount = parse_major(&amount).filter(|a| *a > 0).ok_or_else(|| {
-        ctx.fail(AppError::invalid(
-            "amount",
-            "Use an amount like 100 or 100.50.",
-        ))
-    })?;
-    let email = text(customer_email).map(|e| e.to_lowercase());
-    let order_id = dashboard_core::actions::mint_order_id("pl");
-    let order = NewOrder {
-        order_id: order_id.clone(),
-        amount,
-        currency: text(currency).map_or_else(|| "INR".to_owned(), |c| c.to_ascii_uppercase()),
-        customer_email: email,
-        customer_phone: text(customer_phone),
-        description: text(description),
-        return_url: ctx.state.config.juspay.return_url.clone(),
-        ..NewOrder::default()
+    let text = NewOrderText {
+        order_id: None,
+        amount: &amount,
+        currency: currency.as_deref(),
+        customer_id: None,
+        customer_email: customer_email.as_deref(),
+        customer_phone: customer_phone.as_deref(),
+        description: description.as_deref(),
     };
-    let audit = ctx.audit("order.payment_link", &order_id, &format!("amount={amount}"))?;
+    let order = NewOrder::parse(&text, "pl", ctx.state.config.juspay.return_url.clone())
+        .map_err(|e| ctx.action_failed(e))?;
+    let order_id = order.order_id.clone();
+    let audit = ctx.audit(
+        "order.payment_link",
+        &order_id,
+        &format!("amount={}", order.amount),
+    )?;
     let row = ctx
         .state
         .actions
@@ -440,333 +436,8 @@ pub async fn create_payment_link(
         None => format!("Order {order_id} created; Juspay returned no payment link."),
     };
     ctx.flash_for_forms(&message).await;
-    Ok(message)
-}
-
-#[cfg(feature = "ssr")]
-mod detail {
-    //! Builds the order page's DTO from stored rows; the timeline merges every source by time.
-
-    use dashboard_core::{
-        clock::format_utc,
-        money::format_minor,
-        status_guide::guide,
-        store::{
-            audit::AuditRecord, orders::OrderRow, refunds::RefundRow, timeline::OrderEvent,
-            webhooks::WebhookEventRecord,
-        },
-    };
-
-    use dashboard_status::{AuthVerdict, OrderGroup, Outcome};
-
-    use super::{CheckItem, OrderDetail, RefundLine, TimelineEntry};
-
-    pub fn build(
-        order: OrderRow,
-        events: Vec<OrderEvent>,
-        webhooks: Vec<WebhookEventRecord>,
-        audit: Vec<AuditRecord>,
-        refunds: Vec<RefundRow>,
-        can_act: bool,
-        can_update: bool,
-    ) -> OrderDetail {
-        let advice = guide(
-            &order.status,
-            order.error_code.as_deref(),
-            order.error_message.as_deref(),
-        );
-        let facts = |pairs: &[(&str, Option<String>)]| -> Vec<(String, String)> {
-            pairs
-                .iter()
-                .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_owned(), v)))
-                .collect()
-        };
-        let payment = facts(&[
-            ("Method type", order.payment_method_type.clone()),
-            ("Method", order.payment_method.clone()),
-            ("Card", card(&order)),
-            ("UPI address", order.payer_vpa.clone()),
-            ("Authentication", order.auth_type.clone()),
-            ("Error code", order.error_code.clone()),
-            ("Error message", order.error_message.clone()),
-        ]);
-        let customer = facts(&[
-            ("Customer id", order.customer_id.clone()),
-            ("Email", order.customer_email.clone()),
-            ("Phone", order.customer_phone.clone()),
-            ("Description", order.description.clone()),
-        ]);
-        let references = facts(&[
-            (
-                "Source",
-                Some(match order.source.as_str() {
-                    "jpsl" => "JPSL (JioPay / PayPhi)".to_owned(),
-                    _ => "Juspay".to_owned(),
-                }),
-            ),
-            ("Juspay order id", order.juspay_id.clone()),
-            ("Gateway", order.gateway.clone()),
-            ("Gateway id", order.gateway_id.map(|g| g.to_string())),
-            ("Gateway reference", order.gateway_reference_id.clone()),
-            ("Transaction id", order.txn_id.clone()),
-            ("Transaction uuid", order.txn_uuid.clone()),
-            ("Gateway transaction id", order.epg_txn_id.clone()),
-            ("RRN", order.rrn.clone()),
-            ("Auth code", order.auth_id_code.clone()),
-            ("Created at Juspay", order.juspay_created_at.map(format_utc)),
-            ("First seen here", Some(format_utc(order.created_at))),
-        ]);
-        let udfs = serde_json::from_str::<std::collections::BTreeMap<String, String>>(&order.udfs)
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let checklist = checklist(&order, &webhooks);
-        let timeline = timeline(&order, &events, &webhooks, &audit);
-        let refunds = refunds
-            .into_iter()
-            .map(|r| RefundLine {
-                amount: format_minor(r.amount, &r.currency),
-                created: format_utc(r.created_at),
-                status: r.status,
-                unique_request_id: r.unique_request_id,
-            })
-            .collect();
-        OrderDetail {
-            group: OrderGroup::of(&order.status, order.amount_refunded, order.amount),
-            meaning: advice.meaning,
-            action: advice.action,
-            amount: format_minor(order.amount, &order.currency),
-            refunded: format_minor(order.amount_refunded, &order.currency),
-            payment,
-            customer,
-            references,
-            udfs,
-            amount_mismatch: order.amount_mismatch.clone(),
-            // Only a web address is offered: a stored `javascript:` or `data:` value
-            // would run in the dashboard's origin when clicked.
-            payment_link: order
-                .payment_link
-                .clone()
-                .filter(|href| super::is_web_address(href)),
-            checklist,
-            timeline,
-            refunds,
-            can_act,
-            can_update,
-            refund_form: None,
-            status: order.status,
-            order_id: order.order_id,
-        }
-    }
-
-    fn card(order: &OrderRow) -> Option<String> {
-        match (&order.card_brand, &order.card_last_four) {
-            (None, None) => None,
-            (brand, last4) => Some(format!(
-                "{} •••• {}",
-                brand.as_deref().unwrap_or("card"),
-                last4.as_deref().unwrap_or("????")
-            )),
-        }
-    }
-
-    /// The production debugging checklist, answered from what we hold.
-    fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem> {
-        let accepted: Vec<_> = webhooks
-            .iter()
-            .filter(|w| w.auth_verdict == AuthVerdict::Valid)
-            .collect();
-        let pending = accepted
-            .iter()
-            .filter(|w| w.outcome == Outcome::Pending)
-            .count();
-        let failed = accepted
-            .iter()
-            .filter(|w| w.outcome.needs_attention())
-            .count();
-        let confirmed = match (order.confirmed_at, order.confirmed_via.as_deref()) {
-            (Some(at), Some(via)) => format!("{} via {via}", format_utc(at)),
-            _ => "never".to_owned(),
-        };
-        vec![
-            CheckItem {
-                question: "Juspay's status (last confirmed)".to_owned(),
-                answer: format!("{} — {confirmed}; press Sync to ask again", order.status),
-                ok: None,
-            },
-            CheckItem {
-                question: "Webhook received?".to_owned(),
-                answer: match accepted.last() {
-                    Some(first) => format!(
-                        "yes, {} accepted (first {})",
-                        accepted.len(),
-                        format_utc(first.received_at)
-                    ),
-                    None => "no webhook has named this order".to_owned(),
-                },
-                ok: Some(!accepted.is_empty()),
-            },
-            CheckItem {
-                question: "Processed?".to_owned(),
-                answer: match (pending, failed) {
-                    (0, 0) => "yes, every accepted webhook".to_owned(),
-                    (p, f) => format!("{p} waiting, {f} failed or invalid"),
-                },
-                ok: Some(pending == 0 && failed == 0),
-            },
-            CheckItem {
-                question: "Our state".to_owned(),
-                answer: match (order.paid_at, order.paid_via.as_deref()) {
-                    (Some(at), Some(via)) => {
-                        format!("paid — learned {} via {via}", format_utc(at))
-                    }
-                    _ => format!("not paid ({})", order.status),
-                },
-                ok: None,
-            },
-            CheckItem {
-                question: "Amounts match?".to_owned(),
-                answer: order
-                    .amount_mismatch
-                    .clone()
-                    .unwrap_or_else(|| "yes".to_owned()),
-                ok: Some(order.amount_mismatch.is_none()),
-            },
-            CheckItem {
-                question: "Still being checked?".to_owned(),
-                answer: match (order.stale_at, order.next_check_at) {
-                    (Some(at), _) => format!("stale since {}: polling stopped", format_utc(at)),
-                    (None, Some(at)) => format!("next poll {}", format_utc(at)),
-                    (None, None) => "no: the outcome is final".to_owned(),
-                },
-                ok: Some(order.stale_at.is_none()),
-            },
-        ]
-    }
-
-    /// Every source in one list, oldest first: first sight, webhooks received, each
-    /// report applied (webhook, poll, sync, action) and staff actions.
-    fn timeline(
-        order: &OrderRow,
-        events: &[OrderEvent],
-        webhooks: &[WebhookEventRecord],
-        audit: &[AuditRecord],
-    ) -> Vec<TimelineEntry> {
-        let mut entries: Vec<(i64, u8, TimelineEntry)> = vec![(
-            order.created_at,
-            0,
-            TimelineEntry {
-                at: String::new(),
-                kind: "created".to_owned(),
-                title: "First seen by this dashboard".to_owned(),
-                detail: order
-                    .juspay_created_at
-                    .map(|at| format!("created at Juspay {}", format_utc(at))),
-                trace_id: None,
-                link: None,
-            },
-        )];
-        for w in webhooks {
-            entries.push((
-                w.received_at,
-                1,
-                TimelineEntry {
-                    at: String::new(),
-                    kind: "webhook".to_owned(),
-                    title: format!(
-                        "Webhook {} received (credentials {})",
-                        w.event_name.as_deref().unwrap_or("(unknown)"),
-                        w.auth_verdict
-                    ),
-                    detail: Some(match w.duplicate_count {
-                        0 => format!("outcome: {}", w.outcome),
-                        n => format!("outcome: {}; delivered {n} more time(s)", w.outcome),
-                    }),
-                    trace_id: None,
-                    link: Some(format!("/webhooks/{}", w.id)),
-                },
-            ));
-        }
-        for e in events {
-            let change = match (&e.status_before, &e.status_after) {
-                (Some(before), Some(after)) if before != after => format!("{before} → {after}"),
-                (None, Some(after)) => format!("recorded as {after}"),
-                (_, Some(after)) => after.clone(),
-                _ => String::new(),
-            };
-            let reported = e
-                .reported_status
-                .as_deref()
-                .map(|s| format!("Juspay said {s}; "))
-                .unwrap_or_default();
-            entries.push((
-                e.at,
-                2,
-                TimelineEntry {
-                    at: String::new(),
-                    kind: e.via.clone(),
-                    title: format!(
-                        "{} — {}: {change}",
-                        capitalise(&e.via),
-                        e.outcome.replace('_', " ")
-                    ),
-                    detail: Some(format!("{reported}{}", e.detail.as_deref().unwrap_or("")))
-                        .filter(|d| !d.is_empty()),
-                    trace_id: e.trace_id.clone(),
-                    link: e.webhook_event_id.map(|id| format!("/webhooks/{id}")),
-                },
-            ));
-        }
-        for a in audit {
-            entries.push((
-                a.at,
-                3,
-                TimelineEntry {
-                    at: String::new(),
-                    kind: "staff".to_owned(),
-                    title: format!("{} by {}", a.action, a.actor),
-                    detail: Some(a.detail.clone()).filter(|d| !d.is_empty()),
-                    trace_id: Some(a.trace_id.clone()),
-                    link: None,
-                },
-            ));
-        }
-        entries.sort_by_key(|(at, rank, _)| (*at, *rank));
-        entries
-            .into_iter()
-            .map(|(at, _, mut entry)| {
-                entry.at = format_utc(at);
-                entry
-            })
-            .collect()
-    }
-
-    fn capitalise(word: &str) -> String {
-        let mut chars = word.chars();
-        chars
-            .next()
-            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-            .unwrap_or_default()
-    }
-}
-
-/// Whether `href` is an `http:` or `https:` address (case-insensitive, as browsers read it).
-#[cfg(feature = "ssr")]
-fn is_web_address(href: &str) -> bool {
-    let lower = href.trim_start().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::is_web_address;
-
-    #[test]
-    fn only_http_and_https_payment_links_are_offered_as_links() {
-        assert!(is_web_address("https://pay.example/p/1"));
-        assert!(is_web_address("HTTP://pay.example"));
-        assert!(!is_web_address("javascript:alert(1)"));
-        assert!(!is_web_address(" data:text/html,x"));
-        assert!(!is_web_address("//evil.example"));
-    }
+    Ok(super::Created {
+        id: order_id,
+        message,
+    })
 }

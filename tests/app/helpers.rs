@@ -339,13 +339,3 @@ macro_rules! sim_test {
         }
     };
 }
-
-/// The order id in `create_payment_link`'s message ("Payment link for order pl_…: …").
-pub fn order_id_in(message: &str) -> String {
-    message
-        .split_whitespace()
-        .find(|w| w.starts_with("pl_"))
-        .expect("the message names the order")
-        .trim_end_matches(':')
-        .to_owned()
-}

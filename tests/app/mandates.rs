@@ -7,6 +7,7 @@ use juspay::{
     MandateRegistration,
 };
 use juspay_sim::{PaymentMethod, PaymentRequest};
+use merchant_dashboard::serverfns::Created;
 use serde_json::Value;
 
 use crate::{
@@ -147,13 +148,8 @@ sim_test!(
             )
             .await;
         assert_eq!(res.status().as_u16(), 200);
-        let message: String = res.json().await.unwrap();
-        let debit = message
-            .split_whitespace()
-            .find(|w| w.starts_with("md_"))
-            .unwrap()
-            .trim_end_matches(';')
-            .to_owned();
+        let created: Created = res.json().await.unwrap();
+        let debit = created.id;
         let store = app.db.store();
         let order = store
             .find_order(&debit)

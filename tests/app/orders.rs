@@ -5,6 +5,7 @@
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use dashboard_status::OrderStatus;
+use merchant_dashboard::serverfns::Created;
 use std::sync::Arc;
 
 use dashboard_core::store::{Backend, orders::OrderRow};
@@ -14,7 +15,6 @@ use serde_json::Value;
 
 use crate::{
     app_test,
-    helpers::order_id_in,
     helpers::{
         SIM_API_KEY, SIM_MERCHANT, TestApp, eventually, simulator_settings, start_simulator,
     },
@@ -153,8 +153,8 @@ sim_test!(
             )
             .await;
         assert_eq!(res.status().as_u16(), 200);
-        let message: String = res.json().await.unwrap();
-        let order_id = order_id_in(&message);
+        let created: Created = res.json().await.unwrap();
+        let (order_id, message) = (created.id, created.message);
         assert!(
             message.contains("/pay/"),
             "the message carries the link: {message}"
@@ -211,8 +211,8 @@ sim_test!(
         let res = app
             .call("create_payment_link", &[("amount", "10.00")])
             .await;
-        let message: String = res.json().await.unwrap();
-        let order_id = order_id_in(&message);
+        let created: Created = res.json().await.unwrap();
+        let order_id = created.id;
 
         let res = app
             .call(
@@ -314,8 +314,8 @@ sim_test!(
         let res = app
             .call("create_payment_link", &[("amount", "99.00")])
             .await;
-        let message: String = res.json().await.unwrap();
-        let order_id = order_id_in(&message);
+        let created: Created = res.json().await.unwrap();
+        let order_id = created.id;
         sim.handle()
             .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
             .unwrap();
@@ -472,8 +472,8 @@ async fn new_link(app: &TestApp) -> String {
     let res = app
         .call("create_payment_link", &[("amount", "75.00")])
         .await;
-    let message: String = res.json().await.unwrap();
-    order_id_in(&message)
+    let created: Created = res.json().await.unwrap();
+    created.id
 }
 
 sim_test!(

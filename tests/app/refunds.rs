@@ -3,10 +3,10 @@
 
 use dashboard_status::{OrderStatus, RefundRequestState, RefundStatus};
 use juspay_sim::{EndpointFault, EndpointFaultKind, PaymentMethod, PaymentRequest};
+use merchant_dashboard::serverfns::Created;
 use serde_json::Value;
 
 use crate::{
-    helpers::order_id_in,
     helpers::{TestApp, eventually},
     sim_test,
 };
@@ -19,8 +19,8 @@ pub(crate) async fn paid_order(
     amount: &str,
 ) -> String {
     let res = app.call("create_payment_link", &[("amount", amount)]).await;
-    let message: String = res.json().await.unwrap();
-    let order_id = order_id_in(&message);
+    let created: Created = res.json().await.unwrap();
+    let order_id = created.id;
     sim.handle()
         .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
         .unwrap();
@@ -238,8 +238,8 @@ sim_test!(
         assert_eq!(refunds_at_simulator(sim, &order_id), 1);
 
         let res = app.call("create_payment_link", &[("amount", "5.00")]).await;
-        let message: String = res.json().await.unwrap();
-        let unpaid = order_id_in(&message);
+        let created: Created = res.json().await.unwrap();
+        let unpaid = created.id;
         let res = app
             .call(
                 "refund_order",

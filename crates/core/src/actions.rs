@@ -47,6 +47,21 @@ pub enum ActionError {
 }
 
 impl ActionError {
+    /// Logs the failure with its cause chain, at the level it deserves: a refused input is
+    /// the caller's mistake (not logged), a storage failure is ours (error), a Juspay refusal
+    /// or an unconfigured client is worth a warning. `origin` names who asked.
+    pub fn log(&self, origin: &str) {
+        match self {
+            Self::Invalid { .. } | Self::NotFound => {}
+            Self::Store(_) => {
+                tracing::error!(origin, error = %crate::report::Chain(self), "action failed");
+            }
+            Self::NotConfigured | Self::Juspay(_) => {
+                tracing::warn!(origin, error = %crate::report::Chain(self), "Juspay action failed");
+            }
+        }
+    }
+
     /// A message safe to show staff: no upstream body, no internals.
     pub fn public_message(&self) -> String {
         match self {
@@ -100,7 +115,55 @@ pub struct NewOrder {
     pub return_url: Option<String>,
 }
 
+/// A new order as it arrives from outside (a staff form or the merchant's app): text,
+/// trimmed and read by [`NewOrder::parse`].
+#[derive(Debug, Clone, Default)]
+pub struct NewOrderText<'a> {
+    /// Minted with `id_prefix` when absent.
+    pub order_id: Option<&'a str>,
+    /// Major units, e.g. `499.00`.
+    pub amount: &'a str,
+    /// INR when absent.
+    pub currency: Option<&'a str>,
+    pub customer_id: Option<&'a str>,
+    pub customer_email: Option<&'a str>,
+    pub customer_phone: Option<&'a str>,
+    pub description: Option<&'a str>,
+}
+
 impl NewOrder {
+    /// Reads an order from outside: blank fields are absent, the currency and e-mail are
+    /// normalised, a missing order id is minted with `id_prefix`, and every field is
+    /// validated, so what comes back can be stored and sent as it is.
+    pub fn parse(
+        text: &NewOrderText<'_>,
+        id_prefix: &str,
+        return_url: Option<String>,
+    ) -> Result<Self, ActionError> {
+        let field = |value: Option<&str>| {
+            value
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let amount = crate::money::AmountInput::parse_positive(text.amount)
+            .map_err(|e| invalid("amount", &e.to_string()))?
+            .minor();
+        let order = Self {
+            order_id: field(text.order_id).unwrap_or_else(|| mint_order_id(id_prefix)),
+            amount,
+            currency: field(text.currency)
+                .map_or_else(|| "INR".to_owned(), |c| c.to_ascii_uppercase()),
+            customer_id: field(text.customer_id),
+            customer_email: field(text.customer_email).map(|e| e.to_lowercase()),
+            customer_phone: field(text.customer_phone),
+            description: field(text.description),
+            return_url,
+        };
+        order.validate()?;
+        Ok(order)
+    }
+
     /// Checks every field that came from outside (a staff form or the merchant's app)
     /// before it is stored or sent: what is stored is later shown, exported and sent to
     /// Juspay, so a phone must be a phone and no text may carry control characters.
