@@ -3,6 +3,7 @@
 //! newest first with keyset paging, a CSV export of exactly that set, and the payment-link
 //! form for operators.
 
+use dashboard_status::OrderGroup;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -12,14 +13,17 @@ use crate::{
     serverfns::orders::{CreatePaymentLink, OrderPage, list_orders},
 };
 
-const GROUPS: [(&str, &str); 6] = [
-    ("", "any"),
-    ("paid", "paid"),
-    ("pending", "pending"),
-    ("failed", "failed"),
-    ("refunded", "refunded (fully or partly)"),
-    ("cancelled", "cancelled"),
-];
+/// The group menu: any, then every group but Other (statuses nobody can list).
+fn group_options() -> Vec<(&'static str, &'static str)> {
+    let groups = OrderGroup::ALL
+        .into_iter()
+        .filter(|group| *group != OrderGroup::Other)
+        .map(|group| match group {
+            OrderGroup::Refunded => (group.as_str(), "refunded (fully or partly)"),
+            _ => (group.as_str(), group.as_str()),
+        });
+    std::iter::once(("", "any")).chain(groups).collect()
+}
 
 /// The filters of the address, in the order the form shows them.
 const FIELDS: [&str; 15] = [
@@ -102,10 +106,10 @@ fn FilterForm(query: Query) -> impl IntoView {
             <label>
                 "Status group"
                 <select name="group">
-                    {GROUPS
-                        .iter()
+                    {group_options()
+                        .into_iter()
                         .map(|(value, shown)| {
-                            view! { <option value=*value selected=group == *value>{*shown}</option> }
+                            view! { <option value=value selected=group == value>{shown}</option> }
                         })
                         .collect_view()}
                 </select>

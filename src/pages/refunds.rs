@@ -2,6 +2,7 @@
 //! then every refund newest first with filters in the address, how long pending ones have
 //! waited, and a CSV export of the filtered set.
 
+use dashboard_status::{RefundRequestState, RefundStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -11,14 +12,14 @@ use crate::{
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
 
-const STATUSES: [(&str, &str); 6] = [
-    ("", "any"),
-    ("PENDING", "pending"),
-    ("SUCCESS", "refunded"),
-    ("FAILURE", "failed"),
-    ("MANUAL_REVIEW", "manual review"),
-    ("UNKNOWN", "outcome unknown"),
-];
+/// The status menu: any, every refund status, and ours whose outcome is not known yet.
+fn status_options() -> Vec<(&'static str, &'static str)> {
+    let unknown = &RefundRequestState::Unknown;
+    std::iter::once(("", "any"))
+        .chain(RefundStatus::KNOWN.iter().map(|s| (s.as_str(), s.label())))
+        .chain(std::iter::once((unknown.as_str(), unknown.label())))
+        .collect()
+}
 const FIELDS: [&str; 6] = ["status", "order", "min", "max", "from", "to"];
 
 #[component]
@@ -63,10 +64,10 @@ fn Filters(query: Query) -> impl IntoView {
             <label>
                 "Status"
                 <select name="status">
-                    {STATUSES
-                        .iter()
+                    {status_options()
+                        .into_iter()
                         .map(|(value, shown)| {
-                            view! { <option value=*value selected=status == *value>{*shown}</option> }
+                            view! { <option value=value selected=status == value>{shown}</option> }
                         })
                         .collect_view()}
                 </select>

@@ -370,7 +370,7 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
         received_at,
         event_created_at: created,
         lag_ms: created.map(|c| received_at - c),
-        headers: redact_headers(headers, "valid"),
+        headers: redact_headers(headers, AuthVerdict::Valid.as_str()),
         body: body.to_vec(),
         body_truncated: false,
         outcome,

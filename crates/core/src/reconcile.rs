@@ -161,7 +161,7 @@ impl Reconciler {
                     tx.note_order_event(
                         &order.order_id,
                         &ctx,
-                        "invalid",
+                        Outcome::Invalid.as_str(),
                         "Juspay's answer names another order or none",
                     )
                     .await?;

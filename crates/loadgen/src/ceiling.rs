@@ -4,6 +4,7 @@
 //! indexes, a body of the same size), so the only difference from the app is everything
 //! the app does around the insert: HTTP, authentication, parsing, its transaction.
 
+use dashboard_status::{AuthVerdict, Outcome};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -107,14 +108,14 @@ async fn insert_one(db: &Db, events: &EventSource) -> Attempt {
             .bind(&event.id)
             .bind("ORDER_SUCCEEDED")
             .bind(&event.order_id)
-            .bind("valid")
+            .bind(AuthVerdict::Valid)
             .bind(received_at)
             .bind(EVENT_CREATED_AT)
             .bind(received_at - EVENT_CREATED_AT)
             .bind(STORED_HEADERS)
             .bind(&event.body)
             .bind(false)
-            .bind("pending")
+            .bind(Outcome::Pending)
             .bind(None::<String>)
             .fetch_one(p)
             .await

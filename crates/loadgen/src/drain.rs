@@ -3,6 +3,7 @@
 //! processor has taken them all, reporting how long that took. Acknowledging fast is only
 //! half the story when the events then queue for processing.
 
+use dashboard_status::{AuthVerdict, Outcome};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -31,9 +32,11 @@ pub struct DrainArgs {
 async fn count_events(db: &Db) -> anyhow::Result<(i64, i64)> {
     let counts = on_db!(db, p => {
         sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome = 'pending' THEN 1 ELSE 0 END), 0) \
-             FROM webhook_events WHERE auth_verdict = 'valid'",
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome = $1 THEN 1 ELSE 0 END), 0) \
+             FROM webhook_events WHERE auth_verdict = $2",
         )
+        .bind(Outcome::Pending)
+        .bind(AuthVerdict::Valid)
         .fetch_one(p)
         .await
     })?;
@@ -44,7 +47,8 @@ async fn count_events(db: &Db) -> anyhow::Result<(i64, i64)> {
 /// drains, so it must not take the app's database time with a scan of every event.
 async fn count_pending(db: &Db) -> anyhow::Result<i64> {
     let pending = on_db!(db, p => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE outcome = 'pending'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE outcome = $1")
+            .bind(Outcome::Pending)
             .fetch_one(p)
             .await
     })?;

@@ -8,6 +8,7 @@
 //! customers. `loadgen orders` derives the same ids from [`order_id`], so it needs no
 //! database access to pick existing orders.
 
+use dashboard_status::{OrderStatus, Outcome};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -64,11 +65,16 @@ fn pick<'a>(items: &[&'a str], r: u64) -> &'a str {
     items[(r % items.len() as u64) as usize]
 }
 
+/// The timeline's statuses and outcome, as `'static` spellings for the binds.
+const NEW: &OrderStatus = &OrderStatus::New;
+const PENDING_VBV: &OrderStatus = &OrderStatus::PendingVbv;
+const APPLIED: &Outcome = &Outcome::Applied;
+
 /// One seeded order, as the columns [`COLUMNS`] name them.
 struct Seeded {
     order_id: String,
     juspay_id: String,
-    status: &'static str,
+    status: OrderStatus,
     status_id: i64,
     amount: i64,
     customer_id: String,
@@ -106,12 +112,13 @@ fn seeded(i: u64, count: u64, start: i64) -> Seeded {
     let r2 = mix(r);
     let step = SPAN_MS / count.max(1) as i64;
     let created_at = start + i as i64 * step + (r2 % step.max(1) as u64) as i64;
-    let (status, status_id) = match r % 100 {
-        0..70 => ("CHARGED", 21),
-        70..85 => ("PENDING_VBV", 23),
-        85..95 => ("AUTHORIZATION_FAILED", 27),
-        _ => ("NEW", 10),
+    let status = match r % 100 {
+        0..70 => OrderStatus::Charged,
+        70..85 => OrderStatus::PendingVbv,
+        85..95 => OrderStatus::AuthorizationFailed,
+        _ => OrderStatus::New,
     };
+    let status_id = status.status_id().unwrap_or_default();
     let customer = mix(r2) % CUSTOMERS;
     let method_roll = (r >> 8) % 100;
     let (payment_method_type, gateway) = match method_roll {
@@ -126,8 +133,9 @@ fn seeded(i: u64, count: u64, start: i64) -> Seeded {
         "UPI" => "UPI_COLLECT".to_owned(),
         _ => pick(&BANKS, r >> 24).to_owned(),
     };
-    let failed = status == "AUTHORIZATION_FAILED";
-    let terminal = matches!(status, "CHARGED" | "AUTHORIZATION_FAILED");
+    let failed = status.is_failure();
+    let terminal = status.is_terminal();
+    let (new, paid) = (status == OrderStatus::New, status.is_paid());
     let settled_at = created_at + 5_000 + (r2 >> 40) as i64 % 60_000;
     Seeded {
         order_id: order_id(i),
@@ -150,13 +158,9 @@ fn seeded(i: u64, count: u64, start: i64) -> Seeded {
         error_code: failed.then_some("AUTHENTICATION_FAILED"),
         error_message: failed.then_some("Authentication failed at the issuer"),
         created_at,
-        updated_at: if status == "NEW" {
-            created_at
-        } else {
-            settled_at
-        },
+        updated_at: if new { created_at } else { settled_at },
         terminal_at: terminal.then_some(settled_at),
-        paid_at: (status == "CHARGED").then_some(settled_at),
+        paid_at: paid.then_some(settled_at),
     }
 }
 
@@ -195,7 +199,7 @@ macro_rules! bind_orders {
                 .bind(&o.order_id)
                 .bind("juspay")
                 .bind(&o.juspay_id)
-                .bind(o.status)
+                .bind(o.status.as_str())
                 .bind(o.status_id)
                 .bind(o.amount)
                 .bind("INR")
@@ -234,9 +238,23 @@ macro_rules! bind_events {
             for k in 0..$per_order {
                 let last = k + 1 == $per_order;
                 let (before, after) = if k == 0 {
-                    (None, if last { o.status } else { "NEW" })
+                    (
+                        None,
+                        if last {
+                            o.status.as_str()
+                        } else {
+                            NEW.as_str()
+                        },
+                    )
                 } else {
-                    (Some("NEW"), if last { o.status } else { "PENDING_VBV" })
+                    (
+                        Some(NEW.as_str()),
+                        if last {
+                            o.status.as_str()
+                        } else {
+                            PENDING_VBV.as_str()
+                        },
+                    )
                 };
                 q = q
                     .bind(&o.order_id)
@@ -245,7 +263,7 @@ macro_rules! bind_events {
                     .bind(after)
                     .bind(before)
                     .bind(after)
-                    .bind("applied");
+                    .bind(APPLIED.as_str());
             }
         }
         q
@@ -350,7 +368,7 @@ mod tests {
     fn statuses_follow_the_intended_mix() {
         let n = 20_000;
         let charged = (0..n)
-            .filter(|&i| seeded(i, n, 0).status == "CHARGED")
+            .filter(|&i| seeded(i, n, 0).status == OrderStatus::Charged)
             .count();
         let share = charged as f64 / n as f64;
         assert!((0.67..0.73).contains(&share), "CHARGED share {share}");

@@ -4,6 +4,7 @@
 //! `--wait` it first waits, bounded, for the simulator to stop retrying and for the app to
 //! finish processing, so that the verdict is about the end state and not a moment in it.
 
+use dashboard_status::{AuthVerdict, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -86,7 +87,7 @@ impl SimView {
 }
 
 /// One stored delivery: event id, outcome, repeats counted on it.
-type StoredRow = (String, String, i64);
+type StoredRow = (String, Outcome, i64);
 
 /// The figures the verdict is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +114,7 @@ impl Counts {
         }
         let ours = |id: &str| sim.sent.contains(id);
         let stored: BTreeSet<&str> = per_event.keys().copied().filter(|id| ours(id)).collect();
-        let pending = |id: &str| per_event[id].iter().any(|r| r.1 == "pending");
+        let pending = |id: &str| per_event[id].iter().any(|r| r.1 == Outcome::Pending);
         Self {
             sent: sim.sent.len(),
             acknowledged: sim.acknowledged.len(),
@@ -194,8 +195,9 @@ async fn read_stored(db: &Db) -> anyhow::Result<Vec<StoredRow>> {
     let rows = on_db!(db, p => {
         sqlx::query_as(
             "SELECT event_id, outcome, duplicate_count FROM webhook_events \
-             WHERE auth_verdict = 'valid' AND event_id IS NOT NULL",
+             WHERE auth_verdict = $1 AND event_id IS NOT NULL",
         )
+        .bind(AuthVerdict::Valid)
         .fetch_all(p)
         .await
     })
@@ -242,8 +244,8 @@ mod tests {
         }
     }
 
-    fn row(id: &str, outcome: &str) -> StoredRow {
-        (id.to_owned(), outcome.to_owned(), 0)
+    fn row(id: &str, outcome: Outcome) -> StoredRow {
+        (id.to_owned(), outcome, 0)
     }
 
     #[test]
@@ -255,7 +257,10 @@ mod tests {
             attempt("c", 1, false),
         ]);
         assert_eq!(sim.retrying(), 1, "c has retries left");
-        let counts = Counts::compare(&sim, &[row("a", "applied"), row("c", "pending")]);
+        let counts = Counts::compare(
+            &sim,
+            &[row("a", Outcome::Applied), row("c", Outcome::Pending)],
+        );
         assert_eq!(counts.sent, 3);
         assert_eq!(counts.failed_attempts, 2);
         assert_eq!(counts.acknowledged, 2);
@@ -280,16 +285,16 @@ mod tests {
         let counts = Counts::compare(
             &sim,
             &[
-                row("a", "applied"),
-                row("a", "applied"),
-                row("x", "applied"),
+                row("a", Outcome::Applied),
+                row("a", Outcome::Applied),
+                row("x", Outcome::Applied),
             ],
         );
         assert_eq!(counts.duplicates_in_db, 1);
         assert_eq!(counts.not_from_sim, 1);
         assert_eq!(counts.lost, 0);
         assert!(!counts.passed());
-        let clean = Counts::compare(&sim, &[row("a", "duplicate")]);
+        let clean = Counts::compare(&sim, &[row("a", Outcome::Duplicate)]);
         assert!(clean.passed(), "{clean:?}");
     }
 }
