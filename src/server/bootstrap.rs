@@ -4,10 +4,15 @@
 
 use dashboard_core::{
     Store,
-    auth::{Password, Role, hash_password},
     config::AdminConfig,
-    store::audit::AuditEntry,
+    staff::{
+        audit::AuditEntry,
+        auth::{Password, hash_password},
+    },
 };
+
+use dashboard_status::Role;
+
 use secrecy::SecretString;
 
 use super::StartError;

@@ -6,10 +6,13 @@ use std::{io::BufRead, path::PathBuf};
 use clap::{Parser, Subcommand};
 use dashboard_core::{
     Store, StoreError,
-    auth::{Password, Role, Username, hash_password},
     config::Config,
-    store::audit::AuditEntry,
+    staff::{
+        audit::AuditEntry,
+        auth::{Password, Username, hash_password},
+    },
 };
+use dashboard_status::Role;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Parser)]

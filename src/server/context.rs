@@ -5,10 +5,10 @@
 
 use axum::http::{Method, header::ACCEPT, request::Parts};
 use dashboard_core::{
-    auth::{Role, SessionClaims},
     report::Chain,
-    store::{audit::AuditEntry, staff_sessions::StaffSession, users::User},
+    staff::{audit::AuditEntry, auth::SessionClaims, session_register::StaffSession, users::User},
 };
+use dashboard_status::Role;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
@@ -118,8 +118,8 @@ impl RequestCtx {
 
     /// Maps a failed action to what the browser may see: field errors as such, Juspay's
     /// refusals in our words (the full error is logged here), storage failures as internal.
-    pub fn action_failed(&self, err: dashboard_core::actions::ActionError) -> AppError {
-        use dashboard_core::actions::ActionError;
+    pub fn action_failed(&self, err: dashboard_core::orders::actions::ActionError) -> AppError {
+        use dashboard_core::orders::actions::ActionError;
         err.log("staff");
         match &err {
             ActionError::Invalid { field, message } => {
@@ -238,8 +238,12 @@ impl RequestCtx {
     /// Maps a refused sign-in, second factor or confirmation to what the browser may see:
     /// `wrong` for a wrong password or code, the wait when throttled or busy, and an
     /// internal error (logged) for anything else.
-    pub fn auth_refused(&self, err: dashboard_core::auth::AuthError, wrong: AppError) -> AppError {
-        use dashboard_core::auth::AuthError;
+    pub fn auth_refused(
+        &self,
+        err: dashboard_core::staff::auth::AuthError,
+        wrong: AppError,
+    ) -> AppError {
+        use dashboard_core::staff::auth::AuthError;
         match err {
             AuthError::InvalidCredentials | AuthError::InvalidCode => self.fail(wrong),
             AuthError::Throttled { retry_after_secs } => {

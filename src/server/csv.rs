@@ -3,9 +3,8 @@
 //! a spreadsheet opens it as text.
 
 use dashboard_core::{
-    clock::format_utc,
-    money::format_plain,
-    store::{audit::AuditRecord, orders::OrderRow, refunds::RefundRow},
+    clock::format_utc, money::format_plain, orders::model::OrderRow, refunds::model::RefundRow,
+    staff::audit::AuditRecord,
 };
 
 /// Columns of the CSV export, in order. Amounts are in major units with their currency in

@@ -13,11 +13,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::{
-    report::Chain,
-    store::{
-        order_queries::{ListedOrder, OrderCursor},
-        orders::OrderRow,
+    orders::{
+        list::{ListedOrder, OrderCursor},
+        model::OrderRow,
     },
+    report::Chain,
 };
 
 use super::{

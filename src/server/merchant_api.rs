@@ -22,9 +22,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::{
-    actions::{ActionError, NewOrder, NewOrderText},
+    orders::actions::{ActionError, NewOrder, NewOrderText},
     report::Chain,
-    store::audit::AuditEntry,
+    staff::audit::AuditEntry,
 };
 use juspay::{Amount, InitiatePayload, PaymentPageOrder, SdkClient, SdkEnvironment, SdkSigner};
 use serde::Deserialize;

@@ -54,7 +54,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             }
         }
     }
-    let per = |f: &dyn Fn(&dashboard_core::store::health::Health) -> String| {
+    let per = |f: &dyn Fn(&dashboard_core::health::store::Health) -> String| {
         windows
             .iter()
             .map(|(w, h)| (format!("window=\"{w}\""), f(h)))

@@ -12,7 +12,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use dashboard_core::{auth::SessionClaims, clock::now_millis, report::Chain, store::users::User};
+use dashboard_core::{
+    clock::now_millis,
+    report::Chain,
+    staff::{auth::SessionClaims, users::User},
+};
 use tower_sessions::Session;
 
 use super::{context::CLAIMS_KEY, state::AppState};

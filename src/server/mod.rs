@@ -32,10 +32,15 @@ use axum::{
     routing::{get, post},
 };
 use dashboard_core::{
-    Store, StoreError, actions::Actions, alerts::AlertEvaluator, auth::Authenticator,
-    clock::now_millis, config::Config, ingest::Ingestor, processing::Processor,
-    reconcile::Reconciler, rejections::RejectionLimiter, report::Chain, sessions::DbSessionStore,
+    Store, StoreError,
+    clock::now_millis,
+    config::Config,
+    health::alerts::AlertEvaluator,
+    orders::{actions::Actions, reconcile::Reconciler},
+    report::Chain,
+    staff::{auth::Authenticator, sessions::DbSessionStore},
     store::Backend,
+    webhooks::{ingest::Ingestor, processing::Processor, rejections::RejectionLimiter},
 };
 use http::HeaderName;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -129,7 +134,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
                 .with_rejection_limiter(rejections.clone()),
         ),
         jpsl: Arc::new(
-            dashboard_core::jpsl::JpslIngestor::new(
+            dashboard_core::webhooks::jpsl::JpslIngestor::new(
                 store.clone(),
                 config.jpsl.clone(),
                 config.webhook.max_rejected_kept,

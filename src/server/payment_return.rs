@@ -137,7 +137,7 @@ pub async fn jpsl_return_post(
 }
 
 async fn jpsl_respond(state: &AppState, content_type: &str, body: &[u8]) -> Response {
-    use dashboard_core::jpsl;
+    use dashboard_core::webhooks::jpsl;
     let Some(secret) = state.config.jpsl.secret.as_ref() else {
         tracing::error!("JPSL return received but jpsl.secret is not set");
         return page(
@@ -186,7 +186,7 @@ async fn jpsl_respond(state: &AppState, content_type: &str, body: &[u8]) -> Resp
 }
 
 /// The customer's page for the confirmed state of `order`.
-fn outcome_page(order: &dashboard_core::store::orders::OrderRow) -> Response {
+fn outcome_page(order: &dashboard_core::orders::model::OrderRow) -> Response {
     let order_id = &order.order_id;
     let amount = dashboard_core::money::format_minor(order.amount, &order.currency);
     let (title, text) = match OrderGroup::of(&order.status, order.amount_refunded, order.amount) {

@@ -5,12 +5,11 @@
 use dashboard_core::{
     clock::parse_utc_date,
     money::{AmountError, AmountInput},
-    store::{
-        audit::AuditFilter,
-        order_queries::OrderFilter,
-        refunds::{RefundFilter, RefundStatusFilter},
-    },
+    orders::list::OrderFilter,
+    refunds::store::{RefundFilter, RefundStatusFilter},
+    staff::audit::AuditFilter,
 };
+
 use dashboard_status::OrderGroup;
 use serde::{Deserialize, Serialize};
 

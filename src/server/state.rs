@@ -7,7 +7,10 @@ use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use dashboard_core::{
-    Store, auth::Authenticator, config::Config, ingest::Ingestor, processing::Processor,
+    Store,
+    config::Config,
+    staff::auth::Authenticator,
+    webhooks::{ingest::Ingestor, processing::Processor},
 };
 use leptos::config::LeptosOptions;
 
@@ -33,13 +36,13 @@ pub struct Services {
     pub store: Store,
     pub auth: Authenticator,
     pub ingestor: Arc<Ingestor>,
-    pub jpsl: Arc<dashboard_core::jpsl::JpslIngestor>,
+    pub jpsl: Arc<dashboard_core::webhooks::jpsl::JpslIngestor>,
     /// The budget of stored refusals per client address, shared by both delivery doors.
-    pub rejections: Arc<dashboard_core::rejections::RejectionLimiter>,
+    pub rejections: Arc<dashboard_core::webhooks::rejections::RejectionLimiter>,
     pub processor: Processor,
     /// Calls to Juspay; `None` until `juspay.api_key` and `juspay.merchant_id` are set.
     pub juspay: Option<Arc<juspay::JuspayClient>>,
-    pub actions: dashboard_core::actions::Actions,
+    pub actions: dashboard_core::orders::actions::Actions,
     /// Signs SDK payloads (§11); `None` until the key id and key file are configured.
     pub sdk_signer: Option<Arc<juspay::SdkSigner>>,
     pub config: Arc<Config>,

@@ -15,7 +15,10 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dashboard_core::{ingest::IngestVerdict, jpsl::JpslVerdict, report::Chain};
+use dashboard_core::{
+    report::Chain,
+    webhooks::{ingest::IngestVerdict, jpsl::JpslVerdict},
+};
 
 use super::{middleware::RequestMeta, state::AppState};
 

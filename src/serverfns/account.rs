@@ -40,7 +40,7 @@ mod keys {
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PendingSignIn {
-    pub claims: dashboard_core::auth::SessionClaims,
+    pub claims: dashboard_core::staff::auth::SessionClaims,
     pub next: String,
 }
 
@@ -48,11 +48,11 @@ pub struct PendingSignIn {
 #[cfg(feature = "ssr")]
 pub async fn hold_for_second_factor(
     ctx: &crate::server::context::RequestCtx,
-    user: &dashboard_core::store::users::User,
+    user: &dashboard_core::staff::users::User,
     next: String,
 ) -> Result<(), AppError> {
     let pending = PendingSignIn {
-        claims: dashboard_core::auth::SessionClaims::issue(user),
+        claims: dashboard_core::staff::auth::SessionClaims::issue(user),
         next,
     };
     ctx.session
@@ -103,7 +103,7 @@ pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
         }
     };
     let _ = ctx.session.remove_value(keys::PENDING_SIGN_IN).await;
-    ctx.start_session(&dashboard_core::auth::SessionClaims::issue(&user))
+    ctx.start_session(&dashboard_core::staff::auth::SessionClaims::issue(&user))
         .await?;
     ctx.record(ctx.audit_as(
         &user.username,
@@ -120,7 +120,8 @@ pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
 /// across reloads until confirmed) with its QR code.
 #[server(prefix = "/api", endpoint = "two_factor_status")]
 pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
-    use dashboard_core::{auth::Role, second_factor};
+    use dashboard_core::staff::second_factor;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let user = ctx.require(Role::Viewer)?.clone();
@@ -174,7 +175,10 @@ pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
 /// Confirms enrolment with a first code; returns the ten recovery codes, shown once.
 #[server(prefix = "/api", endpoint = "confirm_two_factor")]
 pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
-    use dashboard_core::{StoreError, auth::Role, clock::now_millis, second_factor};
+    use dashboard_core::StoreError;
+    use dashboard_core::clock::now_millis;
+    use dashboard_core::staff::second_factor;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let user = ctx.require(Role::Viewer)?.clone();
@@ -279,8 +283,8 @@ pub struct SessionsView {
 async fn sessions_owner(
     ctx: &crate::server::context::RequestCtx,
     user_id: Option<i64>,
-) -> Result<(dashboard_core::store::users::User, bool), AppError> {
-    use dashboard_core::auth::Role;
+) -> Result<(dashboard_core::staff::users::User, bool), AppError> {
+    use dashboard_status::Role;
     let me = ctx.require(Role::Viewer)?.clone();
     match user_id.filter(|id| *id != me.id) {
         None => Ok((me, true)),
@@ -370,7 +374,8 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::auth::{Password, Role, hash_password};
+    use dashboard_core::staff::auth::{Password, hash_password};
+    use dashboard_status::Role;
     use secrecy::SecretString;
 
     let ctx = crate::server::context::RequestCtx::current()?;

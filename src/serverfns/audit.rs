@@ -33,10 +33,10 @@ pub struct AuditPage {
 /// The filter a user may see: an admin's as asked, anyone else's narrowed to their own.
 #[cfg(feature = "ssr")]
 pub fn scoped_filter(
-    user: &dashboard_core::store::users::User,
+    user: &dashboard_core::staff::users::User,
     query: &crate::server::queries::AuditQuery,
-) -> Result<dashboard_core::store::audit::AuditFilter, AppError> {
-    use dashboard_core::auth::Role;
+) -> Result<dashboard_core::staff::audit::AuditFilter, AppError> {
+    use dashboard_status::Role;
     let mut filter = query
         .to_filter()
         .map_err(|e| AppError::invalid(e.field, e.message))?;
@@ -57,7 +57,8 @@ pub async fn list_audit(
     before: Option<i64>,
 ) -> Result<AuditPage, AppError> {
     use crate::server::queries::AuditQuery;
-    use dashboard_core::{auth::Role, clock::format_utc};
+    use dashboard_core::clock::format_utc;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?.clone();

@@ -29,7 +29,7 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use dashboard_core::auth::SessionClaims;
+    use dashboard_core::staff::auth::SessionClaims;
     use secrecy::SecretString;
 
     let ctx = crate::server::context::RequestCtx::current()?;

@@ -41,8 +41,8 @@ pub struct AlertView {
 }
 
 #[cfg(feature = "ssr")]
-impl From<dashboard_core::store::alerts::AlertRow> for AlertView {
-    fn from(a: dashboard_core::store::alerts::AlertRow) -> Self {
+impl From<dashboard_core::health::alert_store::AlertRow> for AlertView {
+    fn from(a: dashboard_core::health::alert_store::AlertRow) -> Self {
         use dashboard_core::clock::format_utc;
         Self {
             id: a.id,
@@ -87,10 +87,8 @@ pub async fn get_health(
     from: Option<String>,
     until: Option<String>,
 ) -> Result<HealthView, AppError> {
-    use dashboard_core::{
-        auth::Role,
-        clock::{format_utc, now_millis, parse_utc_date},
-    };
+    use dashboard_core::clock::{format_utc, now_millis, parse_utc_date};
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
@@ -147,7 +145,7 @@ pub async fn get_health(
         .recent_alerts(20)
         .await
         .map_err(|e| ctx.internal(&e))?;
-    let view = |r: &dashboard_core::store::health::RateRow| RateView {
+    let view = |r: &dashboard_core::health::store::RateRow| RateView {
         dimension: r.dimension.clone(),
         key: r.key.clone(),
         attempts: r.attempts,
@@ -256,7 +254,7 @@ pub struct BannerView {
 /// The banner's alerts; empty when signed out.
 #[server(prefix = "/api", endpoint = "banner_alerts")]
 pub async fn banner_alerts() -> Result<BannerView, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let Some(user) = &ctx.user else {
@@ -282,7 +280,8 @@ pub async fn banner_alerts() -> Result<BannerView, AppError> {
 /// health page until it resolves). Audited.
 #[server(prefix = "/api", endpoint = "acknowledge_alert")]
 pub async fn acknowledge_alert(id: i64) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, clock::now_millis};
+    use dashboard_core::clock::now_millis;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;

@@ -49,12 +49,10 @@ pub async fn list_mandates(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Vec<MandateSummary>, AppError> {
-    use dashboard_core::{
-        auth::Role,
-        clock::{format_utc, parse_utc_date},
-        money::format_minor,
-        store::mandates::MandateFilter,
-    };
+    use dashboard_core::clock::{format_utc, parse_utc_date};
+    use dashboard_core::mandates::store::MandateFilter;
+    use dashboard_core::money::format_minor;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
@@ -101,7 +99,9 @@ pub async fn list_mandates(
 
 #[server(prefix = "/api", endpoint = "get_mandate")]
 pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> {
-    use dashboard_core::{auth::Role, clock::format_utc, money::format_minor};
+    use dashboard_core::clock::format_utc;
+    use dashboard_core::money::format_minor;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?;
@@ -228,7 +228,8 @@ pub async fn revoke_mandate(
     confirm: String,
     reason: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, mandates::MandateAction};
+    use dashboard_core::mandates::actions::MandateAction;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
@@ -267,7 +268,8 @@ pub async fn pause_mandate(
     start: String,
     end: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, mandates::MandateAction};
+    use dashboard_core::mandates::actions::MandateAction;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
@@ -295,7 +297,8 @@ pub async fn pause_mandate(
 /// Resumes a paused mandate from today (admin).
 #[server(prefix = "/api", endpoint = "resume_mandate")]
 pub async fn resume_mandate(mandate_id: String) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, mandates::MandateAction};
+    use dashboard_core::mandates::actions::MandateAction;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
@@ -317,7 +320,8 @@ pub async fn resume_mandate(mandate_id: String) -> Result<String, AppError> {
 /// Asks Juspay for the mandate's status now (operator+).
 #[server(prefix = "/api", endpoint = "check_mandate")]
 pub async fn check_mandate(mandate_id: String) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, mandates::MandateAction};
+    use dashboard_core::mandates::actions::MandateAction;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -345,7 +349,7 @@ pub async fn notify_mandate(
     amount: String,
     date: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -372,7 +376,7 @@ pub async fn execute_mandate(
     amount: String,
     notification_id: Option<String>,
 ) -> Result<super::Created, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -399,7 +403,7 @@ pub async fn execute_mandate(
 /// Reads every mandate of a customer from Juspay (operator+).
 #[server(prefix = "/api", endpoint = "refresh_customer_mandates")]
 pub async fn refresh_customer_mandates(customer_id: String) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;

@@ -50,8 +50,8 @@ impl UserView {
 }
 
 #[cfg(feature = "ssr")]
-impl From<dashboard_core::store::users::User> for UserView {
-    fn from(u: dashboard_core::store::users::User) -> Self {
+impl From<dashboard_core::staff::users::User> for UserView {
+    fn from(u: dashboard_core::staff::users::User) -> Self {
         Self {
             id: u.id,
             username: u.username,

@@ -5,11 +5,10 @@
 use dashboard_core::{
     clock::format_utc,
     money::format_minor,
-    status_guide::guide,
-    store::{
-        audit::AuditRecord, orders::OrderRow, refunds::RefundRow, timeline::OrderEvent,
-        webhooks::WebhookEventRecord,
-    },
+    orders::{guide::guide, model::OrderRow, timeline::OrderEvent},
+    refunds::model::RefundRow,
+    staff::audit::AuditRecord,
+    webhooks::store::WebhookEventRecord,
 };
 
 use dashboard_status::{AuthVerdict, OrderGroup, Outcome};

@@ -128,12 +128,10 @@ pub async fn list_orders(
     flagged: Option<String>,
     after: Option<String>,
 ) -> Result<OrderPage, AppError> {
-    use dashboard_core::{
-        auth::Role,
-        clock::format_utc,
-        money::format_minor,
-        store::order_queries::{ListedOrder, OrderCursor, OrderLine},
-    };
+    use dashboard_core::clock::format_utc;
+    use dashboard_core::money::format_minor;
+    use dashboard_core::orders::list::{ListedOrder, OrderCursor, OrderLine};
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
@@ -213,7 +211,8 @@ pub async fn list_orders(
 
 #[server(prefix = "/api", endpoint = "get_order")]
 pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
-    use dashboard_core::{auth::Role, order_state::Stage, store::webhooks::WebhookFilter};
+    use dashboard_core::webhooks::store::WebhookFilter;
+    use dashboard_status::{Role, Stage};
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?;
@@ -246,11 +245,14 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         .map_err(|e| ctx.internal(&e))?;
     let stage = order.status.stage();
     let can_update = can_act && matches!(stage, Some(Stage::Created | Stage::New));
-    let refundable =
-        dashboard_core::refunds::refundable_amount(order.amount, order.amount_refunded, &refunds);
+    let refundable = dashboard_core::refunds::rules::refundable_amount(
+        order.amount,
+        order.amount_refunded,
+        &refunds,
+    );
     let refund_form =
         (can_act && stage == Some(Stage::Succeeded) && refundable > 0).then(|| RefundFormView {
-            unique_request_id: dashboard_core::refunds::mint_refund_id(),
+            unique_request_id: dashboard_core::refunds::actions::mint_refund_id(),
             refundable: dashboard_core::money::format_plain(refundable).replace(',', ""),
             currency: order.currency.clone(),
             step_up_above: dashboard_core::money::format_plain(
@@ -281,7 +283,9 @@ pub async fn refund_order(
     amount: String,
     reason: Option<String>,
 ) -> Result<String, AppError> {
-    use dashboard_core::{auth::Role, money::format_minor, refunds::RefundForm};
+    use dashboard_core::money::format_minor;
+    use dashboard_core::refunds::actions::RefundForm;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -324,7 +328,7 @@ pub async fn refund_order(
 /// Asks Juspay for the order's status now (operator+), audited.
 #[server(prefix = "/api", endpoint = "sync_order")]
 pub async fn sync_order(order_id: String) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -356,7 +360,7 @@ pub async fn update_order(
     udf4: Option<String>,
     udf5: Option<String>,
 ) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -401,10 +405,8 @@ pub async fn create_payment_link(
     customer_phone: Option<String>,
     description: Option<String>,
 ) -> Result<super::Created, AppError> {
-    use dashboard_core::{
-        actions::{NewOrder, NewOrderText},
-        auth::Role,
-    };
+    use dashboard_core::orders::actions::{NewOrder, NewOrderText};
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;

@@ -40,11 +40,9 @@ pub async fn list_refunds(
     to: Option<String>,
     before: Option<String>,
 ) -> Result<RefundPage, AppError> {
-    use dashboard_core::{
-        auth::Role,
-        clock::now_millis,
-        store::refunds::{RefundFilter, RefundStatusFilter},
-    };
+    use dashboard_core::clock::now_millis;
+    use dashboard_core::refunds::store::{RefundFilter, RefundStatusFilter};
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
@@ -91,7 +89,7 @@ pub async fn list_refunds(
 }
 
 #[cfg(feature = "ssr")]
-fn view_of(r: &dashboard_core::store::refunds::RefundRow, now: i64) -> RefundRowView {
+fn view_of(r: &dashboard_core::refunds::model::RefundRow, now: i64) -> RefundRowView {
     use dashboard_core::{clock::format_utc, money::format_minor};
     use dashboard_status::RefundRequestState;
     let open = r.status.is_open();

@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
     let users = ctx
@@ -25,10 +25,9 @@ pub async fn create_user(
     password: String,
     role: String,
 ) -> Result<String, AppError> {
-    use dashboard_core::{
-        StoreError,
-        auth::{Password, Role, Username, hash_password},
-    };
+    use dashboard_core::StoreError;
+    use dashboard_core::staff::auth::{Password, Username, hash_password};
+    use dashboard_status::Role;
     use secrecy::SecretString;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -66,7 +65,7 @@ pub async fn create_user(
 
 #[server(prefix = "/api", endpoint = "set_user_role")]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Admin)?.clone();
     let role = parse_role(&ctx, &role)?;
@@ -91,7 +90,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<String, AppErro
 
 #[server(prefix = "/api", endpoint = "set_user_disabled")]
 pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Admin)?.clone();
     if me.id == user_id && disabled {
@@ -126,7 +125,7 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<String, A
 /// sessions; for a user who lost their authenticator and recovery codes.
 #[server(prefix = "/api", endpoint = "reset_second_factor")]
 pub async fn reset_second_factor(user_id: i64) -> Result<String, AppError> {
-    use dashboard_core::auth::Role;
+    use dashboard_status::Role;
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
     let target = target_name(&ctx, user_id).await?;
@@ -146,8 +145,8 @@ pub async fn reset_second_factor(user_id: i64) -> Result<String, AppError> {
 fn parse_role(
     ctx: &crate::server::context::RequestCtx,
     role: &str,
-) -> Result<dashboard_core::auth::Role, AppError> {
-    dashboard_core::auth::Role::parse(role).ok_or_else(|| {
+) -> Result<dashboard_status::Role, AppError> {
+    dashboard_status::Role::parse(role).ok_or_else(|| {
         ctx.fail(AppError::invalid(
             "role",
             "Choose viewer, operator or admin.",

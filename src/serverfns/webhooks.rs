@@ -86,7 +86,9 @@ pub async fn list_webhooks(
     to: Option<String>,
     before: Option<i64>,
 ) -> Result<WebhookPage, AppError> {
-    use dashboard_core::{auth::Role, clock::parse_utc_date, store::webhooks::WebhookFilter};
+    use dashboard_core::clock::parse_utc_date;
+    use dashboard_core::webhooks::store::WebhookFilter;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
@@ -131,7 +133,8 @@ pub async fn list_webhooks(
 
 #[server(prefix = "/api", endpoint = "get_webhook")]
 pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
-    use dashboard_core::{auth::Role, clock::format_utc};
+    use dashboard_core::clock::format_utc;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?;
@@ -148,7 +151,7 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| String::from_utf8_lossy(&record.body).into_owned())
     } else {
-        dashboard_core::privacy::mask_body_for_viewer(&record.body)
+        dashboard_core::staff::privacy::mask_body_for_viewer(&record.body)
     };
     let headers =
         serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&record.headers)
@@ -177,7 +180,7 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
 /// Dry run: what reprocessing the delivery would change, without changing anything.
 #[server(prefix = "/api", endpoint = "preview_reprocess")]
 pub async fn preview_reprocess(id: i64) -> Result<ReprocessView, AppError> {
-    use dashboard_core::processing::Mode;
+    use dashboard_core::webhooks::processing::Mode;
 
     reprocess(id, Mode::DryRun).await
 }
@@ -185,7 +188,7 @@ pub async fn preview_reprocess(id: i64) -> Result<ReprocessView, AppError> {
 /// Applies the delivery again (a no-op for what is already applied), audited.
 #[server(prefix = "/api", endpoint = "reprocess_webhook")]
 pub async fn reprocess_webhook(id: i64) -> Result<String, AppError> {
-    use dashboard_core::processing::Mode;
+    use dashboard_core::webhooks::processing::Mode;
 
     let done = reprocess(id, Mode::Reprocess).await?;
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -204,9 +207,10 @@ pub async fn reprocess_webhook(id: i64) -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 async fn reprocess(
     id: i64,
-    mode: dashboard_core::processing::Mode,
+    mode: dashboard_core::webhooks::processing::Mode,
 ) -> Result<ReprocessView, AppError> {
-    use dashboard_core::{auth::Role, processing::Mode};
+    use dashboard_core::webhooks::processing::Mode;
+    use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
@@ -229,7 +233,7 @@ async fn reprocess(
 }
 
 #[cfg(feature = "ssr")]
-fn row_of(record: &dashboard_core::store::webhooks::WebhookEventRecord) -> WebhookRow {
+fn row_of(record: &dashboard_core::webhooks::store::WebhookEventRecord) -> WebhookRow {
     WebhookRow {
         id: record.id,
         source: record.source.clone(),

@@ -11,9 +11,10 @@ use axum::{
     routing::post,
 };
 use dashboard_core::{
-    alerts::sign_notification,
     clock::now_millis,
-    store::{Backend, alerts::Condition, orders::OrderRow},
+    health::{alert_store::Condition, alerts::sign_notification},
+    orders::model::OrderRow,
+    store::Backend,
 };
 use secrecy::SecretString;
 use serde_json::Value;

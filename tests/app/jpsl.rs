@@ -1,10 +1,11 @@
 //! `POST /callbacks/jpsl`: JPSL payment advice verified by its `secureHash`, stored and
 //! applied through the same pipeline as Juspay's webhooks.
 
-use dashboard_core::{
+use dashboard_core::webhooks::{
     jpsl::{Fields, secure_hash},
-    store::webhooks::WebhookFilter,
+    store::WebhookFilter,
 };
+
 use dashboard_status::OrderStatus;
 use secrecy::SecretString;
 use serde_json::{Value, json};

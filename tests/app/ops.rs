@@ -253,7 +253,7 @@ app_test!(
             .unwrap();
         let secret = status["secret"].as_str().unwrap().to_owned();
         let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
-        let code = dashboard_core::second_factor::code_at(&secret, now).unwrap();
+        let code = dashboard_core::staff::second_factor::code_at(&secret, now).unwrap();
         let res = app.call("confirm_two_factor", &[("code", &code)]).await;
         assert_eq!(res.status().as_u16(), 200);
         let out = run(&["user", "reset-mfa", "cleo"], "");

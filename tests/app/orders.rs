@@ -8,7 +8,8 @@ use dashboard_status::OrderStatus;
 use merchant_dashboard::serverfns::Created;
 use std::sync::Arc;
 
-use dashboard_core::store::{Backend, orders::OrderRow};
+use dashboard_core::{orders::model::OrderRow, store::Backend};
+
 use juspay_sim::{PaymentMethod, PaymentRequest, WebhookFault, WebhookFaultKind};
 use reqwest::cookie::Jar;
 use serde_json::Value;

@@ -5,7 +5,8 @@
 use dashboard_status::{MandateStatus, OrderStatus, Outcome};
 use std::sync::Arc;
 
-use dashboard_core::store::{Store, orders::OrderRow, webhooks::WebhookFilter};
+use dashboard_core::{orders::model::OrderRow, store::Store, webhooks::store::WebhookFilter};
+
 use reqwest::{Response, cookie::Jar};
 
 use crate::{

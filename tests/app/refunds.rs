@@ -218,7 +218,7 @@ sim_test!(
             refund_form(app, &order_id).await.is_none(),
             "nothing left to refund"
         );
-        let other = dashboard_core::refunds::mint_refund_id();
+        let other = dashboard_core::refunds::actions::mint_refund_id();
         let res = app
             .call(
                 "refund_order",

@@ -379,7 +379,7 @@ app_test!(
                 .unwrap();
             assert_eq!(res.status().as_u16(), 401);
         }
-        let filter = dashboard_core::store::webhooks::WebhookFilter {
+        let filter = dashboard_core::webhooks::store::WebhookFilter {
             auth_verdict: Some("rejected".into()),
             ..Default::default()
         };
@@ -411,7 +411,7 @@ app_test!(
 /// The current code of `secret`, as an authenticator app would show it.
 fn current_code(secret: &str) -> String {
     let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
-    dashboard_core::second_factor::code_at(secret, now).unwrap()
+    dashboard_core::staff::second_factor::code_at(secret, now).unwrap()
 }
 
 /// Enrols the signed-in user of `app.client`: reads the offered secret, confirms it with a
@@ -503,7 +503,7 @@ app_test!(
         assert_eq!(app.get("/orders").await.status().as_u16(), 303);
         // A code from the app signs in: the next step's is within the allowed drift.
         let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
-        let next = dashboard_core::second_factor::code_at(&secret, now + 30).unwrap();
+        let next = dashboard_core::staff::second_factor::code_at(&secret, now + 30).unwrap();
         let res = app.call("sign_in_with_code", &[("code", &next)]).await;
         assert_eq!(res.status().as_u16(), 200);
         assert_eq!(app.get("/orders").await.status().as_u16(), 200);
@@ -657,7 +657,7 @@ app_test!(
         assert!(without.text().await.unwrap().contains("confirm_code"));
         let now = u64::try_from(dashboard_core::clock::now_millis() / 1000).unwrap();
         // The enrolment used this step; the next one is within the allowed drift.
-        let code = dashboard_core::second_factor::code_at(&secret, now + 30).unwrap();
+        let code = dashboard_core::staff::second_factor::code_at(&secret, now + 30).unwrap();
         let with = app
             .call(
                 "confirm_identity",

@@ -108,7 +108,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub admin: AdminConfig,
-    pub login: crate::auth::LoginConfig,
+    pub login: crate::staff::auth::LoginConfig,
     pub auth: AuthConfig,
     pub webhook: WebhookConfig,
     pub processor: ProcessorConfig,
@@ -177,7 +177,7 @@ pub struct AdminConfig {
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     /// Who must sign in with a second factor: `admins`, `all` or `off` (anyone may enrol).
-    pub require_mfa: crate::second_factor::MfaPolicy,
+    pub require_mfa: crate::staff::second_factor::MfaPolicy,
     /// Refunds above this amount (major units, in the order's currency) need the password
     /// (and second factor) again within the last five minutes; read it through
     /// [`AuthConfig::step_up_minor`].

@@ -136,14 +136,14 @@ impl Config {
                 "must be non-empty and contain no ':'",
             ));
         }
-        if crate::auth::Username::parse(&self.admin.username).is_err() {
+        if crate::staff::auth::Username::parse(&self.admin.username).is_err() {
             return Err(invalid(
                 "admin.username",
                 "must be 3–64 characters of a–z, 0–9, '.', '_' or '-'",
             ));
         }
         if let Some(password) = &self.admin.password
-            && let Err(e) = crate::auth::Password::parse(password.clone())
+            && let Err(e) = crate::staff::auth::Password::parse(password.clone())
         {
             return Err(invalid("admin.password", &e.to_string()));
         }

@@ -14,21 +14,6 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub mod alerts;
-pub mod audit;
-pub mod health;
-pub mod leases;
-pub mod mandates;
-pub mod order_queries;
-pub mod orders;
-pub mod refunds;
-pub mod second_factor;
-pub mod staff_sessions;
-pub mod throttle;
-pub mod timeline;
-pub mod users;
-pub mod webhooks;
-
 /// SQLite log pages after which the committing writer checkpoints (SQLite's default is 1000).
 const WAL_PAGES_BEFORE_WRITER_CHECKPOINT: &str = "20000";
 
@@ -55,7 +40,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// Maps a unique-constraint violation to a conflict on `what`, without a racy pre-check.
-    fn on_unique(err: sqlx::Error, what: &'static str) -> Self {
+    pub(crate) fn on_unique(err: sqlx::Error, what: &'static str) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(what),
             _ => Self::Database(err),
@@ -244,7 +229,7 @@ impl Tx {
 /// Handle to the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: Pool,
+    pub(crate) pool: Pool,
     /// SQLite allows one writer at a time. Its own wait for the lock sleeps in growing
     /// steps (up to 100 ms each), so under concurrent writes a transaction could wait far
     /// longer than the lock was held; this process's writers instead take turns here, in

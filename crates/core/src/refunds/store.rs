@@ -1,0 +1,282 @@
+//! Refunds as Juspay last confirmed them, with our own request bookkeeping. Rows change
+//! through the order report that carries them ([`Tx::apply_order_report`]) or the refund
+//! action's own writes, always inside the order's lock.
+
+use dashboard_status::{RefundRequestState, RefundStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    orders::timeline::ReportContext,
+    refunds::{model::RefundRow, snapshot::RefundReport},
+    reports::Effect,
+    store::{
+        Bind, Conditions, Store, StoreError, Tx, bind_all, on_pool, on_tx, row_columns, select_sql,
+        sql_list, upsert_sql,
+    },
+};
+
+row_columns!($ REFUND_COLUMNS, bind_refund, [
+    unique_request_id,
+    order_id,
+    juspay_refund_id,
+    reference,
+    arn,
+    amount,
+    currency,
+    status,
+    error_code,
+    error_message,
+    initiated_by,
+    request_state,
+    reason,
+    requested_by,
+    attempts,
+    created_at,
+    updated_at,
+    confirmed_at,
+    confirmed_via,
+]);
+
+/// Every column of `refunds`, for `SELECT`s elsewhere in the store.
+pub(crate) const REFUND_COLUMN_LIST: &str = "unique_request_id, order_id, juspay_refund_id, \
+     reference, arn, amount, currency, status, error_code, error_message, initiated_by, \
+     request_state, reason, requested_by, attempts, created_at, updated_at, confirmed_at, \
+     confirmed_via";
+
+impl Tx {
+    pub async fn load_refund(&mut self, key: &str) -> Result<Option<RefundRow>, StoreError> {
+        let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
+        let row = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(key).fetch_optional(&mut **t).await)?;
+        Ok(row)
+    }
+
+    pub async fn save_refund(&mut self, row: &RefundRow) -> Result<(), StoreError> {
+        let sql = upsert_sql("refunds", REFUND_COLUMNS);
+        on_tx!(self, t => bind_refund!(sqlx::query(&sql), row)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Applies one refund of an order report; `None` when the report is too thin to record.
+    pub(crate) async fn apply_refund_report(
+        &mut self,
+        report: &RefundReport,
+        ctx: &ReportContext,
+    ) -> Result<Option<(String, Effect, RefundStatus)>, StoreError> {
+        let current = self.load_refund(&report.unique_request_id).await?;
+        let Ok(plan) =
+            crate::refunds::snapshot::plan_refund(current.as_ref(), report, ctx.via(), ctx.at)
+        else {
+            return Ok(None);
+        };
+        if current.as_ref() != Some(&plan.row) {
+            self.save_refund(&plan.row).await?;
+        }
+        if matches!(plan.effect, Effect::Created | Effect::Applied) {
+            let detail = format!(
+                "refund {} of {} {}",
+                report.unique_request_id, plan.row.amount, plan.row.currency
+            );
+            self.insert_order_event(
+                &report.order_id,
+                ctx,
+                report.status.as_ref().map(|s| s.as_str()),
+                plan.status_before.as_ref().map(RefundStatus::as_str),
+                Some(plan.row.status.as_str()),
+                &format!("refund_{}", plan.effect.outcome()),
+                Some(&detail),
+            )
+            .await?;
+        }
+        Ok(Some((
+            report.unique_request_id.clone(),
+            plan.effect,
+            plan.row.status,
+        )))
+    }
+
+    /// The order's refunds, inside this transaction.
+    pub async fn list_refunds_in_tx(
+        &mut self,
+        order_id: &str,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE order_id = $1 ORDER BY created_at, unique_request_id",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_tx!(self, t => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(order_id).fetch_all(&mut **t).await)?;
+        Ok(rows)
+    }
+
+    /// Whether a refund of the order is still waiting for its outcome.
+    pub async fn has_open_refunds(&mut self, order_id: &str) -> Result<bool, StoreError> {
+        let open = self.list_refunds_in_tx(order_id).await?.iter().any(|r| {
+            r.status.is_open()
+                || r.request_state
+                    .as_ref()
+                    .is_some_and(RefundRequestState::needs_retry)
+        });
+        Ok(open)
+    }
+}
+
+impl Store {
+    pub async fn list_refunds_of_order(
+        &self,
+        order_id: &str,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE order_id = $1 ORDER BY created_at, unique_request_id",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(order_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn find_refund(
+        &self,
+        unique_request_id: &str,
+    ) -> Result<Option<RefundRow>, StoreError> {
+        let sql = select_sql("refunds", &REFUND_COLUMNS.join(", "), "unique_request_id");
+        let row = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(unique_request_id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Our refunds whose outcome is unknown, or whose sending started before
+    /// `sending_before` and never finished (an interrupted process).
+    pub async fn list_refunds_to_resend(
+        &self,
+        sending_before: i64,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE request_state = $2 \
+             OR (request_state = $3 AND updated_at < $1) ORDER BY updated_at LIMIT 100",
+            REFUND_COLUMNS.join(", ")
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, RefundRow>(&sql)
+            .bind(sending_before)
+            .bind(RefundRequestState::Unknown)
+            .bind(RefundRequestState::Sending)
+            .fetch_all(p).await)?;
+        Ok(rows)
+    }
+}
+
+/// Which refunds to list; every field optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundFilter {
+    pub status: Option<RefundStatusFilter>,
+    pub order_id: Option<String>,
+    /// Minor units, inclusive.
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Requested at or after / before (epoch ms).
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// The refunds list's status filter: one Juspay refund status, or ours whose outcome
+/// Juspay has not told us yet (the request is being retried).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefundStatusFilter {
+    Is(RefundStatus),
+    OutcomeUnknown,
+}
+
+impl RefundStatusFilter {
+    /// `unknown` (any case) is [`Self::OutcomeUnknown`]; anything else a refund status.
+    pub fn parse(text: &str) -> Self {
+        match RefundRequestState::from(text) {
+            RefundRequestState::Unknown => Self::OutcomeUnknown,
+            _ => Self::Is(RefundStatus::from(text)),
+        }
+    }
+}
+
+fn refund_conditions(filter: &RefundFilter) -> Conditions {
+    let mut w = Conditions::default();
+    match &filter.status {
+        Some(RefundStatusFilter::OutcomeUnknown) => w.and(format!(
+            "request_state IN {}",
+            sql_list(
+                RefundRequestState::KNOWN
+                    .iter()
+                    .filter(|state| state.needs_retry())
+                    .map(RefundRequestState::as_str)
+            )
+        )),
+        Some(RefundStatusFilter::Is(status)) => {
+            let p = w.param(Bind::Text(status.as_str().to_owned()));
+            w.and(format!("status = {p}"));
+        }
+        None => {}
+    }
+    if let Some(order_id) = &filter.order_id {
+        let p = w.param(Bind::Text(order_id.clone()));
+        w.and(format!("order_id = {p}"));
+    }
+    for (condition, value) in [
+        ("amount >=", filter.amount_min),
+        ("amount <=", filter.amount_max),
+        ("created_at >=", filter.from),
+        ("created_at <", filter.until),
+    ] {
+        if let Some(value) = value {
+            let p = w.param(Bind::Int(value));
+            w.and(format!("{condition} {p}"));
+        }
+    }
+    w
+}
+
+impl Store {
+    /// Refunds matching `filter`, newest first, at most `limit` requested before
+    /// `before` (keyset on `(created_at, unique_request_id)`).
+    pub async fn list_refunds(
+        &self,
+        filter: &RefundFilter,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        let mut w = refund_conditions(filter);
+        if let Some((at, id)) = before {
+            let at = w.param(Bind::Int(at));
+            let id = w.param(Bind::Text(id));
+            w.and(format!(
+                "(created_at < {at} OR (created_at = {at} AND unique_request_id < {id}))"
+            ));
+        }
+        let limit = w.param(Bind::Int(limit));
+        let sql = format!(
+            "SELECT {} FROM refunds WHERE {} ORDER BY created_at DESC, unique_request_id DESC LIMIT {limit}",
+            REFUND_COLUMN_LIST,
+            w.clause()
+        );
+        let rows = on_pool!(self, p => {
+            bind_all!(sqlx::query_as::<_, RefundRow>(&sql), &w.binds)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refund_column_list_names_every_refund_column_in_order() {
+        assert_eq!(
+            REFUND_COLUMNS.join(", "),
+            REFUND_COLUMN_LIST
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+}

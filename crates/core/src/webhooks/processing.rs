@@ -1,0 +1,770 @@
+//! Processing of stored webhooks (step 2 of the data flow): a background worker takes
+//! unprocessed events in arrival order, parses them leniently and applies what they report
+//! through the order-snapshot function, recording the outcome on the event.
+//!
+//! Invariants: an event's effects and its outcome are committed in one transaction, so a
+//! crash leaves it unprocessed (and it is processed after the restart), never half-applied;
+//! applying twice is a no-op (the snapshot rules see the same status); a poison event is
+//! marked and never blocks the ones after it; a transient failure is retried with backoff.
+//! On PostgreSQL several instances may run the worker: claiming an event locks its row, so
+//! each event is processed by one of them.
+//!
+//! For throughput the worker applies up to [`GROUP`] due events, in arrival order, in one
+//! transaction (one commit). Should any of them fail with a database error (or panic), the
+//! group is rolled back and its events are processed one by one, each in its own
+//! transaction, so only the failing one is deferred.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
+
+use std::{sync::Arc, time::Duration};
+
+use dashboard_status::{AuthVerdict, Outcome};
+use juspay::{WebhookEvent, parse_webhook};
+use serde::Serialize;
+use sqlx::QueryBuilder;
+use tokio::sync::{Notify, watch};
+
+use crate::{
+    clock::{now_millis, parse_juspay_time},
+    config::ProcessorConfig,
+    mandates::{snapshot::MandateReport, store::AppliedMandate},
+    orders::{snapshot::OrderReport, store::AppliedOrder, timeline::ReportContext},
+    report::Chain,
+    reports::{Effect, Via},
+    staff::audit::AuditEntry,
+    store::{Store, StoreError, Tx, on_tx, sql_list},
+};
+
+/// Events taken per pass.
+const BATCH: i64 = 100;
+/// Events applied in one transaction at most.
+const GROUP: usize = 50;
+/// How long the worker sleeps when nothing wakes it (events from another instance, retries).
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// What processing one event did (or, in a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Processed {
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+    /// What changed, one line each, for people (`order X: PENDING_VBV → CHARGED`).
+    pub changes: Vec<String>,
+}
+
+/// How an event is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The worker: only an unprocessed event, and only once.
+    Pending,
+    /// A person asked to apply it again (any accepted event).
+    Reprocess,
+    /// A person asked what reprocessing would do: everything runs, then rolls back.
+    DryRun,
+}
+
+#[derive(Clone)]
+pub struct Processor {
+    store: Store,
+    config: ProcessorConfig,
+    wake: Arc<Notify>,
+    first_check_ms: i64,
+}
+
+impl Processor {
+    pub fn new(store: Store, config: ProcessorConfig) -> Self {
+        Self {
+            store,
+            config,
+            wake: Arc::new(Notify::new()),
+            first_check_ms: 60_000,
+        }
+    }
+
+    /// Sets the wait before the reconciler first checks an order an event left unresolved.
+    pub fn with_first_check(mut self, ms: i64) -> Self {
+        self.first_check_ms = ms;
+        self
+    }
+
+    /// Notified by the ingest step after each stored event, so processing starts at once.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Processes events until `stop` turns true.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            match self.process_due().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %Chain(&e), "webhook processing pass failed"),
+            }
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = self.wake.notified() => {},
+                () = tokio::time::sleep(IDLE_POLL) => {},
+            }
+        }
+    }
+
+    /// Processes every due event once, oldest first; returns how many were taken.
+    pub async fn process_due(&self) -> Result<usize, StoreError> {
+        let ids = self.store.due_webhook_ids(now_millis(), BATCH).await?;
+        for group in ids.chunks(GROUP) {
+            if group.len() > 1 {
+                // A task for the group: a panic is contained, and the group retried one
+                // event at a time below.
+                let worker = self.clone();
+                let owned = group.to_vec();
+                match tokio::spawn(async move { worker.process_group(&owned).await }).await {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(e)) => tracing::debug!(
+                        error = %Chain(&e),
+                        size = group.len(),
+                        "grouped webhook processing failed; processing one by one"
+                    ),
+                    Err(_) => tracing::warn!(
+                        size = group.len(),
+                        "grouped webhook processing panicked; processing one by one"
+                    ),
+                }
+            }
+            for &id in group {
+                self.process_one(id).await?;
+            }
+        }
+        Ok(ids.len())
+    }
+
+    /// Processes one due event in its own transaction, deferring it after a database error.
+    async fn process_one(&self, id: i64) -> Result<(), StoreError> {
+        // A task per event: a panic while applying one event is contained and marks only
+        // that event failed.
+        let worker = self.clone();
+        let result = tokio::spawn(async move { worker.process(id, Mode::Pending).await }).await;
+        match result {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => self.defer(id, &e).await,
+            Err(_) => {
+                tracing::error!(webhook_event = id, "processing a webhook panicked");
+                self.store
+                    .finish_webhook(
+                        id,
+                        &Outcome::Failed,
+                        Some("internal error while processing"),
+                    )
+                    .await
+            }
+        }
+    }
+
+    /// Processes the unprocessed events among `ids`, in order, in one transaction: all of
+    /// them or (after an error) none.
+    async fn process_group(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
+        match self.process_in(&mut tx, ids).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => {
+                // The rollback's own failure adds nothing: the connection is discarded.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn process_in(&self, tx: &mut Tx, ids: &[i64]) -> Result<(), StoreError> {
+        // One statement claims the group and one records its outcomes: statements cost a
+        // round trip each, and the transaction holds SQLite's only write lock meanwhile.
+        let claimed = claim(tx, ids, Mode::Pending).await?;
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for (id, event) in claimed {
+            outcomes.push((id, self.evaluate(tx, id, &event).await?));
+        }
+        record_outcomes(tx, &outcomes).await
+    }
+
+    /// What the claimed event does, applied inside `tx`: Juspay's webhooks and JPSL's
+    /// callbacks go through the same order-snapshot function.
+    async fn evaluate(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        claimed: &Claimed,
+    ) -> Result<Processed, StoreError> {
+        let body = claimed.body.as_slice();
+        if claimed.source == "jpsl" {
+            return apply_jpsl(tx, id, claimed, self.first_check_ms).await;
+        }
+        Ok(match parse_webhook(body) {
+            Err(e) => Processed {
+                outcome: Outcome::ParseError,
+                detail: Some(e.to_string()),
+                changes: Vec::new(),
+            },
+            Ok(event) => apply_event(tx, id, &event, self.first_check_ms).await?,
+        })
+    }
+
+    /// Processes one stored event. `None` when the event cannot be taken in this mode
+    /// (already processed by someone else, rejected, or unknown).
+    pub async fn process(&self, id: i64, mode: Mode) -> Result<Option<Processed>, StoreError> {
+        self.process_audited(id, mode, None).await
+    }
+
+    /// Like [`Self::process`], writing `audit` (a person's reprocess) in the same
+    /// transaction as the change.
+    pub async fn process_audited(
+        &self,
+        id: i64,
+        mode: Mode,
+        audit: Option<&AuditEntry>,
+    ) -> Result<Option<Processed>, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let Some((_, claimed)) = claim(&mut tx, &[id], mode).await?.pop() else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let processed = self.evaluate(&mut tx, id, &claimed).await?;
+        record_outcomes(&mut tx, &[(id, processed.clone())]).await?;
+        if let Some(entry) = audit {
+            tx.audit(entry).await?;
+        }
+        if mode == Mode::DryRun {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(Some(processed))
+    }
+
+    /// After a transient failure: try again later, or give up after `max_attempts`.
+    async fn defer(&self, id: i64, error: &StoreError) -> Result<(), StoreError> {
+        tracing::warn!(webhook_event = id, error = %Chain(&error), "webhook processing failed; will retry");
+        let attempts = self.store.count_webhook_attempt(id).await?;
+        if attempts >= self.config.max_attempts {
+            return self
+                .store
+                .finish_webhook(
+                    id,
+                    &Outcome::Failed,
+                    Some("gave up after repeated database errors"),
+                )
+                .await;
+        }
+        let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+        let wait = self.config.retry_base_seconds * 1000 * 2_i64.pow(exponent);
+        self.store
+            .retry_webhook_later(id, now_millis() + wait, "database error; retrying")
+            .await
+    }
+}
+
+/// What processing needs of a stored event.
+struct Claimed {
+    source: String,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// Takes the events among `ids` that `mode` allows for processing inside `tx`, in arrival
+/// order. The update locks their rows, so a second instance claiming the same events waits
+/// and then finds them processed.
+async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let condition = match mode {
+        Mode::Pending => format!("outcome IN {}", sql_list([Outcome::Pending.as_str()])),
+        Mode::Reprocess | Mode::DryRun => {
+            format!(
+                "auth_verdict IN {}",
+                sql_list([AuthVerdict::Valid.as_str()])
+            )
+        }
+    };
+    let mut rows: Vec<(i64, String, String, Vec<u8>)> = on_tx!(tx, t => {
+        let mut update = QueryBuilder::new(format!(
+            "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
+             WHERE {condition} AND id IN ("
+        ));
+        let mut list = update.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        update.push(") RETURNING id, source, headers, body");
+        update.build_query_as().fetch_all(&mut **t).await
+    })?;
+    // Neither database promises the order of `RETURNING` rows.
+    rows.sort_unstable_by_key(|row| row.0);
+    Ok(rows
+        .into_iter()
+        .map(|(id, source, headers, body)| {
+            let content_type = serde_json::from_str::<serde_json::Value>(&headers)
+                .ok()
+                .and_then(|h| {
+                    h.get("content-type")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let claimed = Claimed {
+                source,
+                content_type,
+                body,
+            };
+            (id, claimed)
+        })
+        .collect())
+}
+
+/// A JPSL payment advice (already verified at ingest) applied as an order report.
+async fn apply_jpsl(
+    tx: &mut Tx,
+    id: i64,
+    claimed: &Claimed,
+    first_check_ms: i64,
+) -> Result<Processed, StoreError> {
+    let fields = match crate::webhooks::jpsl::parse_callback(&claimed.content_type, &claimed.body) {
+        Ok(fields) => fields,
+        Err(e) => {
+            return Ok(Processed {
+                outcome: Outcome::ParseError,
+                detail: Some(e.to_string()),
+                changes: Vec::new(),
+            });
+        }
+    };
+    let Some(report) = crate::webhooks::jpsl::report_of(&fields) else {
+        return Ok(invalid("the callback names no merchantTxnNo or invoiceNo"));
+    };
+    let ctx = ReportContext {
+        first_check_ms,
+        via: Some(Via::Webhook),
+        at: now_millis(),
+        webhook_event_id: Some(id),
+        trace_id: None,
+        reported_at: None,
+    };
+    apply_order(tx, &report, &ctx).await
+}
+
+/// Records each event's outcome in one statement.
+async fn record_outcomes(tx: &mut Tx, outcomes: &[(i64, Processed)]) -> Result<(), StoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    // Casts give PostgreSQL the types of the bound values, and are no-ops on SQLite.
+    on_tx!(tx, t => {
+        let mut update = QueryBuilder::new("WITH v (id, outcome, detail) AS (");
+        update.push_values(outcomes, |mut row, (id, processed)| {
+            row.push("CAST(")
+                .push_bind_unseparated(*id)
+                .push_unseparated(" AS BIGINT)")
+                .push("CAST(")
+                .push_bind_unseparated(&processed.outcome)
+                .push_unseparated(" AS TEXT)")
+                .push("CAST(")
+                .push_bind_unseparated(&processed.detail)
+                .push_unseparated(" AS TEXT)");
+        });
+        update
+            .push(
+                ") UPDATE webhook_events SET outcome = v.outcome, outcome_detail = v.detail, \
+                 next_attempt_at = NULL, processed_at = ",
+            )
+            .push_bind(now_millis())
+            .push(" FROM v WHERE webhook_events.id = v.id");
+        update.build().execute(&mut **t).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Applies whatever the event carries: an order, a transaction, a mandate or a
+/// pre-debit notification (§9.1). Events with none of these are kept as `ignored`.
+async fn apply_event(
+    tx: &mut Tx,
+    id: i64,
+    event: &WebhookEvent,
+    first_check_ms: i64,
+) -> Result<Processed, StoreError> {
+    let ctx = ReportContext {
+        first_check_ms,
+        via: Some(Via::Webhook),
+        at: now_millis(),
+        webhook_event_id: Some(id),
+        trace_id: None,
+        reported_at: event.date_created.as_deref().and_then(parse_juspay_time),
+    };
+    let content = &event.content;
+    if let Some(order) = &content.order {
+        return match OrderReport::from_order(order) {
+            Some(report) => apply_order(tx, &report, &ctx).await,
+            None => Ok(invalid("the order object names no order_id")),
+        };
+    }
+    if let Some(txn) = &content.txn {
+        return match OrderReport::from_txn(txn) {
+            Some(report) => apply_order(tx, &report, &ctx).await,
+            None => Ok(invalid("the transaction names no order_id")),
+        };
+    }
+    if let Some(mandate) = &content.mandate {
+        return match MandateReport::from_mandate(mandate, None) {
+            Some(report) => Ok(match tx.apply_mandate_report(&report, &ctx).await? {
+                Ok(applied) => {
+                    let mut changes = Vec::new();
+                    describe_mandate(&applied, &mut changes);
+                    Processed {
+                        outcome: applied.effect.outcome(),
+                        detail: applied.effect.detail(),
+                        changes,
+                    }
+                }
+                Err(e) => invalid(&e.to_string()),
+            }),
+            None => Ok(invalid("the mandate object names no mandate_id")),
+        };
+    }
+    if let Some(notification) = &content.notification {
+        let mandate_id = notification
+            .mandate
+            .as_ref()
+            .and_then(|m| m.mandate_id.clone())
+            .or_else(|| notification.object_reference_id.clone());
+        let Some(mandate_id) = mandate_id else {
+            return Ok(invalid("the notification names no mandate"));
+        };
+        let status = notification.status.as_ref().map(|s| s.as_str().to_owned());
+        let detail = format!(
+            "pre-debit notification {} {}",
+            notification.id.as_deref().unwrap_or("(no id)"),
+            status.as_deref().unwrap_or("(no status)")
+        );
+        tx.insert_mandate_event(
+            &mandate_id,
+            &ctx,
+            "notification",
+            status.as_deref(),
+            None,
+            None,
+            Outcome::Applied.as_str(),
+            Some(&detail),
+        )
+        .await?;
+        return Ok(Processed {
+            outcome: Outcome::Applied,
+            detail: None,
+            changes: vec![format!("mandate {mandate_id}: {detail}")],
+        });
+    }
+    Ok(Processed {
+        outcome: Outcome::Ignored,
+        detail: Some("the event carries no order, transaction, mandate or notification".to_owned()),
+        changes: Vec::new(),
+    })
+}
+
+async fn apply_order(
+    tx: &mut Tx,
+    report: &OrderReport,
+    ctx: &ReportContext,
+) -> Result<Processed, StoreError> {
+    let applied = match tx.apply_order_report(report, ctx).await? {
+        Ok(applied) => applied,
+        Err(e) => return Ok(invalid(&e.to_string())),
+    };
+    let mut changes = Vec::new();
+    describe_order(&report.order_id, &applied, &mut changes);
+    // A repeat of the order's status may still bring a refund or mandate change.
+    let side_effect = applied
+        .refunds
+        .iter()
+        .any(|(_, effect, _)| matches!(effect, Effect::Created | Effect::Applied))
+        || applied
+            .mandate
+            .as_ref()
+            .is_some_and(|m| matches!(m.effect, Effect::Created | Effect::Applied));
+    let outcome = match (&applied.effect, side_effect) {
+        (Effect::Unchanged, true) => Outcome::Applied,
+        (effect, _) => effect.outcome(),
+    };
+    let detail = match &applied.effect {
+        Effect::Created => Some(
+            "order first seen in this event; created from its payload (amount not verified \
+             against an order of ours)"
+                .to_owned(),
+        ),
+        effect => effect.detail(),
+    };
+    Ok(Processed {
+        outcome,
+        detail,
+        changes,
+    })
+}
+
+fn describe_order(order_id: &str, applied: &AppliedOrder, changes: &mut Vec<String>) {
+    match &applied.effect {
+        Effect::Created => changes.push(format!(
+            "order {order_id}: created as {}",
+            applied.status_after
+        )),
+        Effect::Applied => changes.push(format!(
+            "order {order_id}: {} → {} ({})",
+            applied.status_before.as_ref().map_or("-", |s| s.as_str()),
+            applied.status_after,
+            applied.changed.join(", ")
+        )),
+        Effect::AmountMismatch(mismatch) => changes.push(format!(
+            "order {order_id}: flagged, {mismatch}; stays {}",
+            applied.status_after
+        )),
+        Effect::Unchanged | Effect::Ignored(_) => {}
+    }
+    for (key, effect, status) in &applied.refunds {
+        match effect {
+            Effect::Created => changes.push(format!("refund {key}: recorded as {status}")),
+            Effect::Applied => changes.push(format!("refund {key}: now {status}")),
+            _ => {}
+        }
+    }
+    if let Some(mandate) = &applied.mandate {
+        describe_mandate(mandate, changes);
+    }
+}
+
+fn describe_mandate(applied: &AppliedMandate, changes: &mut Vec<String>) {
+    let id = &applied.mandate_id;
+    match applied.effect {
+        Effect::Created => changes.push(format!(
+            "mandate {id}: recorded as {}",
+            applied.status_after
+        )),
+        Effect::Applied => changes.push(format!(
+            "mandate {id}: {} → {}",
+            applied.status_before.as_ref().map_or("-", |s| s.as_str()),
+            applied.status_after
+        )),
+        _ => {}
+    }
+}
+
+fn invalid(reason: &str) -> Processed {
+    Processed {
+        outcome: Outcome::Invalid,
+        detail: Some(reason.to_owned()),
+        changes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webhooks::store::NewWebhookEvent;
+    use dashboard_status::{MandateStatus, OrderStatus, RefundStatus};
+
+    fn processor(store: &Store) -> Processor {
+        Processor::new(
+            store.clone(),
+            ProcessorConfig {
+                enabled: true,
+                max_attempts: 3,
+                retry_base_seconds: 1,
+                ready_max_backlog: 100,
+            },
+        )
+    }
+
+    /// Stores a delivery as the ingest step would, keyed by `key`.
+    async fn store_event(store: &Store, key: &str, body: &str) -> i64 {
+        store
+            .insert_webhook_event(&NewWebhookEvent {
+                source: "juspay".into(),
+                dedup_key: format!("juspay:event:{key}"),
+                event_id: Some(key.into()),
+                event_name: None,
+                order_id: None,
+                auth_verdict: AuthVerdict::Valid,
+                received_at: now_millis(),
+                event_created_at: None,
+                lag_ms: None,
+                headers: "{}".into(),
+                body: body.as_bytes().to_vec(),
+                body_truncated: false,
+                outcome: Outcome::Pending,
+                outcome_detail: None,
+            })
+            .await
+            .unwrap()
+            .id
+    }
+
+    fn order_event(name: &str, status: &str, amount: &str) -> String {
+        format!(
+            r#"{{"event_name":"{name}","date_created":"2026-11-23T07:00:00Z","content":{{"order":
+               {{"order_id":"ord_1","status":"{status}","amount":"{amount}","currency":"INR"}}}}}}"#
+        )
+    }
+
+    async fn outcome_of(store: &Store, id: i64) -> (Outcome, Option<String>) {
+        let event = store.find_webhook_event(id).await.unwrap().unwrap();
+        (event.outcome, event.outcome_detail)
+    }
+
+    crate::test_on_both_backends! {
+        async fn pending_events_are_applied_in_arrival_order_and_only_once(db) {
+            let store = db.store();
+            let created = store_event(&store, "e1", &order_event("TXN_CREATED", "PENDING_VBV", "10.00")).await;
+            let paid = store_event(&store, "e2", &order_event("ORDER_SUCCEEDED", "CHARGED", "10.00")).await;
+            let late = store_event(&store, "e3", &order_event("TXN_CREATED", "PENDING_VBV", "10.00")).await;
+            let processor = processor(&store);
+            assert_eq!(processor.process_due().await.unwrap(), 3);
+            assert_eq!(processor.process_due().await.unwrap(), 0, "nothing is taken twice");
+            assert_eq!(outcome_of(&store, created).await.0, Outcome::Created);
+            assert_eq!(outcome_of(&store, paid).await.0, Outcome::Applied);
+            assert_eq!(outcome_of(&store, late).await.0, Outcome::Stale);
+            let order = store.find_order("ord_1").await.unwrap().unwrap();
+            assert_eq!(order.status, OrderStatus::Charged);
+            assert_eq!(order.paid_via.as_deref(), Some("webhook"));
+            let timeline = store.list_order_events("ord_1").await.unwrap();
+            let outcomes: Vec<_> = timeline.iter().map(|e| e.outcome.as_str()).collect();
+            assert_eq!(outcomes, ["created", "applied", "stale"]);
+            assert_eq!(timeline[1].webhook_event_id, Some(paid));
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_poison_event_is_marked_and_does_not_block_the_next(db) {
+            let store = db.store();
+            let broken = store_event(&store, "e1", "{not json").await;
+            let orphan = store_event(&store, "e2", r#"{"event_name":"ORDER_SUCCEEDED","content":{"order":{"status":"CHARGED"}}}"#).await;
+            let unknown = store_event(&store, "e3", r#"{"event_name":"CHARGEBACK_RECEIVED","content":{}}"#).await;
+            let good = store_event(&store, "e4", &order_event("ORDER_SUCCEEDED", "CHARGED", "10.00")).await;
+            processor(&store).process_due().await.unwrap();
+            assert_eq!(outcome_of(&store, broken).await.0, Outcome::ParseError);
+            let (outcome, detail) = outcome_of(&store, orphan).await;
+            assert_eq!(outcome, Outcome::Invalid);
+            assert!(detail.unwrap().contains("order_id"));
+            assert_eq!(outcome_of(&store, unknown).await.0, Outcome::Ignored);
+            assert_eq!(outcome_of(&store, good).await.0, Outcome::Created);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_dry_run_shows_the_change_and_writes_nothing(db) {
+            let store = db.store();
+            let first = store_event(&store, "e1", &order_event("TXN_CREATED", "PENDING_VBV", "10.00")).await;
+            let processor = processor(&store);
+            processor.process_due().await.unwrap();
+            let paid = store_event(&store, "e2", &order_event("ORDER_SUCCEEDED", "CHARGED", "10.00")).await;
+            let preview = processor.process(paid, Mode::DryRun).await.unwrap().unwrap();
+            assert_eq!(preview.outcome, Outcome::Applied);
+            assert_eq!(preview.changes, ["order ord_1: PENDING_VBV → CHARGED (status)"]);
+            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().status, OrderStatus::PendingVbv);
+            assert_eq!(outcome_of(&store, paid).await.0, Outcome::Pending);
+
+            let again = processor.process(first, Mode::DryRun).await.unwrap().unwrap();
+            assert_eq!(again.outcome, Outcome::Duplicate, "reprocessing an applied event is a no-op");
+            assert!(again.changes.is_empty());
+            let applied = processor.process(paid, Mode::Reprocess).await.unwrap().unwrap();
+            assert_eq!(applied.outcome, Outcome::Applied);
+            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().status, OrderStatus::Charged);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn mandate_and_notification_events_update_the_mandate_history(db) {
+            let store = db.store();
+            let mandate = |name: &str, status: &str, at: &str| format!(
+                r#"{{"event_name":"{name}","date_created":"{at}","content":{{"mandate":{{"mandate_id":"m_1",
+                   "status":"{status}","customer_id":"cst_1","max_amount":"500.00","frequency":"MONTHLY",
+                   "revokable_by_customer":"true","payment_info":{{"payment_method_type":"UPI","upi":{{"payer_vpa":"a@upi"}}}}}}}}}}"#
+            );
+            store_event(&store, "m1", &mandate("MANDATE_ACTIVATED", "ACTIVE", "2026-11-23T07:00:00Z")).await;
+            store_event(&store, "m2", &mandate("MANDATE_PAUSED", "PAUSED", "2026-11-23T08:00:00Z")).await;
+            let late = store_event(&store, "m3", &mandate("MANDATE_ACTIVATED", "ACTIVE", "2026-11-23T07:00:00Z")).await;
+            let note = store_event(&store, "n1", r#"{"event_name":"NOTIFICATION_SUCCEEDED","content":{"notification":
+                {"id":"nt_1","status":"SUCCESS","mandate":{"mandate_id":"m_1"}}}}"#).await;
+            processor(&store).process_due().await.unwrap();
+            let row = store.find_mandate("m_1").await.unwrap().unwrap();
+            assert_eq!(row.status, MandateStatus::Paused);
+            assert_eq!(row.max_amount, Some(50_000));
+            assert_eq!(row.revokable_by_customer, Some(true));
+            assert_eq!(row.payer_vpa.as_deref(), Some("a@upi"));
+            assert_eq!(outcome_of(&store, late).await.0, Outcome::Stale);
+            assert_eq!(outcome_of(&store, note).await.0, Outcome::Applied);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn refunds_in_an_order_snapshot_are_recorded_and_advanced(db) {
+            let store = db.store();
+            let with_refund = |name: &str, status: &str| format!(
+                r#"{{"event_name":"{name}","content":{{"order":{{"order_id":"ord_1","status":"CHARGED",
+                   "amount":"10.00","amount_refunded":"4.00","refunds":[{{"unique_request_id":"rf_1",
+                   "amount":"4.00","status":"{status}"}}]}}}}}}"#
+            );
+            store_event(&store, "e1", &order_event("ORDER_SUCCEEDED", "CHARGED", "10.00")).await;
+            let pending = store_event(&store, "e2", &with_refund("ORDER_REFUNDED", "PENDING")).await;
+            let done = store_event(&store, "e3", &with_refund("ORDER_REFUNDED", "SUCCESS")).await;
+            processor(&store).process_due().await.unwrap();
+            assert_eq!(outcome_of(&store, pending).await.0, Outcome::Applied);
+            assert_eq!(outcome_of(&store, done).await.0, Outcome::Applied);
+            let refunds = store.list_refunds_of_order("ord_1").await.unwrap();
+            assert_eq!(refunds.len(), 1);
+            assert_eq!(refunds[0].status, RefundStatus::Success);
+            assert_eq!(refunds[0].amount, 400);
+            assert_eq!(store.find_order("ord_1").await.unwrap().unwrap().amount_refunded, 400);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_database_error_in_a_group_defers_only_its_event(db) {
+            let store = db.store();
+            refuse_order(&store, "ord_bad").await;
+            let bad_order = r#"{"event_name":"ORDER_SUCCEEDED","content":{"order":
+                {"order_id":"ord_bad","status":"CHARGED","amount":"1.00","currency":"INR"}}}"#;
+            let mut ids = Vec::new();
+            for i in 0..60 {
+                let body = if i == 30 { bad_order.to_owned() } else {
+                    order_event("ORDER_SUCCEEDED", "CHARGED", "10.00").replace("ord_1", &format!("ord_{i}"))
+                };
+                ids.push(store_event(&store, &format!("e{i}"), &body).await);
+            }
+            let processor = processor(&store);
+            assert_eq!(processor.process_due().await.unwrap(), 60);
+            for (i, id) in ids.iter().enumerate() {
+                let (outcome, detail) = outcome_of(&store, *id).await;
+                if i == 30 {
+                    assert_eq!(outcome, Outcome::Pending);
+                    assert_eq!(detail.as_deref(), Some("database error; retrying"));
+                } else {
+                    assert_eq!(outcome, Outcome::Created, "event {i}");
+                }
+            }
+            let bad = store.find_webhook_event(ids[30]).await.unwrap().unwrap();
+            assert_eq!(bad.process_attempts, 1, "the failed group left no attempt behind");
+            assert_eq!(processor.process_due().await.unwrap(), 0, "the failed one waits");
+        }
+    }
+
+    /// Makes the database refuse to store the order `order_id`.
+    async fn refuse_order(store: &Store, order_id: &str) {
+        use crate::store::Backend;
+        match store.backend() {
+            Backend::Sqlite => store.execute_raw(&format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.order_id = '{order_id}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )).await.unwrap(),
+            Backend::Postgres => {
+                store.execute_raw(&format!(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.order_id = '{order_id}' THEN RAISE EXCEPTION 'refused'; END IF; \
+                     RETURN NEW; END $$ LANGUAGE plpgsql"
+                )).await.unwrap();
+                store.execute_raw("CREATE TRIGGER refuse BEFORE INSERT ON orders \
+                     FOR EACH ROW EXECUTE FUNCTION refuse()").await.unwrap();
+            }
+        }
+    }
+}
