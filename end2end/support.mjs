@@ -56,3 +56,23 @@ export async function confirmIdentity(page, password) {
   await page.click('button:has-text("Confirm")');
   await page.getByText('Confirmed: sensitive actions are allowed for five minutes.').first().waitFor();
 }
+
+/** A matcher for `page.waitForURL`: the address has exactly this path. */
+export const atPath = (path) => (url) => new URL(url).pathname === path;
+
+/**
+ * Signs in through the login form and waits for the page `next` (hydrated first when
+ * JavaScript is on), as a person would.
+ */
+export async function signIn(page, { base, next, username, password, js }) {
+  const settle = async () => {
+    if (js) await page.waitForSelector('body[data-hydrated="true"]');
+  };
+  await page.goto(`${base}/login?next=${next}`);
+  await settle();
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForURL(atPath(next));
+  await settle();
+}

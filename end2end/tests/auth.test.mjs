@@ -2,7 +2,7 @@
 // twice: hydrated (JavaScript on) and as plain HTML (JavaScript off).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { confirmIdentity, launchChromium } from '../support.mjs';
+import { atPath, confirmIdentity, launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
@@ -10,8 +10,6 @@ const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 assert.ok(BASE && ADMIN_PASSWORD, 'E2E_BASE_URL and E2E_ADMIN_PASSWORD must be set (scripts/test sets them)');
 
 /** Matches a URL by its path alone (a `next=/x` query must not count as being at /x). */
-const atPath = (path) => (url) => new URL(url).pathname === path;
-
 
 for (const js of [true, false]) {
   const mode = js ? 'hydrated' : 'no-js';

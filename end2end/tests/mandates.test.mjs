@@ -2,7 +2,7 @@
 // no revoke button; an admin revokes it by typing its id.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { confirmIdentity, launchChromium } from '../support.mjs';
+import { confirmIdentity, launchChromium, signIn } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -54,15 +54,9 @@ for (const js of [true, false]) {
       if (js) await page.waitForSelector('body[data-hydrated="true"]');
     }
 
-    async function signIn(context, user, password) {
+    async function signInOn(context, user, password) {
       const page = await context.newPage();
-      await page.goto(`${BASE}/login?next=/mandates`);
-      await settle(page);
-      await page.fill('#username', user);
-      await page.fill('#password', password);
-      await page.click('button:has-text("Sign in")');
-      await page.waitForURL((url) => new URL(url).pathname === '/mandates');
-      await settle(page);
+      await signIn(page, { base: BASE, next: '/mandates', username: user, password, js });
       return page;
     }
 
@@ -70,7 +64,7 @@ for (const js of [true, false]) {
       const customer = `c${RUN}${js ? 'h' : 'n'}`;
       await registerMandate(customer);
       const adminContext = await browser.newContext({ javaScriptEnabled: js });
-      const admin = await signIn(adminContext, ADMIN, ADMIN_PASSWORD);
+      const admin = await signInOn(adminContext, ADMIN, ADMIN_PASSWORD);
       const problems = [];
       admin.on('pageerror', (e) => problems.push(e.message));
 
@@ -97,7 +91,7 @@ for (const js of [true, false]) {
       const mandateId = (await link.textContent()).trim();
 
       const operatorContext = await browser.newContext({ javaScriptEnabled: js });
-      const operator = await signIn(operatorContext, operatorName, 'operator password 1');
+      const operator = await signInOn(operatorContext, operatorName, 'operator password 1');
       await operator.goto(`${BASE}/mandates/${mandateId}`);
       await settle(operator);
       await operator.getByTestId('status').getByText('ACTIVE').waitFor();

@@ -3,15 +3,13 @@
 // rest, above the step-up amount, asks for the password again first.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { confirmIdentity, launchChromium } from '../support.mjs';
+import { confirmIdentity, launchChromium, signIn } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
-
-const atPath = (path) => (url) => new URL(url).pathname === path;
 
 for (const js of [true, false]) {
   const mode = js ? 'hydrated' : 'no-js';
@@ -33,13 +31,7 @@ for (const js of [true, false]) {
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.goto(`${BASE}/login?next=/orders`);
-      await settle(page);
-      await page.fill('#username', ADMIN);
-      await page.fill('#password', ADMIN_PASSWORD);
-      await page.click('button:has-text("Sign in")');
-      await page.waitForURL(atPath('/orders'));
-      await settle(page);
+      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
       await page.fill('#pl-amount', '120.00');
       await page.click('button:has-text("Create link")');
       const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);

@@ -5,14 +5,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { launchChromium } from '../support.mjs';
+import { atPath, launchChromium } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
 assert.ok(BASE && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
-
-const atPath = (path) => (url) => new URL(url).pathname === path;
 
 function base32Decode(text) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

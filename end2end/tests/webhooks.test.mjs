@@ -4,7 +4,7 @@
 // and then reprocessed.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../support.mjs';
+import { atPath, launchChromium, signIn } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
@@ -13,7 +13,6 @@ const HOOK_PASSWORD = process.env.E2E_WEBHOOK_PASSWORD;
 assert.ok(BASE && ADMIN_PASSWORD && HOOK_PASSWORD, 'scripts/test sets the E2E_* variables');
 
 /** Matches a URL by its path alone (a `next=/x` query must not count as being at /x). */
-const atPath = (path) => (url) => new URL(url).pathname === path;
 
 const RUN = Date.now().toString(36);
 
@@ -56,13 +55,7 @@ for (const js of [true, false]) {
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.goto(`${BASE}/login?next=/webhooks`);
-      await settle(page);
-      await page.fill('#username', ADMIN);
-      await page.fill('#password', ADMIN_PASSWORD);
-      await page.click('button:has-text("Sign in")');
-      await page.waitForURL(atPath('/webhooks'));
-      await settle(page);
+      await signIn(page, { base: BASE, next: '/webhooks', username: ADMIN, password: ADMIN_PASSWORD, js });
       await page.getByRole('cell', { name: `ord_ok_${RUN}` }).waitFor();
       await page.getByRole('cell', { name: `ord_fail_${RUN}` }).waitFor();
 
