@@ -5,7 +5,7 @@
 use dashboard_core::{
     clock::format_utc,
     money::format_minor,
-    orders::{guide::guide, model::OrderRow, timeline::OrderEvent},
+    orders::{guide::guide, model::OrderRow, snapshot::is_polled, timeline::OrderEvent},
     refunds::model::RefundRow,
     staff::audit::AuditRecord,
     webhooks::store::WebhookEventRecord,
@@ -201,6 +201,10 @@ fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem
             answer: match (order.stale_at, order.next_check_at) {
                 (Some(at), _) => format!("stale since {}: polling stopped", format_utc(at)),
                 (None, Some(at)) => format!("next poll {}", format_utc(at)),
+                (None, None) if order.terminal_at.is_none() && !is_polled(order) => {
+                    "no: a JPSL payment is decided by its callback, not by polling Juspay"
+                        .to_owned()
+                }
                 (None, None) => "no: the outcome is final".to_owned(),
             },
             ok: Some(order.stale_at.is_none()),

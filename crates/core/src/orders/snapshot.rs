@@ -285,10 +285,20 @@ fn set_status(row: &mut OrderRow, status: &OrderStatus, via: Via, at: i64, first
         row.terminal_at.get_or_insert(at);
         row.next_check_at = None;
         row.stale_at = None;
-    } else if row.next_check_at.is_none() {
+    } else if row.next_check_at.is_none() && is_polled(row) {
         row.next_check_at = Some(first_check);
     }
 }
+
+/// Whether the reconciler may ask Juspay's Order Status API about the order. Orders paid
+/// through JPSL are not Juspay's: asking would only ever answer "not found", so their
+/// callbacks alone decide them.
+pub fn is_polled(row: &OrderRow) -> bool {
+    row.source != JPSL_SOURCE
+}
+
+/// The `source` of orders first reported by a JPSL callback.
+pub const JPSL_SOURCE: &str = "jpsl";
 
 /// Copies every detail the report carries over the stored one; a missing detail (Juspay
 /// omits or filters fields, §14) never erases what we know.

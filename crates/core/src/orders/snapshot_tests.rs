@@ -305,3 +305,23 @@ fn an_order_object_is_read_with_its_udfs_refunds_and_references() {
     );
     assert_eq!(report.refunds[0].amount, Some(500));
 }
+
+#[test]
+fn a_pending_jpsl_order_is_not_scheduled_for_polling_at_juspay_and_a_juspay_one_is() {
+    let jpsl = OrderReport {
+        source: Some(JPSL_SOURCE.to_owned()),
+        ..report(OrderStatus::PendingVbv, 10_000)
+    };
+    let plan = plan_order(None, &jpsl, Via::Webhook, 5, 60_000).unwrap();
+    assert_eq!(plan.row.next_check_at, None);
+    assert!(!is_polled(&plan.row));
+    let juspay = plan_order(
+        None,
+        &report(OrderStatus::PendingVbv, 10_000),
+        Via::Webhook,
+        5,
+        60_000,
+    )
+    .unwrap();
+    assert_eq!(juspay.row.next_check_at, Some(60_005));
+}

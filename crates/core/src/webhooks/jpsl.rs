@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 
 use tokio::sync::Notify;
 
+use crate::orders::snapshot::JPSL_SOURCE;
 use crate::{
     clock::now_millis,
     config::JpslConfig,
@@ -133,7 +134,7 @@ impl JpslIngestor {
         }
         let created = text(&fields, "TransmissionDateTime").and_then(|t| parse_compact_time(&t));
         let event = NewWebhookEvent {
-            source: "jpsl".to_owned(),
+            source: JPSL_SOURCE.to_owned(),
             dedup_key: dedup_key(&fields),
             event_id: text(&fields, "txnID"),
             event_name: Some(format!(
@@ -168,7 +169,7 @@ impl JpslIngestor {
         tracing::warn!(reason, body_bytes = body.len(), "JPSL callback refused");
         let kept = &body[..body.len().min(REFUSED_BODY_KEPT)];
         let event = NewWebhookEvent {
-            source: "jpsl".to_owned(),
+            source: JPSL_SOURCE.to_owned(),
             dedup_key: format!("rejected:jpsl:{received_at}:{:016x}", rand::random::<u64>()),
             event_id: None,
             event_name: None,
@@ -379,7 +380,7 @@ pub fn report_of(fields: &Fields) -> Option<OrderReport> {
     let instrument = text(fields, "paymentInstId");
     Some(OrderReport {
         order_id,
-        source: Some("jpsl".to_owned()),
+        source: Some(JPSL_SOURCE.to_owned()),
         status: Some(status_of(fields)),
         amount,
         currency: Some("INR".to_owned()),

@@ -192,7 +192,7 @@ impl Processor {
         claimed: &Claimed,
     ) -> Result<Processed, StoreError> {
         let body = claimed.body.as_slice();
-        if claimed.source == "jpsl" {
+        if claimed.source == crate::orders::snapshot::JPSL_SOURCE {
             return apply_jpsl(tx, id, claimed, self.first_check_ms).await;
         }
         Ok(match parse_webhook(body) {
