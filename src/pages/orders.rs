@@ -10,7 +10,9 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     components::shell::{Outcome, Shell, shown},
     pages::{Query, encode, href_with, query_of, value_of},
-    serverfns::orders::{CreatePaymentLink, OrderPage, list_orders},
+    serverfns::orders::{
+        CreatePaymentLink, FilterValues, OrderPage, list_orders, order_filter_values,
+    },
 };
 
 /// The group menu: any, then every group but Other (statuses nobody can list).
@@ -74,10 +76,19 @@ pub fn OrdersPage() -> impl IntoView {
             )
         },
     );
+    let values = Resource::new(|| (), |()| order_filter_values());
     view! {
         <Shell title="Orders">
             <h1>"Orders"</h1>
-            {move || view! { <FilterForm query=query()/> }}
+            <Suspense fallback=move || {
+                view! { <FilterForm query=query() values=FilterValues::default()/> }
+            }>
+                {move || Suspend::new(async move {
+                    // Without the values the filters stay text boxes: the form never goes away.
+                    let values = values.await.unwrap_or_default();
+                    view! { <FilterForm query=query() values/> }
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p>"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
                     shown(page.await.map(|page| view! { <OrderTable page query=query()/> }))
@@ -88,10 +99,63 @@ pub fn OrdersPage() -> impl IntoView {
     }
 }
 
+/// A filter as a menu of `options` (value, shown), "any" first; a current value the menu
+/// does not hold (typed into the address) stays selectable. With no options it is a text box.
+fn picker(
+    name: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    current: String,
+    mut options: Vec<(String, String)>,
+) -> AnyView {
+    if options.is_empty() {
+        return view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
+            .into_any();
+    }
+    if !current.is_empty()
+        && !options
+            .iter()
+            .any(|(v, _)| v.eq_ignore_ascii_case(&current))
+    {
+        options.insert(0, (current.clone(), current.clone()));
+    }
+    view! {
+        <label>
+            {label}
+            <select name=name>
+                <option value="" selected=current.is_empty()>"any"</option>
+                {options
+                    .into_iter()
+                    .map(|(value, shown)| {
+                        let selected = value.eq_ignore_ascii_case(&current);
+                        view! { <option value=value selected=selected>{shown}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+    .into_any()
+}
+
+/// Plain values as menu options, shown as they are.
+fn as_options(values: Vec<String>) -> Vec<(String, String)> {
+    values.into_iter().map(|v| (v.clone(), v)).collect()
+}
+
 #[component]
-fn FilterForm(query: Query) -> impl IntoView {
+fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
     let v = |k: &str| value_of(&query, k);
     let group = v("group");
+    let statuses = values
+        .statuses
+        .iter()
+        .map(|(status, count)| {
+            (
+                status.as_str().to_owned(),
+                format!("{} — {status} ({count})", status.label()),
+            )
+        })
+        .collect();
     view! {
         <form method="get" action="/orders" class="card filters">
             <label class="wide">
@@ -114,11 +178,11 @@ fn FilterForm(query: Query) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <label>"Exact status" <input name="status" placeholder="PENDING_VBV" value=v("status")/></label>
-            <label>"Method type" <input name="method_type" placeholder="UPI" value=v("method_type")/></label>
-            <label>"Method" <input name="method" placeholder="VISA" value=v("method")/></label>
-            <label>"Gateway" <input name="gateway" placeholder="RAZORPAY" value=v("gateway")/></label>
-            <label>"Error code" <input name="error_code" placeholder="DECLINED" value=v("error_code")/></label>
+            {picker("status", "Exact status", "PENDING_VBV", v("status"), statuses)}
+            {picker("method_type", "Method type", "UPI", v("method_type"), as_options(values.method_types))}
+            {picker("method", "Method", "VISA", v("method"), as_options(values.methods))}
+            {picker("gateway", "Gateway", "RAZORPAY", v("gateway"), as_options(values.gateways))}
+            {picker("error_code", "Error code", "DECLINED", v("error_code"), as_options(values.error_codes))}
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
             <label>"Created from (UTC)" <input type="date" name="from" value=v("from")/></label>

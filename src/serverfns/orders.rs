@@ -109,6 +109,40 @@ pub struct RefundFormView {
 }
 
 /// Flat arguments so that a call with no filter still decodes (see `list_webhooks`).
+/// What the order filters offer as menus: the statuses present with their order counts, and
+/// the method types, methods, gateways and error codes seen on payments that ended. An empty
+/// list leaves that filter a text box.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterValues {
+    pub statuses: Vec<(OrderStatus, i64)>,
+    pub method_types: Vec<String>,
+    pub methods: Vec<String>,
+    pub gateways: Vec<String>,
+    pub error_codes: Vec<String>,
+}
+
+/// The values the order filters offer now (viewer+).
+#[server(prefix = "/api", endpoint = "order_filter_values")]
+pub async fn order_filter_values() -> Result<FilterValues, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    let facets = ctx
+        .state
+        .store
+        .order_facets()
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    Ok(FilterValues {
+        statuses: facets.statuses,
+        method_types: facets.method_types,
+        methods: facets.methods,
+        gateways: facets.gateways,
+        error_codes: facets.error_codes,
+    })
+}
+
 #[server(prefix = "/api", endpoint = "list_orders")]
 pub async fn list_orders(
     group: Option<String>,

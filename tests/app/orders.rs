@@ -541,3 +541,38 @@ sim_test!(
         assert!(res.text().await.unwrap().contains("Payment received"));
     }
 );
+
+sim_test!(
+    the_order_filters_offer_the_statuses_and_gateways_present_as_menus,
+    |app, sim| {
+        app.login_as_admin().await;
+        let paid = crate::refunds::paid_order(app, sim, "12.00").await;
+        let res = app.call("order_filter_values", &[]).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let values: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            values["statuses"][0],
+            serde_json::json!(["CHARGED", 1]),
+            "{values}"
+        );
+        assert!(
+            !values["gateways"].as_array().unwrap().is_empty(),
+            "the paid order's gateway is offered: {values}"
+        );
+        let page = app
+            .get("/orders?status=CHARGED")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(r#"<select name="status""#),
+            "status is a menu"
+        );
+        assert!(
+            page.contains(r#"<option value="CHARGED" selected"#),
+            "the filter in the address stays chosen"
+        );
+        assert!(page.contains(&paid), "the list shows the paid order");
+    }
+);

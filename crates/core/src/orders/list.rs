@@ -231,7 +231,49 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
     w
 }
 
+/// What the order filters can offer, read from counters and roll-ups, never from a scan of
+/// the orders: the statuses present with their order counts (the `order_totals` counters),
+/// and the method types, methods, gateways and error codes of payments that reached an
+/// outcome (the hourly roll-ups). A pending order's gateway appears once it ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFacets {
+    pub statuses: Vec<(OrderStatus, i64)>,
+    pub method_types: Vec<String>,
+    pub methods: Vec<String>,
+    pub gateways: Vec<String>,
+    pub error_codes: Vec<String>,
+}
+
+/// At most this many values per filter: a menu longer than this is no help.
+const FACET_VALUES_MAX: usize = 200;
+
 impl Store {
+    /// The values the order filters offer now.
+    pub async fn order_facets(&self) -> Result<OrderFacets, StoreError> {
+        let statuses: Vec<(OrderStatus, i64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT status, CAST(SUM(orders) AS BIGINT) FROM order_totals \
+             GROUP BY status HAVING SUM(orders) > 0 ORDER BY status")
+            .fetch_all(p).await)?;
+        let keys: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT DISTINCT dimension, key FROM outcome_hours WHERE key <> '(none)' \
+             ORDER BY dimension, key")
+            .fetch_all(p).await)?;
+        let of = |dimension: &str| -> Vec<String> {
+            keys.iter()
+                .filter(|(d, _)| d == dimension)
+                .map(|(_, key)| key.clone())
+                .take(FACET_VALUES_MAX)
+                .collect()
+        };
+        Ok(OrderFacets {
+            statuses,
+            method_types: of("method_type"),
+            methods: of("method"),
+            gateways: of("gateway"),
+            error_codes: of("error_code"),
+        })
+    }
+
     /// Orders matching `filter`, newest first, at most `limit` after `after`, read as `R`.
     pub async fn list_orders<R: ListedOrder>(
         &self,
@@ -385,6 +427,38 @@ mod tests {
 
     fn ids(rows: &[OrderRow]) -> Vec<&str> {
         rows.iter().map(|r| r.order_id.as_str()).collect()
+    }
+
+    crate::test_on_both_backends! {
+        async fn the_filters_offer_the_statuses_present_and_the_gateways_of_ended_payments(db) {
+            let store = db.store();
+            assert_eq!(store.order_facets().await.unwrap(), OrderFacets::default(), "empty");
+            let ended = |id: &str, status: &str, gateway: &str, method: &str| OrderRow {
+                gateway: Some(gateway.into()),
+                payment_method_type: Some(method.into()),
+                error_code: (status == "AUTHORIZATION_FAILED").then(|| "DECLINED".into()),
+                terminal_at: Some(2_000),
+                ..order(id, 1_000, status, 100)
+            };
+            seed(&store, &[
+                ended("a", "CHARGED", "RAZORPAY", "UPI"),
+                ended("b", "CHARGED", "PAYU", "CARD"),
+                ended("c", "AUTHORIZATION_FAILED", "PAYU", "CARD"),
+                OrderRow { gateway: Some("CCAVENUE".into()), ..order("d", 1_000, "PENDING_VBV", 100) },
+            ]).await;
+            let facets = store.order_facets().await.unwrap();
+            assert_eq!(
+                facets.statuses,
+                [
+                    (OrderStatus::AuthorizationFailed, 1),
+                    (OrderStatus::Charged, 2),
+                    (OrderStatus::PendingVbv, 1),
+                ]
+            );
+            assert_eq!(facets.gateways, ["PAYU", "RAZORPAY"], "a pending order's gateway waits for its outcome");
+            assert_eq!(facets.method_types, ["CARD", "UPI"]);
+            assert_eq!(facets.error_codes, ["DECLINED"]);
+        }
     }
 
     crate::test_on_both_backends! {
