@@ -28,15 +28,6 @@ impl Role {
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == value)
     }
-
-    /// What the role may do, in a few words for the users page.
-    pub fn summary(self) -> &'static str {
-        match self {
-            Role::Viewer => "reads orders, refunds and mandates",
-            Role::Operator => "also refunds, syncs and creates payment links",
-            Role::Admin => "also revokes mandates and manages users",
-        }
-    }
 }
 
 impl std::fmt::Display for Role {

@@ -46,11 +46,6 @@ impl Default for Outcome {
 }
 
 impl Outcome {
-    /// Processing will not look at the delivery again unless someone reprocesses it.
-    pub fn is_final(&self) -> bool {
-        !matches!(self, Self::Pending)
-    }
-
     /// The delivery needs a person: it could not be read or applied.
     pub fn needs_attention(&self) -> bool {
         matches!(self, Self::Failed | Self::ParseError | Self::Invalid)
@@ -70,6 +65,6 @@ mod tests {
             Outcome::from("later_word"),
             Outcome::Other("later_word".to_owned())
         );
-        assert!(Outcome::ParseError.needs_attention() && !Outcome::Pending.is_final());
+        assert!(Outcome::ParseError.needs_attention() && !Outcome::Pending.needs_attention());
     }
 }

@@ -73,11 +73,6 @@ impl TestPostgres {
         &self.url
     }
 
-    /// The database's name on the server.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Drops the database, ending any connection still open to it.
     pub async fn remove(mut self) {
         run_admin(&self.admin_url, &drop_statement(&self.name)).await;
