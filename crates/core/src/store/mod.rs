@@ -324,10 +324,26 @@ impl Store {
         }
     }
 
-    /// Applies the pending migrations of this backend.
+    /// Applies the pending migrations of this backend. Two instances starting together may
+    /// both call this: on PostgreSQL the migrator holds an advisory lock, so the second
+    /// waits and then finds nothing to do. SQLite has no such lock: the second may run a
+    /// migration the first is applying and fail on it (its transaction rolls back), so it
+    /// tries again, each try skipping what is recorded by then, until the schema is current.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        on_pool!(self, p => self.migrator().run(p).await)?;
-        Ok(())
+        const TRIES: u32 = 50;
+        let mut tries = 0;
+        loop {
+            let err = match on_pool!(self, p => self.migrator().run(p).await) {
+                Ok(()) => return Ok(()),
+                Err(err) => err,
+            };
+            tries += 1;
+            if self.backend() == Backend::Postgres || tries == TRIES {
+                return Err(err.into());
+            }
+            tracing::info!(error = %crate::report::Chain(&err), "another process is migrating; trying again");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// True when the database answers a trivial query.
@@ -384,7 +400,54 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::Backend;
+    use super::{Backend, Store};
+
+    /// A fresh database nobody has migrated yet: its URL, and what removes it.
+    async fn unmigrated(
+        backend: Backend,
+    ) -> (
+        String,
+        Option<dashboard_testkit::TestPostgres>,
+        tempfile::TempDir,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}/fresh.db", dir.path().display()),
+                None,
+                dir,
+            ),
+            Backend::Postgres => {
+                let database = dashboard_testkit::TestPostgres::create().await;
+                (database.url().to_owned(), Some(database), dir)
+            }
+        }
+    }
+
+    async fn two_instances_migrating_at_once_both_start_on_a_current_schema(backend: Backend) {
+        let (url, database, _dir) = unmigrated(backend).await;
+        let a = Store::connect(&url, 2).await.unwrap();
+        let b = Store::connect(&url, 2).await.unwrap();
+        let (first, second) = tokio::join!(a.migrate(), b.migrate());
+        first.unwrap();
+        second.unwrap();
+        assert!(a.migrations_current().await.unwrap());
+        a.close().await;
+        b.close().await;
+        if let Some(database) = database {
+            database.remove().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn two_instances_migrating_at_once_both_start_on_sqlite() {
+        two_instances_migrating_at_once_both_start_on_a_current_schema(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn two_instances_migrating_at_once_both_start_on_postgres() {
+        two_instances_migrating_at_once_both_start_on_a_current_schema(Backend::Postgres).await;
+    }
 
     crate::test_on_both_backends! {
         async fn a_fresh_database_is_reachable_with_current_migrations(db) {
