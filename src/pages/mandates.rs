@@ -11,7 +11,7 @@ use crate::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
     },
-    pages::encode,
+    pages::{encode, labelled, menu},
     serverfns::mandates::{
         CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
         RefreshCustomerMandates, ResumeMandate, RevokeMandate, get_mandate, list_mandates,
@@ -43,15 +43,13 @@ pub fn MandatesPage() -> impl IntoView {
                 view! {
                     <form method="get" action="/mandates" class="card filters">
                         <label class="wide">"Search" <input name="q" type="search" placeholder="mandate id, customer id or order id" value=value("q")/></label>
-                        <label>
-                            "Status"
-                            <select name="status">
-                                {std::iter::once(("", "any"))
-                                    .chain(MandateStatus::KNOWN.iter().map(|s| (s.as_str(), s.label())))
-                                    .map(|(v, shown)| view! { <option value=v selected=status == v>{shown}</option> })
-                                    .collect_view()}
-                            </select>
-                        </label>
+                        {menu(
+                            "status",
+                            "Status",
+                            "",
+                            status,
+                            labelled(MandateStatus::KNOWN.iter().map(|s| (s.as_str(), s.label()))),
+                        )}
                         <label>"Customer" <input name="customer" value=value("customer")/></label>
                         <label>"Frequency" <input name="frequency" placeholder="MONTHLY" value=value("frequency")/></label>
                         <label>"Amount rule" <input name="rule" placeholder="VARIABLE" value=value("rule")/></label>

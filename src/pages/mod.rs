@@ -12,6 +12,8 @@ pub mod refunds;
 pub mod users;
 pub mod webhooks;
 
+use leptos::prelude::*;
+
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
     value
@@ -64,4 +66,54 @@ pub fn href_with(path: &str, query: &Query, extra: Option<(&str, String)>) -> St
     } else {
         format!("{path}?{}", pairs.join("&"))
     }
+}
+
+/// A filter as a menu of `options` (value, shown), "any" first; a current value the menu
+/// does not hold (typed into the address) stays selectable. With no options it is a text box.
+pub fn menu(
+    name: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    current: String,
+    mut options: Vec<(String, String)>,
+) -> AnyView {
+    if options.is_empty() {
+        return view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
+            .into_any();
+    }
+    if !current.is_empty()
+        && !options
+            .iter()
+            .any(|(v, _)| v.eq_ignore_ascii_case(&current))
+    {
+        options.insert(0, (current.clone(), current.clone()));
+    }
+    view! {
+        <label>
+            {label}
+            <select name=name>
+                <option value="" selected=current.is_empty()>"any"</option>
+                {options
+                    .into_iter()
+                    .map(|(value, shown)| {
+                        let selected = value.eq_ignore_ascii_case(&current);
+                        view! { <option value=value selected=selected>{shown}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+    .into_any()
+}
+
+/// Plain values as [`menu`] options, shown as they are.
+pub fn as_options(values: Vec<String>) -> Vec<(String, String)> {
+    values.into_iter().map(|v| (v.clone(), v)).collect()
+}
+
+/// Known values as [`menu`] options, each with its label.
+pub fn labelled<'a>(known: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    known
+        .map(|(v, shown)| (v.to_owned(), shown.to_owned()))
+        .collect()
 }

@@ -9,14 +9,14 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Outcome, Shell, shown},
-    pages::{Query, encode, href_with, query_of, value_of},
+    pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},
     serverfns::orders::{
         CreatePaymentLink, FilterValues, OrderPage, list_orders, order_filter_values,
     },
 };
 
-/// The group menu: any, then every group but Other (statuses nobody can list).
-fn group_options() -> Vec<(&'static str, &'static str)> {
+/// The group menu: every group but Other (statuses nobody can list).
+fn group_options() -> Vec<(String, String)> {
     let groups = OrderGroup::ALL
         .into_iter()
         .filter(|group| *group != OrderGroup::Other)
@@ -24,7 +24,7 @@ fn group_options() -> Vec<(&'static str, &'static str)> {
             OrderGroup::Refunded => (group.as_str(), "refunded (fully or partly)"),
             _ => (group.as_str(), group.as_str()),
         });
-    std::iter::once(("", "any")).chain(groups).collect()
+    labelled(groups)
 }
 
 /// The filters of the address, in the order the form shows them.
@@ -99,49 +99,6 @@ pub fn OrdersPage() -> impl IntoView {
     }
 }
 
-/// A filter as a menu of `options` (value, shown), "any" first; a current value the menu
-/// does not hold (typed into the address) stays selectable. With no options it is a text box.
-fn picker(
-    name: &'static str,
-    label: &'static str,
-    placeholder: &'static str,
-    current: String,
-    mut options: Vec<(String, String)>,
-) -> AnyView {
-    if options.is_empty() {
-        return view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
-            .into_any();
-    }
-    if !current.is_empty()
-        && !options
-            .iter()
-            .any(|(v, _)| v.eq_ignore_ascii_case(&current))
-    {
-        options.insert(0, (current.clone(), current.clone()));
-    }
-    view! {
-        <label>
-            {label}
-            <select name=name>
-                <option value="" selected=current.is_empty()>"any"</option>
-                {options
-                    .into_iter()
-                    .map(|(value, shown)| {
-                        let selected = value.eq_ignore_ascii_case(&current);
-                        view! { <option value=value selected=selected>{shown}</option> }
-                    })
-                    .collect_view()}
-            </select>
-        </label>
-    }
-    .into_any()
-}
-
-/// Plain values as menu options, shown as they are.
-fn as_options(values: Vec<String>) -> Vec<(String, String)> {
-    values.into_iter().map(|v| (v.clone(), v)).collect()
-}
-
 #[component]
 fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
     let v = |k: &str| value_of(&query, k);
@@ -167,22 +124,12 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
                     value=v("q")
                 />
             </label>
-            <label>
-                "Status group"
-                <select name="group">
-                    {group_options()
-                        .into_iter()
-                        .map(|(value, shown)| {
-                            view! { <option value=value selected=group == value>{shown}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
-            {picker("status", "Exact status", "PENDING_VBV", v("status"), statuses)}
-            {picker("method_type", "Method type", "UPI", v("method_type"), as_options(values.method_types))}
-            {picker("method", "Method", "VISA", v("method"), as_options(values.methods))}
-            {picker("gateway", "Gateway", "RAZORPAY", v("gateway"), as_options(values.gateways))}
-            {picker("error_code", "Error code", "DECLINED", v("error_code"), as_options(values.error_codes))}
+            {menu("group", "Status group", "", group, group_options())}
+            {menu("status", "Exact status", "PENDING_VBV", v("status"), statuses)}
+            {menu("method_type", "Method type", "UPI", v("method_type"), as_options(values.method_types))}
+            {menu("method", "Method", "VISA", v("method"), as_options(values.methods))}
+            {menu("gateway", "Gateway", "RAZORPAY", v("gateway"), as_options(values.gateways))}
+            {menu("error_code", "Error code", "DECLINED", v("error_code"), as_options(values.error_codes))}
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
             <label>"Created from (UTC)" <input type="date" name="from" value=v("from")/></label>

@@ -8,17 +8,19 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Shell, shown},
-    pages::{Query, encode, href_with, query_of, value_of},
+    pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
 
-/// The status menu: any, every refund status, and ours whose outcome is not known yet.
-fn status_options() -> Vec<(&'static str, &'static str)> {
+/// The status menu: every refund status, and ours whose outcome is not known yet.
+fn status_options() -> Vec<(String, String)> {
     let unknown = &RefundRequestState::Unknown;
-    std::iter::once(("", "any"))
-        .chain(RefundStatus::KNOWN.iter().map(|s| (s.as_str(), s.label())))
-        .chain(std::iter::once((unknown.as_str(), unknown.label())))
-        .collect()
+    labelled(
+        RefundStatus::KNOWN
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .chain(std::iter::once((unknown.as_str(), unknown.label()))),
+    )
 }
 const FIELDS: [&str; 6] = ["status", "order", "min", "max", "from", "to"];
 
@@ -61,17 +63,7 @@ fn Filters(query: Query) -> impl IntoView {
     let status = v("status");
     view! {
         <form method="get" action="/refunds" class="card filters">
-            <label>
-                "Status"
-                <select name="status">
-                    {status_options()
-                        .into_iter()
-                        .map(|(value, shown)| {
-                            view! { <option value=value selected=status == value>{shown}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
+            {menu("status", "Status", "", status, status_options())}
             <label>"Order id" <input name="order" value=v("order")/></label>
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>

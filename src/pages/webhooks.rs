@@ -8,21 +8,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::shell::{Shell, shown},
-    pages::encode,
+    pages::{encode, labelled, menu},
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
         list_webhooks, preview_reprocess,
     },
 };
 
-const SOURCES: [(&str, &str); 3] = [("", "any"), ("juspay", "Juspay"), ("jpsl", "JPSL")];
-
-/// "any", then every known value with its label, for a filter menu.
-fn options_of(
-    known: impl Iterator<Item = (&'static str, &'static str)>,
-) -> Vec<(&'static str, &'static str)> {
-    std::iter::once(("", "any")).chain(known).collect()
-}
+const SOURCES: [(&str, &str); 2] = [("juspay", "Juspay"), ("jpsl", "JPSL")];
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -61,41 +54,24 @@ pub fn WebhooksPage() -> impl IntoView {
 #[component]
 fn FilterForm(query: WebhookQuery) -> impl IntoView {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let select = |name: &'static str,
-                  label: &'static str,
-                  options: Vec<(&'static str, &'static str)>,
-                  current: Option<String>| {
-        let current = current.unwrap_or_default();
-        view! {
-            <label>
-                {label}
-                <select name=name>
-                    {options
-                        .into_iter()
-                        .map(|(value, shown)| {
-                            view! { <option value=value selected=current == value>{shown}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
-        }
-    };
     view! {
         <form method="get" action="/webhooks" class="card filters">
             <label>"Event" <input name="event" placeholder="ORDER_SUCCEEDED" value=text(&query.event)/></label>
             <label>"Order id" <input name="order" value=text(&query.order)/></label>
-            {select("source", "Source", SOURCES.to_vec(), query.source.clone())}
-            {select(
+            {menu("source", "Source", "", text(&query.source), labelled(SOURCES.into_iter()))}
+            {menu(
                 "verdict",
                 "Verification",
-                options_of(AuthVerdict::KNOWN.iter().map(|v| (v.as_str(), v.label()))),
-                query.verdict.clone(),
+                "",
+                text(&query.verdict),
+                labelled(AuthVerdict::KNOWN.iter().map(|v| (v.as_str(), v.label()))),
             )}
-            {select(
+            {menu(
                 "outcome",
                 "Outcome",
-                options_of(Outcome::KNOWN.iter().map(|o| (o.as_str(), o.label()))),
-                query.outcome.clone(),
+                "",
+                text(&query.outcome),
+                labelled(Outcome::KNOWN.iter().map(|o| (o.as_str(), o.label()))),
             )}
             <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
             <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
