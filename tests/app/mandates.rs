@@ -1,7 +1,7 @@
 //! Mandates: learned from Juspay's webhooks, managed by role — revoke, pause and resume for
 //! admins only, check, notify and debit for operators — each audited.
 
-use dashboard_status::MandateStatus;
+use dashboard_status::{MandateStatus, Outcome};
 use juspay::{
     Amount, AmountRule, CreateOrderRequest, JuspayClient, JuspayConfig, MandateOption,
     MandateRegistration,
@@ -11,7 +11,7 @@ use merchant_dashboard::serverfns::Created;
 use serde_json::Value;
 
 use crate::{
-    helpers::{SIM_API_KEY, SIM_MERCHANT, TestApp, eventually},
+    helpers::{HOOK_PASSWORD, HOOK_USER, SIM_API_KEY, SIM_MERCHANT, TestApp, eventually},
     sim_test,
 };
 
@@ -67,6 +67,39 @@ async fn status_of(app: &TestApp, mandate_id: &str) -> MandateStatus {
         .unwrap()
         .unwrap()
         .status
+}
+
+/// Delivers the MANDATE_PAUSED webhook that the pause caused, as if it came in only after
+/// the resume, and checks that it is judged stale: the resume is the newer truth.
+async fn late_pause_report_changes_nothing(app: &TestApp, mandate_id: &str, dated: u64) {
+    let body = serde_json::json!({
+        "id": format!("evt_late_pause_{mandate_id}"),
+        "event_name": "MANDATE_PAUSED",
+        "date_created": juspay_sim::clock::format_iso(dated),
+        "content": { "mandate": { "mandate_id": mandate_id, "status": "PAUSED" } },
+    })
+    .to_string();
+    let res = dashboard_testkit::post_webhook(
+        &app.url("/webhooks/juspay"),
+        Some((HOOK_USER, HOOK_PASSWORD)),
+        &body,
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let store = app.db.store();
+    let stale = || async {
+        store
+            .list_mandate_events(mandate_id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| {
+                e.reported_status.as_deref() == Some("PAUSED")
+                    && e.outcome == Outcome::Stale.as_str()
+            })
+    };
+    eventually("the late pause report is judged stale", stale).await;
+    assert_eq!(status_of(app, mandate_id).await, MandateStatus::Active);
 }
 
 sim_test!(
@@ -171,6 +204,7 @@ sim_test!(
             200
         );
         assert_eq!(status_of(app, &mandate_id).await, MandateStatus::Paused);
+        let before_resume = juspay_sim::clock::epoch_secs();
         assert_eq!(
             app.call("resume_mandate", &[("mandate_id", &mandate_id)])
                 .await
@@ -179,6 +213,7 @@ sim_test!(
             200
         );
         assert_eq!(status_of(app, &mandate_id).await, MandateStatus::Active);
+        late_pause_report_changes_nothing(app, &mandate_id, before_resume).await;
         let wrong = [
             ("mandate_id", mandate_id.as_str()),
             ("confirm", "nope"),

@@ -126,10 +126,14 @@ impl Actions {
                 ..MandateReport::default()
             });
         report.mandate_id = mandate_id.to_owned();
+        let at = now_millis();
+        // Juspay's answer is its state now, so a webhook dated before it (one the same
+        // action caused, still in flight) is stale and cannot undo the action.
         let ctx = ReportContext {
             via: Some(Via::Action),
-            at: now_millis(),
+            at,
             trace_id: Some(audit.trace_id.clone()),
+            reported_at: Some(at),
             ..ReportContext::default()
         };
         let mut tx = self.store().begin().await?;
@@ -279,10 +283,12 @@ impl Actions {
             .list_customer_mandates(customer_id)
             .await
             .map_err(refusal)?;
+        let at = now_millis();
         let ctx = ReportContext {
             via: Some(Via::Sync),
-            at: now_millis(),
+            at,
             trace_id: Some(audit.trace_id.clone()),
+            reported_at: Some(at),
             ..ReportContext::default()
         };
         let mut tx = self.store().begin().await?;
