@@ -10,10 +10,11 @@ use crate::reports::{IgnoreReason, Transition};
 ///
 /// Mandates move back and forth (`ACTIVE` ⇄ `PAUSED`), so the status order alone cannot
 /// tell a late report from a new one; Juspay's report times can (`*_at`, epoch ms, when
-/// known; an answer to our own call is dated when it arrived). Rules: equal statuses are [`Transition::Same`]; `REVOKED`, `FAILURE` and
-/// `EXPIRED` never change ([`IgnoreReason::Conflicting`], or `Unknown` for an unknown
-/// incoming status); `CREATED` never replaces a later status; a report older than the one
-/// that set the stored status is [`IgnoreReason::Stale`]; anything else is applied.
+/// known; an answer to our own call is dated when it arrived). Rules: equal statuses are
+/// [`Transition::Same`]; `REVOKED`, `FAILURE` and `EXPIRED` never change
+/// ([`IgnoreReason::Conflicting`], or `Unknown` for an unknown incoming status); `CREATED`
+/// never replaces a later status; a report older than the one that set the stored status
+/// is [`IgnoreReason::Stale`]; anything else is applied.
 pub fn mandate_transition(
     current: &MandateStatus,
     current_at: Option<i64>,
