@@ -108,12 +108,33 @@ impl RequestCtx {
         })
     }
 
-    /// Reads the amount typed into `field`; an amount that cannot be read, or is not more
-    /// than zero, is a field error saying how to write one.
-    pub fn amount(&self, field: &'static str, text: &str) -> Result<i64, AppError> {
-        dashboard_core::money::AmountInput::parse_positive(text)
+    /// Reads the amount of `currency` typed into `field`; an amount that cannot be read in
+    /// it (too many decimals), or is not more than zero, is a field error saying how to
+    /// write one.
+    pub fn amount(&self, field: &'static str, text: &str, currency: &str) -> Result<i64, AppError> {
+        dashboard_core::money::AmountInput::parse_positive(text, currency)
             .map(dashboard_core::money::AmountInput::minor)
-            .map_err(|e| self.fail(AppError::invalid(field, e.to_string())))
+            .map_err(|e| self.fail(AppError::invalid(field, e.message())))
+    }
+
+    /// The currency of a stored order, which the amounts typed for it are read in.
+    pub async fn order_currency(&self, order_id: &str) -> Result<String, AppError> {
+        match self.state.store.find_order(order_id).await {
+            Ok(Some(order)) => Ok(order.currency),
+            Ok(None) => Err(self.fail(AppError::NotFound)),
+            Err(e) => Err(self.internal(&e)),
+        }
+    }
+
+    /// The currency of a stored mandate (Juspay's default when it names none).
+    pub async fn mandate_currency(&self, mandate_id: &str) -> Result<String, AppError> {
+        match self.state.store.find_mandate(mandate_id).await {
+            Ok(Some(mandate)) => Ok(mandate
+                .currency
+                .unwrap_or_else(|| juspay::DEFAULT_CURRENCY.to_owned())),
+            Ok(None) => Err(self.fail(AppError::NotFound)),
+            Err(e) => Err(self.internal(&e)),
+        }
     }
 
     /// Maps a failed action to what the browser may see: field errors as such, Juspay's

@@ -3,19 +3,21 @@
 //! a spreadsheet opens it as text.
 
 use dashboard_core::{
-    clock::format_utc, money::format_plain, orders::model::OrderRow, refunds::model::RefundRow,
+    clock::format_utc, money::format_decimal, orders::model::OrderRow, refunds::model::RefundRow,
     staff::audit::AuditRecord,
 };
 
 /// Columns of the CSV export, in order. Amounts are in major units with their currency in
 /// its own column, times in UTC with the zone, so a spreadsheet reads them as they are.
-pub const CSV_HEADER: [&str; 17] = [
+pub const CSV_HEADER: [&str; 19] = [
     "order_id",
     "juspay_id",
     "created_utc",
     "status",
     "amount",
+    "amount_minor",
     "amount_refunded",
+    "amount_refunded_minor",
     "currency",
     "payment_method_type",
     "payment_method",
@@ -58,8 +60,10 @@ pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
             text(&r.juspay_id),
             format_utc(r.created_at),
             r.status.to_string(),
-            format_plain(r.amount).replace(',', ""),
-            format_plain(r.amount_refunded).replace(',', ""),
+            format_decimal(r.amount, &r.currency),
+            r.amount.to_string(),
+            format_decimal(r.amount_refunded, &r.currency),
+            r.amount_refunded.to_string(),
             r.currency.clone(),
             text(&r.payment_method_type),
             text(&r.payment_method),
@@ -88,6 +92,7 @@ pub fn refunds_csv(rows: &[RefundRow], header: bool) -> Vec<u8> {
             "order_id",
             "requested_utc",
             "amount",
+            "amount_minor",
             "currency",
             "status",
             "request_state",
@@ -103,7 +108,8 @@ pub fn refunds_csv(rows: &[RefundRow], header: bool) -> Vec<u8> {
             r.unique_request_id.clone(),
             r.order_id.clone(),
             format_utc(r.created_at),
-            format_plain(r.amount).replace(',', ""),
+            format_decimal(r.amount, &r.currency),
+            r.amount.to_string(),
             r.currency.clone(),
             r.status.to_string(),
             r.request_state
@@ -167,18 +173,24 @@ mod tests {
     }
 
     #[test]
-    fn csv_lines_quote_what_needs_quoting_and_show_major_units() {
+    fn csv_lines_quote_what_needs_quoting_and_show_major_and_minor_units_per_currency() {
         let mut row = order("o,1", 0, "CHARGED", 123_456);
         row.customer_email = Some("a\"b@example.com".into());
-        let text = String::from_utf8(orders_csv(&[row], true)).unwrap();
+        let mut yen = order("o-2", 0, "CHARGED", 500);
+        yen.currency = "JPY".into();
+        let mut dinar = order("o-3", 0, "CHARGED", 1_005);
+        dinar.currency = "KWD".into();
+        let text = String::from_utf8(orders_csv(&[row, yen, dinar], true)).unwrap();
         let mut lines = text.lines();
         assert_eq!(lines.next().unwrap().split(',').count(), CSV_HEADER.len());
         let line = lines.next().unwrap();
         assert!(
-            line.starts_with("\"o,1\",,1970-01-01 00:00:00 UTC,CHARGED,1234.56,0.00,INR"),
+            line.starts_with("\"o,1\",,1970-01-01 00:00:00 UTC,CHARGED,1234.56,123456,0.00,0,INR"),
             "{line}"
         );
         assert!(line.contains("\"a\"\"b@example.com\""), "{line}");
+        assert!(lines.next().unwrap().contains(",500,500,0,0,JPY,"));
+        assert!(lines.next().unwrap().contains(",1.005,1005,0.000,0,KWD,"));
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn sign(
     let mut page = PaymentPageOrder::new(
         &order.order_id,
         merchant_id,
-        Amount::from_minor_units(order.amount),
+        Amount::from_minor(order.amount, &order.currency),
     );
     page.customer_id = order.customer_id.clone();
     page.customer_email = order.customer_email.clone();

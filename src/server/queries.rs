@@ -4,7 +4,7 @@
 
 use dashboard_core::{
     clock::parse_utc_date,
-    money::{AmountError, AmountInput},
+    money::parse_filter_bound,
     orders::list::OrderFilter,
     refunds::store::{RefundFilter, RefundStatusFilter},
     staff::audit::AuditFilter,
@@ -61,12 +61,10 @@ impl OrderQuery {
         let text = filter_text;
         let amount = |field: &'static str, v: &Option<String>| match text(v) {
             None => Ok(None),
-            Some(t) => AmountInput::parse(&t)
-                .map(|amount| Some(amount.minor()))
-                .map_err(|_| FieldError {
-                    field,
-                    message: AmountError::MESSAGE,
-                }),
+            Some(t) => parse_filter_bound(&t).map(Some).ok_or(FieldError {
+                field,
+                message: "Use an amount like 100 or 100.50.",
+            }),
         };
         let day = |field: &'static str, v: &Option<String>| match text(v) {
             None => Ok(None),
@@ -184,7 +182,11 @@ mod tests {
         let filter = query.to_filter().unwrap();
         assert_eq!(filter.group, Some(OrderGroup::Paid));
         assert_eq!(filter.status.as_deref(), Some("CHARGED"));
-        assert_eq!(filter.amount_min, Some(100_050));
+        assert_eq!(
+            filter.amount_min,
+            Some(10_005_000),
+            "four decimals of a major unit"
+        );
         assert_eq!(filter.until, parse_utc_date("2026-11-24"));
         assert_eq!(filter.search, None, "an empty box is no filter");
         let bad = OrderQuery {

@@ -353,7 +353,8 @@ pub async fn notify_mandate(
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let amount = ctx.amount("amount", &amount)?;
+    let currency = ctx.mandate_currency(&mandate_id).await?;
+    let amount = ctx.amount("amount", &amount, &currency)?;
     let date = utc_day(&ctx, "date", &date)?;
     let audit = ctx.audit(
         "mandate.notify",
@@ -380,7 +381,8 @@ pub async fn execute_mandate(
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let amount = ctx.amount("amount", &amount)?;
+    let currency = ctx.mandate_currency(&mandate_id).await?;
+    let amount = ctx.amount("amount", &amount, &currency)?;
     let notification_id = notification_id
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());

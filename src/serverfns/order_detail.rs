@@ -246,9 +246,17 @@ fn timeline(
                     w.event_name.as_deref().unwrap_or("(unknown)"),
                     w.auth_verdict
                 ),
-                detail: Some(match w.duplicate_count {
-                    0 => format!("outcome: {}", w.outcome),
-                    n => format!("outcome: {}; delivered {n} more time(s)", w.outcome),
+                detail: Some({
+                    // The reason names the field that could not be read, or why it was
+                    // not applied, so the order page answers "why not?" by itself.
+                    let outcome = match &w.outcome_detail {
+                        Some(reason) => format!("outcome: {} ({reason})", w.outcome),
+                        None => format!("outcome: {}", w.outcome),
+                    };
+                    match w.duplicate_count {
+                        0 => outcome,
+                        n => format!("{outcome}; delivered {n} more time(s)"),
+                    }
                 }),
                 trace_id: None,
                 link: Some(format!("/webhooks/{}", w.id)),

@@ -287,11 +287,12 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
     let refund_form =
         (can_act && stage == Some(Stage::Succeeded) && refundable > 0).then(|| RefundFormView {
             unique_request_id: dashboard_core::refunds::actions::mint_refund_id(),
-            refundable: dashboard_core::money::format_plain(refundable).replace(',', ""),
-            currency: order.currency.clone(),
+            refundable: dashboard_core::money::format_decimal(refundable, &order.currency),
             step_up_above: dashboard_core::money::format_plain(
-                ctx.state.config.auth.step_up_minor(),
+                ctx.state.config.auth.step_up_minor(&order.currency),
+                &order.currency,
             ),
+            currency: order.currency.clone(),
         });
     let mut detail = super::order_detail::build(
         super::order_detail::OrderRecords {
@@ -323,9 +324,10 @@ pub async fn refund_order(
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
-    let amount = ctx.amount("amount", &amount)?;
+    let currency = ctx.order_currency(&order_id).await?;
+    let amount = ctx.amount("amount", &amount, &currency)?;
     // Large refunds need the user's identity confirmed again (step-up).
-    if amount > ctx.state.config.auth.step_up_minor() {
+    if amount > ctx.state.config.auth.step_up_minor(&currency) {
         ctx.require_step_up().await?;
     }
     let reason = reason
@@ -400,7 +402,10 @@ pub async fn update_order(
     ctx.require(Role::Operator)?;
     let amount = match amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
-        Some(text) => Some(ctx.amount("amount", text)?),
+        Some(text) => {
+            let currency = ctx.order_currency(&order_id).await?;
+            Some(ctx.amount("amount", text, &currency)?)
+        }
     };
     let udfs: Vec<(String, String)> = [udf1, udf2, udf3, udf4, udf5]
         .into_iter()

@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod currencies;
 mod health;
 mod helpers;
 mod jpsl;

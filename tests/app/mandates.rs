@@ -29,11 +29,11 @@ async fn registered_mandate(
     ))
     .unwrap();
     let mut registration = MandateRegistration::new(MandateOption::Required);
-    registration.max_amount = Some(Amount::from_minor_units(50_000));
+    registration.max_amount = Some(Amount::from_minor(50_000, "INR"));
     registration.amount_rule = Some(AmountRule::Variable);
     registration.frequency = Some("MONTHLY".to_owned());
     let order_id = format!("mreg_{customer}");
-    let mut request = CreateOrderRequest::new(&order_id, Amount::from_minor_units(100));
+    let mut request = CreateOrderRequest::new(&order_id, Amount::from_minor(100, "INR"));
     request.customer_id = Some(customer.to_owned());
     request.mandate = Some(registration);
     client.create_order(&request).await.unwrap();

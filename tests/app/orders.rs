@@ -409,7 +409,7 @@ async fn two_instances_never_poll_the_same_order_at_once_and_miss_none() {
         client
             .create_order(&CreateOrderRequest::new(
                 id,
-                Amount::from_minor_units(1_000),
+                Amount::from_minor(1_000, "INR"),
             ))
             .await
             .unwrap();

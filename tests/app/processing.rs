@@ -333,7 +333,7 @@ app_test!(
             SimConfig::default().merchant_id,
         );
         let client = JuspayClient::new(&config).unwrap();
-        let mut request = CreateOrderRequest::new("ord_1", Amount::from_minor_units(12_345));
+        let mut request = CreateOrderRequest::new("ord_1", Amount::from_minor(12_345, "INR"));
         request.customer_email = Some("buyer@example.com".to_owned());
         client.create_order(&request).await.unwrap();
         sim.handle()

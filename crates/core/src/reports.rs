@@ -15,7 +15,32 @@ use dashboard_status::Outcome;
 use serde::{Deserialize, Serialize};
 
 /// Juspay defaults an order's currency to INR (§4.1).
-pub(crate) const DEFAULT_CURRENCY: &str = "INR";
+pub(crate) const DEFAULT_CURRENCY: &str = juspay::DEFAULT_CURRENCY;
+
+/// A field of Juspay's report that cannot be read (an amount with more decimals than its
+/// currency has): the report is not applied, and the field is named so people can see why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct UnreadableField {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Converts Juspay's `amount` (field `field`) into minor units of `currency` (absent:
+/// Juspay's default currency), naming the field when it cannot be.
+pub(crate) fn minor_units(
+    amount: Option<juspay::Amount>,
+    currency: Option<&str>,
+    field: &str,
+) -> Result<Option<i64>, UnreadableField> {
+    amount
+        .map(|a| a.minor_in(currency.unwrap_or(DEFAULT_CURRENCY)))
+        .transpose()
+        .map_err(|e| UnreadableField {
+            field: field.to_owned(),
+            reason: e.to_string(),
+        })
+}
 
 /// How a report reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

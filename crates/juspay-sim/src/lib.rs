@@ -57,7 +57,7 @@ pub use config::{MerchantAccount, SimConfig};
 pub use error::ApiError;
 pub use faults::{EndpointFault, EndpointFaultKind, WebhookFault, WebhookFaultKind};
 pub use payments::{FailureReason, Outcome, PaymentRequest, PaymentResult};
-pub use state::{PaymentMethod, RefundStatus};
+pub use state::{PaymentMethod, Refund, RefundStatus};
 pub use webhooks::WebhookAttempt;
 
 use server::Shared;
@@ -184,6 +184,22 @@ impl SimHandle {
     pub fn order_of(&self, merchant_id: &str, order_id: &str) -> Option<Value> {
         let store = self.shared.store_of(merchant_id).ok()?;
         store.order(order_id).map(|o| orders::render(&store, o))
+    }
+
+    /// The refunds of one of the primary merchant's orders as stored, oldest first: amounts
+    /// in minor units of the order's currency and the amount text each request carried
+    /// (`requested_amount`). Empty for an unknown order.
+    pub fn refunds(&self, order_id: &str) -> Vec<Refund> {
+        self.refunds_of(&self.shared.config.merchant_id, order_id)
+    }
+
+    /// Another merchant's stored refunds of an order.
+    pub fn refunds_of(&self, merchant_id: &str, order_id: &str) -> Vec<Refund> {
+        self.shared
+            .store_of(merchant_id)
+            .ok()
+            .and_then(|store| store.order(order_id).map(|o| o.refunds.clone()))
+            .unwrap_or_default()
     }
 
     /// Number of orders held for the primary merchant.

@@ -38,7 +38,7 @@ pub fn render_block(mandate: &Mandate) -> Value {
         "mandate_type": mandate_type(mandate.method),
         "frequency": mandate.frequency,
         "amount_rule": mandate.amount_rule,
-        "max_amount": amount::to_json(mandate.max_amount),
+        "max_amount": amount::to_json(mandate.max_amount, &mandate.currency),
         "start_date": mandate.start_date,
         "end_date": mandate.end_date,
         "rule_type": "ON",
@@ -84,14 +84,14 @@ fn mandate_event(store: &mut Store, mandate_id: &str, name: &str) -> Option<Even
         "mandate_token": mandate.mandate_token,
         "order_id": mandate.order_id,
         "customer_id": mandate.customer_id,
-        "max_amount": amount::to_decimal_string(mandate.max_amount),
+        "max_amount": amount::to_decimal_string(mandate.max_amount, &mandate.currency),
         "amount_rule": mandate.amount_rule,
         "frequency": mandate.frequency,
         "start_date": mandate.start_date,
         "end_date": mandate.end_date,
         "revokable_by_customer": "true",
         "block_fund": "false",
-        "currency": "INR",
+        "currency": mandate.currency,
         "mandate_type": mandate_type(mandate.method),
         "activated_at": mandate.activated_at,
         "last_activated_at": mandate.activated_at,
@@ -128,9 +128,10 @@ pub fn on_registration_settled(store: &mut Store, key: &str) -> Vec<Event> {
         | OrderStatus::PartialCharged
         | OrderStatus::Voided => return Vec::new(),
     };
-    let (order_id, customer_id, order_amount) = (
+    let (order_id, customer_id, currency, order_amount) = (
         order.order_id.clone(),
         order.customer_id.clone(),
+        order.currency.clone(),
         order.amount,
     );
     let method = order.attempts.last().map(|a| a.method).unwrap_or_default();
@@ -145,8 +146,9 @@ pub fn on_registration_settled(store: &mut Store, key: &str) -> Vec<Event> {
         order_id,
         customer_id,
         max_amount: param("max_amount")
-            .and_then(|m| amount::parse_minor(&m))
+            .and_then(|m| amount::parse_minor(&m, &currency))
             .unwrap_or(order_amount),
+        currency,
         amount_rule: param("amount_rule").unwrap_or_else(|| "VARIABLE".to_owned()),
         frequency: param("frequency").unwrap_or_else(|| "ASPRESENTED".to_owned()),
         start_date: param("start_date").unwrap_or_else(|| now.to_string()),
@@ -192,24 +194,39 @@ pub fn execute(
                 "INVALID_ACTION",
             ));
         }
-        let (max_amount, fixed) = (
+        let (max_amount, fixed, currency) = (
             mandate.max_amount,
             mandate.amount_rule.eq_ignore_ascii_case("FIXED"),
+            mandate.currency.clone(),
         );
-        let order_request = ApiRequest {
+        let mut order_request = ApiRequest {
             params: request.with_prefix("order"),
             version: request.version.clone(),
         };
+        // Executions are charged in the mandate's currency (§7.3).
+        match order_request.get("currency") {
+            None => {
+                order_request
+                    .params
+                    .insert("currency".to_owned(), currency.clone());
+            }
+            Some(asked) if !asked.trim().eq_ignore_ascii_case(&currency) => {
+                return Err(invalid_execution(
+                    "Order currency does not match the mandate currency.",
+                ));
+            }
+            Some(_) => {}
+        }
         let amount_text = order_request
             .get("amount")
             .ok_or_else(|| invalid_execution("Amount not found in request."))?;
-        let amount = amount::parse_minor(amount_text)
+        let amount = amount::parse_minor(amount_text, &currency)
             .filter(|a| *a > 0)
             .ok_or_else(|| invalid_execution("Invalid order amount"))?;
         if amount > max_amount {
             return Err(invalid_execution(&format!(
                 "Order amount greater than mandate max amount ({})",
-                amount::to_decimal_string(max_amount)
+                amount::to_decimal_string(max_amount, &currency)
             )));
         }
         if fixed && amount != max_amount {

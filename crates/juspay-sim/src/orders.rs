@@ -113,7 +113,7 @@ pub async fn update(
         ));
     }
     if let Some(raw) = request.get("amount") {
-        order.amount = parse_amount(raw)?;
+        order.amount = parse_amount(raw, &order.currency)?;
     }
     for (index, udf) in order.udfs.iter_mut().enumerate() {
         if let Some(value) = request.params.get(&format!("udf{}", index + 1)) {
@@ -138,10 +138,13 @@ pub async fn session(
     let request = ApiRequest::parse(&headers, query.as_deref(), &body)?;
     let order_id = request.require("order_id")?.to_owned();
     let mut store = shared.store_of(&merchant)?;
-    let exists = store.order(&order_id).is_some();
-    if exists {
+    let currency = store.order(&order_id).map(|o| o.currency.clone());
+    if let Some(currency) = currency {
         // §4.2/Open question 5: the session amount wins while the order is still NEW.
-        let amount = request.get("amount").map(parse_amount).transpose()?;
+        let amount = request
+            .get("amount")
+            .map(|raw| parse_amount(raw, &currency))
+            .transpose()?;
         if let Some(order) = store.order_mut(&order_id)
             && let (Some(amount), OrderStatus::New) = (amount, order.status)
         {
@@ -158,7 +161,7 @@ pub async fn session(
     let expiry = clock::format_iso(clock::epoch_secs() + TOKEN_TTL_SECS);
     let payload = json!({
         "clientId": request.get("payment_page_client_id").unwrap_or(&store.merchant_id),
-        "amount": amount::to_decimal_string(order.amount),
+        "amount": amount::to_decimal_string(order.amount, &order.currency),
         "merchantId": store.merchant_id,
         "clientAuthToken": token,
         "clientAuthTokenExpiry": expiry,
@@ -186,9 +189,10 @@ pub async fn session(
     })))
 }
 
-/// Parses a wire amount or answers 400.
-pub fn parse_amount(raw: &str) -> Result<i64, ApiError> {
-    amount::parse_minor(raw)
+/// Parses a wire amount in `currency` (its ISO 4217 decimals, extra ones truncated) or
+/// answers 400.
+pub fn parse_amount(raw: &str, currency: &str) -> Result<i64, ApiError> {
+    amount::parse_minor(raw, currency)
         .filter(|minor| *minor > 0)
         .ok_or_else(|| ApiError::bad_request("invalid_amount", "Invalid order amount"))
 }
@@ -215,7 +219,8 @@ pub fn validate_order_id(order_id: &str) -> Result<(), ApiError> {
 pub fn create_order(store: &mut Store, request: &ApiRequest) -> Result<String, ApiError> {
     let order_id = request.require("order_id")?.to_owned();
     validate_order_id(&order_id)?;
-    let amount = parse_amount(request.require("amount")?)?;
+    let currency = request.get("currency").unwrap_or("INR").to_owned();
+    let amount = parse_amount(request.require("amount")?, &currency)?;
     let key = Store::order_key(&order_id);
     if store.orders.contains_key(&key) {
         return Err(ApiError::envelope(
@@ -250,7 +255,7 @@ pub fn create_order(store: &mut Store, request: &ApiRequest) -> Result<String, A
         order_id,
         amount,
         captured: None,
-        currency: request.get("currency").unwrap_or("INR").to_owned(),
+        currency,
         customer_id: request.get("customer_id").map(str::to_owned),
         customer_email: request.get("customer_email").map(str::to_owned),
         customer_phone: request.get("customer_phone").map(str::to_owned),
@@ -304,6 +309,7 @@ pub fn render(store: &Store, order: &Order) -> Value {
     } else {
         0
     };
+    let currency = order.currency.as_str();
     let mut o = Map::new();
     let mut put = |key: &str, value: Value| {
         o.insert(key.to_owned(), value);
@@ -313,14 +319,17 @@ pub fn render(store: &Store, order: &Order) -> Value {
     put("merchant_id", json!(store.merchant_id));
     put("status", json!(order.status.as_str()));
     put("status_id", json!(order.status.id()));
-    put("amount", amount::to_json(order.amount));
-    put("effective_amount", amount::to_json(order.amount));
+    put("amount", amount::to_json(order.amount, currency));
+    put("effective_amount", amount::to_json(order.amount, currency));
     put("currency", json!(order.currency));
     put("refunded", json!(!order.refunds.is_empty()));
-    put("amount_refunded", amount::to_json(order.refunded_amount()));
+    put(
+        "amount_refunded",
+        amount::to_json(order.refunded_amount(), currency),
+    );
     put(
         "maximum_eligible_refund_amount",
-        amount::to_json(refundable),
+        amount::to_json(refundable, currency),
     );
     put("customer_id", json!(order.customer_id));
     put("customer_email", json!(order.customer_email));
@@ -403,8 +412,8 @@ pub fn render(store: &Store, order: &Order) -> Value {
                 "status": attempt.status.as_str(),
                 "gateway": gateway,
                 "gateway_id": gateway_id,
-                "txn_amount": amount::to_json(order.amount),
-                "net_amount": amount::to_json(order.amount),
+                "txn_amount": amount::to_json(order.amount, currency),
+                "net_amount": amount::to_json(order.amount, currency),
                 "surcharge_amount": null,
                 "tax_amount": null,
                 "offer_deduction_amount": null,
@@ -418,7 +427,7 @@ pub fn render(store: &Store, order: &Order) -> Value {
                 "txn_object_type": txn_object_type,
                 "source_object": source_object,
                 "source_object_id": order.mandate_id,
-                "refunded_amount": amount::to_json(order.refunded_amount()),
+                "refunded_amount": amount::to_json(order.refunded_amount(), currency),
                 "refunded_entirely": refunded_entirely,
                 "is_conflicted": false,
             }),
@@ -476,7 +485,7 @@ pub fn render(store: &Store, order: &Order) -> Value {
                             "id": if settled { Some(&r.unique_request_id) } else { None },
                             "unique_request_id": r.unique_request_id,
                             "ref": r.gateway_ref,
-                            "amount": amount::to_json(r.amount),
+                            "amount": amount::to_json(r.amount, currency),
                             "status": r.status.as_str(),
                             "created": r.created,
                             "last_updated": r.last_updated,

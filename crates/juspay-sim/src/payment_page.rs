@@ -84,7 +84,7 @@ pub async fn show(
 <p><button type="submit">Pay</button></p>
 </form>"#,
         id = escape(&order.order_id),
-        amount = amount::to_decimal_string(order.amount),
+        amount = amount::to_decimal_string(order.amount, &order.currency),
         currency = escape(&order.currency),
         action = escape(&store.payment_link(&order.order_id)),
     );

@@ -474,17 +474,17 @@ pub async fn capture(
 ) -> Result<Json<Value>, ApiError> {
     let merchant = authenticate(&shared.config, &headers)?;
     let request = ApiRequest::parse(&headers, query.as_deref(), &body)?;
-    let amount = request
-        .get("amount")
-        .map(orders::parse_amount)
-        .transpose()?;
-    preauth_transition(&shared, &merchant, &txn_uuid, |order_amount| match amount {
-        Some(a) if a > order_amount => Err(ApiError::bad_request(
-            "invalid_amount",
-            "Capture amount exceeds the authorized amount.",
-        )),
-        Some(a) if a < order_amount => Ok((OrderStatus::PartialCharged, Some(a))),
-        Some(_) | None => Ok((OrderStatus::Charged, None)),
+    let raw = request.get("amount");
+    preauth_transition(&shared, &merchant, &txn_uuid, |order_amount, currency| {
+        // The capture amount is in the order's currency, with its decimals.
+        match raw.map(|r| orders::parse_amount(r, currency)).transpose()? {
+            Some(a) if a > order_amount => Err(ApiError::bad_request(
+                "invalid_amount",
+                "Capture amount exceeds the authorized amount.",
+            )),
+            Some(a) if a < order_amount => Ok((OrderStatus::PartialCharged, Some(a))),
+            Some(_) | None => Ok((OrderStatus::Charged, None)),
+        }
     })
 }
 
@@ -495,7 +495,7 @@ pub async fn void(
     Path(txn_uuid): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let merchant = authenticate(&shared.config, &headers)?;
-    preauth_transition(&shared, &merchant, &txn_uuid, |_| {
+    preauth_transition(&shared, &merchant, &txn_uuid, |_, _| {
         Ok((OrderStatus::Voided, None))
     })
 }
@@ -504,7 +504,7 @@ fn preauth_transition(
     shared: &Arc<Shared>,
     merchant: &str,
     txn_uuid: &str,
-    decide: impl FnOnce(i64) -> Result<(OrderStatus, Option<i64>), ApiError>,
+    decide: impl FnOnce(i64, &str) -> Result<(OrderStatus, Option<i64>), ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     let (body, events) = {
         let mut store = shared.store_of(merchant)?;
@@ -520,7 +520,7 @@ fn preauth_transition(
                 "Transaction is not in AUTHORIZED state.",
             ));
         }
-        let (status, captured) = decide(order.amount)?;
+        let (status, captured) = decide(order.amount, &order.currency)?;
         order.captured = captured;
         // settle_attempt only moves PENDING_VBV orders; pre-auth moves from AUTHORIZED.
         order.status = OrderStatus::PendingVbv;

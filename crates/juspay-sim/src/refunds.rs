@@ -1,7 +1,8 @@
 //! Order refunds (§6.1, §6.3). Invariant: `unique_request_id` is an idempotency key —
 //! the same id with the same amount never creates a second refund, a different amount
 //! is refused — and non-failed refunds never exceed the paid amount. Refunds start
-//! PENDING and settle later to SUCCESS, FAILURE or MANUAL_REVIEW.
+//! PENDING and settle later to SUCCESS, FAILURE or MANUAL_REVIEW. Amounts are read in
+//! the order's currency, and the text each request carried is kept with the refund.
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
@@ -101,7 +102,7 @@ pub async fn create_for_txn(
         "refund_source": gateway,
         "gateway": gateway,
         "initiated_by": "API",
-        "amount": amount::to_json(refund.amount),
+        "amount": amount::to_json(refund.amount, &order.currency),
         "created": refund.created,
         "response_code": null,
         "refund_arn": null,
@@ -133,10 +134,7 @@ pub fn refund(
     request: &ApiRequest,
 ) -> Result<Value, ApiError> {
     let unique_request_id = request.require("unique_request_id")?.to_owned();
-    let amount = request
-        .get("amount")
-        .map(orders::parse_amount)
-        .transpose()?;
+    let requested_amount = request.get("amount").map(str::to_owned);
     let planned = shared.faults().next_refund_outcome();
     let (body, created) = {
         let mut store = shared.store_of(merchant)?;
@@ -145,6 +143,11 @@ pub fn refund(
             .orders
             .get_mut(&key)
             .ok_or_else(|| ApiError::not_found("Order", order_id))?;
+        // Refund amounts are in the order's currency, with its decimals (§6.1).
+        let amount = requested_amount
+            .as_deref()
+            .map(|raw| orders::parse_amount(raw, &order.currency))
+            .transpose()?;
         let created = if let Some(existing) = order
             .refunds
             .iter()
@@ -186,6 +189,7 @@ pub fn refund(
             order.refunds.push(Refund {
                 unique_request_id: unique_request_id.clone(),
                 amount,
+                requested_amount,
                 status: RefundStatus::Pending,
                 created: now.clone(),
                 last_updated: now,

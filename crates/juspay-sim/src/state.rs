@@ -1,6 +1,7 @@
 //! The simulator's memory: orders with their payment attempts and refunds, mandates,
 //! notifications and customers. Invariant: order keys are the lower-cased merchant
-//! order id (order ids are case-insensitive at Juspay, §4.1) and amounts are minor units.
+//! order id (order ids are case-insensitive at Juspay, §4.1) and amounts are minor units
+//! of the order's currency.
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
@@ -218,8 +219,11 @@ impl RefundStatus {
 pub struct Refund {
     /// The merchant's idempotency key (§6.1).
     pub unique_request_id: String,
-    /// Minor units.
+    /// Minor units of the order's currency.
     pub amount: i64,
+    /// The `amount` text exactly as the refund request carried it (before trimming or
+    /// truncation); `None` when the request left it out to refund what was left (§6.1).
+    pub requested_amount: Option<String>,
     /// Current status.
     pub status: RefundStatus,
     /// ISO creation time.
@@ -269,7 +273,9 @@ pub struct Mandate {
     pub order_id: String,
     /// Owner.
     pub customer_id: Option<String>,
-    /// Minor units.
+    /// The registration order's currency; executions are charged in it.
+    pub currency: String,
+    /// Minor units of `currency`.
     pub max_amount: i64,
     /// `FIXED` or `VARIABLE`.
     pub amount_rule: String,
@@ -338,7 +344,7 @@ pub struct Order {
     pub id: String,
     /// Merchant order id as first sent.
     pub order_id: String,
-    /// Minor units.
+    /// Minor units of `currency` (its ISO 4217 exponent, see [`crate::amount`]).
     pub amount: i64,
     /// Captured amount for partial captures; `None` means the whole amount.
     pub captured: Option<i64>,

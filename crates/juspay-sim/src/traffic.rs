@@ -1,8 +1,12 @@
 //! Demo traffic (off by default): a steady stream of orders over all payment methods
 //! with a realistic mix of success, failure, pending and refunds, plus mandate
-//! registrations and executions. Invariant: it drives the same code paths as the API,
-//! so everything it makes is visible through the API and webhooks; at most one
+//! registrations and executions. Most orders are in INR; one in ten each is in USD, JPY
+//! and KWD, with amounts that have the currency's decimals (whole yen, three-decimal
+//! dinars); mandate registrations stay INR. Invariant: it drives the same code paths as
+//! the API, so everything it makes is visible through the API and webhooks; at most one
 //! generator runs per simulator, for the primary merchant.
+//!
+//! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +17,7 @@ use crate::body::ApiRequest;
 use crate::payments::{self, FailureReason, Outcome, PaymentRequest};
 use crate::server::Shared;
 use crate::state::{MandateStatus, PaymentMethod};
-use crate::{mandates, orders, refunds};
+use crate::{amount, mandates, orders, refunds};
 
 /// Time between demo orders, before time scaling.
 pub const TICK: Duration = Duration::from_secs(3);
@@ -70,19 +74,47 @@ fn request(pairs: &[(&str, String)]) -> ApiRequest {
     }
 }
 
+/// The currency of the `n`th demo order: USD, JPY or KWD for one order in ten each,
+/// INR for the rest and for every mandate registration.
+fn demo_currency(n: u64, registers_mandate: bool) -> &'static str {
+    if registers_mandate {
+        return "INR";
+    }
+    match n % 10 {
+        3 => "USD",
+        6 => "JPY",
+        9 => "KWD",
+        _ => "INR",
+    }
+}
+
+/// A plausible order amount in minor units of `currency` for a roll `size` in `[0, 1)`:
+/// ₹100–5,000 in whole rupees, $5–200 with cents, ¥500–50,000, 1–150 KWD with fils.
+fn demo_amount(currency: &str, size: f64) -> i64 {
+    let span = |low: f64, width: f64| (low + size * width) as i64;
+    match currency {
+        "USD" => span(500.0, 19_500.0),
+        "JPY" => span(500.0, 49_500.0),
+        "KWD" => span(1_000.0, 149_000.0),
+        _ => span(100.0, 4_900.0) * 100,
+    }
+}
+
 fn tick(shared: &Arc<Shared>, n: u64) {
     if n.is_multiple_of(4) && shared.jpsl.callback_url.is_some() {
         send_jpsl_payment(shared, n);
     }
     let order_id = format!("demo-{}-{n}", shared.config.seed);
-    let (roll, rupees) = {
-        let mut store = shared.store();
-        (store.unit(), 100 + (store.unit() * 4_900.0) as u64)
-    };
     let registers_mandate = n.is_multiple_of(7);
+    let currency = demo_currency(n, registers_mandate);
+    let (roll, minor) = {
+        let mut store = shared.store();
+        (store.unit(), demo_amount(currency, store.unit()))
+    };
     let mut params = vec![
         ("order_id", order_id.clone()),
-        ("amount", format!("{rupees}.00")),
+        ("amount", amount::to_decimal_string(minor, currency)),
+        ("currency", currency.to_owned()),
         ("customer_id", format!("demo-customer-{}", n % 5)),
     ];
     if registers_mandate {
@@ -129,7 +161,12 @@ fn tick(shared: &Arc<Shared>, n: u64) {
         return;
     }
     if outcome == Outcome::Charged && method != PaymentMethod::Cod && roll < 0.15 {
-        let refund = request(&[("unique_request_id", format!("demo-rf-{n}"))]);
+        // Every other refund is partial: half the order, in the order's currency.
+        let mut pairs = vec![("unique_request_id", format!("demo-rf-{n}"))];
+        if n % 2 == 1 && minor / 2 > 0 {
+            pairs.push(("amount", amount::to_decimal_string(minor / 2, currency)));
+        }
+        let refund = request(&pairs);
         if let Err(error) = refunds::refund(shared, &shared.config.merchant_id, &order_id, &refund)
         {
             tracing::warn!(%error, "demo refund refused");
@@ -147,12 +184,21 @@ fn execute_some_mandate(shared: &Arc<Shared>, n: u64) {
         .values()
         .find(|m| m.status == MandateStatus::Active)
         .map(|m| {
+            // 99 in the mandate's currency, within its limit (all of it for FIXED).
+            let ninety_nine = amount::parse_minor("99", &m.currency).unwrap_or(m.max_amount);
+            let minor = if m.amount_rule.eq_ignore_ascii_case("FIXED") {
+                m.max_amount
+            } else {
+                ninety_nine.min(m.max_amount)
+            };
             (
                 m.mandate_id.clone(),
                 m.customer_id.clone().unwrap_or_default(),
+                amount::to_decimal_string(minor, &m.currency),
+                m.currency.clone(),
             )
         });
-    let Some((mandate_id, customer_id)) = mandate else {
+    let Some((mandate_id, customer_id, amount_text, currency)) = mandate else {
         return;
     };
     let execution = request(&[
@@ -162,10 +208,56 @@ fn execute_some_mandate(shared: &Arc<Shared>, n: u64) {
             "order.order_id",
             format!("demo-exec-{}-{n}", shared.config.seed),
         ),
-        ("order.amount", "99.00".to_owned()),
+        ("order.amount", amount_text),
+        ("order.currency", currency),
         ("order.customer_id", customer_id),
     ]);
     if let Err(error) = mandates::execute(shared, &shared.config.merchant_id, &execution) {
         tracing::warn!(%error, "demo mandate execution refused");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_demo_order_in_ten_each_is_usd_jpy_and_kwd_and_mandates_stay_inr() {
+        let currencies: Vec<&str> = (1..=10).map(|n| demo_currency(n, false)).collect();
+        assert_eq!(currencies.iter().filter(|c| **c == "INR").count(), 7);
+        for currency in ["USD", "JPY", "KWD"] {
+            assert_eq!(currencies.iter().filter(|c| **c == currency).count(), 1);
+        }
+        for n in [3, 6, 9] {
+            assert_eq!(demo_currency(n, true), "INR");
+        }
+    }
+
+    #[test]
+    fn demo_amounts_have_the_decimals_of_their_currency() {
+        assert_eq!(
+            amount::to_decimal_string(demo_amount("INR", 0.0), "INR"),
+            "100.00"
+        );
+        assert_eq!(
+            amount::to_decimal_string(demo_amount("JPY", 0.5), "JPY"),
+            "25250"
+        );
+        assert_eq!(
+            amount::to_decimal_string(demo_amount("USD", 0.5), "USD"),
+            "102.50"
+        );
+        assert_eq!(
+            amount::to_decimal_string(demo_amount("KWD", 0.0759), "KWD"),
+            "12.309"
+        );
+        for size in [0.0, 0.123_456, 0.5, 0.999_999] {
+            for currency in ["INR", "USD", "JPY", "KWD"] {
+                let minor = demo_amount(currency, size);
+                assert!(minor > 0, "{currency} {size}");
+                let text = amount::to_decimal_string(minor, currency);
+                assert_eq!(amount::parse_minor(&text, currency), Some(minor));
+            }
+        }
     }
 }

@@ -107,7 +107,7 @@ async fn register_mandate(
     let order = status(client, order_id).await;
     let mandate = order.mandate.expect("a mandate block on the order");
     assert_eq!(mandate.resolved_status(), Some(&MandateStatus::Active));
-    assert_eq!(mandate.max_amount, Some(Amount::from_minor_units(50_000)));
+    assert_eq!(mandate.max_amount, Some(Amount::from_minor(50_000, "INR")));
     mandate.mandate_id.expect("a mandate id")
 }
 
@@ -136,7 +136,7 @@ async fn a_created_order_is_read_back_as_new_with_its_amount_in_minor_units() {
     assert_eq!(order.merchant_id.as_deref(), Some(MERCHANT));
     assert_eq!(order.status, Some(OrderStatus::New));
     assert_eq!(order.status_id, Some(10));
-    assert_eq!(order.amount, Some(Amount::from_minor_units(49_900)));
+    assert_eq!(order.amount, Some(Amount::from_minor(49_900, "INR")));
     assert_eq!(order.currency.as_deref(), Some("INR"));
     assert_eq!(order.customer_id.as_deref(), Some("cust-1"));
     assert_eq!(order.customer_email.as_deref(), Some("a@example.com"));
@@ -163,13 +163,13 @@ async fn a_session_creates_the_order_and_its_web_link_points_at_the_simulator() 
         .and_then(|p| p.payload)
         .expect("sdk_payload.payload");
     assert_eq!(payload.order_id.as_deref(), Some("ord-session"));
-    assert_eq!(payload.amount, Some(Amount::from_minor_units(1_050)));
+    assert_eq!(payload.amount, Some(Amount::from_minor(1_050, "INR")));
     assert_eq!(payload.client_id.as_deref(), Some("client_app"));
 
     let page = reqwest::get(&web).await.unwrap();
     assert_eq!(page.status(), 200);
     let order = status(&client, "ord-session").await;
-    assert_eq!(order.amount, Some(Amount::from_minor_units(1_050)));
+    assert_eq!(order.amount, Some(Amount::from_minor(1_050, "INR")));
     assert_eq!(order.customer_id.as_deref(), Some("cust-s"));
     sim.shutdown().await.unwrap();
 }
@@ -197,7 +197,7 @@ async fn order_status_reports_the_charge_with_txn_details_and_the_full_gateway_r
     assert_eq!(order.status, Some(OrderStatus::Charged));
     assert_eq!(order.status_id, Some(21));
     assert!(order.resolved_status().is_some_and(|s| s.is_success()));
-    assert_eq!(order.amount, Some(Amount::from_minor_units(25_000)));
+    assert_eq!(order.amount, Some(Amount::from_minor(25_000, "INR")));
     assert_eq!(order.txn_id.as_deref(), Some(paid.txn_id.as_str()));
     assert_eq!(order.txn_uuid.as_deref(), Some(paid.txn_uuid.as_str()));
     assert_eq!(order.payment_method_type.as_deref(), Some("CARD"));
@@ -205,7 +205,7 @@ async fn order_status_reports_the_charge_with_txn_details_and_the_full_gateway_r
     assert_eq!(txn.txn_id.as_deref(), Some(paid.txn_id.as_str()));
     assert_eq!(txn.txn_uuid.as_deref(), Some(paid.txn_uuid.as_str()));
     assert_eq!(txn.status, Some(OrderStatus::Charged));
-    assert_eq!(txn.txn_amount, Some(Amount::from_minor_units(25_000)));
+    assert_eq!(txn.txn_amount, Some(Amount::from_minor(25_000, "INR")));
     let pgr = order
         .payment_gateway_response
         .expect("payment_gateway_response");
@@ -242,14 +242,14 @@ async fn an_order_updated_before_payment_is_charged_at_the_new_amount() {
         routing_id: Some("cust-1".to_owned()),
     };
     let updated = client.update_order("ord-update", &request).await.unwrap();
-    assert_eq!(updated.amount, Some(Amount::from_minor_units(12_025)));
+    assert_eq!(updated.amount, Some(Amount::from_minor(12_025, "INR")));
     assert_eq!(updated.status, Some(OrderStatus::New));
     sim.handle()
         .pay("ord-update", &PaymentRequest::charged(PaymentMethod::Card))
         .unwrap();
     let order = status(&client, "ord-update").await;
     assert_eq!(order.status, Some(OrderStatus::Charged));
-    assert_eq!(order.amount, Some(Amount::from_minor_units(12_025)));
+    assert_eq!(order.amount, Some(Amount::from_minor(12_025, "INR")));
     let after = client.update_order("ord-update", &request).await;
     assert!(
         after.is_err(),
@@ -271,7 +271,7 @@ async fn a_refund_repeated_with_the_same_unique_request_id_is_not_made_twice() {
     assert_eq!(first.refunds[0].unique_request_id.as_deref(), Some("rfd-1"));
     assert_eq!(
         first.refunds[0].amount,
-        Some(Amount::from_minor_units(4_000))
+        Some(Amount::from_minor(4_000, "INR"))
     );
     let again = client.refund_order("ord-refund", &request).await.unwrap();
     assert_eq!(again.refunds.len(), 1);
@@ -291,7 +291,7 @@ async fn a_refund_repeated_with_the_same_unique_request_id_is_not_made_twice() {
     );
     assert_eq!(
         settled.amount_refunded,
-        Some(Amount::from_minor_units(4_000))
+        Some(Amount::from_minor(4_000, "INR"))
     );
     sim.shutdown().await.unwrap();
 }
@@ -507,7 +507,7 @@ async fn a_mandate_execution_via_txns_charges_a_new_order_and_over_max_is_refuse
         o.status == Some(OrderStatus::Charged)
     })
     .await;
-    assert_eq!(order.amount, Some(Amount::from_minor_units(12_000)));
+    assert_eq!(order.amount, Some(Amount::from_minor(12_000, "INR")));
     let detail = order.txn_detail.expect("txn_detail");
     assert_eq!(detail.txn_object_type.as_deref(), Some("EMANDATE_PAYMENT"));
     assert_eq!(
@@ -779,7 +779,7 @@ async fn the_hosted_page_redirect_carries_a_signature_the_client_accepts_for_any
         .unwrap();
     assert_eq!(
         refunded.refunds.first().and_then(|r| r.amount),
-        Some(Amount::from_minor_units(1_234))
+        Some(Amount::from_minor(1_234, "INR"))
     );
     sim.shutdown().await.unwrap();
 }
@@ -807,7 +807,7 @@ async fn an_old_api_version_gets_the_short_create_answer_and_the_order_is_still_
         .await
         .unwrap();
     assert_eq!(order.status, Some(OrderStatus::Charged));
-    assert_eq!(order.amount, Some(Amount::from_minor_units(300)));
+    assert_eq!(order.amount, Some(Amount::from_minor(300, "INR")));
     let gateway = order
         .payment_gateway_response
         .expect("payment_gateway_response");
@@ -833,10 +833,38 @@ async fn a_mandate_registered_through_a_session_is_active_and_listed() {
     let mandate = order.mandate.expect("mandate block");
     assert_eq!(mandate.resolved_status(), Some(&MandateStatus::Active));
     assert_eq!(mandate.frequency.as_deref(), Some("ASPRESENTED"));
-    assert_eq!(mandate.max_amount, Some(Amount::from_minor_units(90_000)));
+    assert_eq!(mandate.max_amount, Some(Amount::from_minor(90_000, "INR")));
     let list = client.list_customer_mandates("cust-sm").await.unwrap();
     assert_eq!(list.total, Some(1));
     assert_eq!(list.list[0].mandate_id, mandate.mandate_id);
     assert_eq!(list.list[0].customer_id.as_deref(), Some("cust-sm"));
+    sim.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_client_and_the_simulator_agree_on_jpy_and_kwd_decimals_down_to_a_0_005_kwd_refund() {
+    let (sim, client) = start().await;
+    for (order_id, minor, currency) in [("ord-jpy", 500, "JPY"), ("ord-kwd", 1_005, "KWD")] {
+        let mut request = CreateOrderRequest::new(order_id, Amount::from_minor(minor, currency));
+        request.currency = Some(currency.to_owned());
+        client.create_order(&request).await.unwrap();
+        sim.handle()
+            .pay(order_id, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        let order = status(&client, order_id).await;
+        assert_eq!(order.currency.as_deref(), Some(currency));
+        assert_eq!(order.amount, Some(Amount::from_minor(minor, currency)));
+        assert_eq!(order.amount.unwrap().minor_in(currency).unwrap(), minor);
+    }
+    let refund = RefundRequest::new("rfd-kwd", Some(Amount::from_minor(5, "KWD")));
+    let refunded = client.refund_order("ord-kwd", &refund).await.unwrap();
+    assert_eq!(
+        refunded.refunds.first().and_then(|r| r.amount),
+        Some(Amount::from_minor(5, "KWD"))
+    );
+    let stored = sim.handle().refunds("ord-kwd");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].amount, 5);
+    assert_eq!(stored[0].requested_amount.as_deref(), Some("0.005"));
     sim.shutdown().await.unwrap();
 }

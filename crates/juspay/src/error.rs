@@ -55,9 +55,9 @@ pub enum JuspayError {
         reason: String,
         body: String,
     },
-    /// An amount that is not a decimal with at most two places.
+    /// An amount that is not a decimal, or has more decimals than its currency (§4.1).
     #[error("invalid amount {input:?}: {reason}")]
-    InvalidAmount { input: String, reason: &'static str },
+    InvalidAmount { input: String, reason: String },
     /// A webhook body that cannot be read as a Juspay event (§9.1).
     #[error("invalid webhook payload: {0}")]
     InvalidWebhook(String),

@@ -86,8 +86,30 @@ where
     T: DeserializeOwned,
 {
     match read_value(d)? {
-        value @ Value::Object(_) => T::deserialize(value).map(Some).map_err(D::Error::custom),
+        value @ Value::Object(_) => decode_nested(value).map(Some).map_err(D::Error::custom),
         _ => Ok(None),
+    }
+}
+
+/// Prefix of an error message that names the nested field it came from.
+const AT: &str = "at ";
+
+/// Decodes a nested value, naming the failing field in the error: `at amount: …`, or
+/// `at txn_detail.txn_amount: …` when the failure was deeper still.
+fn decode_nested<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        format!("{AT}{}", join_path(&path, &e.into_inner().to_string()))
+    })
+}
+
+/// `path` joined with a nested error message: `a` + `at b: reason` is `a.b: reason`,
+/// `a` + `reason` is `a: reason`.
+pub(crate) fn join_path(path: &str, message: &str) -> String {
+    match message.strip_prefix(AT) {
+        Some(rest) if path == "." => rest.to_owned(),
+        Some(rest) => format!("{path}.{rest}"),
+        None => format!("{path}: {message}"),
     }
 }
 
@@ -100,8 +122,13 @@ where
     match read_value(d)? {
         Value::Array(items) => items
             .into_iter()
-            .filter(|item| item.is_object())
-            .map(|item| T::deserialize(item).map_err(D::Error::custom))
+            .enumerate()
+            .filter(|(_, item)| item.is_object())
+            .map(|(i, item)| {
+                decode_nested(item).map_err(|message| {
+                    D::Error::custom(format!("{AT}{}", join_path(&i.to_string(), &message)))
+                })
+            })
             .collect(),
         _ => Ok(Vec::new()),
     }

@@ -24,7 +24,7 @@
 //! let order = client.get_order("order_1001", &OrderStatusOptions::default()).await?;
 //! // Fulfil only when the status is a success and the amount is what was charged (§4.3).
 //! let paid = order.resolved_status().is_some_and(|s| s.is_success())
-//!     && order.amount == Some(Amount::from_minor_units(49_900));
+//!     && order.amount == Some(Amount::from_minor(49_900, "INR"));
 //! # let _ = paid;
 //! # Ok(())
 //! # }
@@ -97,7 +97,7 @@ pub use mandate::{
     AmountRule, Mandate, MandateCommand, MandateList, MandateOption, MandateRegistration,
     MandateStatus, Notification, NotificationStatus, RecurringCancellation,
 };
-pub use money::{Amount, Money};
+pub use money::{Amount, DEFAULT_CURRENCY, currency_exponent, is_known_currency};
 pub use order::{
     Card, ClientAuth, CreateOrderRequest, CreateOrderResponse, CreatedOrderSummary, Order,
     OrderStatusOptions, PaymentGatewayResponse, PaymentLinks, SdkPayload, SdkPayloadDetails,
@@ -111,5 +111,6 @@ pub use sdk::{
 pub use signature::{sign_return_params, verify_return_params, verify_return_query};
 pub use txn::{Authentication, CaptureRequest, MandateExecutionRequest, TxnPayment, TxnResponse};
 pub use webhook::{
-    EventName, WebhookAuth, WebhookContent, WebhookEvent, WebhookTxn, parse_webhook,
+    EventName, WebhookAuth, WebhookContent, WebhookEvent, WebhookIdentity, WebhookTxn,
+    identify_webhook, parse_webhook,
 };

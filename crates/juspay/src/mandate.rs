@@ -358,7 +358,7 @@ mod tests {
             "rule_value":30,"revokable_by_customer":true,"block_fund":false}))
             .unwrap();
         assert_eq!(mandate.resolved_status(), Some(&MandateStatus::Active));
-        assert_eq!(mandate.max_amount, Some(Amount::from_minor_units(100_000)));
+        assert_eq!(mandate.max_amount, Some(Amount::from_minor(100_000, "INR")));
         assert_eq!(mandate.rule_value, Some(30));
     }
 
@@ -370,7 +370,7 @@ mod tests {
             .unwrap();
         let status = mandate.resolved_status().unwrap();
         assert!(status.is_terminal() && !status.is_active());
-        assert_eq!(mandate.max_amount, Some(Amount::from_minor_units(250_000)));
+        assert_eq!(mandate.max_amount, Some(Amount::from_minor(250_000, "INR")));
         assert_eq!(mandate.revokable_by_customer, Some(true));
         assert_eq!(mandate.amount_rule, Some(AmountRule::Variable));
     }
@@ -391,7 +391,7 @@ mod tests {
     fn pre_debit_notify_sends_source_info_as_a_json_string() {
         let fields = MandateCommand::PreDebitNotify {
             object_reference_id: "pdn001".to_owned(),
-            amount: Amount::from_minor_units(49_900),
+            amount: Amount::from_minor(49_900, "INR"),
             txn_date: 1_700_000_000,
             description: None,
         }
@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn registration_fields_can_carry_the_order_prefix_for_txns() {
         let mut registration = MandateRegistration::new(MandateOption::Required);
-        registration.max_amount = Some(Amount::from_minor_units(100_000));
+        registration.max_amount = Some(Amount::from_minor(100_000, "INR"));
         registration.start_date = Some(1_598_745_600);
         let mut fields = Fields::new();
         registration.push_fields("order.", &mut fields);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use crate::encoding::{Fields, push, push_opt};
 use crate::lenient;
 use crate::mandate::{Mandate, MandateRegistration};
-use crate::money::{Amount, Money, opt_amount};
+use crate::money::{Amount, opt_amount};
 use crate::refund::Refund;
 use dashboard_status::OrderStatus;
 
@@ -454,14 +454,6 @@ impl Order {
             .clone()
             .or_else(|| self.status_id.and_then(OrderStatus::from_status_id))
     }
-
-    /// Order amount with its currency; Juspay defaults the currency to INR (§4.1).
-    pub fn money(&self) -> Option<Money> {
-        self.amount.map(|amount| Money {
-            amount,
-            currency: self.currency.clone().unwrap_or_else(|| "INR".to_owned()),
-        })
-    }
 }
 
 /// The short `POST /orders` answer (§4.1): `{"status":"CREATED","status_id":1,…}`.
@@ -679,7 +671,7 @@ mod tests {
         let parsed: CreateOrderResponse = serde_json::from_value(body).unwrap();
         let order = parsed.order().unwrap();
         assert_eq!(parsed.status(), Some(OrderStatus::New));
-        assert_eq!(order.amount, Some(Amount::from_minor_units(10050)));
+        assert_eq!(order.amount, Some(Amount::from_minor(10050, "INR")));
         assert_eq!(order.customer_id, None);
         let token = order
             .juspay
@@ -709,7 +701,7 @@ mod tests {
         assert_eq!(order.resolved_status(), Some(OrderStatus::Charged));
         assert_eq!(order.status_id, Some(21));
         assert_eq!(order.refunded, Some(true));
-        assert_eq!(order.amount_refunded.map(Amount::minor_units), Some(1000));
+        assert_eq!(order.amount_refunded, Some(Amount::from_minor(1000, "INR")));
         assert_eq!(order.customer_email, None);
         assert_eq!(order.gateway_id, Some(23));
         assert_eq!(order.upi, None);
@@ -720,17 +712,14 @@ mod tests {
         );
         assert_eq!(
             order.txn_detail.as_ref().and_then(|t| t.txn_amount),
-            Some(Amount::from_minor_units(1000))
+            Some(Amount::from_minor(1000, "INR"))
         );
         let pg = order.payment_gateway_response.as_ref().unwrap();
         assert_eq!(pg.rrn.as_deref(), Some("586109"));
         assert_eq!(pg.gateway_response, Some(json!({"raw": "yes"})));
         assert_eq!(order.refunds.len(), 1);
         assert_eq!(order.refunds[0].status, Some(RefundStatus::Success));
-        assert_eq!(
-            order.money().map(|m| (m.amount.minor_units(), m.currency)),
-            Some((1000, "INR".to_owned()))
-        );
+        assert_eq!(order.amount, Some(Amount::from_minor(1000, "INR")));
     }
 
     #[test]
@@ -756,7 +745,7 @@ mod tests {
         let sdk = session.sdk_payload.unwrap();
         assert_eq!(sdk.request_id.as_deref(), Some("2280edfb"));
         let payload = sdk.payload.unwrap();
-        assert_eq!(payload.amount, Some(Amount::from_minor_units(1000)));
+        assert_eq!(payload.amount, Some(Amount::from_minor(1000, "INR")));
         assert_eq!(payload.client_auth_token.as_deref(), Some("tkn_5c8d"));
         assert!(!format!("{payload:?}").contains("tkn_5c8d"));
         assert_eq!(payload.order_id.as_deref(), Some("order_1099351650"));
@@ -764,7 +753,7 @@ mod tests {
 
     #[test]
     fn a_create_order_request_is_flattened_to_dotted_keys() {
-        let mut request = CreateOrderRequest::new("ord 1", Amount::from_minor_units(10050));
+        let mut request = CreateOrderRequest::new("ord 1", Amount::from_minor(10050, "INR"));
         request.customer_id = Some("cst_1".to_owned());
         request.get_client_auth_token = true;
         request.webhook_url = Some("https://m.example/hook".to_owned());

@@ -96,7 +96,7 @@ mod tests {
             "id":null,"error_code":null,"created":"2021-11-23T15:35:32Z","amount":1}))
         .unwrap();
         assert_eq!(refund.status, Some(RefundStatus::Pending));
-        assert_eq!(refund.amount, Some(Amount::from_minor_units(100)));
+        assert_eq!(refund.amount, Some(Amount::from_minor(100, "INR")));
         assert_eq!((refund.id, refund.reference), (None, None));
         assert_eq!(refund.sent_to_gateway, Some(false));
     }
@@ -117,7 +117,7 @@ mod tests {
             full,
             vec![("unique_request_id".to_owned(), "r1".to_owned())]
         );
-        let partial = RefundRequest::new("r2", Some(Amount::from_minor_units(5))).to_fields();
+        let partial = RefundRequest::new("r2", Some(Amount::from_minor(5, "INR"))).to_fields();
         assert!(partial.contains(&("amount".to_owned(), "0.05".to_owned())));
     }
 }

@@ -619,7 +619,7 @@ hvpML4RIduVRO+wL+hVP8cy9yoOh4vUHyFx8g+V7U0m6tXvbzSVC/SZjkD1Ssr7f
     }
 
     fn order() -> PaymentPageOrder {
-        let mut order = PaymentPageOrder::new("order_1001", "m1", Amount::from_minor_units(1050));
+        let mut order = PaymentPageOrder::new("order_1001", "m1", Amount::from_minor(1050, "INR"));
         order.timestamp = at();
         order.customer_id = Some("cst_42".to_owned());
         order.customer_email = Some("a@example.com".to_owned());

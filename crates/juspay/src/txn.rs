@@ -146,7 +146,7 @@ mod tests {
     fn a_mandate_execution_prefixes_order_fields_and_asks_for_json() {
         let mut request = MandateExecutionRequest::new(
             "exec-1",
-            Amount::from_minor_units(49_900),
+            Amount::from_minor(49_900, "INR"),
             "cst_1",
             "m_1",
         );

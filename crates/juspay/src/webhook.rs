@@ -164,7 +164,13 @@ pub fn parse_webhook(body: &[u8]) -> Result<WebhookEvent, JuspayError> {
             "JWT-encrypted webhooks are not supported".to_owned(),
         ));
     }
-    let raw = RawEvent::deserialize(value).map_err(|e| invalid(format!("malformed event: {e}")))?;
+    let raw: RawEvent = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        invalid(format!(
+            "malformed event: {}",
+            crate::lenient::join_path(&path, &e.into_inner().to_string())
+        ))
+    })?;
     let event_name = raw
         .event_name
         .ok_or_else(|| invalid("missing event_name".to_owned()))?;
@@ -174,6 +180,39 @@ pub fn parse_webhook(body: &[u8]) -> Result<WebhookEvent, JuspayError> {
         date_created: raw.date_created,
         content: raw.content.unwrap_or_default(),
     })
+}
+
+/// What names a webhook, read leniently from the raw JSON even when the event cannot be
+/// decoded: a delivery with one unreadable field is still found by its event id, name and
+/// order id (§9.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookIdentity {
+    pub id: Option<String>,
+    pub event_name: Option<String>,
+    pub date_created: Option<String>,
+    pub order_id: Option<String>,
+}
+
+/// Reads a webhook's [`WebhookIdentity`]; a body that is not a JSON object names nothing.
+pub fn identify_webhook(body: &[u8]) -> WebhookIdentity {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return WebhookIdentity::default();
+    };
+    let text = |pointer: &str| {
+        value
+            .pointer(pointer)
+            .cloned()
+            .and_then(crate::lenient::scalar_text)
+            .filter(|t| !t.trim().is_empty())
+    };
+    WebhookIdentity {
+        id: text("/id"),
+        event_name: text("/event_name"),
+        date_created: text("/date_created"),
+        order_id: text("/content/order/order_id")
+            .or_else(|| text("/content/mandate/order_id"))
+            .or_else(|| text("/content/txn/order_id")),
+    }
 }
 
 /// The username/password configured for webhooks in the Juspay dashboard (§9.3).
@@ -238,11 +277,11 @@ mod tests {
         assert_eq!(event.event_name, EventName::OrderRefunded);
         let order = event.content.order.unwrap();
         assert_eq!(order.status_id, Some(21));
-        assert_eq!(order.amount, Some(Amount::from_minor_units(1000)));
+        assert_eq!(order.amount, Some(Amount::from_minor(1000, "INR")));
         assert_eq!(order.customer_email, None);
         assert_eq!(
             order.refunds[0].amount,
-            Some(Amount::from_minor_units(1000))
+            Some(Amount::from_minor(1000, "INR"))
         );
     }
 
@@ -254,7 +293,7 @@ mod tests {
         assert_eq!(event.event_name, EventName::MandateActivated);
         let mandate = event.content.mandate.unwrap();
         assert!(mandate.resolved_status().is_some_and(|s| s.is_active()));
-        assert_eq!(mandate.max_amount, Some(Amount::from_minor_units(100_000)));
+        assert_eq!(mandate.max_amount, Some(Amount::from_minor(100_000, "INR")));
     }
 
     #[test]
@@ -271,7 +310,7 @@ mod tests {
         let event = parse(json!({"event_name":"TXN_CHARGED",
             "content":{"txn":{"txn_id":"t1","status":"CHARGED","txn_amount":99.99}}}));
         let txn = event.content.txn.unwrap();
-        assert_eq!(txn.txn_amount, Some(Amount::from_minor_units(9999)));
+        assert_eq!(txn.txn_amount, Some(Amount::from_minor(9999, "INR")));
         assert_eq!(txn.status, Some(OrderStatus::Charged));
     }
 
@@ -333,5 +372,33 @@ mod tests {
     fn the_webhook_password_is_not_in_debug_output() {
         let auth = WebhookAuth::new("juspay", SecretString::from("hunter2-secret"));
         assert!(!format!("{auth:?}").contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn an_unreadable_amount_names_its_field_and_the_event_is_still_identified() {
+        let body = br#"{"id":"evt_1","event_name":"ORDER_SUCCEEDED","date_created":"2026-11-23T07:00:00Z",
+            "content":{"order":{"order_id":"ord_7","amount":"12,34","txn_detail":{"txn_amount":"1"}}}}"#;
+        let error = parse_webhook(body).unwrap_err().to_string();
+        assert!(
+            error.contains("content.order.amount: invalid amount"),
+            "{error}"
+        );
+        let nested = br#"{"event_name":"ORDER_SUCCEEDED","content":{"order":{"order_id":"o",
+            "refunds":[{"amount":"1"},{"amount":"x"}]}}}"#;
+        let error = parse_webhook(nested).unwrap_err().to_string();
+        assert!(
+            error.contains("content.order.refunds.1.amount: invalid amount"),
+            "{error}"
+        );
+        assert_eq!(
+            identify_webhook(body),
+            WebhookIdentity {
+                id: Some("evt_1".into()),
+                event_name: Some("ORDER_SUCCEEDED".into()),
+                date_created: Some("2026-11-23T07:00:00Z".into()),
+                order_id: Some("ord_7".into()),
+            }
+        );
+        assert_eq!(identify_webhook(b"not json"), WebhookIdentity::default());
     }
 }

@@ -159,12 +159,12 @@ async fn create_order_posts_a_form_with_auth_merchant_routing_and_version_header
     let server = CaptureServer::start(Canned::ok(json!({"status":"CREATED","status_id":1,
         "id":"ordeh_5266","order_id":"ord_1","payment_links":{"web":"https://x/r/1m8rmM"}})))
     .await;
-    let mut request = CreateOrderRequest::new("ord_1", Amount::from_minor_units(10050));
+    let mut request = CreateOrderRequest::new("ord_1", Amount::from_minor(10050, "INR"));
     request.customer_id = Some("cst_42".to_owned());
     request.get_client_auth_token = true;
     request.webhook_url = Some("https://merchant.example/hooks/juspay".to_owned());
     let mut mandate = MandateRegistration::new(MandateOption::Required);
-    mandate.max_amount = Some(Amount::from_minor_units(100_000));
+    mandate.max_amount = Some(Amount::from_minor(100_000, "INR"));
     request.mandate = Some(mandate);
 
     let created = server.client().create_order(&request).await.unwrap();
@@ -204,12 +204,12 @@ async fn create_order_posts_a_form_with_auth_merchant_routing_and_version_header
 #[tokio::test]
 async fn create_order_accepts_the_full_order_shape() {
     let server = CaptureServer::start(Canned::ok(order_body("NEW", "10"))).await;
-    let request = CreateOrderRequest::new("ord_1", Amount::from_minor_units(10050));
+    let request = CreateOrderRequest::new("ord_1", Amount::from_minor(10050, "INR"));
     let created = server.client().create_order(&request).await.unwrap();
     assert_eq!(created.status(), Some(OrderStatus::New));
     assert_eq!(
         created.order().and_then(|o| o.amount),
-        Some(Amount::from_minor_units(10050))
+        Some(Amount::from_minor(10050, "INR"))
     );
     assert_eq!(server.only_request().header("x-routing-id"), None);
 }
@@ -219,7 +219,7 @@ async fn create_session_posts_json_with_literal_dotted_keys() {
     let server = CaptureServer::start(Canned::ok(json!({"status":"NEW","id":"ordeh_a4ed",
         "order_id":"ord_2","sdk_payload":{"requestId":"r1","payload":{"clientAuthToken":"tkn_1","amount":"10.0"}}})))
     .await;
-    let mut request = SessionRequest::new("ord_2", Amount::from_minor_units(1000), "acme_client");
+    let mut request = SessionRequest::new("ord_2", Amount::from_minor(1000, "INR"), "acme_client");
     request.customer_id = Some("cst_7".to_owned());
     let mut mandate = MandateRegistration::new(MandateOption::Optional);
     mandate.frequency = Some("MONTHLY".to_owned());
@@ -229,7 +229,7 @@ async fn create_session_posts_json_with_literal_dotted_keys() {
 
     let payload = session.sdk_payload.and_then(|s| s.payload).unwrap();
     assert_eq!(payload.client_auth_token.as_deref(), Some("tkn_1"));
-    assert_eq!(payload.amount, Some(Amount::from_minor_units(1000)));
+    assert_eq!(payload.amount, Some(Amount::from_minor(1000, "INR")));
     let sent = server.only_request();
     assert_eq!(
         (sent.method.as_str(), sent.path.as_str()),
@@ -278,7 +278,7 @@ async fn order_status_percent_encodes_the_id_and_can_ask_for_the_gateway_respons
 async fn update_order_posts_the_new_amount_to_the_order_path() {
     let server = CaptureServer::start(Canned::ok(order_body("NEW", "10"))).await;
     let request = UpdateOrderRequest {
-        amount: Some(Amount::from_minor_units(9999)),
+        amount: Some(Amount::from_minor(9999, "INR")),
         ..UpdateOrderRequest::default()
     };
     server
@@ -300,7 +300,7 @@ async fn refund_order_sends_the_idempotency_key_and_reads_the_refund_list() {
     body["refunds"] =
         json!([{"unique_request_id":"rf_1","status":"PENDING","amount":"25.00","id":null}]);
     let server = CaptureServer::start(Canned::ok(body)).await;
-    let request = RefundRequest::new("rf_1", Some(Amount::from_minor_units(2500)));
+    let request = RefundRequest::new("rf_1", Some(Amount::from_minor(2500, "INR")));
 
     let order = server
         .client()
@@ -311,7 +311,7 @@ async fn refund_order_sends_the_idempotency_key_and_reads_the_refund_list() {
     assert_eq!(order.refunds[0].status, Some(RefundStatus::Pending));
     assert_eq!(
         order.refunds[0].amount,
-        Some(Amount::from_minor_units(2500))
+        Some(Amount::from_minor(2500, "INR"))
     );
     let sent = server.only_request();
     assert_eq!(
@@ -446,7 +446,7 @@ async fn a_pre_debit_notification_is_sent_and_its_status_fetched() {
         .notify_pre_debit(
             "m1",
             "pdn001",
-            Amount::from_minor_units(49_900),
+            Amount::from_minor(49_900, "INR"),
             1_700_090_000,
             None,
         )
@@ -500,7 +500,7 @@ async fn mandate_execution_posts_order_prefixed_fields_to_txns() {
     ))
     .await;
     let request =
-        MandateExecutionRequest::new("exec_1", Amount::from_minor_units(49_900), "cst_1", "m1");
+        MandateExecutionRequest::new("exec_1", Amount::from_minor(49_900, "INR"), "cst_1", "m1");
     let txn = server.client().execute_mandate(&request).await.unwrap();
 
     assert_eq!(txn.status, Some(OrderStatus::PendingVbv));
@@ -524,7 +524,7 @@ async fn pre_auth_capture_and_void_post_json_to_the_v2_txn_paths() {
     let server = CaptureServer::start(Canned::ok(order_body("CHARGED", "21"))).await;
     let client = server.client();
     let capture = CaptureRequest {
-        amount: Some(Amount::from_minor_units(5000)),
+        amount: Some(Amount::from_minor(5000, "INR")),
         idempotence_key: Some("cap_1".to_owned()),
     };
     client

@@ -203,9 +203,11 @@ fn amount_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stri
 }
 
 impl AuthConfig {
-    /// [`AuthConfig::step_up_amount`] in minor units (validated at start-up).
-    pub fn step_up_minor(&self) -> i64 {
-        crate::money::parse_major(&self.step_up_amount).unwrap_or(0)
+    /// [`AuthConfig::step_up_amount`] in minor units of `currency` (validated at start-up
+    /// with two decimals; a threshold finer than the currency's unit, such as `0.50` for
+    /// JPY, is 0, so every refund in it asks again: the safe side).
+    pub fn step_up_minor(&self, currency: &str) -> i64 {
+        crate::money::parse_major(&self.step_up_amount, currency).unwrap_or(0)
     }
 }
 
@@ -504,9 +506,12 @@ mod tests {
     fn the_step_up_amount_is_read_as_text_or_as_a_number_from_the_environment() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("DASHBOARD_AUTH__STEP_UP_AMOUNT", "50.00");
-            assert_eq!(Config::load(None).unwrap().auth.step_up_minor(), 5_000);
+            assert_eq!(Config::load(None).unwrap().auth.step_up_minor("INR"), 5_000);
             jail.set_env("DASHBOARD_AUTH__STEP_UP_AMOUNT", "250.5");
-            assert_eq!(Config::load(None).unwrap().auth.step_up_minor(), 25_050);
+            assert_eq!(
+                Config::load(None).unwrap().auth.step_up_minor("INR"),
+                25_050
+            );
             jail.set_env("DASHBOARD_AUTH__STEP_UP_AMOUNT", "lots");
             assert!(
                 Config::load(None)
@@ -520,7 +525,7 @@ mod tests {
             with("auth.step_up_amount", "10000.00")
                 .unwrap()
                 .auth
-                .step_up_minor(),
+                .step_up_minor("INR"),
             1_000_000
         );
     }

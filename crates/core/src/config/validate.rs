@@ -147,7 +147,9 @@ impl Config {
         {
             return Err(invalid("admin.password", &e.to_string()));
         }
-        if crate::money::parse_major(&self.auth.step_up_amount).is_none_or(|a| a < 0) {
+        if crate::money::parse_major(&self.auth.step_up_amount, crate::reports::DEFAULT_CURRENCY)
+            .is_none_or(|a| a < 0)
+        {
             return Err(invalid(
                 "auth.step_up_amount",
                 "must be an amount like 10000.00",

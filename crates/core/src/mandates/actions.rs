@@ -19,7 +19,7 @@ use crate::{
         actions::{ActionError, Actions, NewOrder, describe_juspay_error, mint_order_id},
         timeline::ReportContext,
     },
-    reports::Via,
+    reports::{DEFAULT_CURRENCY, Via},
     staff::audit::AuditEntry,
 };
 
@@ -118,7 +118,10 @@ impl Actions {
         detail: &str,
         audit: &AuditEntry,
     ) -> Result<AppliedMandate, ActionError> {
+        // An answer whose maximum cannot be read still tells the mandate's status.
         let mut report = MandateReport::from_mandate(mandate, None)
+            .ok()
+            .flatten()
             .filter(|r| r.mandate_id == mandate_id)
             .unwrap_or_else(|| MandateReport {
                 mandate_id: mandate_id.to_owned(),
@@ -174,7 +177,7 @@ impl Actions {
             .notify_pre_debit(
                 mandate_id,
                 &reference,
-                Amount::from_minor_units(amount),
+                Amount::from_minor(amount, row.currency.as_deref().unwrap_or(DEFAULT_CURRENCY)),
                 txn_date,
                 row.customer_id.as_deref(),
             )
@@ -198,7 +201,10 @@ impl Actions {
             "staff",
             Some(&format!(
                 "pre-debit notification {reference} for {} (by {})",
-                crate::money::format_minor(amount, row.currency.as_deref().unwrap_or("INR")),
+                crate::money::format_minor(
+                    amount,
+                    row.currency.as_deref().unwrap_or(DEFAULT_CURRENCY)
+                ),
                 audit.actor
             )),
         )
@@ -230,7 +236,10 @@ impl Actions {
             .customer_id
             .clone()
             .ok_or_else(|| invalid("The mandate names no customer; refresh it first."))?;
-        let currency = row.currency.clone().unwrap_or_else(|| "INR".to_owned());
+        let currency = row
+            .currency
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CURRENCY.to_owned());
         let order_id = mint_order_id("md");
         let order = NewOrder {
             order_id: order_id.clone(),
@@ -243,7 +252,7 @@ impl Actions {
         self.register_order(&order, audit).await?;
         let mut request = MandateExecutionRequest::new(
             &order_id,
-            Amount::from_minor_units(amount),
+            Amount::from_minor(amount, &currency),
             &customer_id,
             mandate_id,
         );
@@ -294,7 +303,7 @@ impl Actions {
         let mut tx = self.store().begin().await?;
         let mut applied = 0;
         for mandate in &list.list {
-            if let Some(report) = MandateReport::from_mandate(mandate, None)
+            if let Ok(Some(report)) = MandateReport::from_mandate(mandate, None)
                 && tx.apply_mandate_report(&report, &ctx).await?.is_ok()
             {
                 applied += 1;
@@ -316,7 +325,7 @@ fn check_debit(row: &MandateRow, amount: i64) -> Result<(), ActionError> {
     {
         return Err(invalid(&format!(
             "The amount is above the mandate's maximum of {}.",
-            crate::money::format_minor(max, row.currency.as_deref().unwrap_or("INR"))
+            crate::money::format_minor(max, row.currency.as_deref().unwrap_or(DEFAULT_CURRENCY))
         )));
     }
     Ok(())

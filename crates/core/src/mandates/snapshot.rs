@@ -7,7 +7,10 @@ use juspay::Mandate;
 
 use crate::{
     mandates::model::MandateRow,
-    reports::{Effect, ReportError, Transition, Via, epoch_seconds_text, is_real_value, non_blank},
+    reports::{
+        Effect, ReportError, Transition, UnreadableField, Via, epoch_seconds_text, is_real_value,
+        minor_units, non_blank,
+    },
 };
 
 /// Juspay's view of one mandate (§7.2, `content.mandate` §9.1).
@@ -34,15 +37,28 @@ pub struct MandateReport {
 }
 
 impl MandateReport {
-    pub fn from_mandate(mandate: &Mandate, order_id: Option<&str>) -> Option<Self> {
+    /// Reads a mandate object; `Ok(None)` when it names no mandate id, an error when its
+    /// maximum cannot be read in its currency.
+    pub fn from_mandate(
+        mandate: &Mandate,
+        order_id: Option<&str>,
+    ) -> Result<Option<Self>, UnreadableField> {
+        let Some(mandate_id) = non_blank(mandate.mandate_id.as_ref()) else {
+            return Ok(None);
+        };
+        let max_amount = minor_units(
+            mandate.max_amount,
+            mandate.currency.as_deref(),
+            "mandate.max_amount",
+        )?;
         let info = mandate.payment_info.as_ref();
         let info_text = |key: &str| {
             info.and_then(|i| i.get(key))
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
-        Some(Self {
-            mandate_id: non_blank(mandate.mandate_id.as_ref())?,
+        Ok(Some(Self {
+            mandate_id,
             order_id: mandate
                 .order_id
                 .clone()
@@ -52,7 +68,7 @@ impl MandateReport {
             mandate_type: mandate.mandate_type.clone(),
             frequency: mandate.frequency.clone(),
             amount_rule: mandate.amount_rule.as_ref().map(|r| r.as_str().to_owned()),
-            max_amount: mandate.max_amount.map(juspay::Amount::minor_units),
+            max_amount,
             currency: mandate.currency.clone(),
             start_date: mandate.start_date.as_deref().and_then(epoch_seconds_text),
             end_date: mandate.end_date.as_deref().and_then(epoch_seconds_text),
@@ -66,7 +82,7 @@ impl MandateReport {
                 .and_then(|i| i.pointer("/upi/payer_vpa"))
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
-        })
+        }))
     }
 }
 

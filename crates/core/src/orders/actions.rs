@@ -21,7 +21,7 @@ use crate::{
     orders::{
         model::OrderRow, snapshot::OrderReport, store::AppliedOrder, timeline::ReportContext,
     },
-    reports::Via,
+    reports::{DEFAULT_CURRENCY, Via},
     staff::audit::AuditEntry,
     store::{Store, StoreError},
 };
@@ -146,14 +146,15 @@ impl NewOrder {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let amount = crate::money::AmountInput::parse_positive(text.amount)
-            .map_err(|e| invalid("amount", &e.to_string()))?
+        let currency = field(text.currency)
+            .map_or_else(|| DEFAULT_CURRENCY.to_owned(), |c| c.to_ascii_uppercase());
+        let amount = crate::money::AmountInput::parse_positive(text.amount, &currency)
+            .map_err(|e| invalid("amount", e.message()))?
             .minor();
         let order = Self {
             order_id: field(text.order_id).unwrap_or_else(|| mint_order_id(id_prefix)),
             amount,
-            currency: field(text.currency)
-                .map_or_else(|| "INR".to_owned(), |c| c.to_ascii_uppercase()),
+            currency,
             customer_id: field(text.customer_id),
             customer_email: field(text.customer_email).map(|e| e.to_lowercase()),
             customer_phone: field(text.customer_phone),
@@ -284,8 +285,10 @@ impl Actions {
         let client = self.client()?;
         self.register_order(order, audit).await?;
         let ctx = self.context(Via::Action, &audit.trace_id);
-        let mut request =
-            CreateOrderRequest::new(&order.order_id, Amount::from_minor_units(order.amount));
+        let mut request = CreateOrderRequest::new(
+            &order.order_id,
+            Amount::from_minor(order.amount, &order.currency),
+        );
         request.currency = Some(order.currency.clone());
         request.customer_id = order.customer_id.clone();
         request.customer_email = order.customer_email.clone();
@@ -309,7 +312,11 @@ impl Actions {
         };
         // The short answer says CREATED, which is NEW for us (§4.1); keep NEW and take the ids
         // and the link, which are what it adds.
-        let report = match created.order().and_then(OrderReport::from_order) {
+        // An answer whose amount cannot be read still carries the ids and the link.
+        let report = match created
+            .order()
+            .and_then(|o| OrderReport::from_order(o).ok().flatten())
+        {
             Some(report) => report,
             None => OrderReport {
                 order_id: order.order_id.clone(),
@@ -372,7 +379,7 @@ impl Actions {
         let ctx = self.context(Via::Action, &audit.trace_id);
         let mut request = SessionRequest::new(
             &order.order_id,
-            Amount::from_minor_units(order.amount),
+            Amount::from_minor(order.amount, &order.currency),
             payment_page_client_id,
         );
         request.currency = Some(order.currency.clone());
@@ -429,9 +436,7 @@ impl Actions {
         let order = client
             .get_order(order_id, &OrderStatusOptions::default())
             .await?;
-        let report = OrderReport::from_order(&order)
-            .filter(|r| r.order_id == order_id)
-            .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
+        let report = read_answer(&order, order_id)?;
         let ctx = self.context(Via::Sync, trace_id);
         let mut tx = self.store.begin().await?;
         let applied = tx
@@ -474,14 +479,12 @@ impl Actions {
             return Err(invalid("amount", "Nothing to change."));
         }
         let request = UpdateOrderRequest {
-            amount: amount.map(Amount::from_minor_units),
+            amount: amount.map(|a| Amount::from_minor(a, &current.currency)),
             extra: udfs.to_vec(),
             routing_id: current.customer_id.clone(),
         };
         let order = client.update_order(order_id, &request).await?;
-        let mut report = OrderReport::from_order(&order)
-            .filter(|r| r.order_id == order_id)
-            .ok_or_else(|| invalid("order", "Juspay's answer names another order."))?;
+        let mut report = read_answer(&order, order_id)?;
         // Juspay's answer need not echo the udfs (§4.5); we know what we set.
         report.udfs.extend(udfs.iter().cloned());
         let ctx = self.context(Via::Action, &audit.trace_id);
@@ -494,6 +497,15 @@ impl Actions {
         tx.commit().await?;
         Ok(applied)
     }
+}
+
+/// Juspay's answer about `order_id` as a report; refused when it names another order or
+/// holds an amount that cannot be read in the order's currency.
+fn read_answer(order: &juspay::Order, order_id: &str) -> Result<OrderReport, ActionError> {
+    OrderReport::from_order(order)
+        .map_err(|e| invalid("order", &format!("Juspay's answer cannot be read: {e}.")))?
+        .filter(|r| r.order_id == order_id)
+        .ok_or_else(|| invalid("order", "Juspay's answer names another order."))
 }
 
 /// A fresh order id: `prefix_` and 12 lowercase letters and digits (within Juspay's

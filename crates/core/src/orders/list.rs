@@ -28,7 +28,8 @@ pub struct OrderFilter {
     pub gateway: Option<String>,
     /// The order's error code, e.g. `DECLINED`.
     pub error_code: Option<String>,
-    /// Minor units, inclusive.
+    /// Inclusive bounds in major units with [`crate::money::FILTER_DECIMALS`] decimals
+    /// (100.50 is 1_005_000), compared with each order's amount in its own currency.
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
     /// Created at or after (epoch ms).
@@ -191,11 +192,12 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
             w.and(format!("{column} = {p}"));
         }
     }
+    let scaled = format!("amount * {}", crate::money::filter_scale_sql());
     for (condition, value) in [
-        ("amount >=", filter.amount_min),
-        ("amount <=", filter.amount_max),
-        ("created_at >=", filter.from),
-        ("created_at <", filter.until),
+        (format!("{scaled} >="), filter.amount_min),
+        (format!("{scaled} <="), filter.amount_max),
+        ("created_at >=".to_owned(), filter.from),
+        ("created_at <".to_owned(), filter.until),
     ] {
         if let Some(value) = value {
             let p = w.param(Bind::Int(value));
@@ -501,7 +503,7 @@ mod tests {
                 let found = store.list_orders(&filter, None, 10).await.unwrap();
                 assert_eq!(ids(&found), [expected], "search {search}");
             }
-            let filter = OrderFilter { amount_min: Some(300), amount_max: Some(700), ..OrderFilter::default() };
+            let filter = OrderFilter { amount_min: Some(30_000), amount_max: Some(70_000), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o3", "o2", "o1"]);
             let filter = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4"]);

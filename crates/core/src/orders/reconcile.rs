@@ -144,7 +144,7 @@ impl Reconciler {
         let mut tx = self.store.begin().await?;
         let result = match answer {
             Ok(juspay_order) => match OrderReport::from_order(&juspay_order) {
-                Some(report) if report.order_id == order.order_id => {
+                Ok(Some(report)) if report.order_id == order.order_id => {
                     match tx.apply_order_report(&report, &ctx).await? {
                         Ok(applied) => CheckResult::Answered(applied.effect.outcome()),
                         Err(e) => {
@@ -159,7 +159,17 @@ impl Reconciler {
                         }
                     }
                 }
-                _ => {
+                Err(e) => {
+                    tx.note_order_event(
+                        &order.order_id,
+                        &ctx,
+                        Outcome::ParseError.as_str(),
+                        &format!("Juspay's answer cannot be read: {e}"),
+                    )
+                    .await?;
+                    CheckResult::Answered(Outcome::ParseError)
+                }
+                Ok(_) => {
                     tx.note_order_event(
                         &order.order_id,
                         &ctx,

@@ -13,7 +13,8 @@ use crate::{
     orders::model::OrderRow,
     refunds::snapshot::RefundReport,
     reports::{
-        DEFAULT_CURRENCY, Effect, ReportError, Transition, Via, is_real_value, non_blank, set,
+        DEFAULT_CURRENCY, Effect, ReportError, Transition, UnreadableField, Via, is_real_value,
+        minor_units, non_blank, set,
     },
 };
 
@@ -56,25 +57,39 @@ pub struct OrderReport {
 }
 
 impl OrderReport {
-    /// Reads an order object (§4.3), from a webhook or an API answer alike. `None` when the
-    /// object names no order id.
-    pub fn from_order(order: &Order) -> Option<Self> {
-        let order_id = non_blank(order.order_id.as_ref())?;
+    /// Reads an order object (§4.3), from a webhook or an API answer alike. `Ok(None)` when
+    /// the object names no order id; an error names an amount that cannot be read in the
+    /// order's currency.
+    pub fn from_order(order: &Order) -> Result<Option<Self>, UnreadableField> {
+        let Some(order_id) = non_blank(order.order_id.as_ref()) else {
+            return Ok(None);
+        };
         let txn = order.txn_detail.as_ref();
         let pgr = order.payment_gateway_response.as_ref();
         let currency = order.currency.clone();
-        let refunds = order
-            .refunds
-            .iter()
-            .filter_map(|refund| RefundReport::from_refund(refund, &order_id, currency.as_deref()))
-            .collect();
-        Some(Self {
+        let mut refunds = Vec::new();
+        for (i, refund) in order.refunds.iter().enumerate() {
+            if let Some(report) =
+                RefundReport::from_refund(refund, &order_id, currency.as_deref(), i)?
+            {
+                refunds.push(report);
+            }
+        }
+        let mandate = match &order.mandate {
+            Some(m) => MandateReport::from_mandate(m, Some(&order_id))?,
+            None => None,
+        };
+        Ok(Some(Self {
             source: None,
             juspay_id: order.id.clone(),
             status: order.resolved_status(),
-            amount: order.amount.map(juspay::Amount::minor_units),
+            amount: minor_units(order.amount, currency.as_deref(), "amount")?,
+            amount_refunded: minor_units(
+                order.amount_refunded,
+                currency.as_deref(),
+                "amount_refunded",
+            )?,
             currency,
-            amount_refunded: order.amount_refunded.map(juspay::Amount::minor_units),
             customer_id: order.customer_id.clone(),
             customer_email: order.customer_email.clone(),
             customer_phone: order.customer_phone.clone(),
@@ -115,21 +130,21 @@ impl OrderReport {
                 .collect(),
             juspay_created_at: order.date_created.as_deref().and_then(parse_juspay_time),
             refunds,
-            mandate: order
-                .mandate
-                .as_ref()
-                .and_then(|m| MandateReport::from_mandate(m, Some(&order_id))),
+            mandate,
             order_id,
-        })
+        }))
     }
 
     /// Reads the `content.txn` of TXN_CHARGED / TXN_FAILED (§9.1): a status report for the
     /// order the transaction belongs to, whose amount is the transaction's.
-    pub fn from_txn(txn: &WebhookTxn) -> Option<Self> {
-        Some(Self {
-            order_id: non_blank(txn.order_id.as_ref())?,
+    pub fn from_txn(txn: &WebhookTxn) -> Result<Option<Self>, UnreadableField> {
+        let Some(order_id) = non_blank(txn.order_id.as_ref()) else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            order_id,
             status: txn.status.clone(),
-            amount: txn.txn_amount.map(juspay::Amount::minor_units),
+            amount: minor_units(txn.txn_amount, txn.currency.as_deref(), "txn_amount")?,
             currency: txn.currency.clone(),
             txn_id: txn.txn_id.clone(),
             txn_uuid: txn.txn_uuid.clone(),
@@ -138,7 +153,7 @@ impl OrderReport {
             payment_method_type: txn.payment_method_type.clone(),
             payment_method: txn.payment_method.clone(),
             ..Self::default()
-        })
+        }))
     }
 }
 

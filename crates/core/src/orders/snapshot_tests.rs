@@ -278,6 +278,29 @@ fn a_mandate_report_older_than_the_stored_status_is_stale() {
 }
 
 #[test]
+fn amounts_are_read_in_minor_units_of_the_orders_currency_and_an_unreadable_one_is_named() {
+    let read = |raw: serde_json::Value| {
+        let order: Order = serde_json::from_value(raw).unwrap();
+        OrderReport::from_order(&order).map(|r| r.unwrap())
+    };
+    let yen = read(
+        serde_json::json!({"order_id": "o", "amount": 500, "currency": "JPY",
+        "refunds": [{"unique_request_id": "r1", "amount": "200", "status": "SUCCESS"}]}),
+    )
+    .unwrap();
+    assert_eq!((yen.amount, yen.refunds[0].amount), (Some(500), Some(200)));
+    let dinar = read(serde_json::json!({"order_id": "o", "amount": "1.005", "currency": "KWD"}));
+    assert_eq!(dinar.unwrap().amount, Some(1005));
+    let error = read(
+        serde_json::json!({"order_id": "o", "amount": "10", "currency": "KWD",
+        "refunds": [{"unique_request_id": "r1", "amount": "0.0051", "status": "PENDING"}]}),
+    )
+    .unwrap_err();
+    assert_eq!(error.field, "refunds.0.amount");
+    assert!(error.reason.contains("KWD"), "{error}");
+}
+
+#[test]
 fn an_order_object_is_read_with_its_udfs_refunds_and_references() {
     let raw = serde_json::json!({
         "order_id": "ord_9", "id": "ordeh_1", "status": "CHARGED", "amount": "10.50",
@@ -287,7 +310,7 @@ fn an_order_object_is_read_with_its_udfs_refunds_and_references() {
         "refunds": [{"unique_request_id": "r1", "amount": 5.0, "status": "PENDING"}, {"amount": 1}]
     });
     let order: Order = serde_json::from_value(raw).unwrap();
-    let report = OrderReport::from_order(&order).unwrap();
+    let report = OrderReport::from_order(&order).unwrap().unwrap();
     assert_eq!(report.amount, Some(1050));
     assert_eq!(report.txn_id.as_deref(), Some("m-ord_9-1"));
     assert_eq!(report.gateway_id, Some(19));

@@ -170,7 +170,7 @@ pub async fn send_refund(
 ) -> Result<RefundRow, ActionError> {
     let mut request = RefundRequest::new(
         &row.unique_request_id,
-        Some(Amount::from_minor_units(row.amount)),
+        Some(Amount::from_minor(row.amount, &row.currency)),
     );
     request.routing_id = None;
     let answer = client.refund_order(&row.order_id, &request).await;
@@ -191,7 +191,7 @@ pub async fn send_refund(
             row.request_state = Some(RefundRequestState::Sent);
             let merged = merge_latest(&mut tx, row.clone()).await?;
             tx.save_refund(&merged).await?;
-            if let Some(report) = OrderReport::from_order(&order) {
+            if let Ok(Some(report)) = OrderReport::from_order(&order) {
                 tx.apply_order_report(&report, &ctx).await?.ok();
             }
             // Keep polling the order until the refund settles.

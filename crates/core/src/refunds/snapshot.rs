@@ -7,7 +7,10 @@ use dashboard_status::RefundStatus;
 use crate::{
     clock::parse_juspay_time,
     refunds::model::RefundRow,
-    reports::{DEFAULT_CURRENCY, Effect, ReportError, Transition, Via, is_real_value, non_blank},
+    reports::{
+        DEFAULT_CURRENCY, Effect, ReportError, Transition, UnreadableField, Via, is_real_value,
+        minor_units, non_blank,
+    },
 };
 
 /// Juspay's view of one refund of an order (§6.3).
@@ -28,28 +31,35 @@ pub struct RefundReport {
 }
 
 impl RefundReport {
+    /// Reads the order's refund number `index`, in the order's `currency`. `Ok(None)` when
+    /// nothing names the refund.
     pub(crate) fn from_refund(
         refund: &juspay::Refund,
         order_id: &str,
         currency: Option<&str>,
-    ) -> Option<Self> {
+        index: usize,
+    ) -> Result<Option<Self>, UnreadableField> {
         // `id` is often equal to `unique_request_id` (§6.3); one of them names the refund.
-        let key = non_blank(refund.unique_request_id.as_ref())
-            .or_else(|| non_blank(refund.id.as_ref()))?;
-        Some(Self {
+        let Some(key) =
+            non_blank(refund.unique_request_id.as_ref()).or_else(|| non_blank(refund.id.as_ref()))
+        else {
+            return Ok(None);
+        };
+        let amount = minor_units(refund.amount, currency, &format!("refunds.{index}.amount"))?;
+        Ok(Some(Self {
             unique_request_id: key,
             order_id: order_id.to_owned(),
             juspay_refund_id: refund.id.clone(),
             reference: refund.reference.clone(),
             arn: refund.arn.clone(),
-            amount: refund.amount.map(juspay::Amount::minor_units),
+            amount,
             currency: currency.unwrap_or(DEFAULT_CURRENCY).to_owned(),
             status: refund.status.clone(),
             error_code: refund.error_code.clone(),
             error_message: refund.error_message.clone(),
             initiated_by: refund.initiated_by.clone(),
             created_at: refund.created.as_deref().and_then(parse_juspay_time),
-        })
+        }))
     }
 }
 

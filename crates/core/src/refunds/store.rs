@@ -171,7 +171,8 @@ impl Store {
 pub struct RefundFilter {
     pub status: Option<RefundStatusFilter>,
     pub order_id: Option<String>,
-    /// Minor units, inclusive.
+    /// Inclusive bounds in major units with [`crate::money::FILTER_DECIMALS`] decimals,
+    /// compared with each refund's amount in its own currency.
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
     /// Requested at or after / before (epoch ms).
@@ -219,11 +220,12 @@ fn refund_conditions(filter: &RefundFilter) -> Conditions {
         let p = w.param(Bind::Text(order_id.clone()));
         w.and(format!("order_id = {p}"));
     }
+    let scaled = format!("amount * {}", crate::money::filter_scale_sql());
     for (condition, value) in [
-        ("amount >=", filter.amount_min),
-        ("amount <=", filter.amount_max),
-        ("created_at >=", filter.from),
-        ("created_at <", filter.until),
+        (format!("{scaled} >="), filter.amount_min),
+        (format!("{scaled} <="), filter.amount_max),
+        ("created_at >=".to_owned(), filter.from),
+        ("created_at <".to_owned(), filter.until),
     ] {
         if let Some(value) = value {
             let p = w.param(Bind::Int(value));

@@ -449,6 +449,100 @@ mod tests {
         two_instances_migrating_at_once_both_start_on_a_current_schema(Backend::Postgres).await;
     }
 
+    /// Amounts stored in hundredths before migration 10 are converted to each currency's
+    /// minor unit, the per-currency totals rebuilt, and the table of exponents equals the
+    /// code's.
+    async fn stored_hundredths_become_minor_units_of_each_currency(backend: Backend) {
+        let (url, database, _dir) = unmigrated(backend).await;
+        let store = Store::connect(&url, 2).await.unwrap();
+        let full = store.migrator();
+        let before = sqlx::migrate::Migrator {
+            migrations: full
+                .iter()
+                .filter(|m| m.version < 10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        on_pool!(store, p => before.run(p).await).unwrap();
+        for (id, amount, refunded, currency) in [
+            ("jpy", 50_000_i64, 20_000_i64, "JPY"),
+            ("kwd", 1_000, 0, "KWD"),
+            ("inr", 12_345, 0, "INR"),
+            ("clf", 150, 0, "clf"),
+        ] {
+            on_pool!(store, p => sqlx::query(
+                "INSERT INTO orders (order_id, source, status, amount, currency, amount_refunded, \
+                 created_at, updated_at) VALUES ($1, 'juspay', 'CHARGED', $2, $3, $4, 1, 1)")
+                .bind(id).bind(amount).bind(currency).bind(refunded)
+                .execute(p).await.map(|_| ()))
+            .unwrap();
+        }
+        on_pool!(store, p => sqlx::query(
+            "INSERT INTO refunds (unique_request_id, order_id, amount, currency, status, \
+             created_at, updated_at) VALUES ('r1', 'jpy', 20000, 'JPY', 'SUCCESS', 1, 1)")
+            .execute(p).await.map(|_| ()))
+        .unwrap();
+        store.migrate().await.unwrap();
+        let amounts: Vec<(String, i64, i64)> = on_pool!(store, p => sqlx::query_as(
+            "SELECT order_id, amount, amount_refunded FROM orders ORDER BY order_id")
+            .fetch_all(p).await)
+        .unwrap();
+        assert_eq!(
+            amounts,
+            [
+                ("clf".to_owned(), 15_000, 0),
+                ("inr".to_owned(), 12_345, 0),
+                ("jpy".to_owned(), 500, 200),
+                ("kwd".to_owned(), 10_000, 0),
+            ]
+        );
+        let refund: i64 = on_pool!(store, p => sqlx::query_scalar(
+            "SELECT amount FROM refunds WHERE unique_request_id = 'r1'").fetch_one(p).await)
+        .unwrap();
+        assert_eq!(refund, 200);
+        let totals: Vec<(String, i64)> = on_pool!(store, p => sqlx::query_as(
+            "SELECT currency, CAST(SUM(amount) AS BIGINT) FROM order_totals GROUP BY currency \
+             ORDER BY currency").fetch_all(p).await)
+        .unwrap();
+        assert_eq!(
+            totals,
+            [
+                ("INR".to_owned(), 12_345),
+                ("JPY".to_owned(), 500),
+                ("KWD".to_owned(), 10_000),
+                ("clf".to_owned(), 15_000),
+            ]
+        );
+        let table: Vec<(String, i64)> = on_pool!(store, p => sqlx::query_as(
+            "SELECT code, CAST(exponent AS BIGINT) FROM currency_exponents ORDER BY code")
+            .fetch_all(p).await)
+        .unwrap();
+        let code: Vec<(String, i64)> = crate::money::UNCOMMON_EXPONENTS
+            .iter()
+            .map(|(c, e)| (c.clone(), i64::from(*e)))
+            .collect();
+        assert_eq!(
+            table, code,
+            "the migration's table is ISO 4217's as the code reads it"
+        );
+        store.close().await;
+        if let Some(database) = database {
+            database.remove().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn stored_hundredths_become_minor_units_of_each_currency_on_sqlite() {
+        stored_hundredths_become_minor_units_of_each_currency(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn stored_hundredths_become_minor_units_of_each_currency_on_postgres() {
+        stored_hundredths_become_minor_units_of_each_currency(Backend::Postgres).await;
+    }
+
     crate::test_on_both_backends! {
         async fn a_fresh_database_is_reachable_with_current_migrations(db) {
             let store = db.store();

@@ -335,27 +335,25 @@ fn writer_gone() -> IngestError {
 }
 
 /// Builds the stored form of an authenticated delivery; an unreadable body is kept as a
-/// parse error (a retry from Juspay would not fix it).
+/// parse error (a retry from Juspay would not fix it), still named by the event id, name
+/// and order id its JSON carries, so it is found by them.
 fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewWebhookEvent {
-    let parsed = parse_webhook(body);
-    let (event_id, event_name, order_id, created, outcome, detail) = match &parsed {
+    let identity = juspay::identify_webhook(body);
+    let (event_name, outcome, detail) = match parse_webhook(body) {
         Ok(event) => (
-            event.id.clone(),
             Some(event.event_name.as_str().to_owned()),
-            order_id_of(&event.content),
-            event.date_created.as_deref().and_then(parse_juspay_time),
             Outcome::Pending,
             None,
         ),
         Err(e) => (
-            None,
-            None,
-            None,
-            None,
+            identity.event_name,
             Outcome::ParseError,
             Some(e.to_string()),
         ),
     };
+    let event_id = identity.id;
+    let order_id = identity.order_id;
+    let created = identity.date_created.as_deref().and_then(parse_juspay_time);
     let dedup_key = match &event_id {
         Some(id) => format!("juspay:event:{id}"),
         None => format!("juspay:sha256:{}", hex_sha256(body)),
@@ -376,14 +374,6 @@ fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewW
         outcome,
         outcome_detail: detail,
     }
-}
-
-/// The merchant order id an event is about, whichever family it belongs to (§9.1).
-fn order_id_of(content: &juspay::WebhookContent) -> Option<String> {
-    let from_order = content.order.as_ref().and_then(|o| o.order_id.clone());
-    let from_mandate = || content.mandate.as_ref().and_then(|m| m.order_id.clone());
-    let from_txn = || content.txn.as_ref().and_then(|t| t.order_id.clone());
-    from_order.or_else(from_mandate).or_else(from_txn)
 }
 
 /// Headers as a JSON object, with credentials and cookies replaced by a note.
@@ -624,6 +614,18 @@ mod tests {
         assert_eq!(describe(&[], b"not json", 5).dedup_key, event.dedup_key);
         assert_ne!(describe(&[], b"not json!", 0).dedup_key, event.dedup_key);
         assert_eq!(event.body, b"not json");
+    }
+
+    #[test]
+    fn an_event_with_one_unreadable_field_is_kept_with_its_id_name_order_and_the_field_named() {
+        let body = br#"{"id":"evt_9","event_name":"ORDER_SUCCEEDED","content":{"order":{"order_id":"ord_9","amount":"12,34"}}}"#;
+        let event = describe(&[], body, 0);
+        assert_eq!(event.outcome, Outcome::ParseError);
+        assert_eq!(event.dedup_key, "juspay:event:evt_9");
+        assert_eq!(event.event_name.as_deref(), Some("ORDER_SUCCEEDED"));
+        assert_eq!(event.order_id.as_deref(), Some("ord_9"));
+        let detail = event.outcome_detail.unwrap();
+        assert!(detail.contains("content.order.amount"), "{detail}");
     }
 
     #[test]

@@ -376,7 +376,8 @@ pub fn status_of(fields: &Fields) -> OrderStatus {
 /// The callback as an order report (source JPSL; amounts in minor units).
 pub fn report_of(fields: &Fields) -> Option<OrderReport> {
     let order_id = order_id_of(fields)?;
-    let amount = text(fields, "amount").and_then(|a| crate::money::parse_major(&a));
+    // JioPay settles in rupees only (docs/jpsl.md).
+    let amount = text(fields, "amount").and_then(|a| crate::money::parse_major(&a, "INR"));
     let instrument = text(fields, "paymentInstId");
     Some(OrderReport {
         order_id,

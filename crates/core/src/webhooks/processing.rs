@@ -30,7 +30,7 @@ use crate::{
     mandates::{snapshot::MandateReport, store::AppliedMandate},
     orders::{snapshot::OrderReport, store::AppliedOrder, timeline::ReportContext},
     report::Chain,
-    reports::{Effect, Via},
+    reports::{Effect, UnreadableField, Via},
     staff::audit::AuditEntry,
     store::{Store, StoreError, Tx, on_tx, sql_list},
 };
@@ -398,19 +398,21 @@ async fn apply_event(
     let content = &event.content;
     if let Some(order) = &content.order {
         return match OrderReport::from_order(order) {
-            Some(report) => apply_order(tx, &report, &ctx).await,
-            None => Ok(invalid("the order object names no order_id")),
+            Ok(Some(report)) => apply_order(tx, &report, &ctx).await,
+            Ok(None) => Ok(invalid("the order object names no order_id")),
+            Err(e) => Ok(unreadable("content.order", &e)),
         };
     }
     if let Some(txn) = &content.txn {
         return match OrderReport::from_txn(txn) {
-            Some(report) => apply_order(tx, &report, &ctx).await,
-            None => Ok(invalid("the transaction names no order_id")),
+            Ok(Some(report)) => apply_order(tx, &report, &ctx).await,
+            Ok(None) => Ok(invalid("the transaction names no order_id")),
+            Err(e) => Ok(unreadable("content.txn", &e)),
         };
     }
     if let Some(mandate) = &content.mandate {
         return match MandateReport::from_mandate(mandate, None) {
-            Some(report) => Ok(match tx.apply_mandate_report(&report, &ctx).await? {
+            Ok(Some(report)) => Ok(match tx.apply_mandate_report(&report, &ctx).await? {
                 Ok(applied) => {
                     let mut changes = Vec::new();
                     describe_mandate(&applied, &mut changes);
@@ -422,7 +424,8 @@ async fn apply_event(
                 }
                 Err(e) => invalid(&e.to_string()),
             }),
-            None => Ok(invalid("the mandate object names no mandate_id")),
+            Ok(None) => Ok(invalid("the mandate object names no mandate_id")),
+            Err(e) => Ok(unreadable("content", &e)),
         };
     }
     if let Some(notification) = &content.notification {
@@ -546,6 +549,16 @@ fn describe_mandate(applied: &AppliedMandate, changes: &mut Vec<String>) {
             applied.status_after
         )),
         _ => {}
+    }
+}
+
+/// An event one of whose fields cannot be read: kept as a parse error naming the field by
+/// its path from the body (`content.order.amount`), so it can be reprocessed once fixed.
+fn unreadable(block: &str, field: &UnreadableField) -> Processed {
+    Processed {
+        outcome: Outcome::ParseError,
+        detail: Some(format!("{block}.{field}")),
+        changes: Vec::new(),
     }
 }
 

@@ -317,6 +317,82 @@ async fn cancelling_a_pending_execution_declines_it_with_jp_852() {
 }
 
 #[tokio::test]
+async fn a_mandate_takes_the_currency_of_its_registration_order_and_executes_in_it() {
+    let receiver = Receiver::start(&[]).await;
+    let sim = start(Some(receiver.url())).await;
+    let response = post(&sim, "/orders")
+        .form(&[
+            ("order_id", "ord-reg-kwd"),
+            ("amount", "1.000"),
+            ("currency", "KWD"),
+            ("customer_id", "cust-kwd"),
+            ("options.create_mandate", "REQUIRED"),
+            ("mandate.max_amount", "50.125"),
+            ("mandate.amount_rule", "VARIABLE"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    pay(
+        &sim,
+        "ord-reg-kwd",
+        json!({"outcome": "charged", "method": "UPI"}),
+    )
+    .await;
+    let order = order_status(&sim, "ord-reg-kwd").await;
+    assert_eq!(order["mandate"]["max_amount"].to_string(), "50.125");
+    let mandate_id = order["mandate"]["mandate_id"].as_str().unwrap().to_owned();
+    assert!(
+        eventually(|| receiver
+            .event_names()
+            .contains(&"MANDATE_ACTIVATED".to_owned()))
+        .await
+    );
+    let activated = receiver
+        .received()
+        .into_iter()
+        .find(|r| r.body["event_name"] == "MANDATE_ACTIVATED")
+        .unwrap();
+    assert_eq!(activated.body["content"]["mandate"]["currency"], "KWD");
+    assert_eq!(activated.body["content"]["mandate"]["max_amount"], "50.125");
+
+    let over = execute(&sim, &mandate_id, "exec-kwd-over", "50.126").await;
+    assert_eq!(over.status(), 400);
+    let body: Value = over.json().await.unwrap();
+    assert!(
+        body["error_message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(50.125)"),
+        "{body}"
+    );
+    let other_currency = client()
+        .post(format!("{}/txns", sim.base_url()))
+        .form(&[
+            ("merchant_id", MERCHANT),
+            ("mandate_id", mandate_id.as_str()),
+            ("order.order_id", "exec-kwd-inr"),
+            ("order.amount", "1.00"),
+            ("order.currency", "INR"),
+            ("format", "json"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_currency.status(), 400);
+    assert_eq!(
+        execute(&sim, &mandate_id, "exec-kwd", "50.1259")
+            .await
+            .status(),
+        200
+    );
+    let execution = order_status(&sim, "exec-kwd").await;
+    assert_eq!(execution["currency"], "KWD");
+    assert_eq!(execution["amount"].to_string(), "50.125");
+}
+
+#[tokio::test]
 async fn demo_traffic_produces_a_stream_of_orders_and_stops_at_shutdown() {
     let sim = Simulator::start(SimConfig {
         time_scale: 0.005,
@@ -338,6 +414,13 @@ async fn demo_traffic_produces_a_stream_of_orders_and_stops_at_shutdown() {
             .iter()
             .any(|s| s == "CHARGED" || s == "COD_INITIATED")
     );
+    let usd = handle.order("demo-42-3").unwrap();
+    assert_eq!(usd["currency"], "USD");
+    let jpy = handle.order("demo-42-6").unwrap();
+    assert_eq!(jpy["currency"], "JPY");
+    assert!(jpy["amount"].is_u64(), "whole yen: {}", jpy["amount"]);
+    assert_eq!(handle.order("demo-42-9").unwrap()["currency"], "KWD");
+    assert_eq!(handle.order("demo-42-7").unwrap()["currency"], "INR");
     assert!(handle.demo_traffic_running());
     sim.shutdown().await.unwrap();
     assert!(

@@ -227,6 +227,41 @@ async fn a_session_creates_the_order_and_links_to_the_simulators_hosted_page() {
 }
 
 #[tokio::test]
+async fn a_session_puts_the_amount_in_the_sdk_payload_with_the_currency_decimals() {
+    let sim = start(None).await;
+    for (order_id, amount, currency, expected) in [
+        ("ord-sess-jpy", "500", "JPY", "500"),
+        ("ord-sess-kwd", "12.3456", "KWD", "12.345"),
+        ("ord-sess-usd", "7.5", "USD", "7.50"),
+    ] {
+        let body: Value = post(&sim, "/session")
+            .json(&json!({
+                "order_id": order_id,
+                "amount": amount,
+                "currency": currency,
+                "payment_page_client_id": "acme_client",
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["sdk_payload"]["payload"]["amount"], expected);
+        assert_eq!(body["sdk_payload"]["payload"]["currency"], currency);
+    }
+    let page = client()
+        .get(format!("{}/pay/{MERCHANT}/ord-sess-kwd", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("12.345 KWD"), "{page}");
+}
+
+#[tokio::test]
 async fn a_charged_card_order_reports_txn_details_in_the_status_response() {
     let sim = start(None).await;
     create_order(&sim, "ord-card", "250").await;

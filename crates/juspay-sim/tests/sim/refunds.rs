@@ -5,7 +5,9 @@
 use juspay_sim::RefundStatus;
 use serde_json::{Value, json};
 
-use crate::support::{Receiver, create_order, eventually, order_status, pay, post, start};
+use crate::support::{
+    Receiver, create_order, create_order_in, eventually, order_status, pay, post, start,
+};
 
 async fn refund(
     sim: &juspay_sim::RunningSimulator,
@@ -208,4 +210,72 @@ async fn the_legacy_order_paths_of_the_python_sdks_reach_the_same_orders() {
         .unwrap();
     assert_eq!(status["status"], "CHARGED");
     assert_eq!(status["refunds"][0]["unique_request_id"], "lg-1");
+}
+
+#[tokio::test]
+async fn jpy_and_kwd_orders_carry_their_iso_decimals_and_a_0_005_kwd_refund_is_five_fils() {
+    let sim = start(None).await;
+    let created = create_order_in(&sim, "ord-jpy", "500", "JPY").await;
+    assert_eq!(created["amount"].to_string(), "500");
+    create_order_in(&sim, "ord-kwd", "1.005", "KWD").await;
+    pay(&sim, "ord-jpy", json!({"outcome": "charged"})).await;
+    pay(&sim, "ord-kwd", json!({"outcome": "charged"})).await;
+
+    let jpy = order_status(&sim, "ord-jpy").await;
+    assert_eq!(jpy["status"], "CHARGED");
+    assert_eq!(jpy["currency"], "JPY");
+    assert_eq!(jpy["amount"], json!(500));
+    assert_eq!(jpy["amount"].to_string(), "500");
+    assert_eq!(jpy["txn_detail"]["txn_amount"].to_string(), "500");
+    let kwd = order_status(&sim, "ord-kwd").await;
+    assert_eq!(kwd["status"], "CHARGED");
+    assert_eq!(kwd["currency"], "KWD");
+    assert_eq!(kwd["amount"], json!(1.005));
+    assert_eq!(kwd["amount"].to_string(), "1.005");
+
+    let refunded: Value = refund(&sim, "ord-kwd", "rf-kwd", "0.005")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refunded["amount_refunded"].to_string(), "0.005");
+    assert_eq!(refunded["refunds"][0]["amount"].to_string(), "0.005");
+    assert_eq!(refunded["maximum_eligible_refund_amount"], json!(1));
+    let stored = sim.handle().refunds("ord-kwd");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].amount, 5);
+    assert_eq!(stored[0].requested_amount.as_deref(), Some("0.005"));
+
+    let whole_yen = refund(&sim, "ord-jpy", "rf-jpy", "120.9").await;
+    assert_eq!(whole_yen.status(), 200);
+    let stored = sim.handle().refunds("ord-jpy");
+    assert_eq!(stored[0].amount, 120);
+    assert_eq!(stored[0].requested_amount.as_deref(), Some("120.9"));
+    assert_eq!(
+        order_status(&sim, "ord-jpy").await["maximum_eligible_refund_amount"].to_string(),
+        "380"
+    );
+    assert_eq!(
+        refund(&sim, "ord-jpy", "rf-jpy-over", "381").await.status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn a_refund_without_an_amount_records_no_requested_text() {
+    let sim = start(None).await;
+    create_order_in(&sim, "ord-usd", "12.34", "USD").await;
+    pay(&sim, "ord-usd", json!({"outcome": "charged"})).await;
+    let rest: Value = post(&sim, "/orders/ord-usd/refunds")
+        .json(&json!({"unique_request_id": "all"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["refunds"][0]["amount"].to_string(), "12.34");
+    let stored = sim.handle().refunds("ord-usd");
+    assert_eq!(stored[0].amount, 1_234);
+    assert_eq!(stored[0].requested_amount, None);
 }

@@ -78,14 +78,37 @@ pub fn get(sim: &RunningSimulator, path: &str) -> reqwest::RequestBuilder {
 
 /// Creates an order with a form body and returns the full order object.
 pub async fn create_order(sim: &RunningSimulator, order_id: &str, amount: &str) -> Value {
+    create_order_form(sim, order_id, amount, None).await
+}
+
+/// Creates an order in `currency` (amount in its major units) and returns the order object.
+pub async fn create_order_in(
+    sim: &RunningSimulator,
+    order_id: &str,
+    amount: &str,
+    currency: &str,
+) -> Value {
+    create_order_form(sim, order_id, amount, Some(currency)).await
+}
+
+async fn create_order_form(
+    sim: &RunningSimulator,
+    order_id: &str,
+    amount: &str,
+    currency: Option<&str>,
+) -> Value {
+    let mut form = vec![
+        ("order_id", order_id),
+        ("amount", amount),
+        ("customer_id", "cust-1"),
+        ("return_url", "https://shop.example/return"),
+    ];
+    if let Some(currency) = currency {
+        form.push(("currency", currency));
+    }
     let response = post(sim, "/orders")
         .header("version", "2023-06-30")
-        .form(&[
-            ("order_id", order_id),
-            ("amount", amount),
-            ("customer_id", "cust-1"),
-            ("return_url", "https://shop.example/return"),
-        ])
+        .form(&form)
         .send()
         .await
         .unwrap();
