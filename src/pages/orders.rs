@@ -228,6 +228,12 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
     .into_any()
 }
 
+/// The currencies a payment link offers, rupees first: those Juspay's merchants settle in
+/// most. Amounts are typed with the chosen currency's decimals (yen none, dinars three).
+const LINK_CURRENCIES: [&str; 12] = [
+    "INR", "USD", "EUR", "GBP", "AED", "SGD", "SAR", "QAR", "JPY", "KWD", "BHD", "OMR",
+];
+
 /// Operators create a payment link; the answer (with the link to copy) shows below it.
 #[component]
 fn PaymentLinkForm(link: ServerAction<CreatePaymentLink>) -> impl IntoView {
@@ -235,9 +241,15 @@ fn PaymentLinkForm(link: ServerAction<CreatePaymentLink>) -> impl IntoView {
         <section class="card">
             <h2>"Create a payment link"</h2>
             <ActionForm action=link>
-                <label for="pl-amount">"Amount (INR)"</label>
+                <label for="pl-amount">"Amount"</label>
                 <input id="pl-amount" name="amount" inputmode="decimal" required placeholder="499.00"/>
-                <input type="hidden" name="currency" value="INR"/>
+                <label for="pl-currency">"Currency"</label>
+                <select id="pl-currency" name="currency">
+                    {LINK_CURRENCIES
+                        .iter()
+                        .map(|code| view! { <option value=*code>{*code}</option> })
+                        .collect_view()}
+                </select>
                 <label for="pl-email">"Customer email"</label>
                 <input id="pl-email" name="customer_email" type="email"/>
                 <label for="pl-phone">"Customer phone"</label>

@@ -46,6 +46,15 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
             .collect()
     };
     let payment = facts(&[
+        (
+            "Currency",
+            (!juspay::is_known_currency(&order.currency)).then(|| {
+                format!(
+                    "{} is not an ISO 4217 code: its amounts are read with two decimals",
+                    order.currency
+                )
+            }),
+        ),
         ("Method type", order.payment_method_type.clone()),
         ("Method", order.payment_method.clone()),
         ("Card", card(&order)),
@@ -488,6 +497,22 @@ mod tests {
         assert_eq!(page.payment_link, None);
         assert_eq!(page.refunds[0].amount, "5.00 INR");
         assert_eq!(page.refunds[0].status, RefundStatus::Success);
+    }
+
+    #[test]
+    fn an_order_in_a_currency_iso_4217_does_not_know_is_flagged_and_a_known_one_is_not() {
+        let page = build(records(paid_order()), true, true);
+        assert!(page.payment.iter().all(|(label, _)| label != "Currency"));
+        let odd = build(
+            records(OrderRow {
+                currency: "XYZ".into(),
+                ..paid_order()
+            }),
+            true,
+            true,
+        );
+        let flag = odd.payment.iter().find(|(label, _)| label == "Currency");
+        assert!(flag.is_some_and(|(_, text)| text.contains("not an ISO 4217 code")));
     }
 
     #[test]

@@ -56,7 +56,15 @@ sim_test!(
             ("JPY", "500", 500, "500 JPY", "200", 200, "200"),
             ("USD", "12.34", 1_234, "12.34 USD", "1.5", 150, "1.50"),
             ("KWD", "1.005", 1_005, "1.005 KWD", "0.005", 5, "0.005"),
-            ("INR", "1,234.50", 123_450, "1,234.50 INR", "10", 1_000, "10.00"),
+            (
+                "INR",
+                "1,234.50",
+                123_450,
+                "1,234.50 INR",
+                "10",
+                1_000,
+                "10.00",
+            ),
         ] {
             let order_id = paid_order_in(app, sim, typed, currency).await;
             let stored = store.find_order(&order_id).await.unwrap().unwrap();

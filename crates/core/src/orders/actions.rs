@@ -173,10 +173,16 @@ impl NewOrder {
         if self.amount <= 0 {
             return Err(invalid("amount", "The amount must be more than zero."));
         }
-        if !(self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        // Amounts are typed and stored in the currency's ISO 4217 minor unit, so a code the
+        // standard does not know cannot be taken from a person (Juspay's own reports keep
+        // theirs, read with two decimals).
+        if !(self.currency.len() == 3
+            && self.currency.bytes().all(|b| b.is_ascii_uppercase())
+            && juspay::is_known_currency(&self.currency))
+        {
             return Err(invalid(
                 "currency",
-                "Use a three-letter currency code like INR.",
+                "Use an ISO 4217 currency code like INR or USD.",
             ));
         }
         if let Some(email) = &self.customer_email {
