@@ -9,6 +9,7 @@ pub mod health;
 pub mod mandates;
 pub mod money;
 pub mod orders;
+pub mod outbound;
 pub mod refunds;
 pub mod report;
 pub mod reports;

@@ -82,6 +82,16 @@ concurrency = 4
 lease_seconds = 120
 batch = 20
 
+[outbound]
+enabled = true
+timeout_seconds = 15
+retry_schedule_seconds = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+disable_after_days = 5
+secret_overlap_hours = 24
+concurrency = 8
+lease_seconds = 60
+poll_millis = 500
+
 [alerts]
 enabled = true
 interval_seconds = 60
@@ -118,6 +128,7 @@ pub struct Config {
     #[serde(default)]
     pub metrics: MetricsConfig,
     pub reconciler: ReconcilerConfig,
+    pub outbound: OutboundConfig,
     pub alerts: AlertsConfig,
     pub log: LogConfig,
 }
@@ -330,6 +341,31 @@ pub struct ReconcilerConfig {
     pub lease_seconds: i64,
     /// Orders leased per pass.
     pub batch: i64,
+}
+
+/// Events sent to the merchant's own systems (Standard Webhooks, docs/outbound.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Run the delivery worker on this instance (every instance may; they share the work).
+    pub enabled: bool,
+    /// A receiver has this long to answer before the attempt counts as failed.
+    pub timeout_seconds: u64,
+    /// Wait before each attempt (the first is normally immediate); a delivery that fails
+    /// them all is marked failed. Each wait gets up to a tenth of random extra.
+    pub retry_schedule_seconds: Vec<u64>,
+    /// An endpoint whose every delivery failed for this long is disabled (and an alert
+    /// says so).
+    pub disable_after_days: i64,
+    /// After a rotation the old secret also signs for this long, so the receiver can
+    /// switch without losing events.
+    pub secret_overlap_hours: i64,
+    /// Deliveries in flight at once, per instance.
+    pub concurrency: usize,
+    /// How long an instance owns a delivery it is sending.
+    pub lease_seconds: i64,
+    /// How often the worker looks for due deliveries when idle.
+    pub poll_millis: u64,
 }
 
 /// Health conditions evaluated in the background (for example, the success rate below

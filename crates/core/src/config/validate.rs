@@ -93,6 +93,36 @@ impl Config {
         if self.reconciler.concurrency == 0 {
             return Err(invalid("reconciler.concurrency", "must be at least 1"));
         }
+        if self.outbound.retry_schedule_seconds.is_empty() {
+            return Err(invalid(
+                "outbound.retry_schedule_seconds",
+                "must list at least one wait (0 for an immediate first attempt)",
+            ));
+        }
+        if self.outbound.concurrency == 0 {
+            return Err(invalid("outbound.concurrency", "must be at least 1"));
+        }
+        for (key, value) in [
+            (
+                "outbound.timeout_seconds",
+                i64::try_from(self.outbound.timeout_seconds).unwrap_or(i64::MAX),
+            ),
+            (
+                "outbound.disable_after_days",
+                self.outbound.disable_after_days,
+            ),
+            (
+                "outbound.secret_overlap_hours",
+                self.outbound.secret_overlap_hours,
+            ),
+            ("outbound.lease_seconds", self.outbound.lease_seconds),
+            (
+                "outbound.poll_millis",
+                i64::try_from(self.outbound.poll_millis).unwrap_or(i64::MAX),
+            ),
+        ] {
+            positive(key, value)?;
+        }
         for (key, value) in [
             (
                 "alerts.interval_seconds",

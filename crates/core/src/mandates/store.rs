@@ -167,6 +167,11 @@ impl Tx {
         };
         if current.as_ref() != Some(&plan.row) {
             self.save_mandate(&plan.row).await?;
+            self.emit_events(&crate::outbound::events::mandate_events(
+                current.as_ref(),
+                &plan.row,
+            ))
+            .await?;
         }
         if plan.effect != Effect::Unchanged {
             self.insert_mandate_event(

@@ -72,11 +72,17 @@ impl Tx {
         };
         if current.as_ref() != Some(&plan.row) {
             self.save_refund(&plan.row).await?;
+            self.emit_events(&crate::outbound::events::refund_events(
+                current.as_ref(),
+                &plan.row,
+            ))
+            .await?;
         }
         if matches!(plan.effect, Effect::Created | Effect::Applied) {
             let detail = format!(
-                "refund {} of {} {}",
-                report.unique_request_id, plan.row.amount, plan.row.currency
+                "refund {} of {}",
+                report.unique_request_id,
+                crate::money::format_minor(plan.row.amount, &plan.row.currency)
             );
             self.insert_order_event(
                 &report.order_id,

@@ -1,0 +1,484 @@
+//! The outbox and its deliveries in the database: events written inside the transaction
+//! of the change they describe, one delivery per subscribed endpoint, claimed by one
+//! instance at a time and finished with a record of every attempt.
+//!
+//! Invariants: an event exists only if its change committed (same transaction); a
+//! delivery is held by one instance at a time (a lease, and `SKIP LOCKED` on PostgreSQL);
+//! a delivery is not claimed while an earlier delivery of the same subject to the same
+//! endpoint is still pending, so a receiver sees a subject's events in the order written.
+
+use rand::{Rng, distributions::Alphanumeric};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    clock::now_millis,
+    outbound::events::{NewEvent, iso},
+    store::{Backend, Store, StoreError, Tx, on_pool, on_tx},
+};
+
+/// A delivery's state.
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+/// A `webhook-id`: `msg_` and 24 letters and digits, random so that ids never repeat even
+/// across a restored backup.
+fn mint_message_id() -> String {
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    format!("msg_{suffix}")
+}
+
+/// The body sent for an event: Standard Webhooks' `type`, `timestamp` and `data`.
+fn payload(event: &NewEvent, at: i64) -> String {
+    serde_json::json!({
+        "type": event.event_type,
+        "timestamp": iso(at),
+        "data": event.data,
+    })
+    .to_string()
+}
+
+impl Tx {
+    /// Writes `events` to the outbox, with a delivery for every enabled endpoint that
+    /// subscribes to each one's type. Part of the caller's transaction: a change rolled
+    /// back emits nothing.
+    pub async fn emit_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        let at = now_millis();
+        for event in events {
+            let seq = self.insert_event(event, at).await?;
+            on_tx!(self, t => sqlx::query(
+                "INSERT INTO outbound_deliveries (event_seq, endpoint_id, subject, state, \
+                 attempts, next_attempt_at) \
+                 SELECT $1, id, $2, 'pending', 0, $3 FROM outbound_endpoints \
+                 WHERE enabled AND (event_types = '*' \
+                   OR ',' || event_types || ',' LIKE '%,' || $4 || ',%')")
+                .bind(seq)
+                .bind(&event.subject)
+                .bind(at)
+                .bind(event.event_type)
+                .execute(&mut **t).await.map(|_| ()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes `event` with one delivery, to `endpoint_id` only (a test event, a replay).
+    pub async fn emit_to(&mut self, event: &NewEvent, endpoint_id: i64) -> Result<(), StoreError> {
+        let at = now_millis();
+        let seq = self.insert_event(event, at).await?;
+        on_tx!(self, t => sqlx::query(
+            "INSERT INTO outbound_deliveries (event_seq, endpoint_id, subject, state, attempts, \
+             next_attempt_at) VALUES ($1, $2, $3, 'pending', 0, $4)")
+            .bind(seq)
+            .bind(endpoint_id)
+            .bind(&event.subject)
+            .bind(at)
+            .execute(&mut **t).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn insert_event(&mut self, event: &NewEvent, at: i64) -> Result<i64, StoreError> {
+        let seq: i64 = on_tx!(self, t => sqlx::query_scalar(
+            "INSERT INTO outbound_events (id, event_type, subject, payload, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING seq")
+            .bind(mint_message_id())
+            .bind(event.event_type)
+            .bind(&event.subject)
+            .bind(payload(event, at))
+            .bind(at)
+            .fetch_one(&mut **t).await)?;
+        Ok(seq)
+    }
+}
+
+/// A delivery claimed for sending, with what sending needs.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub attempts: i64,
+    pub endpoint_id: i64,
+    pub msg_id: String,
+    pub payload: String,
+    pub url: String,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<i64>,
+}
+
+impl ClaimedDelivery {
+    /// The secrets that sign now: the current one, and the previous one until its overlap
+    /// ends.
+    pub fn signing_secrets(&self, now: i64) -> Vec<&str> {
+        let mut secrets = vec![self.secret.as_str()];
+        if let (Some(previous), Some(until)) = (&self.previous_secret, self.previous_secret_until)
+            && until > now
+        {
+            secrets.push(previous);
+        }
+        secrets
+    }
+}
+
+/// How one attempt ended, and what follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub at: i64,
+    pub status: Option<u16>,
+    pub latency_ms: i64,
+    /// The first KB of the answer.
+    pub response: Option<String>,
+    /// Why there was no answer (timeout, refused connection).
+    pub error: Option<String>,
+    pub next: Next,
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    Delivered,
+    RetryAt(i64),
+    /// No more attempts: retries ran out or the receiver asked to stop.
+    GiveUp(String),
+    /// The endpoint answered 410 Gone: it is disabled.
+    EndpointGone,
+}
+
+/// One row of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub msg_id: String,
+    pub event_type: String,
+    pub subject: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub at: i64,
+    pub status: Option<i64>,
+    pub latency_ms: i64,
+    pub response: Option<String>,
+    pub error: Option<String>,
+}
+
+/// An event of the outbox, as the pull API pages through them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxEvent {
+    pub seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+/// Filters of the delivery log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryFilter {
+    pub endpoint_id: Option<i64>,
+    pub state: Option<String>,
+    pub event_type: Option<String>,
+}
+
+impl Store {
+    /// Claims up to `limit` deliveries due by `now` for `lease_ms`, skipping any whose
+    /// subject has an earlier delivery to the same endpoint still pending.
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let skip_locked = match self.backend() {
+            Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let claim = format!(
+            "UPDATE outbound_deliveries SET lease_owner = $1, lease_until = $2 \
+             WHERE id IN (SELECT d.id FROM outbound_deliveries d \
+               WHERE d.state = 'pending' AND d.next_attempt_at <= $3 \
+                 AND (d.lease_until IS NULL OR d.lease_until < $3) \
+                 AND NOT EXISTS (SELECT 1 FROM outbound_deliveries e \
+                   WHERE e.endpoint_id = d.endpoint_id AND e.subject = d.subject \
+                     AND e.event_seq < d.event_seq AND e.state = 'pending') \
+               ORDER BY d.next_attempt_at, d.event_seq LIMIT $4{skip_locked}) \
+             AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3) \
+             RETURNING id"
+        );
+        let ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(&claim)
+            .bind(owner)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p).await)?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<ClaimedDelivery> = on_pool!(self, p => sqlx::query_as(
+                "SELECT d.id, d.attempts, d.endpoint_id, e.id AS msg_id, e.payload, p.url, \
+                 p.secret, p.previous_secret, p.previous_secret_until \
+                 FROM outbound_deliveries d JOIN outbound_events e ON e.seq = d.event_seq \
+                 JOIN outbound_endpoints p ON p.id = d.endpoint_id WHERE d.id = $1")
+                .bind(id)
+                .fetch_optional(p).await)?;
+            claimed.extend(row);
+        }
+        Ok(claimed)
+    }
+
+    /// Records an attempt of a claimed delivery and what follows it, and keeps the
+    /// endpoint's failure clock: a success stops it, a failure starts it. A no-op if the
+    /// lease was lost to another instance meanwhile (that instance records its own).
+    pub async fn record_attempt(
+        &self,
+        delivery: &ClaimedDelivery,
+        owner: &str,
+        attempt: &AttemptRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let (state, next_at, delivered_at) = match &attempt.next {
+            Next::Delivered => (DELIVERED, None, Some(attempt.at)),
+            Next::RetryAt(at) => (PENDING, Some(*at), None),
+            Next::GiveUp(_) | Next::EndpointGone => (FAILED, None, None),
+        };
+        let error = match &attempt.next {
+            Next::GiveUp(reason) => Some(reason.clone()),
+            Next::EndpointGone => Some("the endpoint answered 410 Gone and was disabled".into()),
+            _ => attempt.error.clone(),
+        };
+        let updated = on_tx!(&mut tx, t => sqlx::query(
+            "UPDATE outbound_deliveries SET attempts = attempts + 1, state = $1, \
+             next_attempt_at = $2, delivered_at = $3, last_status = $4, last_error = $5, \
+             last_attempt_at = $6, lease_owner = NULL, lease_until = NULL \
+             WHERE id = $7 AND lease_owner = $8")
+            .bind(state)
+            .bind(next_at)
+            .bind(delivered_at)
+            .bind(attempt.status.map(i64::from))
+            .bind(&error)
+            .bind(attempt.at)
+            .bind(delivery.id)
+            .bind(owner)
+            .execute(&mut **t).await.map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Ok(());
+        }
+        on_tx!(&mut tx, t => sqlx::query(
+            "INSERT INTO outbound_attempts (delivery_id, at, status, latency_ms, response, error) \
+             VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(delivery.id)
+            .bind(attempt.at)
+            .bind(attempt.status.map(i64::from))
+            .bind(attempt.latency_ms)
+            .bind(&attempt.response)
+            .bind(&attempt.error)
+            .execute(&mut **t).await.map(|_| ()))?;
+        let endpoint_sql = match attempt.next {
+            Next::Delivered => "UPDATE outbound_endpoints SET failing_since = NULL WHERE id = $1",
+            Next::EndpointGone => {
+                "UPDATE outbound_endpoints SET enabled = FALSE, updated_at = $2, \
+                 disabled_reason = 'The endpoint answered 410 Gone.' WHERE id = $1"
+            }
+            _ => {
+                "UPDATE outbound_endpoints SET failing_since = COALESCE(failing_since, $2) \
+                 WHERE id = $1"
+            }
+        };
+        on_tx!(&mut tx, t => sqlx::query(endpoint_sql)
+            .bind(delivery.endpoint_id)
+            .bind(attempt.at)
+            .execute(&mut **t).await.map(|_| ()))?;
+        tx.commit().await
+    }
+
+    /// Disables every endpoint that has failed without a success since before `cutoff`,
+    /// with the reason; returns their URLs.
+    pub async fn disable_failing_endpoints(&self, cutoff: i64) -> Result<Vec<String>, StoreError> {
+        let urls: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+            "UPDATE outbound_endpoints SET enabled = FALSE, updated_at = $2, \
+             disabled_reason = 'Every delivery failed for days; enable it once it answers.' \
+             WHERE enabled AND failing_since IS NOT NULL AND failing_since < $1 RETURNING url")
+            .bind(cutoff)
+            .bind(now_millis())
+            .fetch_all(p).await)?;
+        Ok(urls)
+    }
+
+    /// The delivery log, newest first.
+    pub async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let sql = "SELECT d.id, d.endpoint_id, e.id AS msg_id, e.event_type, d.subject, d.state, \
+             d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.last_attempt_at, \
+             d.delivered_at, e.created_at \
+             FROM outbound_deliveries d JOIN outbound_events e ON e.seq = d.event_seq \
+             WHERE ($1 IS NULL OR d.endpoint_id = $1) AND ($2 IS NULL OR d.state = $2) \
+               AND ($3 IS NULL OR e.event_type = $3) \
+             ORDER BY d.id DESC LIMIT $4";
+        let rows = on_pool!(self, p => sqlx::query_as::<_, DeliveryRecord>(sql)
+            .bind(filter.endpoint_id)
+            .bind(&filter.state)
+            .bind(&filter.event_type)
+            .bind(limit)
+            .fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The attempts of one delivery, oldest first.
+    pub async fn list_attempts(&self, delivery_id: i64) -> Result<Vec<AttemptRow>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, AttemptRow>(
+            "SELECT at, status, latency_ms, response, error FROM outbound_attempts \
+             WHERE delivery_id = $1 ORDER BY at, id")
+            .bind(delivery_id)
+            .fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Outbox events after `after` (a `seq`), oldest first: the pull API's pages.
+    pub async fn list_events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, OutboxEvent>(
+            "SELECT seq, id, event_type, payload, created_at FROM outbound_events \
+             WHERE seq > $1 AND event_type <> 'test.ping' ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p).await)?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dashboard_status::OrderStatus;
+
+    use super::*;
+    use crate::{
+        orders::{snapshot::OrderReport, timeline::ReportContext},
+        staff::audit::AuditEntry,
+    };
+
+    fn audit() -> AuditEntry {
+        AuditEntry {
+            actor: "admin".into(),
+            action: "outbound.endpoint.create".into(),
+            target: String::new(),
+            detail: String::new(),
+            client_ip: "127.0.0.1".into(),
+            trace_id: "t1".into(),
+        }
+    }
+
+    fn report(order_id: &str, status: OrderStatus) -> OrderReport {
+        OrderReport {
+            order_id: order_id.into(),
+            status: Some(status),
+            amount: Some(10_000),
+            currency: Some("INR".into()),
+            ..OrderReport::default()
+        }
+    }
+
+    async fn apply(store: &Store, order_id: &str, status: OrderStatus, commit: bool) {
+        let mut tx = store.begin().await.unwrap();
+        let ctx = ReportContext {
+            at: now_millis(),
+            ..ReportContext::default()
+        };
+        tx.apply_order_report(&report(order_id, status), &ctx)
+            .await
+            .unwrap()
+            .unwrap();
+        if commit {
+            tx.commit().await.unwrap();
+        } else {
+            tx.rollback().await.unwrap();
+        }
+    }
+
+    async fn event_types(store: &Store) -> Vec<String> {
+        store
+            .list_events_after(0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect()
+    }
+
+    crate::test_on_both_backends! {
+        async fn an_event_exists_only_when_its_change_commits_with_a_delivery_per_subscriber(db) {
+            let store = db.store();
+            store.create_endpoint("https://a.example/hooks", "all", &[], &audit()).await.unwrap();
+            store
+                .create_endpoint("https://b.example/hooks", "refunds", &["refund.succeeded".into()], &audit())
+                .await
+                .unwrap();
+            apply(&store, "ord_1", OrderStatus::PendingVbv, false).await;
+            assert!(event_types(&store).await.is_empty(), "a rolled-back change emits nothing");
+            apply(&store, "ord_1", OrderStatus::PendingVbv, true).await;
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            assert_eq!(event_types(&store).await, ["order.pending", "order.paid"]);
+            let deliveries = store.list_deliveries(&DeliveryFilter::default(), 10).await.unwrap();
+            assert_eq!(deliveries.len(), 2, "only the endpoint subscribing to all gets them");
+            let payload: serde_json::Value =
+                serde_json::from_str(&store.list_events_after(0, 10).await.unwrap()[1].payload).unwrap();
+            assert_eq!(payload["type"], "order.paid");
+            assert_eq!(payload["data"]["order_id"], "ord_1");
+            assert_eq!(payload["data"]["amount"]["minor"], 10_000);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_subjects_next_event_waits_for_the_earlier_one_and_no_delivery_is_claimed_twice(db) {
+            let store = db.store();
+            store.create_endpoint("https://a.example/hooks", "", &[], &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::PendingVbv, true).await;
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            apply(&store, "ord_2", OrderStatus::Charged, true).await;
+            let now = now_millis();
+            let (a, b) = tokio::join!(
+                store.claim_deliveries("a", now, 60_000, 10),
+                store.claim_deliveries("b", now, 60_000, 10)
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            let mut ids: Vec<i64> = a.iter().chain(&b).map(|d| d.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), a.len() + b.len(), "never claimed twice");
+            assert_eq!(ids.len(), 2, "ord_1's second event waits for its first");
+            let first = a.iter().chain(&b).find(|d| d.payload.contains("order.pending")).unwrap();
+            let owner = if a.contains(first) { "a" } else { "b" };
+            let done = AttemptRecord {
+                at: now,
+                status: Some(200),
+                latency_ms: 3,
+                response: Some("ok".into()),
+                error: None,
+                next: Next::Delivered,
+            };
+            store.record_attempt(first, owner, &done).await.unwrap();
+            let next = store.claim_deliveries("c", now_millis(), 60_000, 10).await.unwrap();
+            assert_eq!(next.len(), 1);
+            assert!(next[0].payload.contains("order.paid"));
+            assert_eq!(store.list_attempts(first.id).await.unwrap().len(), 1);
+        }
+    }
+}
