@@ -17,6 +17,7 @@ use crate::pages::{
     not_found::NotFound,
     order::OrderPage,
     orders::OrdersPage,
+    outbound::OutboundPage,
     refunds::RefundsPage,
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("outbound") view=OutboundPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::Async/>
             </Routes>
         </Router>

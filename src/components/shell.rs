@@ -99,7 +99,10 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
                 .iter()
                 .map(|(href, label)| view! { <A href=*href>{*label}</A> })
                 .collect_view()}
-            {admin.then(|| view! { <A href="/users">"Users"</A> })}
+            {admin.then(|| view! {
+                <A href="/users">"Users"</A>
+                <A href="/outbound">"Outbound"</A>
+            })}
         </nav>
         <div class="who">
             <span class="username">{user.username}</span>

@@ -8,6 +8,7 @@ pub mod mandates;
 pub mod not_found;
 pub mod order;
 pub mod orders;
+pub mod outbound;
 pub mod refunds;
 pub mod users;
 pub mod webhooks;

@@ -177,13 +177,8 @@ fn sign(
 }
 
 /// Checks the token and reads the order from the body, or answers the refusal.
-fn admit(
-    state: &AppState,
-    meta: Option<Extension<RequestMeta>>,
-    headers: &HeaderMap,
-    body: &[u8],
-    action: &str,
-) -> Result<(NewOrder, AuditEntry, CheckoutRequest), Refusal> {
+/// Checks the merchant API's Bearer token (404 while none is configured).
+pub(super) fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
     let Some(token) = state.config.merchant_api.token.as_ref() else {
         return Err(Refusal::new(
             StatusCode::NOT_FOUND,
@@ -198,6 +193,17 @@ fn admit(
             "A valid Bearer token is required.",
         ));
     }
+    Ok(())
+}
+
+fn admit(
+    state: &AppState,
+    meta: Option<Extension<RequestMeta>>,
+    headers: &HeaderMap,
+    body: &[u8],
+    action: &str,
+) -> Result<(NewOrder, AuditEntry, CheckoutRequest), Refusal> {
+    check_token(state, headers)?;
     let request: CheckoutRequest = serde_json::from_slice(body).map_err(|_| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -265,7 +271,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: &str) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: &str) -> Self {
         Self {
             status,
             code,

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod export;
 pub mod headers;
 pub mod merchant_api;
+pub mod merchant_reads;
 pub mod metrics;
 pub mod middleware;
 pub mod ops;
@@ -239,6 +240,11 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         )
         .route("/merchant-api/session", post(merchant_api::create_session))
         .route(
+            "/merchant-api/orders/{order_id}",
+            get(merchant_reads::get_order),
+        )
+        .route("/merchant-api/events", get(merchant_reads::list_events))
+        .route(
             "/merchant-api/signed-payloads",
             post(merchant_api::signed_payloads),
         )
@@ -340,6 +346,15 @@ pub async fn serve(
         )),
         _ => None,
     };
+    let delivering = state.config.outbound.enabled.then(|| {
+        tokio::spawn(
+            dashboard_core::outbound::delivery::Deliverer::new(
+                state.store.clone(),
+                state.config.outbound.clone(),
+            )
+            .run(stop_rx.clone()),
+        )
+    });
     let alerting = state.config.alerts.enabled.then(|| {
         tokio::spawn(
             AlertEvaluator::new(
@@ -361,7 +376,7 @@ pub async fn serve(
     .map_err(StartError::Serve);
     let _ = stop_tx.send(true);
     let _ = maintenance.await;
-    for task in [checkpointing, processing, reconciling, alerting]
+    for task in [checkpointing, processing, reconciling, delivering, alerting]
         .into_iter()
         .flatten()
     {

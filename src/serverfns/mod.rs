@@ -9,6 +9,7 @@ pub mod mandates;
 #[cfg(feature = "ssr")]
 mod order_detail;
 pub mod orders;
+pub mod outbound;
 pub mod refunds;
 pub mod users;
 pub mod webhooks;

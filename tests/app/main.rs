@@ -11,6 +11,7 @@ mod mandates;
 mod merchant_api;
 mod ops;
 mod orders;
+mod outbound;
 mod processing;
 mod refunds;
 mod security;

@@ -1,0 +1,223 @@
+//! The Outbound page, for admins: the merchant's endpoints that receive our events (add,
+//! rotate the secret, enable or disable, send a test event) and the delivery log (state,
+//! attempts, the last answer, the next retry, send again).
+
+use leptos::prelude::*;
+
+use crate::{
+    components::{
+        shell::{Outcome, Shell, shown},
+        step_up::StepUp,
+    },
+    serverfns::outbound::{
+        CreateEndpoint, DeliveryView, EndpointView, ReplayDelivery, RotateEndpointSecret,
+        SendTestEvent, SetEndpointEnabled, outbound_page,
+    },
+};
+
+#[component]
+pub fn OutboundPage() -> impl IntoView {
+    let create = ServerAction::<CreateEndpoint>::new();
+    let rotate = ServerAction::<RotateEndpointSecret>::new();
+    let toggle = ServerAction::<SetEndpointEnabled>::new();
+    let test = ServerAction::<SendTestEvent>::new();
+    let replay = ServerAction::<ReplayDelivery>::new();
+    let page = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                rotate.version().get(),
+                toggle.version().get(),
+                test.version().get(),
+                replay.version().get(),
+            )
+        },
+        |_| outbound_page(None, None),
+    );
+    let field_error = move |field: &'static str| {
+        move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.field_message(field))
+                .map(|m| view! { <span class="field-error">{m}</span> })
+        }
+    };
+    view! {
+        <Shell title="Outbound events">
+            <h1>"Outbound events"</h1>
+            <p class="hint">
+                "Your own systems (shop, inventory, shipping) learn here what happens to payments: "
+                "each change is sent to the endpoints below as a signed Standard Webhooks event, "
+                "retried for about a day, and logged."
+            </p>
+            <StepUp what="Adding an endpoint or rotating its secret".to_owned()/>
+            <Outcome value=Signal::derive(move || rotate.value().get())/>
+            <Outcome value=Signal::derive(move || toggle.value().get())/>
+            <Outcome value=Signal::derive(move || test.value().get())/>
+            <Outcome value=Signal::derive(move || replay.value().get())/>
+            <Suspense fallback=|| view! { <p>"Loading endpoints…"</p> }>
+                {move || Suspend::new(async move {
+                    shown(page.await.map(|p| {
+                        let types = p.event_types.join(", ");
+                        view! {
+                            <Endpoints list=p.endpoints rotate toggle test/>
+                            <section class="card">
+                                <h2>"Add an endpoint"</h2>
+                                <ActionForm action=create>
+                                    <label for="ep-url">"URL (https)"</label>
+                                    <input id="ep-url" name="url" type="url" required placeholder="https://shop.example/hooks/payments"/>
+                                    {field_error("url")}
+                                    <label for="ep-description">"Description"</label>
+                                    <input id="ep-description" name="description"/>
+                                    {field_error("description")}
+                                    <label for="ep-types">"Event types (comma-separated; * for all)"</label>
+                                    <input id="ep-types" name="event_types" value="*"/>
+                                    {field_error("event_types")}
+                                    <p class="hint">"Types: " {types}</p>
+                                    <button type="submit">"Add endpoint"</button>
+                                </ActionForm>
+                                <Outcome value=Signal::derive(move || create.value().get())/>
+                            </section>
+                            <Deliveries list=p.deliveries replay/>
+                        }
+                    }))
+                })}
+            </Suspense>
+        </Shell>
+    }
+}
+
+#[component]
+fn Endpoints(
+    list: Vec<EndpointView>,
+    rotate: ServerAction<RotateEndpointSecret>,
+    toggle: ServerAction<SetEndpointEnabled>,
+    test: ServerAction<SendTestEvent>,
+) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p>"No endpoint yet: add one below."</p> }.into_any();
+    }
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Endpoint"</th>
+                    <th scope="col">"Events"</th>
+                    <th scope="col">"State"</th>
+                    <th scope="col">"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|e| {
+                        let id = e.id.to_string();
+                        let (id2, id3) = (id.clone(), id.clone());
+                        view! {
+                            <tr>
+                                <td>
+                                    <code>{e.url.clone()}</code>
+                                    <br/>
+                                    {e.description.clone()}
+                                    {e.rotating_until.clone().map(|until| view! {
+                                        <br/><span class="hint">"old secret signs too until " {until}</span>
+                                    })}
+                                </td>
+                                <td>{e.event_types.clone()}</td>
+                                <td>
+                                    <span class=if e.enabled { "badge on" } else { "badge off" }>
+                                        {if e.enabled { "enabled" } else { "disabled" }}
+                                    </span>
+                                    {e.note.clone().map(|n| view! { <br/><span class="hint">{n}</span> })}
+                                </td>
+                                <td>
+                                    <ActionForm action=test>
+                                        <input type="hidden" name="id" value=id/>
+                                        <button type="submit" class="small">"Send test event"</button>
+                                    </ActionForm>
+                                    <ActionForm action=rotate>
+                                        <input type="hidden" name="id" value=id2/>
+                                        <button type="submit" class="small">"Rotate secret"</button>
+                                    </ActionForm>
+                                    <ActionForm action=toggle>
+                                        <input type="hidden" name="id" value=id3/>
+                                        <input type="hidden" name="enabled" value=(!e.enabled).to_string()/>
+                                        <button type="submit" class="small">
+                                            {if e.enabled { "Disable" } else { "Enable" }}
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn Deliveries(list: Vec<DeliveryView>, replay: ServerAction<ReplayDelivery>) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"Delivery log"</h2>
+            {if list.is_empty() {
+                view! { <p>"Nothing sent yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Created"</th>
+                                <th scope="col">"Event"</th>
+                                <th scope="col">"Endpoint"</th>
+                                <th scope="col">"State"</th>
+                                <th scope="col">"Attempts"</th>
+                                <th scope="col">"Last answer"</th>
+                                <th scope="col">"Next attempt"</th>
+                                <th scope="col"></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {list
+                                .into_iter()
+                                .map(|d| {
+                                    let id = d.id.to_string();
+                                    let pending = d.state == "pending";
+                                    view! {
+                                        <tr>
+                                            <td>{d.created}</td>
+                                            <td>
+                                                {d.event_type}
+                                                <br/>
+                                                <code class="hint">{d.msg_id}</code>
+                                                " " {d.subject}
+                                            </td>
+                                            <td>{d.endpoint_id}</td>
+                                            <td>{d.state}</td>
+                                            <td>{d.attempts}</td>
+                                            <td>{d.last}</td>
+                                            <td>{d.next_attempt.unwrap_or_default()}</td>
+                                            <td>
+                                                {(!pending).then(|| view! {
+                                                    <ActionForm action=replay>
+                                                        <input type="hidden" name="id" value=id/>
+                                                        <button type="submit" class="small">"Send again"</button>
+                                                    </ActionForm>
+                                                })}
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}

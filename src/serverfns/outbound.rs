@@ -1,0 +1,248 @@
+//! The Outbound page's server functions, for admins only: the endpoints that receive our
+//! events and the delivery log; adding an endpoint (its secret shown once), rotating its
+//! secret, enabling or disabling it, sending a test event and sending a delivery again.
+//! Adding and rotating need the identity confirmed again: both hand out a secret.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// An endpoint as the page shows it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointView {
+    pub id: i64,
+    pub url: String,
+    pub description: String,
+    pub event_types: String,
+    pub enabled: bool,
+    /// Why it is disabled, or since when it fails.
+    pub note: Option<String>,
+    pub rotating_until: Option<String>,
+}
+
+/// One row of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub msg_id: String,
+    pub event_type: String,
+    pub subject: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last: String,
+    pub next_attempt: Option<String>,
+    pub created: String,
+}
+
+/// The page: endpoints, the event types one may subscribe to, and the latest deliveries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundView {
+    pub endpoints: Vec<EndpointView>,
+    pub event_types: Vec<String>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[server(prefix = "/api", endpoint = "outbound_page")]
+pub async fn outbound_page(
+    endpoint: Option<i64>,
+    state: Option<String>,
+) -> Result<OutboundView, AppError> {
+    use dashboard_core::{
+        clock::format_utc,
+        outbound::{events::EVENT_TYPES, store::DeliveryFilter},
+    };
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let store = &ctx.state.store;
+    let endpoints = store.list_endpoints().await.map_err(|e| ctx.internal(&e))?;
+    let filter = DeliveryFilter {
+        endpoint_id: endpoint,
+        state: state.filter(|s| !s.trim().is_empty()),
+        event_type: None,
+    };
+    let deliveries = store
+        .list_deliveries(&filter, 100)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    Ok(OutboundView {
+        endpoints: endpoints
+            .into_iter()
+            .map(|e| EndpointView {
+                id: e.id,
+                note: e.disabled_reason.clone().or_else(|| {
+                    e.failing_since
+                        .map(|at| format!("failing since {}", format_utc(at)))
+                }),
+                rotating_until: e
+                    .previous_secret_until
+                    .filter(|until| *until > dashboard_core::clock::now_millis())
+                    .map(format_utc),
+                url: e.url,
+                description: e.description,
+                event_types: e.event_types,
+                enabled: e.enabled,
+            })
+            .collect(),
+        event_types: EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        deliveries: deliveries
+            .into_iter()
+            .map(|d| DeliveryView {
+                id: d.id,
+                endpoint_id: d.endpoint_id,
+                last: match (d.last_status, &d.last_error) {
+                    (Some(status), _) => format!("HTTP {status}"),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => "not sent yet".to_owned(),
+                },
+                next_attempt: (d.state == "pending")
+                    .then_some(d.next_attempt_at)
+                    .flatten()
+                    .map(format_utc),
+                created: format_utc(d.created_at),
+                msg_id: d.msg_id,
+                event_type: d.event_type,
+                subject: d.subject,
+                state: d.state,
+                attempts: d.attempts,
+            })
+            .collect(),
+    })
+}
+
+/// Adds an endpoint. The answer carries its signing secret, the only time it is shown.
+#[server(prefix = "/api", endpoint = "create_endpoint")]
+pub async fn create_endpoint(
+    url: String,
+    description: Option<String>,
+    event_types: Option<String>,
+) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let types: Vec<String> = event_types
+        .unwrap_or_default()
+        .split([',', ' '])
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    ctx.require_step_up().await?;
+    let audit = ctx.audit(
+        "outbound.endpoint.create",
+        "",
+        &format!("url={}", url.trim()),
+    )?;
+    let (id, secret) = ctx
+        .state
+        .store
+        .create_endpoint(&url, description.as_deref().unwrap_or(""), &types, &audit)
+        .await
+        .map_err(|e| endpoint_failed(&ctx, e))?;
+    let message = format!(
+        "Endpoint {id} added. Its signing secret, shown only now: {secret} — give it to the \
+         receiver, which verifies each event with it."
+    );
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+/// Gives an endpoint a new secret; the old one keeps signing during the overlap.
+#[server(prefix = "/api", endpoint = "rotate_endpoint_secret")]
+pub async fn rotate_endpoint_secret(id: i64) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    ctx.require_step_up().await?;
+    let audit = ctx.audit("outbound.endpoint.rotate", &format!("endpoint:{id}"), "")?;
+    let hours = ctx.state.config.outbound.secret_overlap_hours;
+    let secret = ctx
+        .state
+        .store
+        .rotate_endpoint_secret(id, hours * 3_600_000, &audit)
+        .await
+        .map_err(|e| endpoint_failed(&ctx, e))?;
+    let message = format!(
+        "New signing secret for endpoint {id}, shown only now: {secret}. Events are signed with \
+         the old one too for {hours} hours, so the receiver can switch without losing any."
+    );
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+#[server(prefix = "/api", endpoint = "set_endpoint_enabled")]
+pub async fn set_endpoint_enabled(id: i64, enabled: bool) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let action = if enabled {
+        "outbound.endpoint.enable"
+    } else {
+        "outbound.endpoint.disable"
+    };
+    let audit = ctx.audit(action, &format!("endpoint:{id}"), "")?;
+    ctx.state
+        .store
+        .set_endpoint_enabled(id, enabled, &audit)
+        .await
+        .map_err(|e| endpoint_failed(&ctx, e))?;
+    let message = format!(
+        "Endpoint {id} {}.",
+        if enabled { "enabled" } else { "disabled" }
+    );
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+#[server(prefix = "/api", endpoint = "send_test_event")]
+pub async fn send_test_event(id: i64) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let audit = ctx.audit("outbound.endpoint.test", &format!("endpoint:{id}"), "")?;
+    ctx.state
+        .store
+        .send_test_event(id, &audit)
+        .await
+        .map_err(|e| endpoint_failed(&ctx, e))?;
+    let message = format!("A test event is on its way to endpoint {id}; see it in the log below.");
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+/// Sends a delivered or failed event again, with the same `webhook-id`.
+#[server(prefix = "/api", endpoint = "replay_delivery")]
+pub async fn replay_delivery(id: i64) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let audit = ctx.audit("outbound.delivery.replay", &format!("delivery:{id}"), "")?;
+    ctx.state
+        .store
+        .replay_delivery(id, &audit)
+        .await
+        .map_err(|e| endpoint_failed(&ctx, e))?;
+    let message = format!("Delivery {id} will be sent again.");
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+#[cfg(feature = "ssr")]
+fn endpoint_failed(
+    ctx: &crate::server::context::RequestCtx,
+    error: dashboard_core::outbound::endpoints::EndpointError,
+) -> AppError {
+    use dashboard_core::outbound::endpoints::EndpointError;
+    match error {
+        EndpointError::Invalid { field, message } => ctx.fail(AppError::invalid(field, message)),
+        EndpointError::NotFound => ctx.fail(AppError::NotFound),
+        EndpointError::Store(e) => ctx.internal(&e),
+    }
+}

@@ -1,0 +1,325 @@
+//! Events for the merchant's own systems: an endpoint added by an admin receives each
+//! change signed as Standard Webhooks (checked here with our own HMAC, not the product's
+//! code), retried with the same `webhook-id`, a subject's events in order; a rotated secret
+//! signs beside the old one; 410 disables the endpoint; the read API answers "is it paid?".
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+};
+
+use axum::{Router, extract::State, http::HeaderMap, routing::post};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
+use juspay_sim::{PaymentMethod, PaymentRequest};
+use merchant_dashboard::serverfns::Created;
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::{
+    app_test,
+    helpers::{TestApp, bare_client, eventually},
+    refunds::refund_form,
+    sim_test,
+};
+
+const TOKEN: &str = "merchant app token 456";
+
+fn settings() -> String {
+    format!(
+        "[outbound]\nretry_schedule_seconds = [0, 1, 1, 1]\npoll_millis = 50\n\
+         [merchant_api]\ntoken = \"{TOKEN}\"\n"
+    )
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+    answered: u16,
+}
+
+impl Received {
+    fn event_type(&self) -> String {
+        serde_json::from_str::<Value>(&self.body).unwrap()["type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    /// Statuses to answer with, in turn; 200 once they run out.
+    plan: Arc<Mutex<VecDeque<u16>>>,
+}
+
+async fn receive(
+    State(receiver): State<Receiver>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::http::StatusCode {
+    let answered = receiver.plan.lock().unwrap().pop_front().unwrap_or(200);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    receiver.got.lock().unwrap().push(Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body,
+        answered,
+    });
+    axum::http::StatusCode::from_u16(answered).unwrap()
+}
+
+/// A receiver on a free loopback port: its URL and what it got.
+async fn start_receiver(plan: &[u16]) -> (String, Receiver) {
+    let receiver = Receiver::default();
+    receiver.plan.lock().unwrap().extend(plan);
+    let app = Router::new()
+        .route("/hooks", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, receiver)
+}
+
+/// Standard Webhooks' check, written from the specification: `v1,` and the base64
+/// HMAC-SHA256 of `id.timestamp.body` under the secret's bytes, any of the listed ones.
+fn signed_with(secret: &str, r: &Received) -> bool {
+    let key = STANDARD
+        .decode(secret.trim_start_matches("whsec_"))
+        .unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    r.signature.split(' ').any(|s| s == expected)
+}
+
+/// The `whsec_` secret a message shows once.
+fn secret_in(message: &str) -> String {
+    let start = message.find("whsec_").expect("the secret is shown");
+    message[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .trim_end_matches('.')
+        .to_owned()
+}
+
+async fn add_endpoint(app: &TestApp, url: &str, types: &str) -> String {
+    let res = app
+        .call("create_endpoint", &[("url", url), ("event_types", types)])
+        .await;
+    assert_eq!(res.status().as_u16(), 200, "endpoint added");
+    secret_in(&res.json::<String>().await.unwrap())
+}
+
+fn got(receiver: &Receiver) -> Vec<Received> {
+    receiver.got.lock().unwrap().clone()
+}
+
+sim_test!(
+    a_paid_then_refunded_order_reaches_the_endpoint_signed_in_order_and_retried_under_one_id,
+    &settings(),
+    |app, sim| {
+        // The first attempt meets an outage: the retry carries the same webhook-id.
+        let (url, receiver) = start_receiver(&[503]).await;
+        app.login_as_admin().await;
+        let secret = add_endpoint(app, &url, "order.paid,order.refunded,refund.succeeded").await;
+
+        let res = app
+            .call("create_payment_link", &[("amount", "100.00")])
+            .await;
+        let order_id = res.json::<Created>().await.unwrap().id;
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        eventually("order.paid is delivered", || async {
+            got(&receiver)
+                .iter()
+                .any(|r| r.answered == 200 && r.event_type() == "order.paid")
+        })
+        .await;
+        let key = refund_form(app, &order_id).await.unwrap();
+        let res = app
+            .call(
+                "refund_order",
+                &[
+                    ("order_id", &order_id),
+                    ("unique_request_id", &key),
+                    ("amount", "40.00"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        eventually("the refund's events are delivered", || async {
+            let types: Vec<String> = got(&receiver).iter().map(Received::event_type).collect();
+            types.contains(&"order.refunded".to_owned())
+                && types.contains(&"refund.succeeded".to_owned())
+        })
+        .await;
+
+        let all = got(&receiver);
+        assert!(
+            all.iter().all(|r| signed_with(&secret, r)),
+            "every request is signed"
+        );
+        assert_eq!(all[0].answered, 503);
+        assert_eq!(all[1].id, all[0].id, "the retry keeps the webhook-id");
+        assert_eq!(all[1].event_type(), "order.paid");
+        let last_paid = all
+            .iter()
+            .rposition(|r| r.event_type() == "order.paid")
+            .unwrap();
+        let first_refunded = all
+            .iter()
+            .position(|r| r.event_type() == "order.refunded")
+            .unwrap();
+        assert!(
+            last_paid < first_refunded,
+            "order.refunded never before order.paid"
+        );
+        let refunded: Value = serde_json::from_str(&all[first_refunded].body).unwrap();
+        assert_eq!(refunded["data"]["refund"]["amount"]["minor"], 4_000);
+        assert_eq!(refunded["data"]["refund"]["full"], false);
+        assert!(
+            !all.iter().any(|r| r.event_type() == "order.pending"),
+            "not subscribed"
+        );
+
+        // The read API: "is it paid?" without calling Juspay, and the events to pull.
+        let read = bare_client()
+            .get(app.url(&format!("/merchant-api/orders/{order_id}")))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status().as_u16(), 200);
+        let order: Value = read.json().await.unwrap();
+        assert_eq!(
+            (order["paid"].as_bool(), order["status"].as_str()),
+            (Some(true), Some("CHARGED"))
+        );
+        assert_eq!(order["refunds"][0]["amount"]["minor"], 4_000);
+        let anonymous = bare_client()
+            .get(app.url(&format!("/merchant-api/orders/{order_id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status().as_u16(), 401);
+        let page: Value = bare_client()
+            .get(app.url("/merchant-api/events?after=0&limit=2"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["events"].as_array().unwrap().len(), 2);
+        let next = page["next"].as_i64().unwrap();
+        let rest: Value = bare_client()
+            .get(app.url(&format!("/merchant-api/events?after={next}")))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let types: Vec<&str> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(rest["events"].as_array().unwrap())
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert!(
+            types.contains(&"order.paid") && types.contains(&"refund.succeeded"),
+            "{types:?}"
+        );
+    }
+);
+
+app_test!(
+    a_rotated_secret_signs_beside_the_old_one_and_an_endpoint_that_is_gone_is_disabled,
+    &settings(),
+    |app| {
+        let (url, receiver) = start_receiver(&[]).await;
+        app.login_as_admin().await;
+        let refused = app
+            .call("create_endpoint", &[("url", "http://shop.example/hooks")])
+            .await;
+        assert_eq!(
+            refused.status().as_u16(),
+            422,
+            "plain http only to this machine"
+        );
+        let old = add_endpoint(app, &url, "*").await;
+        let page: Value = app.call("outbound_page", &[]).await.json().await.unwrap();
+        let id = page["endpoints"][0]["id"].as_i64().unwrap().to_string();
+        let res = app.call("rotate_endpoint_secret", &[("id", &id)]).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let new = secret_in(&res.json::<String>().await.unwrap());
+        assert_ne!(new, old);
+        assert_eq!(
+            app.call("send_test_event", &[("id", &id)])
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+        eventually("the test event arrives", || async {
+            !got(&receiver).is_empty()
+        })
+        .await;
+        let ping = &got(&receiver)[0];
+        assert_eq!(ping.event_type(), "test.ping");
+        assert!(
+            signed_with(&new, ping) && signed_with(&old, ping),
+            "both secrets verify"
+        );
+
+        receiver.plan.lock().unwrap().push_back(410);
+        app.call("send_test_event", &[("id", &id)]).await;
+        eventually("a 410 disables the endpoint", || async {
+            let page: Value = app.call("outbound_page", &[]).await.json().await.unwrap();
+            page["endpoints"][0]["enabled"] == false
+        })
+        .await;
+        let page: Value = app.call("outbound_page", &[]).await.json().await.unwrap();
+        assert_eq!(page["deliveries"][0]["state"], "failed");
+        assert_eq!(page["deliveries"][1]["state"], "delivered");
+        let audit = app
+            .db
+            .store()
+            .list_audit_for(&format!("endpoint:{id}"), 10)
+            .await
+            .unwrap();
+        assert!(audit.iter().any(|a| a.action == "outbound.endpoint.rotate"));
+
+        app.create_user("otto", "operator password 1", "operator")
+            .await;
+        app.call("logout", &[]).await;
+        app.login("otto", "operator password 1").await;
+        assert_eq!(app.call("outbound_page", &[]).await.status().as_u16(), 403);
+        assert_eq!(
+            app.call("send_test_event", &[("id", &id)])
+                .await
+                .status()
+                .as_u16(),
+            403
+        );
+    }
+);
