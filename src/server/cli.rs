@@ -1,5 +1,7 @@
-//! The command line of the server binary: `serve` (default) and user administration
-//! (`user add`, `user reset-password`, `user reset-mfa`) for when nobody can sign in.
+//! The command line of the server binary: `serve` (default), user administration
+//! (`user add`, `user reset-password`, `user reset-mfa`) for when nobody can sign in, and
+//! outbound endpoints (`endpoint ensure`, `endpoint list`) for setting up a receiver from a
+//! script.
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -32,6 +34,28 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the endpoints that receive outbound events.
+    #[command(subcommand)]
+    Endpoint(EndpointCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EndpointCommand {
+    /// Add an endpoint for URL unless one exists. Its `whsec_` secret is read from stdin
+    /// with --secret-stdin (so the receiver can be configured first), else minted and
+    /// printed once.
+    Ensure {
+        url: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Comma-separated event types; `*` for all.
+        #[arg(long, default_value = "*")]
+        types: String,
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// List the endpoints (never their secrets).
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +85,78 @@ pub enum CliError {
     Invalid(String),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+}
+
+/// Runs an endpoint command; returns the lines to print.
+pub async fn run_endpoint_command(
+    config: &Config,
+    command: EndpointCommand,
+) -> Result<String, CliError> {
+    use dashboard_core::outbound::{endpoints::EndpointError, signing::mint_secret};
+
+    let store = Store::connect(&config.database.url, 1).await?;
+    store.migrate().await?;
+    let endpoints = store.list_endpoints().await?;
+    match command {
+        EndpointCommand::List => Ok(endpoints
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}\t{}\t{}\t{}",
+                    e.id,
+                    if e.enabled { "enabled" } else { "disabled" },
+                    e.event_types,
+                    e.url
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")),
+        EndpointCommand::Ensure {
+            url,
+            description,
+            types,
+            secret_stdin,
+        } => {
+            if let Some(existing) = endpoints.iter().find(|e| e.url == url.trim()) {
+                return Ok(format!(
+                    "endpoint {} already receives at {}",
+                    existing.id, existing.url
+                ));
+            }
+            let (secret, shown) = if secret_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| CliError::Invalid(format!("reading the secret: {e}")))?;
+                (line.trim().to_owned(), String::new())
+            } else {
+                let secret = mint_secret();
+                let shown = format!("; its secret (shown once): {secret}");
+                (secret, shown)
+            };
+            let types: Vec<String> = types.split(',').map(str::to_owned).collect();
+            let audit = AuditEntry {
+                actor: "cli".to_owned(),
+                action: "outbound.endpoint.create".to_owned(),
+                target: String::new(),
+                detail: format!("url={}", url.trim()),
+                client_ip: "local".to_owned(),
+                trace_id: String::new(),
+            };
+            let (id, _) = store
+                .create_endpoint_with_secret(&url, &description, &types, secret, &audit)
+                .await
+                .map_err(|e| match e {
+                    EndpointError::Invalid { field, message } => {
+                        CliError::Invalid(format!("{field}: {message}"))
+                    }
+                    EndpointError::NotFound => CliError::Invalid("no such endpoint".into()),
+                    EndpointError::Store(e) => CliError::Store(e),
+                })?;
+            Ok(format!("added endpoint {id} for {}{shown}", url.trim()))
+        }
+    }
 }
 
 /// Runs a user command; returns the lines to print.
@@ -167,7 +263,6 @@ fn read_or_generate(from_stdin: bool) -> Result<(Password, String), CliError> {
 }
 
 /// Runs the binary: returns the process exit code.
-#[allow(clippy::print_stdout)] // The CLI's output is for the operator's terminal, not a log.
 pub async fn main() -> std::process::ExitCode {
     use std::process::ExitCode;
 
@@ -188,15 +283,23 @@ pub async fn main() -> std::process::ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::User(command) => match run_user_command(&config, command).await {
-            Ok(out) => {
-                println!("{out}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::User(command) => report(run_user_command(&config, command).await),
+        Command::Endpoint(command) => report(run_endpoint_command(&config, command).await),
+    }
+}
+
+/// Prints a command's result and gives its exit code.
+#[allow(clippy::print_stdout)] // The CLI's output is for the operator's terminal, not a log.
+fn report(result: Result<String, CliError>) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -183,26 +183,74 @@ fn a_bad_setting_stops_start_up_with_the_key_named() {
     assert!(stderr.contains("database.max_connections"), "{stderr}");
 }
 
+/// Runs the binary's command line on the app's database with `stdin` as its input.
+fn run_cli(app: &crate::helpers::TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+
+    let mut child = binary()
+        .env("DATABASE_URL", app.db.url())
+        .env("DASHBOARD_LOG__FILTER", "warn")
+        .args(args)
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+app_test!(
+    the_command_line_adds_an_endpoint_once_with_the_secret_it_is_given,
+    |app| {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let url = "http://127.0.0.1:9/receiver";
+        let args = [
+            "endpoint",
+            "ensure",
+            url,
+            "--description",
+            "demo",
+            "--secret-stdin",
+        ];
+        let out = run_cli(app, &args, &format!("{secret}\n"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            printed.contains("added endpoint") && !printed.contains(secret),
+            "{printed}"
+        );
+        let again = run_cli(app, &args, &format!("{secret}\n"));
+        assert!(String::from_utf8_lossy(&again.stdout).contains("already receives"));
+        let endpoints = app.db.store().list_endpoints().await.unwrap();
+        assert_eq!(endpoints.len(), 1);
+        let weak = run_cli(
+            app,
+            &[
+                "endpoint",
+                "ensure",
+                "http://127.0.0.1:9/other",
+                "--secret-stdin",
+            ],
+            "whsec_c2hvcnQ=\n",
+        );
+        assert!(!weak.status.success());
+        assert!(String::from_utf8_lossy(&weak.stderr).contains("secret"));
+        let list = run_cli(app, &["endpoint", "list"], "");
+        assert!(String::from_utf8_lossy(&list.stdout).contains(url));
+    }
+);
+
 app_test!(
     the_command_line_adds_users_and_resets_passwords_and_second_factors,
     |app| {
-        use std::io::Write;
-
-        let run = |args: &[&str], stdin: &str| {
-            let mut child = binary()
-                .env("DATABASE_URL", app.db.url())
-                .env("DASHBOARD_LOG__FILTER", "warn")
-                .args(args)
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(stdin.as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        };
+        let run = |args: &[&str], stdin: &str| run_cli(app, args, stdin);
         let out = run(
             &[
                 "user",

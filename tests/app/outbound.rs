@@ -323,3 +323,79 @@ app_test!(
         );
     }
 );
+
+/// A second instance of the app on `app`'s database, with the same settings; stopped by
+/// sending on the returned channel.
+async fn second_instance(
+    app: &TestApp,
+    extra: &str,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let config = crate::helpers::test_config(app.db.url(), extra);
+    let prepared = merchant_dashboard::server::prepare(config)
+        .await
+        .expect("the second instance starts");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        merchant_dashboard::server::serve(prepared, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("the second instance runs");
+    });
+    (stop, task)
+}
+
+app_test!(
+    two_instances_deliver_each_of_a_thousand_events_once_and_each_orders_in_sequence,
+    &settings(),
+    |app| {
+        use dashboard_core::outbound::{events::NewEvent, store::DeliveryFilter};
+
+        let (other, other_task) = second_instance(app, &settings()).await;
+        let (url, receiver) = start_receiver(&[]).await;
+        app.login_as_admin().await;
+        add_endpoint(app, &url, "*").await;
+        // 1 000 events about 100 orders, 10 each, written in one transaction.
+        let events: Vec<NewEvent> = (0..1_000)
+            .map(|n| NewEvent {
+                event_type: "order.paid",
+                subject: format!("order:o{}", n % 100),
+                data: serde_json::json!({ "n": n }),
+            })
+            .collect();
+        let store = app.db.store();
+        let mut tx = store.begin().await.unwrap();
+        tx.emit_events(&events).await.unwrap();
+        tx.commit().await.unwrap();
+        eventually("every delivery is recorded as delivered", || async {
+            let pending = DeliveryFilter {
+                state: Some("pending".into()),
+                ..DeliveryFilter::default()
+            };
+            store.list_deliveries(&pending, 1).await.unwrap().is_empty()
+        })
+        .await;
+        let all = got(&receiver);
+        let mut ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!((all.len(), ids.len()), (1_000, 1_000), "each event once");
+        let mut last_of_subject = std::collections::HashMap::new();
+        for r in &all {
+            let n = serde_json::from_str::<Value>(&r.body).unwrap()["data"]["n"]
+                .as_i64()
+                .unwrap();
+            let previous = last_of_subject.insert(n % 100, n);
+            assert!(
+                previous.is_none_or(|p| p < n),
+                "order o{} out of sequence",
+                n % 100
+            );
+        }
+        let _ = other.send(());
+        other_task.await.unwrap();
+    }
+);

@@ -49,6 +49,11 @@ pub struct SimConfig {
     /// JPSL callbacks (a second gateway) for demos and tests; off without a URL.
     #[serde(default)]
     pub jpsl: crate::jpsl::JpslConfig,
+    /// Standard Webhooks secret (`whsec_` and base64) that deliveries to the
+    /// `/__sim/receiver` route are verified against; without one every delivery is
+    /// accepted and recorded unverified. Never logged.
+    #[serde(default)]
+    pub receiver_secret: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -68,6 +73,7 @@ impl Default for SimConfig {
             seed: 7,
             demo_traffic: false,
             jpsl: crate::jpsl::JpslConfig::default(),
+            receiver_secret: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The `/__sim` control API: pay without HTML, inject faults, read webhook attempts and
-//! order state, start demo traffic. Invariant: these routes need no API key (the
+//! order state, start demo traffic, and receive the dashboard's outbound events
+//! ([`crate::receiver`]). Invariant: these routes need no API key (the
 //! simulator binds loopback only) and are never subject to endpoint faults.
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/webhooks/attempts", get(webhook_attempts))
         .route("/__sim/traffic/start", post(start_traffic))
         .route("/__sim/jpsl/callbacks", post(send_jpsl))
+        .merge(crate::receiver::routes())
 }
 
 /// Query of the order routes: which merchant's order (the primary one by default).

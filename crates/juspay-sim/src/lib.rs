@@ -21,6 +21,10 @@
 //! | `DELETE /__sim/faults` | — | clear every fault |
 //! | `GET /__sim/webhooks/attempts` | — | every [`WebhookAttempt`] |
 //! | `POST /__sim/traffic/start` | — | start demo traffic |
+//! | `POST /__sim/jpsl/callbacks` | [`jpsl::JpslCallback`] | send one signed JPSL advice |
+//! | `POST /__sim/receiver` | an outbound event | receive a Standard Webhooks delivery from the dashboard ([`receiver`]) |
+//! | `POST /__sim/receiver/fail` | `{"count": n, "status": s}` | answer the next `n` deliveries with `s` |
+//! | `GET /__sim/receiver` | — | every [`ReceivedEvent`], oldest first |
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
@@ -38,6 +42,7 @@ pub mod mandates;
 pub mod orders;
 pub mod payment_page;
 pub mod payments;
+pub mod receiver;
 pub mod refunds;
 pub mod server;
 pub mod signature;
@@ -57,6 +62,7 @@ pub use config::{MerchantAccount, SimConfig};
 pub use error::ApiError;
 pub use faults::{EndpointFault, EndpointFaultKind, WebhookFault, WebhookFaultKind};
 pub use payments::{FailureReason, Outcome, PaymentRequest, PaymentResult};
+pub use receiver::ReceivedEvent;
 pub use state::{PaymentMethod, Refund, RefundStatus};
 pub use webhooks::WebhookAttempt;
 
@@ -234,6 +240,18 @@ impl SimHandle {
         self.shared
             .deliveries_in_flight
             .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Every outbound event delivered to `/__sim/receiver` (the last
+    /// [`receiver::MAX_KEPT`]), oldest first.
+    pub fn received_events(&self) -> Vec<ReceivedEvent> {
+        self.shared.receiver.received()
+    }
+
+    /// Answers the next `count` deliveries to `/__sim/receiver` with `status` (200–599),
+    /// replacing any budget left; `count` 0 clears it.
+    pub fn fail_receiver(&self, count: u32, status: u16) -> Result<(), SimError> {
+        Ok(self.shared.receiver.fail_next(count, status)?)
     }
 
     /// Whether the demo traffic generator is running; it stops at shutdown.

@@ -83,6 +83,10 @@ struct Args {
         default_value = "jpsl_sim_secret"
     )]
     jpsl_secret: String,
+    /// Standard Webhooks secret (`whsec_…`) that deliveries to `/__sim/receiver` are
+    /// verified against; without it they are accepted unverified.
+    #[arg(long, env = "JUSPAY_SIM_RECEIVER_SECRET", hide_env_values = true)]
+    receiver_secret: Option<String>,
 }
 
 fn parse_account(text: &str) -> Result<MerchantAccount, String> {
@@ -125,6 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             merchant_id: args.jpsl_merchant_id,
             secret: args.jpsl_secret,
         },
+        receiver_secret: args.receiver_secret,
     };
     let simulator = Simulator::start(config).await?;
     writeln!(

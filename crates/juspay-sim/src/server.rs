@@ -39,6 +39,8 @@ pub struct Shared {
     pub traffic_running: AtomicBool,
     /// Webhook deliveries scheduled or under way (retries included), not yet finished.
     pub deliveries_in_flight: AtomicUsize,
+    /// The merchant-side receiver of the dashboard's outbound events (`/__sim/receiver`).
+    pub receiver: crate::receiver::Receiver,
     primary: Mutex<Store>,
     others: BTreeMap<String, Mutex<Store>>,
     faults: Mutex<Faults>,
@@ -74,6 +76,7 @@ impl Shared {
         let faults = Faults::new(config.seed);
         let webhook_url = config.webhook_url.clone();
         let jpsl = config.jpsl.clone();
+        let receiver = crate::receiver::Receiver::new(config.receiver_secret.as_deref());
         Self {
             jpsl,
             config,
@@ -82,6 +85,7 @@ impl Shared {
             traffic_started: AtomicBool::new(false),
             traffic_running: AtomicBool::new(false),
             deliveries_in_flight: AtomicUsize::new(0),
+            receiver,
             primary: Mutex::new(primary),
             others,
             faults: Mutex::new(faults),

@@ -59,6 +59,9 @@ pub struct AlertInputs {
     pub auth_failures: i64,
     /// Orders created within the lookback that Juspay reported paid with another amount.
     pub amount_mismatches: i64,
+    /// Outbound endpoints the delivery worker disabled (410, or failing for days): id,
+    /// URL and reason. An admin's own disabling is not an alert.
+    pub endpoints_disabled: Vec<(i64, String, String)>,
 }
 
 /// The windows [`Store::alert_inputs`] counts over, in ms.
@@ -85,7 +88,14 @@ impl Store {
                 on_pool!(self, p => sqlx::query_scalar(&sql).bind(a).bind(b).fetch_one(p).await)?;
             Ok::<_, StoreError>(n)
         };
+        let endpoints_disabled = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, url, disabled_reason FROM outbound_endpoints \
+             WHERE NOT enabled AND disabled_reason IS NOT NULL AND disabled_reason <> $1 \
+             ORDER BY id")
+            .bind(crate::outbound::endpoints::DISABLED_BY_ADMIN)
+            .fetch_all(p).await)?;
         Ok(AlertInputs {
+            endpoints_disabled,
             breakdown,
             orders_created_recently: count(
                 "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2".to_owned(),

@@ -76,6 +76,16 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
             ),
         });
     }
+    for (id, url, reason) in &inputs.endpoints_disabled {
+        out.push(Condition {
+            key: format!("outbound_disabled:{id}"),
+            kind: "outbound_disabled".to_owned(),
+            message: format!(
+                "Events are no longer sent to {url}: {reason} Fix the receiver, then enable \
+                 it on the Outbound page; what failed meanwhile can be sent again from the log."
+            ),
+        });
+    }
     if inputs.amount_mismatches > 0 {
         out.push(Condition {
             key: "amount_mismatch".to_owned(),
@@ -292,6 +302,22 @@ mod tests {
 
     fn keys(conditions: &[Condition]) -> Vec<&str> {
         conditions.iter().map(|c| c.key.as_str()).collect()
+    }
+
+    #[test]
+    fn an_endpoint_the_worker_disabled_is_an_alert_naming_it() {
+        let inputs = AlertInputs {
+            endpoints_disabled: vec![(
+                3,
+                "https://shop.example/hooks".into(),
+                "The endpoint answered 410 Gone.".into(),
+            )],
+            ..AlertInputs::default()
+        };
+        let conditions = evaluate(&inputs, &config());
+        assert_eq!(conditions.len(), 1);
+        assert_eq!(conditions[0].key, "outbound_disabled:3");
+        assert!(conditions[0].message.contains("https://shop.example/hooks"));
     }
 
     #[test]

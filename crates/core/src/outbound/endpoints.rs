@@ -18,6 +18,9 @@ use crate::{
     store::{Store, StoreError, on_pool, on_tx},
 };
 
+/// The reason an endpoint disabled by an admin carries (no alert: a person chose it).
+pub const DISABLED_BY_ADMIN: &str = "Disabled by an admin.";
+
 /// An endpoint as the Outbound page shows it: never its secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct EndpointRecord {
@@ -88,6 +91,15 @@ pub fn check_url(text: &str) -> Result<String, EndpointError> {
     }
 }
 
+/// Whether `secret` is a Standard Webhooks secret of a sensible strength.
+pub fn is_valid_secret(secret: &str) -> bool {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    secret
+        .strip_prefix(crate::outbound::signing::SECRET_PREFIX)
+        .and_then(|key| STANDARD.decode(key).ok())
+        .is_some_and(|key| (24..=64).contains(&key.len()))
+}
+
 /// Reads the chosen event types: `*` (or none chosen) for all, else known names only.
 pub fn check_event_types(chosen: &[String]) -> Result<String, EndpointError> {
     let chosen: Vec<&str> = chosen
@@ -116,6 +128,26 @@ impl Store {
         event_types: &[String],
         audit: &AuditEntry,
     ) -> Result<(i64, String), EndpointError> {
+        self.create_endpoint_with_secret(url, description, event_types, mint_secret(), audit)
+            .await
+    }
+
+    /// Adds an endpoint with a secret made elsewhere (the command line, for a receiver
+    /// configured beforehand); the secret must be `whsec_` and 24 to 64 bytes in base64.
+    pub async fn create_endpoint_with_secret(
+        &self,
+        url: &str,
+        description: &str,
+        event_types: &[String],
+        secret: String,
+        audit: &AuditEntry,
+    ) -> Result<(i64, String), EndpointError> {
+        if !is_valid_secret(&secret) {
+            return Err(invalid(
+                "secret",
+                "Use whsec_ and 24 to 64 bytes in base64.",
+            ));
+        }
         let url = check_url(url)?;
         let event_types = check_event_types(event_types)?;
         let description = description.trim();
@@ -125,7 +157,6 @@ impl Store {
                 "Use up to 200 characters on one line.",
             ));
         }
-        let secret = mint_secret();
         let now = now_millis();
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
@@ -181,11 +212,12 @@ impl Store {
         let mut tx = self.begin().await?;
         let changed = on_tx!(&mut tx, t => sqlx::query(
             "UPDATE outbound_endpoints SET enabled = $1, updated_at = $2, \
-             disabled_reason = CASE WHEN $1 THEN NULL ELSE 'Disabled by an admin.' END, \
+             disabled_reason = CASE WHEN $1 THEN NULL ELSE $4 END, \
              failing_since = CASE WHEN $1 THEN NULL ELSE failing_since END WHERE id = $3")
             .bind(enabled)
             .bind(now_millis())
             .bind(id)
+            .bind(DISABLED_BY_ADMIN)
             .execute(&mut **t).await.map(|r| r.rows_affected()))?;
         if changed == 0 {
             return Err(EndpointError::NotFound);
@@ -260,6 +292,15 @@ mod tests {
         assert!(check_url("http://shop.example/hooks").is_err());
         assert!(check_url("ftp://shop.example").is_err());
         assert!(check_url("shop.example").is_err());
+    }
+
+    #[test]
+    fn only_whsec_secrets_of_24_to_64_bytes_are_taken() {
+        assert!(is_valid_secret(&mint_secret()));
+        assert!(is_valid_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        assert!(!is_valid_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        assert!(!is_valid_secret("whsec_c2hvcnQ="));
+        assert!(!is_valid_secret("whsec_not base64"));
     }
 
     #[test]

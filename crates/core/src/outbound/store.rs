@@ -481,4 +481,71 @@ mod tests {
             assert_eq!(store.list_attempts(first.id).await.unwrap().len(), 1);
         }
     }
+
+    crate::test_on_both_backends! {
+        async fn a_delivery_left_by_a_crashed_instance_is_sent_again_with_its_id_once_the_lease_ends(db) {
+            let store = db.store();
+            store.create_endpoint("https://a.example/hooks", "", &[], &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            let now = now_millis();
+            // The instance that claimed it was killed before recording anything.
+            let lost = store.claim_deliveries("killed", now, 1_000, 10).await.unwrap();
+            assert_eq!(lost.len(), 1);
+            assert!(store.claim_deliveries("alive", now + 500, 1_000, 10).await.unwrap().is_empty(),
+                "held while the lease lasts");
+            let again = store.claim_deliveries("alive", now + 1_001, 1_000, 10).await.unwrap();
+            assert_eq!(again.len(), 1);
+            assert_eq!(again[0].msg_id, lost[0].msg_id, "the same webhook-id");
+            let late = AttemptRecord {
+                at: now + 1_002,
+                status: Some(200),
+                latency_ms: 1,
+                response: None,
+                error: None,
+                next: Next::Delivered,
+            };
+            store.record_attempt(&lost[0], "killed", &late).await.unwrap();
+            let log = store.list_deliveries(&DeliveryFilter::default(), 10).await.unwrap();
+            assert_eq!((log[0].state.as_str(), log[0].attempts), ("pending", 0),
+                "a lost lease records nothing");
+            store.record_attempt(&again[0], "alive", &late).await.unwrap();
+            let log = store.list_deliveries(&DeliveryFilter::default(), 10).await.unwrap();
+            assert_eq!((log[0].state.as_str(), log[0].attempts), ("delivered", 1));
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn an_endpoint_that_answered_410_is_disabled_and_alerted_but_one_an_admin_disabled_is_not(db) {
+            let store = db.store();
+            store.create_endpoint("https://gone.example/hooks", "", &[], &audit()).await.unwrap();
+            let (quiet, _) =
+                store.create_endpoint("https://paused.example/hooks", "", &[], &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            let now = now_millis();
+            let claimed = store.claim_deliveries("a", now, 60_000, 10).await.unwrap();
+            assert_eq!(claimed.len(), 2);
+            let gone = claimed.iter().find(|d| d.url.contains("gone")).unwrap();
+            let answer = AttemptRecord {
+                at: now,
+                status: Some(410),
+                latency_ms: 1,
+                response: None,
+                error: None,
+                next: Next::EndpointGone,
+            };
+            store.record_attempt(gone, "a", &answer).await.unwrap();
+            store.set_endpoint_enabled(quiet, false, &audit()).await.unwrap();
+            let windows = crate::health::alert_store::AlertWindows {
+                now,
+                window: 3_600_000,
+                silence: 1_800_000,
+                pending: 1_800_000,
+                lookback: 86_400_000,
+            };
+            let inputs = store.alert_inputs(windows).await.unwrap();
+            let urls: Vec<&str> = inputs.endpoints_disabled.iter().map(|(_, url, _)| url.as_str()).collect();
+            assert_eq!(urls, ["https://gone.example/hooks"]);
+            assert!(store.list_endpoints().await.unwrap().iter().all(|e| !e.enabled));
+        }
+    }
 }

@@ -4,6 +4,7 @@ mod faults;
 mod mandates;
 mod orders;
 mod payment_page;
+mod receiver;
 mod refunds;
 mod support;
 mod webhooks;

@@ -38,6 +38,7 @@ pub fn config(webhook_url: Option<String>) -> SimConfig {
         seed: 42,
         demo_traffic: false,
         jpsl: Default::default(),
+        receiver_secret: None,
     }
 }
 
