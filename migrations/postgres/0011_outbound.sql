@@ -64,3 +64,6 @@ CREATE TABLE outbound_attempts (
     error        TEXT
 );
 CREATE INDEX outbound_attempts_delivery ON outbound_attempts (delivery_id, at);
+
+-- A debit order's outcome is also its mandate's event: find the mandate by the order.
+CREATE INDEX mandate_events_order ON mandate_events (order_id) WHERE order_id IS NOT NULL;

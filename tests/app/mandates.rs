@@ -191,6 +191,19 @@ sim_test!(
             .expect("the debit is an order");
         assert_eq!(order.amount, 12_000);
         assert!(sim.handle().order(&debit).is_some(), "executed at Juspay");
+        eventually("the debit's outcome is the mandate's event too", || async {
+            store
+                .list_events_after(0, 1_000)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| {
+                    e.event_type.starts_with("mandate.debit.")
+                        && e.payload.contains(&debit)
+                        && e.payload.contains(&mandate_id)
+                })
+        })
+        .await;
         app.call("logout", &[]).await;
 
         app.login_as_admin().await;

@@ -114,11 +114,7 @@ impl Tx {
         };
         if current.as_ref() != Some(&plan.row) {
             self.save_order(&plan.row).await?;
-            self.emit_events(&crate::outbound::events::order_events(
-                current.as_ref(),
-                &plan.row,
-            ))
-            .await?;
+            self.emit_order_events(current.as_ref(), &plan.row).await?;
         }
         let reported = report.status.as_ref().map(|s| s.as_str());
         let detail = match (&plan.effect, plan.changed.is_empty()) {

@@ -19,7 +19,7 @@ use crate::{
 pub const PAYLOAD_VERSION: u32 = 1;
 
 /// Every event type, for the endpoint form's choices and the documentation.
-pub const EVENT_TYPES: [&str; 16] = [
+pub const EVENT_TYPES: [&str; 18] = [
     "order.paid",
     "order.failed",
     "order.pending",
@@ -35,6 +35,8 @@ pub const EVENT_TYPES: [&str; 16] = [
     "mandate.revoked",
     "mandate.expired",
     "mandate.failed",
+    "mandate.debit.succeeded",
+    "mandate.debit.failed",
     "test.ping",
 ];
 
@@ -125,6 +127,41 @@ pub fn refund_events(before: Option<&RefundRow>, after: &RefundRow) -> Vec<NewEv
             "started_by": if after.requested_by.is_some() { "staff" } else { "juspay" },
             "updated_at": iso(after.updated_at),
             "links": { "order": format!("/orders/{}", after.order_id) },
+        }),
+    }]
+}
+
+/// The event of a mandate debit (an order executed against `mandate_id`) that reached an
+/// outcome, told from the debit order's own events.
+pub fn debit_events(
+    mandate_id: &str,
+    order_events: &[NewEvent],
+    order: &OrderRow,
+) -> Vec<NewEvent> {
+    let event_type = match order_events
+        .iter()
+        .map(|e| e.event_type)
+        .find(|t| matches!(*t, "order.paid" | "order.failed"))
+    {
+        Some("order.paid") => "mandate.debit.succeeded",
+        Some(_) => "mandate.debit.failed",
+        None => return Vec::new(),
+    };
+    vec![NewEvent {
+        event_type,
+        subject: format!("mandate:{mandate_id}"),
+        data: json!({
+            "version": PAYLOAD_VERSION,
+            "object": "mandate_debit",
+            "mandate_id": mandate_id,
+            "order_id": order.order_id,
+            "status": order.status.as_str(),
+            "amount": money(order.amount, &order.currency),
+            "updated_at": iso(order.updated_at),
+            "links": {
+                "mandate": format!("/mandates/{mandate_id}"),
+                "order": format!("/orders/{}", order.order_id),
+            },
         }),
     }]
 }

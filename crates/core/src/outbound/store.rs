@@ -65,6 +65,29 @@ impl Tx {
         Ok(())
     }
 
+    /// Writes the events of an order's change; a mandate debit's outcome is also the
+    /// mandate's `mandate.debit.*` event.
+    pub(crate) async fn emit_order_events(
+        &mut self,
+        before: Option<&crate::orders::model::OrderRow>,
+        after: &crate::orders::model::OrderRow,
+    ) -> Result<(), StoreError> {
+        let mut events = crate::outbound::events::order_events(before, after);
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mandate: Option<String> = on_tx!(self, t => sqlx::query_scalar(
+            "SELECT mandate_id FROM mandate_events WHERE order_id = $1 AND kind = 'execution' \
+             LIMIT 1")
+            .bind(&after.order_id)
+            .fetch_optional(&mut **t).await)?;
+        if let Some(mandate_id) = mandate {
+            let debit = crate::outbound::events::debit_events(&mandate_id, &events, after);
+            events.extend(debit);
+        }
+        self.emit_events(&events).await
+    }
+
     /// Writes `event` with one delivery, to `endpoint_id` only (a test event, a replay).
     pub async fn emit_to(&mut self, event: &NewEvent, endpoint_id: i64) -> Result<(), StoreError> {
         let at = now_millis();
@@ -546,6 +569,68 @@ mod tests {
             let urls: Vec<&str> = inputs.endpoints_disabled.iter().map(|(_, url, _)| url.as_str()).collect();
             assert_eq!(urls, ["https://gone.example/hooks"]);
             assert!(store.list_endpoints().await.unwrap().iter().all(|e| !e.enabled));
+        }
+    }
+
+    fn outcome(at: i64, status: Option<u16>, next: Next) -> AttemptRecord {
+        AttemptRecord {
+            at,
+            status,
+            latency_ms: 1,
+            response: None,
+            error: None,
+            next,
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_failed_delivery_sent_again_keeps_its_id_and_an_endpoint_failing_for_days_is_disabled(db) {
+            let store = db.store();
+            let (id, _) = store.create_endpoint("https://down.example/hooks", "", &[], &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            let now = now_millis();
+            let first = store.claim_deliveries("a", now, 60_000, 10).await.unwrap().remove(0);
+            store
+                .record_attempt(&first, "a", &outcome(now, Some(500), Next::GiveUp("retries ran out".into())))
+                .await
+                .unwrap();
+            let failed = store.list_deliveries(&DeliveryFilter::default(), 1).await.unwrap().remove(0);
+            assert_eq!(failed.state, FAILED);
+            let mut replay = audit();
+            replay.action = "outbound.delivery.replay".into();
+            replay.target = format!("delivery:{}", failed.id);
+            store.replay_delivery(failed.id, &replay).await.unwrap();
+            assert!(store.replay_delivery(failed.id, &replay).await.is_err(), "already pending");
+            let again = store.claim_deliveries("a", now_millis(), 60_000, 10).await.unwrap();
+            assert_eq!((again.len(), again[0].msg_id.as_str(), again[0].attempts), (1, first.msg_id.as_str(), 0));
+            assert_eq!(store.list_audit_for(&replay.target, 5).await.unwrap().len(), 1);
+
+            // Failing since `now`: disabled once the cutoff passes it, not before.
+            store
+                .record_attempt(&again[0], "a", &outcome(now, None, Next::RetryAt(now + 5_000)))
+                .await
+                .unwrap();
+            assert!(store.disable_failing_endpoints(now - 1).await.unwrap().is_empty());
+            assert_eq!(
+                store.disable_failing_endpoints(now + 1).await.unwrap(),
+                ["https://down.example/hooks"]
+            );
+            let endpoint = store.find_endpoint(id).await.unwrap().unwrap();
+            assert!(!endpoint.enabled && endpoint.disabled_reason.is_some());
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_success_stops_the_failure_clock(db) {
+            let store = db.store();
+            store.create_endpoint("https://flaky.example/hooks", "", &[], &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::PendingVbv, true).await;
+            apply(&store, "ord_2", OrderStatus::PendingVbv, true).await;
+            let now = now_millis();
+            let claimed = store.claim_deliveries("a", now, 60_000, 10).await.unwrap();
+            store.record_attempt(&claimed[0], "a", &outcome(now, Some(503), Next::RetryAt(now + 5_000))).await.unwrap();
+            store.record_attempt(&claimed[1], "a", &outcome(now, Some(200), Next::Delivered)).await.unwrap();
+            assert!(store.disable_failing_endpoints(now + 1).await.unwrap().is_empty());
         }
     }
 }
