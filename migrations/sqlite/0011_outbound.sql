@@ -67,3 +67,18 @@ CREATE INDEX outbound_attempts_delivery ON outbound_attempts (delivery_id, at);
 
 -- A debit order's outcome is also its mandate's event: find the mandate by the order.
 CREATE INDEX mandate_events_order ON mandate_events (order_id) WHERE order_id IS NOT NULL;
+
+-- Tokens of the merchant's own systems for the merchant API, each with a name and scopes
+-- (read: orders and events; orders: create orders), created and revoked by admins. Only
+-- a token's SHA-256 is kept (tokens are random); its first characters identify it.
+CREATE TABLE merchant_tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT    NOT NULL,
+    scopes        TEXT    NOT NULL,
+    token_hash    TEXT    NOT NULL UNIQUE,
+    prefix        TEXT    NOT NULL,
+    created_by    TEXT    NOT NULL,
+    created_at    BIGINT  NOT NULL,
+    last_used_at  BIGINT,
+    revoked_at    BIGINT
+);

@@ -1,6 +1,7 @@
 //! The Outbound page, for admins: the merchant's endpoints that receive our events (add,
-//! rotate the secret, enable or disable, send a test event) and the delivery log (state,
-//! attempts, the last answer, the next retry, send again).
+//! rotate the secret, enable or disable, send a test event), the delivery log (state,
+//! attempts, the last answer, the next retry, send again) and the merchant API's tokens
+//! (make one with its scopes, revoke).
 
 use leptos::prelude::*;
 
@@ -10,8 +11,8 @@ use crate::{
         step_up::StepUp,
     },
     serverfns::outbound::{
-        CreateEndpoint, DeliveryView, EndpointView, ReplayDelivery, RotateEndpointSecret,
-        SendTestEvent, SetEndpointEnabled, outbound_page,
+        CreateApiToken, CreateEndpoint, DeliveryView, EndpointView, ReplayDelivery, RevokeApiToken,
+        RotateEndpointSecret, SendTestEvent, SetEndpointEnabled, TokenView, outbound_page,
     },
 };
 
@@ -22,6 +23,8 @@ pub fn OutboundPage() -> impl IntoView {
     let toggle = ServerAction::<SetEndpointEnabled>::new();
     let test = ServerAction::<SendTestEvent>::new();
     let replay = ServerAction::<ReplayDelivery>::new();
+    let make_token = ServerAction::<CreateApiToken>::new();
+    let revoke_token = ServerAction::<RevokeApiToken>::new();
     let page = Resource::new(
         move || {
             (
@@ -30,6 +33,8 @@ pub fn OutboundPage() -> impl IntoView {
                 toggle.version().get(),
                 test.version().get(),
                 replay.version().get(),
+                make_token.version().get(),
+                revoke_token.version().get(),
             )
         },
         |_| outbound_page(None, None),
@@ -52,7 +57,7 @@ pub fn OutboundPage() -> impl IntoView {
                 "each change is sent to the endpoints below as a signed Standard Webhooks event, "
                 "retried for about a day, and logged."
             </p>
-            <StepUp what="Adding an endpoint or rotating its secret".to_owned()/>
+            <StepUp what="Adding an endpoint, rotating its secret or making an API token".to_owned()/>
             <Outcome value=Signal::derive(move || rotate.value().get())/>
             <Outcome value=Signal::derive(move || toggle.value().get())/>
             <Outcome value=Signal::derive(move || test.value().get())/>
@@ -81,6 +86,7 @@ pub fn OutboundPage() -> impl IntoView {
                                 <Outcome value=Signal::derive(move || create.value().get())/>
                             </section>
                             <Deliveries list=p.deliveries replay/>
+                            <Tokens list=p.tokens make_token revoke_token/>
                         }
                     }))
                 })}
@@ -218,6 +224,78 @@ fn Deliveries(list: Vec<DeliveryView>, replay: ServerAction<ReplayDelivery>) -> 
                 }
                 .into_any()
             }}
+        </section>
+    }
+}
+
+#[component]
+fn Tokens(
+    list: Vec<TokenView>,
+    make_token: ServerAction<CreateApiToken>,
+    revoke_token: ServerAction<RevokeApiToken>,
+) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Merchant API tokens"</h2>
+            <p class="hint">
+                "For your systems that ask instead of listening: GET /merchant-api/orders/{order_id} "
+                "and /merchant-api/events need the read scope; creating orders for checkout needs orders."
+            </p>
+            {(!list.is_empty()).then(|| view! {
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Scopes"</th>
+                            <th scope="col">"Token"</th>
+                            <th scope="col">"Created"</th>
+                            <th scope="col">"Last used"</th>
+                            <th scope="col"></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|t| {
+                                let id = t.id.to_string();
+                                view! {
+                                    <tr>
+                                        <td>{t.name}</td>
+                                        <td>{t.scopes}</td>
+                                        <td><code>{t.prefix} "…"</code></td>
+                                        <td>{t.created}</td>
+                                        <td>{t.last_used.unwrap_or_else(|| "never".to_owned())}</td>
+                                        <td>
+                                            {match t.revoked {
+                                                Some(at) => view! { <span>"revoked " {at}</span> }.into_any(),
+                                                None => view! {
+                                                    <ActionForm action=revoke_token>
+                                                        <input type="hidden" name="id" value=id/>
+                                                        <button type="submit" class="small">"Revoke"</button>
+                                                    </ActionForm>
+                                                }
+                                                .into_any(),
+                                            }}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            })}
+            <ActionForm action=make_token>
+                <label for="token-name">"Used by"</label>
+                <input id="token-name" name="name" required placeholder="shop checkout"/>
+                <label for="token-scopes">"May"</label>
+                <select id="token-scopes" name="scopes">
+                    <option value="read">"read orders and events"</option>
+                    <option value="read,orders">"read, and create orders for checkout"</option>
+                </select>
+                <button type="submit">"Make token"</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || make_token.value().get())/>
+            <Outcome value=Signal::derive(move || revoke_token.value().get())/>
         </section>
     }
 }

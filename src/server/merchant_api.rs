@@ -7,8 +7,9 @@
 //!   `initiate` and `paymentPage` requests (signature scheme, §11), the signed strings
 //!   verbatim.
 //!
-//! Invariants: a Bearer token, compared in constant time, guards both (off until
-//! configured); the order is stored before anything leaves; errors are our words, never
+//! Invariants: a Bearer token with the `orders` scope (or the configured
+//! `merchant_api.token`, compared in constant time) guards both, which are off while no
+//! token exists; the order is stored before anything leaves; errors are our words, never
 //! Juspay's body; the private key and client-auth tokens never reach a log.
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
@@ -22,7 +23,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::{
+    StoreError,
     orders::actions::{ActionError, NewOrder, NewOrderText},
+    outbound::tokens::{Scope, TOKEN_PREFIX, TokenCheck},
     report::Chain,
     staff::audit::AuditEntry,
 };
@@ -54,7 +57,8 @@ pub async fn create_session(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (order, audit, _) = match admit(&state, meta, &headers, &body, "merchant_api.session") {
+    let (order, audit, _) = match admit(&state, meta, &headers, &body, "merchant_api.session").await
+    {
         Ok(admitted) => admitted,
         Err(refusal) => return refusal.into_response(),
     };
@@ -119,7 +123,9 @@ pub async fn signed_payloads(
         &headers,
         &body,
         "merchant_api.signed_payloads",
-    ) {
+    )
+    .await
+    {
         Ok(admitted) => admitted,
         Err(refusal) => return refusal.into_response(),
     };
@@ -177,33 +183,78 @@ fn sign(
 }
 
 /// Checks the token and reads the order from the body, or answers the refusal.
-/// Checks the merchant API's Bearer token (404 while none is configured).
-pub(super) fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
-    let Some(token) = state.config.merchant_api.token.as_ref() else {
+/// Checks the Bearer token for `scope`: the configured `merchant_api.token` may do
+/// everything; a token an admin made may do its scopes (403 otherwise). 404 while no token
+/// of either kind exists, 401 for any other token.
+pub(super) async fn check_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<(), Refusal> {
+    let configured = state.config.merchant_api.token.as_ref();
+    if configured.is_some_and(|token| super::middleware::bearer_matches(headers, token)) {
+        return Ok(());
+    }
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|t| t.starts_with(TOKEN_PREFIX));
+    let failed = |e: StoreError| {
+        tracing::error!(error = %Chain(&e), "checking a merchant API token failed");
+        Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The token cannot be checked right now; try again.",
+        )
+    };
+    if let Some(token) = presented {
+        match state
+            .store
+            .check_token(token, scope)
+            .await
+            .map_err(failed)?
+        {
+            TokenCheck::Allowed => return Ok(()),
+            TokenCheck::Forbidden => {
+                return Err(Refusal::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    &format!("This token may not {}.", scope_action(scope)),
+                ));
+            }
+            TokenCheck::Unknown => {}
+        }
+    }
+    if configured.is_none() && !state.store.has_tokens().await.map_err(failed)? {
         return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "not_configured",
-            "The merchant API is off (merchant_api.token is not set).",
-        ));
-    };
-    if !super::middleware::bearer_matches(headers, token) {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "A valid Bearer token is required.",
+            "The merchant API is off: no token is configured or made on the Outbound page.",
         ));
     }
-    Ok(())
+    Err(Refusal::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "A valid Bearer token is required.",
+    ))
 }
 
-fn admit(
+fn scope_action(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Read => "read orders and events",
+        Scope::Orders => "create orders",
+    }
+}
+
+async fn admit(
     state: &AppState,
     meta: Option<Extension<RequestMeta>>,
     headers: &HeaderMap,
     body: &[u8],
     action: &str,
 ) -> Result<(NewOrder, AuditEntry, CheckoutRequest), Refusal> {
-    check_token(state, headers)?;
+    check_token(state, headers, Scope::Orders).await?;
     let request: CheckoutRequest = serde_json::from_slice(body).map_err(|_| {
         Refusal::new(
             StatusCode::BAD_REQUEST,

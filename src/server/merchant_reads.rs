@@ -1,5 +1,5 @@
-//! Read-only endpoints for the merchant's own systems, behind the merchant API's Bearer
-//! token: an order's confirmed state, so a checkout can ask "is it paid?" without calling
+//! Read-only endpoints for the merchant's own systems, behind a merchant API token with
+//! the `read` scope: an order's confirmed state, so a checkout can ask "is it paid?" without calling
 //! Juspay, and the outbox, for systems that prefer pulling events to receiving them.
 //!
 //! * `GET /merchant-api/orders/{order_id}`: the order as outbound events describe it
@@ -19,6 +19,8 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use dashboard_core::outbound::tokens::Scope;
+
 use super::{
     merchant_api::{Refusal, check_token},
     state::AppState,
@@ -32,7 +34,7 @@ pub async fn get_order(
     headers: HeaderMap,
     Path(order_id): Path<String>,
 ) -> Response {
-    if let Err(refusal) = check_token(&state, &headers) {
+    if let Err(refusal) = check_token(&state, &headers, Scope::Read).await {
         return refusal.into_response();
     }
     let store = &state.store;
@@ -75,7 +77,7 @@ pub async fn list_events(
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
 ) -> Response {
-    if let Err(refusal) = check_token(&state, &headers) {
+    if let Err(refusal) = check_token(&state, &headers, Scope::Read).await {
         return refusal.into_response();
     }
     let after = query.after.unwrap_or(0).max(0);

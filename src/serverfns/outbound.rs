@@ -36,12 +36,26 @@ pub struct DeliveryView {
     pub created: String,
 }
 
-/// The page: endpoints, the event types one may subscribe to, and the latest deliveries.
+/// A merchant API token as the page lists it (never the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: Option<String>,
+}
+
+/// The page: endpoints, the event types one may subscribe to, the latest deliveries and
+/// the merchant API's tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundView {
     pub endpoints: Vec<EndpointView>,
     pub event_types: Vec<String>,
     pub deliveries: Vec<DeliveryView>,
+    pub tokens: Vec<TokenView>,
 }
 
 #[server(prefix = "/api", endpoint = "outbound_page")]
@@ -68,7 +82,20 @@ pub async fn outbound_page(
         .list_deliveries(&filter, 100)
         .await
         .map_err(|e| ctx.internal(&e))?;
+    let tokens = store.list_tokens().await.map_err(|e| ctx.internal(&e))?;
     Ok(OutboundView {
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenView {
+                id: t.id,
+                name: t.name,
+                scopes: t.scopes,
+                prefix: t.prefix,
+                created: format!("{} by {}", format_utc(t.created_at), t.created_by),
+                last_used: t.last_used_at.map(format_utc),
+                revoked: t.revoked_at.map(format_utc),
+            })
+            .collect(),
         endpoints: endpoints
             .into_iter()
             .map(|e| EndpointView {
@@ -230,6 +257,66 @@ pub async fn replay_delivery(id: i64) -> Result<String, AppError> {
         .await
         .map_err(|e| endpoint_failed(&ctx, e))?;
     let message = format!("Delivery {id} will be sent again.");
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+/// Makes a merchant API token; the answer carries it, the only time it is shown.
+#[server(prefix = "/api", endpoint = "create_api_token")]
+pub async fn create_api_token(name: String, scopes: String) -> Result<String, AppError> {
+    use dashboard_core::outbound::tokens::Scope;
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(ctx.fail(AppError::invalid(
+            "name",
+            "Name the system that will use it (up to 80 characters).",
+        )));
+    }
+    let scopes: Option<Vec<Scope>> = scopes.split(',').map(Scope::parse).collect();
+    let Some(scopes) = scopes.filter(|s| !s.is_empty()) else {
+        return Err(ctx.fail(AppError::invalid("scopes", "Choose what the token may do.")));
+    };
+    ctx.require_step_up().await?;
+    let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    let audit = ctx.audit(
+        "merchant_api.token.create",
+        "",
+        &format!("name={name} scopes={}", names.join(",")),
+    )?;
+    let (id, token) = ctx
+        .state
+        .store
+        .create_token(&name, &scopes, &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = format!(
+        "Token {id} for {name}, shown only now: {token} — send it as `Authorization: Bearer …`."
+    );
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+#[server(prefix = "/api", endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: i64) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let audit = ctx.audit("merchant_api.token.revoke", &format!("token:{id}"), "")?;
+    let revoked = ctx
+        .state
+        .store
+        .revoke_token(id, &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    if !revoked {
+        return Err(ctx.fail(AppError::NotFound));
+    }
+    let message = format!("Token {id} revoked: it no longer works.");
     ctx.flash_for_forms(&message).await;
     Ok(message)
 }

@@ -399,3 +399,72 @@ app_test!(
         other_task.await.unwrap();
     }
 );
+
+/// The token a message shows once.
+fn token_in(message: &str) -> String {
+    let start = message.find("mdt_").expect("the token is shown");
+    message[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+app_test!(
+    merchant_api_tokens_allow_their_scopes_until_revoked,
+    |app| {
+        let get_events = |token: Option<String>| {
+            let mut request = bare_client().get(app.url("/merchant-api/events"));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(get_events(None).await, 404, "off while no token exists");
+        app.login_as_admin().await;
+        let make = |scopes: &'static str| async move {
+            let res = app
+                .call("create_api_token", &[("name", "shop"), ("scopes", scopes)])
+                .await;
+            assert_eq!(res.status().as_u16(), 200);
+            token_in(&res.json::<String>().await.unwrap())
+        };
+        let reader = make("read").await;
+        let checkout = make("read,orders").await;
+        assert_eq!(get_events(Some(reader.clone())).await, 200);
+        assert_eq!(get_events(Some("mdt_guessed".into())).await, 401);
+        let session = |token: String| async move {
+            bare_client()
+                .post(app.url("/merchant-api/session"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"amount": "10.00"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(
+            session(reader.clone()).await,
+            403,
+            "read may not create orders"
+        );
+        assert!(![401, 403, 404].contains(&session(checkout).await));
+
+        let page: Value = app.call("outbound_page", &[]).await.json().await.unwrap();
+        let listed = page["tokens"].as_array().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(!page.to_string().contains(&reader), "never listed again");
+        let reader_row = listed.iter().find(|t| t["scopes"] == "read").unwrap();
+        assert!(reader_row["last_used"].is_string());
+        let id = reader_row["id"].as_i64().unwrap().to_string();
+        assert_eq!(
+            app.call("revoke_api_token", &[("id", &id)])
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+        assert_eq!(get_events(Some(reader)).await, 401);
+    }
+);
