@@ -17,7 +17,7 @@ use crate::pages::{
     not_found::NotFound,
     order::OrderPage,
     orders::OrdersPage,
-    outbound::OutboundPage,
+    outbound::{DeliveryAttemptsPage, OutboundPage},
     refunds::RefundsPage,
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
@@ -97,6 +97,11 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("outbound") view=OutboundPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("outbound"), StaticSegment("deliveries"), ParamSegment("id"))
+                    view=DeliveryAttemptsPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -4,15 +4,18 @@
 //! (make one with its scopes, revoke).
 
 use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
     },
+    pages::{labelled, menu},
     serverfns::outbound::{
-        CreateApiToken, CreateEndpoint, DeliveryView, EndpointView, ReplayDelivery, RevokeApiToken,
-        RotateEndpointSecret, SendTestEvent, SetEndpointEnabled, TokenView, outbound_page,
+        CreateApiToken, CreateEndpoint, DeliveryQuery, DeliveryView, EndpointView, ReplayDelivery,
+        ReplayFailed, RevokeApiToken, RotateEndpointSecret, SendTestEvent, SetEndpointEnabled,
+        TokenView, delivery_attempts, outbound_page,
     },
 };
 
@@ -25,9 +28,22 @@ pub fn OutboundPage() -> impl IntoView {
     let replay = ServerAction::<ReplayDelivery>::new();
     let make_token = ServerAction::<CreateApiToken>::new();
     let revoke_token = ServerAction::<RevokeApiToken>::new();
+    let replay_failed = ServerAction::<ReplayFailed>::new();
+    let params = use_query_map();
+    let query = move || {
+        let p = params.read();
+        DeliveryQuery {
+            endpoint: p.get("endpoint"),
+            state: p.get("state"),
+            event_type: p.get("type"),
+            from: p.get("from"),
+            to: p.get("to"),
+        }
+    };
     let page = Resource::new(
         move || {
             (
+                query(),
                 create.version().get(),
                 rotate.version().get(),
                 toggle.version().get(),
@@ -35,9 +51,10 @@ pub fn OutboundPage() -> impl IntoView {
                 replay.version().get(),
                 make_token.version().get(),
                 revoke_token.version().get(),
+                replay_failed.version().get(),
             )
         },
-        |_| outbound_page(None, None),
+        |(q, ..)| outbound_page(q.endpoint, q.state, q.event_type, q.from, q.to),
     );
     let field_error = move |field: &'static str| {
         move || {
@@ -67,7 +84,7 @@ pub fn OutboundPage() -> impl IntoView {
                     shown(page.await.map(|p| {
                         let types = p.event_types.join(", ");
                         view! {
-                            <Endpoints list=p.endpoints rotate toggle test/>
+                            <Endpoints list=p.endpoints.clone() rotate toggle test/>
                             <section class="card">
                                 <h2>"Add an endpoint"</h2>
                                 <ActionForm action=create>
@@ -85,7 +102,9 @@ pub fn OutboundPage() -> impl IntoView {
                                 </ActionForm>
                                 <Outcome value=Signal::derive(move || create.value().get())/>
                             </section>
+                            <DeliveryFilters query=query() endpoints=p.endpoints.iter().map(|e| e.id).collect() types=p.event_types.clone()/>
                             <Deliveries list=p.deliveries replay/>
+                            <ReplayFailedForm action=replay_failed endpoints=p.endpoints.iter().map(|e| e.id).collect()/>
                             <Tokens list=p.tokens make_token revoke_token/>
                         }
                     }))
@@ -204,7 +223,9 @@ fn Deliveries(list: Vec<DeliveryView>, replay: ServerAction<ReplayDelivery>) -> 
                                             </td>
                                             <td>{d.endpoint_id}</td>
                                             <td>{d.state}</td>
-                                            <td>{d.attempts}</td>
+                                            <td>
+                                                <a href=format!("/outbound/deliveries/{}", d.id)>{d.attempts}</a>
+                                            </td>
                                             <td>{d.last}</td>
                                             <td>{d.next_attempt.unwrap_or_default()}</td>
                                             <td>
@@ -297,5 +318,128 @@ fn Tokens(
             <Outcome value=Signal::derive(move || make_token.value().get())/>
             <Outcome value=Signal::derive(move || revoke_token.value().get())/>
         </section>
+    }
+}
+
+/// The delivery log's filters: a plain GET form, so they live in the address.
+#[component]
+fn DeliveryFilters(query: DeliveryQuery, endpoints: Vec<i64>, types: Vec<String>) -> impl IntoView {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let endpoint_options = endpoints
+        .iter()
+        .map(|id| (id.to_string(), format!("endpoint {id}")))
+        .collect();
+    let type_options = types.iter().map(|t| (t.clone(), t.clone())).collect();
+    view! {
+        <form method="get" action="/outbound" class="card filters">
+            {menu("endpoint", "Endpoint", "", text(&query.endpoint), endpoint_options)}
+            {menu("type", "Event type", "", text(&query.event_type), type_options)}
+            {menu(
+                "state",
+                "State",
+                "",
+                text(&query.state),
+                labelled([("pending", "pending"), ("delivered", "delivered"), ("failed", "failed")].into_iter()),
+            )}
+            <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
+            <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
+            <button type="submit">"Filter"</button>
+            <a href="/outbound">"Clear"</a>
+        </form>
+    }
+}
+
+/// Sends again every failed event of an endpoint since a day; the first press shows how
+/// many that would be.
+#[component]
+fn ReplayFailedForm(action: ServerAction<ReplayFailed>, endpoints: Vec<i64>) -> impl IntoView {
+    if endpoints.is_empty() {
+        return ().into_any();
+    }
+    let field_error = move |field: &'static str| {
+        move || {
+            action
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.field_message(field))
+                .map(|m| view! { <span class="field-error">{m}</span> })
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Send failed events again"</h2>
+            <ActionForm action>
+                <label for="rf-endpoint">"Endpoint"</label>
+                <select id="rf-endpoint" name="endpoint_id">
+                    {endpoints
+                        .into_iter()
+                        .map(|id| view! { <option value=id.to_string()>{format!("endpoint {id}")}</option> })
+                        .collect_view()}
+                </select>
+                <label for="rf-since">"Written since (UTC)"</label>
+                <input id="rf-since" type="date" name="since" required/>
+                {field_error("since")}
+                <label>
+                    <input type="checkbox" name="confirm" value="yes"/>
+                    " Send them (first press without this to see how many)"
+                </label>
+                {field_error("confirm")}
+                <button type="submit">"Send failed events again"</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || {
+                action.value().get().filter(|r| r.is_ok())
+            })/>
+        </section>
+    }
+    .into_any()
+}
+
+/// One delivery's attempts: when, the answer's status and first KB, or why there was none.
+#[component]
+pub fn DeliveryAttemptsPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|i| i.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let attempts = Resource::new(id, delivery_attempts);
+    view! {
+        <Shell title="Delivery attempts">
+            <h1>"Delivery " {id} " — attempts"</h1>
+            <p><a href="/outbound">"Back to the outbound log"</a></p>
+            <Suspense fallback=|| view! { <p>"Loading attempts…"</p> }>
+                {move || Suspend::new(async move {
+                    shown(attempts.await.map(|list| view! {
+                        <table class="data">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"At"</th>
+                                    <th scope="col">"Answer"</th>
+                                    <th scope="col">"Time taken"</th>
+                                    <th scope="col">"Answer body (first KB) or why none"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list
+                                    .into_iter()
+                                    .map(|a| view! {
+                                        <tr>
+                                            <td>{a.at}</td>
+                                            <td>{a.status.map_or_else(|| "none".to_owned(), |s| format!("HTTP {s}"))}</td>
+                                            <td>{format!("{} ms", a.latency_ms)}</td>
+                                            <td><code>{a.response.or(a.error).unwrap_or_default()}</code></td>
+                                        </tr>
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }))
+                })}
+            </Suspense>
+        </Shell>
     }
 }

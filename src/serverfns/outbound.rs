@@ -58,13 +58,27 @@ pub struct OutboundView {
     pub tokens: Vec<TokenView>,
 }
 
+/// The delivery log's filters as they travel in the page address (`type` there).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryQuery {
+    pub endpoint: Option<String>,
+    pub state: Option<String>,
+    pub event_type: Option<String>,
+    /// UTC days, `2026-11-23`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
 #[server(prefix = "/api", endpoint = "outbound_page")]
 pub async fn outbound_page(
-    endpoint: Option<i64>,
+    endpoint: Option<String>,
     state: Option<String>,
+    event_type: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<OutboundView, AppError> {
     use dashboard_core::{
-        clock::format_utc,
+        clock::{format_utc, parse_utc_date},
         outbound::{events::EVENT_TYPES, store::DeliveryFilter},
     };
     use dashboard_status::Role;
@@ -73,10 +87,28 @@ pub async fn outbound_page(
     ctx.require(Role::Admin)?;
     let store = &ctx.state.store;
     let endpoints = store.list_endpoints().await.map_err(|e| ctx.internal(&e))?;
+    let text = crate::server::queries::filter_text;
+    let day = |field: &str, value: &Option<String>| match text(value) {
+        None => Ok(None),
+        Some(t) => parse_utc_date(&t)
+            .map(Some)
+            .ok_or_else(|| ctx.fail(AppError::invalid(field, "Use a date like 2026-11-23."))),
+    };
+    let endpoint_id = match text(&endpoint) {
+        None => None,
+        Some(t) => Some(t.parse::<i64>().map_err(|_| {
+            ctx.fail(AppError::invalid(
+                "endpoint",
+                "Choose one of the listed endpoints.",
+            ))
+        })?),
+    };
     let filter = DeliveryFilter {
-        endpoint_id: endpoint,
-        state: state.filter(|s| !s.trim().is_empty()),
-        event_type: None,
+        endpoint_id,
+        state: text(&state),
+        event_type: text(&event_type),
+        from: day("from", &from)?,
+        until: day("to", &to)?.map(|d| d + 86_400_000),
     };
     let deliveries = store
         .list_deliveries(&filter, 100)
@@ -317,6 +349,85 @@ pub async fn revoke_api_token(id: i64) -> Result<String, AppError> {
         return Err(ctx.fail(AppError::NotFound));
     }
     let message = format!("Token {id} revoked: it no longer works.");
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+/// One attempt of a delivery, for its detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub at: String,
+    pub status: Option<i64>,
+    pub latency_ms: i64,
+    pub response: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The attempts of one delivery, oldest first.
+#[server(prefix = "/api", endpoint = "delivery_attempts")]
+pub async fn delivery_attempts(id: i64) -> Result<Vec<AttemptView>, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let attempts = ctx
+        .state
+        .store
+        .list_attempts(id)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    Ok(attempts
+        .into_iter()
+        .map(|a| AttemptView {
+            at: dashboard_core::clock::format_utc(a.at),
+            status: a.status,
+            latency_ms: a.latency_ms,
+            response: a.response,
+            error: a.error,
+        })
+        .collect())
+}
+
+/// Sends again every failed event of an endpoint written since a day. Without `confirm`
+/// it only says how many that would be, so the admin sees the count before sending.
+#[server(prefix = "/api", endpoint = "replay_failed")]
+pub async fn replay_failed(
+    endpoint_id: i64,
+    since: String,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Admin)?;
+    let Some(since_ms) = dashboard_core::clock::parse_utc_date(since.trim()) else {
+        return Err(ctx.fail(AppError::invalid("since", "Use a date like 2026-11-23.")));
+    };
+    let store = &ctx.state.store;
+    if confirm.as_deref().is_none_or(|c| c.trim().is_empty()) {
+        let count = store
+            .count_failed_since(endpoint_id, since_ms)
+            .await
+            .map_err(|e| ctx.internal(&e))?;
+        return Err(ctx.fail(AppError::invalid(
+            "confirm",
+            format!(
+                "{count} failed events of endpoint {endpoint_id} since {} would be sent again; \
+                 tick the box and press the button again to send them.",
+                since.trim()
+            ),
+        )));
+    }
+    let audit = ctx.audit(
+        "outbound.delivery.replay_failed",
+        &format!("endpoint:{endpoint_id}"),
+        &format!("since={}", since.trim()),
+    )?;
+    let count = store
+        .replay_failed_since(endpoint_id, since_ms, &audit)
+        .await
+        .map_err(|e| endpoint_failed(&ctx, e))?;
+    let message = format!("{count} failed events of endpoint {endpoint_id} will be sent again.");
     ctx.flash_for_forms(&message).await;
     Ok(message)
 }

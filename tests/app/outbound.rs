@@ -253,7 +253,7 @@ sim_test!(
 );
 
 app_test!(
-    a_rotated_secret_signs_beside_the_old_one_and_an_endpoint_that_is_gone_is_disabled,
+    a_rotated_secret_signs_beside_the_old_one_a_gone_endpoint_is_disabled_and_what_failed_is_sent_again,
     &settings(),
     |app| {
         let (url, receiver) = start_receiver(&[]).await;
@@ -301,6 +301,47 @@ app_test!(
         let page: Value = app.call("outbound_page", &[]).await.json().await.unwrap();
         assert_eq!(page["deliveries"][0]["state"], "failed");
         assert_eq!(page["deliveries"][1]["state"], "delivered");
+        let failed: Value = app
+            .call("outbound_page", &[("state", "failed")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let failed = failed["deliveries"].as_array().unwrap();
+        assert_eq!(failed.len(), 1, "the log filters by state");
+        let delivery = failed[0]["id"].as_i64().unwrap().to_string();
+        let attempts: Value = app
+            .call("delivery_attempts", &[("id", &delivery)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(attempts[0]["status"], 410);
+
+        // Once the receiver is back, what failed is sent again, the count shown first.
+        let enable = app
+            .call("set_endpoint_enabled", &[("id", &id), ("enabled", "true")])
+            .await;
+        assert_eq!(enable.status().as_u16(), 200);
+        let today =
+            dashboard_core::clock::format_utc(dashboard_core::clock::now_millis())[..10].to_owned();
+        let preview = app
+            .call("replay_failed", &[("endpoint_id", &id), ("since", &today)])
+            .await;
+        assert_eq!(preview.status().as_u16(), 422);
+        assert!(preview.text().await.unwrap().contains("1 failed events"));
+        let replayed = app
+            .call(
+                "replay_failed",
+                &[("endpoint_id", &id), ("since", &today), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(replayed.status().as_u16(), 200);
+        eventually("the failed event arrives again under its id", || async {
+            let all = got(&receiver);
+            all.len() == 3 && all[2].id == all[1].id && all[2].answered == 200
+        })
+        .await;
         let audit = app
             .db
             .store()

@@ -260,6 +260,46 @@ impl Store {
         Ok(())
     }
 
+    /// How many deliveries to `endpoint_id` of events written since `since` failed: what
+    /// [`Store::replay_failed_since`] would send again.
+    pub async fn count_failed_since(
+        &self,
+        endpoint_id: i64,
+        since: i64,
+    ) -> Result<i64, StoreError> {
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbound_deliveries d JOIN outbound_events e ON e.seq = d.event_seq \
+             WHERE d.endpoint_id = $1 AND d.state = 'failed' AND e.created_at >= $2")
+            .bind(endpoint_id)
+            .bind(since)
+            .fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Sends again every failed delivery to `endpoint_id` of events written since `since`
+    /// (each under its own `webhook-id`, in their order); returns how many.
+    pub async fn replay_failed_since(
+        &self,
+        endpoint_id: i64,
+        since: i64,
+        audit: &AuditEntry,
+    ) -> Result<u64, EndpointError> {
+        let mut tx = self.begin().await?;
+        let changed = on_tx!(&mut tx, t => sqlx::query(
+            "UPDATE outbound_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, \
+             lease_owner = NULL, lease_until = NULL WHERE endpoint_id = $2 AND state = 'failed' \
+             AND event_seq IN (SELECT seq FROM outbound_events WHERE created_at >= $3)")
+            .bind(now_millis())
+            .bind(endpoint_id)
+            .bind(since)
+            .execute(&mut **t).await.map(|r| r.rows_affected()))?;
+        let mut audit = audit.clone();
+        audit.detail = format!("{} count={changed}", audit.detail);
+        tx.audit(&audit).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     pub async fn find_endpoint(&self, id: i64) -> Result<Option<EndpointRecord>, StoreError> {
         let row = on_pool!(self, p => sqlx::query_as::<_, EndpointRecord>(
             "SELECT id, url, description, event_types, enabled, disabled_reason, failing_since, \

@@ -5,7 +5,8 @@
 //! Invariants: an event exists only if its change committed (same transaction); a
 //! delivery is held by one instance at a time (a lease, and `SKIP LOCKED` on PostgreSQL);
 //! a delivery is not claimed while an earlier delivery of the same subject to the same
-//! endpoint is still pending, so a receiver sees a subject's events in the order written.
+//! endpoint is still pending, so a receiver sees a subject's events in the order written;
+//! nothing is sent to a disabled endpoint (its deliveries wait until it is enabled).
 
 use rand::{Rng, distributions::Alphanumeric};
 use serde::{Deserialize, Serialize};
@@ -213,6 +214,9 @@ pub struct DeliveryFilter {
     pub endpoint_id: Option<i64>,
     pub state: Option<String>,
     pub event_type: Option<String>,
+    /// Events written at or after / before (epoch ms).
+    pub from: Option<i64>,
+    pub until: Option<i64>,
 }
 
 impl Store {
@@ -234,6 +238,8 @@ impl Store {
              WHERE id IN (SELECT d.id FROM outbound_deliveries d \
                WHERE d.state = 'pending' AND d.next_attempt_at <= $3 \
                  AND (d.lease_until IS NULL OR d.lease_until < $3) \
+                 AND EXISTS (SELECT 1 FROM outbound_endpoints p \
+                   WHERE p.id = d.endpoint_id AND p.enabled) \
                  AND NOT EXISTS (SELECT 1 FROM outbound_deliveries e \
                    WHERE e.endpoint_id = d.endpoint_id AND e.subject = d.subject \
                      AND e.event_seq < d.event_seq AND e.state = 'pending') \
@@ -350,12 +356,15 @@ impl Store {
              d.delivered_at, e.created_at \
              FROM outbound_deliveries d JOIN outbound_events e ON e.seq = d.event_seq \
              WHERE ($1 IS NULL OR d.endpoint_id = $1) AND ($2 IS NULL OR d.state = $2) \
-               AND ($3 IS NULL OR e.event_type = $3) \
-             ORDER BY d.id DESC LIMIT $4";
+               AND ($3 IS NULL OR e.event_type = $3) AND ($4 IS NULL OR e.created_at >= $4) \
+               AND ($5 IS NULL OR e.created_at < $5) \
+             ORDER BY d.id DESC LIMIT $6";
         let rows = on_pool!(self, p => sqlx::query_as::<_, DeliveryRecord>(sql)
             .bind(filter.endpoint_id)
             .bind(&filter.state)
             .bind(&filter.event_type)
+            .bind(filter.from)
+            .bind(filter.until)
             .bind(limit)
             .fetch_all(p).await)?;
         Ok(rows)
@@ -631,6 +640,32 @@ mod tests {
             store.record_attempt(&claimed[0], "a", &outcome(now, Some(503), Next::RetryAt(now + 5_000))).await.unwrap();
             store.record_attempt(&claimed[1], "a", &outcome(now, Some(200), Next::Delivered)).await.unwrap();
             assert!(store.disable_failing_endpoints(now + 1).await.unwrap().is_empty());
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn every_failed_delivery_since_a_time_is_counted_then_sent_again(db) {
+            let store = db.store();
+            let (id, _) = store.create_endpoint("https://down.example/hooks", "", &[], &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            apply(&store, "ord_2", OrderStatus::Charged, true).await;
+            let now = now_millis();
+            for delivery in store.claim_deliveries("a", now, 60_000, 10).await.unwrap() {
+                let gave_up = outcome(now, Some(500), Next::GiveUp("retries ran out".into()));
+                store.record_attempt(&delivery, "a", &gave_up).await.unwrap();
+            }
+            assert_eq!(store.count_failed_since(id, now + 60_000).await.unwrap(), 0);
+            assert_eq!(store.count_failed_since(id, 0).await.unwrap(), 2);
+            assert_eq!(store.replay_failed_since(id, 0, &audit()).await.unwrap(), 2);
+            assert_eq!(store.count_failed_since(id, 0).await.unwrap(), 0);
+            let filter = DeliveryFilter {
+                endpoint_id: Some(id),
+                state: Some(PENDING.into()),
+                from: Some(0),
+                until: Some(now_millis() + 1),
+                ..DeliveryFilter::default()
+            };
+            assert_eq!(store.list_deliveries(&filter, 10).await.unwrap().len(), 2);
         }
     }
 }
