@@ -17,6 +17,8 @@ CREATE TABLE outbound_endpoints (
     disabled_reason        TEXT,
     -- the first failure since the last success
     failing_since          BIGINT,
+    -- deliveries per second at most, per instance; NULL for no limit
+    rate_limit             BIGINT,
     created_at             BIGINT  NOT NULL,
     updated_at             BIGINT  NOT NULL
 );

@@ -94,6 +94,9 @@ pub fn OutboundPage() -> impl IntoView {
                                     <label for="ep-description">"Description"</label>
                                     <input id="ep-description" name="description"/>
                                     {field_error("description")}
+                                    <label for="ep-rate">"At most this many events a second (empty: no limit)"</label>
+                                    <input id="ep-rate" name="rate_limit" inputmode="numeric"/>
+                                    {field_error("rate_limit")}
                                     <label for="ep-types">"Event types (comma-separated; * for all)"</label>
                                     <input id="ep-types" name="event_types" value="*"/>
                                     {field_error("event_types")}
@@ -150,7 +153,10 @@ fn Endpoints(
                                         <br/><span class="hint">"old secret signs too until " {until}</span>
                                     })}
                                 </td>
-                                <td>{e.event_types.clone()}</td>
+                                <td>
+                                    {e.event_types.clone()}
+                                    {e.rate_limit.map(|r| view! { <br/><span class="hint">{format!("at most {r} a second")}</span> })}
+                                </td>
                                 <td>
                                     <span class=if e.enabled { "badge on" } else { "badge off" }>
                                         {if e.enabled { "enabled" } else { "disabled" }}

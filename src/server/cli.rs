@@ -92,7 +92,10 @@ pub async fn run_endpoint_command(
     config: &Config,
     command: EndpointCommand,
 ) -> Result<String, CliError> {
-    use dashboard_core::outbound::{endpoints::EndpointError, signing::mint_secret};
+    use dashboard_core::outbound::{
+        endpoints::{EndpointError, NewEndpoint},
+        signing::mint_secret,
+    };
 
     let store = Store::connect(&config.database.url, 1).await?;
     store.migrate().await?;
@@ -145,7 +148,16 @@ pub async fn run_endpoint_command(
                 trace_id: String::new(),
             };
             let (id, _) = store
-                .create_endpoint_with_secret(&url, &description, &types, secret, &audit)
+                .create_endpoint_with_secret(
+                    &NewEndpoint {
+                        url: url.clone(),
+                        description,
+                        event_types: types,
+                        rate_limit: None,
+                    },
+                    secret,
+                    &audit,
+                )
                 .await
                 .map_err(|e| match e {
                     EndpointError::Invalid { field, message } => {

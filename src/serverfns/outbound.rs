@@ -16,6 +16,8 @@ pub struct EndpointView {
     pub description: String,
     pub event_types: String,
     pub enabled: bool,
+    /// Deliveries per second at most, when limited.
+    pub rate_limit: Option<i64>,
     /// Why it is disabled, or since when it fails.
     pub note: Option<String>,
     pub rotating_until: Option<String>,
@@ -140,6 +142,7 @@ pub async fn outbound_page(
                     .previous_secret_until
                     .filter(|until| *until > dashboard_core::clock::now_millis())
                     .map(format_utc),
+                rate_limit: e.rate_limit,
                 url: e.url,
                 description: e.description,
                 event_types: e.event_types,
@@ -178,7 +181,9 @@ pub async fn create_endpoint(
     url: String,
     description: Option<String>,
     event_types: Option<String>,
+    rate_limit: Option<String>,
 ) -> Result<String, AppError> {
+    use dashboard_core::outbound::endpoints::NewEndpoint;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -189,6 +194,15 @@ pub async fn create_endpoint(
         .filter(|t| !t.trim().is_empty())
         .map(str::to_owned)
         .collect();
+    let rate_limit = match crate::server::queries::filter_text(&rate_limit) {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            ctx.fail(AppError::invalid(
+                "rate_limit",
+                "Use a whole number of events per second, or leave it empty.",
+            ))
+        })?),
+    };
     ctx.require_step_up().await?;
     let audit = ctx.audit(
         "outbound.endpoint.create",
@@ -198,7 +212,15 @@ pub async fn create_endpoint(
     let (id, secret) = ctx
         .state
         .store
-        .create_endpoint(&url, description.as_deref().unwrap_or(""), &types, &audit)
+        .create_endpoint(
+            &NewEndpoint {
+                url,
+                description: description.unwrap_or_default(),
+                event_types: types,
+                rate_limit,
+            },
+            &audit,
+        )
         .await
         .map_err(|e| endpoint_failed(&ctx, e))?;
     let message = format!(

@@ -89,6 +89,7 @@ retry_schedule_seconds = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 disable_after_days = 5
 secret_overlap_hours = 24
 concurrency = 8
+per_endpoint_concurrency = 4
 lease_seconds = 60
 poll_millis = 500
 
@@ -362,6 +363,9 @@ pub struct OutboundConfig {
     pub secret_overlap_hours: i64,
     /// Deliveries in flight at once, per instance.
     pub concurrency: usize,
+    /// Deliveries in flight at once to one endpoint, per instance: a slow receiver does
+    /// not take every slot.
+    pub per_endpoint_concurrency: usize,
     /// How long an instance owns a delivery it is sending.
     pub lease_seconds: i64,
     /// How often the worker looks for due deliveries when idle.

@@ -102,6 +102,12 @@ impl Config {
         if self.outbound.concurrency == 0 {
             return Err(invalid("outbound.concurrency", "must be at least 1"));
         }
+        if self.outbound.per_endpoint_concurrency == 0 {
+            return Err(invalid(
+                "outbound.per_endpoint_concurrency",
+                "must be at least 1",
+            ));
+        }
         for (key, value) in [
             (
                 "outbound.timeout_seconds",

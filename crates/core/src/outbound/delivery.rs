@@ -8,10 +8,17 @@
 //! retries, `Retry-After` on 429/503 is honoured, and anything else waits for the next
 //! step of the schedule until it runs out.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use rand::Rng;
-use tokio::{sync::watch, task::JoinSet};
+use tokio::{
+    sync::{Semaphore, watch},
+    task::JoinSet,
+};
 
 use crate::{
     clock::now_millis,
@@ -63,6 +70,29 @@ pub fn decide(attempt: usize, answer: &Answer, schedule: &[u64], now: i64, jitte
     Next::RetryAt(now + jittered.max(asked))
 }
 
+/// A token bucket per endpoint: `rate` deliveries a second, a burst of at most `rate`.
+#[derive(Debug, Default)]
+pub struct RateLimits {
+    buckets: HashMap<i64, (f64, i64)>,
+}
+
+impl RateLimits {
+    /// Takes a slot for `endpoint` at `now` (ms) under `rate` per second: `None` when one
+    /// is free, else how long (ms) until one is.
+    pub fn take(&mut self, endpoint: i64, rate: i64, now: i64) -> Option<i64> {
+        let rate = rate.max(1) as f64;
+        let (tokens, at) = self.buckets.entry(endpoint).or_insert((rate, now));
+        *tokens = (*tokens + (now - *at).max(0) as f64 * rate / 1000.0).min(rate);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            None
+        } else {
+            Some(((1.0 - *tokens) * 1000.0 / rate).ceil() as i64)
+        }
+    }
+}
+
 /// Sends due deliveries until told to stop.
 #[derive(Clone)]
 pub struct Deliverer {
@@ -70,6 +100,7 @@ pub struct Deliverer {
     client: reqwest::Client,
     config: Arc<OutboundConfig>,
     owner: String,
+    limits: Arc<Mutex<RateLimits>>,
 }
 
 impl Deliverer {
@@ -85,6 +116,7 @@ impl Deliverer {
             client,
             config: Arc::new(config),
             owner,
+            limits: Arc::default(),
         }
     }
 
@@ -128,9 +160,34 @@ impl Deliverer {
             .await?;
         let count = claimed.len();
         let mut sending = JoinSet::new();
+        // At most `per_endpoint_concurrency` in flight to one endpoint: the rest of its
+        // claimed deliveries wait for a slot within this pass (they are leased to us).
+        let mut slots: HashMap<i64, Arc<Semaphore>> = HashMap::new();
         for delivery in claimed {
+            // Over an endpoint's rate: handed back unsent, due when the rate allows, and
+            // not counted as an attempt.
+            let now = now_millis();
+            let wait = delivery.rate_limit.and_then(|rate| {
+                self.limits
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take(delivery.endpoint_id, rate, now)
+            });
+            if let Some(wait) = wait {
+                self.store
+                    .defer_delivery(delivery.id, &self.owner, now + wait)
+                    .await?;
+                continue;
+            }
+            let slot =
+                Arc::clone(slots.entry(delivery.endpoint_id).or_insert_with(|| {
+                    Arc::new(Semaphore::new(self.config.per_endpoint_concurrency))
+                }));
             let this = self.clone();
-            sending.spawn(async move { this.send(delivery).await });
+            sending.spawn(async move {
+                let _slot = slot.acquire_owned().await;
+                this.send(delivery).await
+            });
         }
         while let Some(done) = sending.join_next().await {
             if let Ok(Err(e)) = done {
@@ -265,6 +322,25 @@ mod tests {
             decide(1, &Answer::default(), &SVIX, now, 0.0),
             Next::RetryAt(_)
         ));
+    }
+
+    #[test]
+    fn a_rate_limit_allows_a_burst_of_its_rate_then_one_slot_per_share_of_a_second() {
+        let mut limits = RateLimits::default();
+        assert_eq!(limits.take(1, 2, 0), None);
+        assert_eq!(limits.take(1, 2, 0), None);
+        assert_eq!(
+            limits.take(1, 2, 0),
+            Some(500),
+            "the third waits half a second"
+        );
+        assert_eq!(
+            limits.take(2, 2, 0),
+            None,
+            "each endpoint has its own bucket"
+        );
+        assert_eq!(limits.take(1, 2, 499), Some(2));
+        assert_eq!(limits.take(1, 2, 501), None);
     }
 
     #[test]

@@ -31,9 +31,31 @@ pub struct EndpointRecord {
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     pub failing_since: Option<i64>,
+    /// Deliveries per second at most (per instance); `None` for no limit.
+    pub rate_limit: Option<i64>,
     /// The previous secret still signs until then (a rotation's overlap).
     pub previous_secret_until: Option<i64>,
     pub created_at: i64,
+}
+
+/// An endpoint to add, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewEndpoint {
+    pub url: String,
+    pub description: String,
+    pub event_types: Vec<String>,
+    /// Deliveries per second at most (per instance); `None` for no limit.
+    pub rate_limit: Option<i64>,
+}
+
+impl NewEndpoint {
+    /// An endpoint for `url` receiving every event, without a limit.
+    pub fn all_events(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Why an endpoint change cannot be made: a field to correct, a missing endpoint, or
@@ -123,12 +145,10 @@ impl Store {
     /// Adds an endpoint; returns its id and its secret (shown once).
     pub async fn create_endpoint(
         &self,
-        url: &str,
-        description: &str,
-        event_types: &[String],
+        new: &NewEndpoint,
         audit: &AuditEntry,
     ) -> Result<(i64, String), EndpointError> {
-        self.create_endpoint_with_secret(url, description, event_types, mint_secret(), audit)
+        self.create_endpoint_with_secret(new, mint_secret(), audit)
             .await
     }
 
@@ -136,9 +156,7 @@ impl Store {
     /// configured beforehand); the secret must be `whsec_` and 24 to 64 bytes in base64.
     pub async fn create_endpoint_with_secret(
         &self,
-        url: &str,
-        description: &str,
-        event_types: &[String],
+        new: &NewEndpoint,
         secret: String,
         audit: &AuditEntry,
     ) -> Result<(i64, String), EndpointError> {
@@ -148,9 +166,15 @@ impl Store {
                 "Use whsec_ and 24 to 64 bytes in base64.",
             ));
         }
-        let url = check_url(url)?;
-        let event_types = check_event_types(event_types)?;
-        let description = description.trim();
+        let url = check_url(&new.url)?;
+        let event_types = check_event_types(&new.event_types)?;
+        let description = new.description.trim();
+        if new.rate_limit.is_some_and(|r| !(1..=10_000).contains(&r)) {
+            return Err(invalid(
+                "rate_limit",
+                "Use a whole number of events per second from 1 to 10000, or leave it empty.",
+            ));
+        }
         if description.chars().count() > 200 || description.chars().any(char::is_control) {
             return Err(invalid(
                 "description",
@@ -161,11 +185,13 @@ impl Store {
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO outbound_endpoints (url, description, event_types, secret, enabled, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING id")
+             rate_limit, created_at, updated_at) VALUES ($1, $2, $3, $4, TRUE, $5, $6, $6) \
+             RETURNING id")
             .bind(&url)
             .bind(description)
             .bind(&event_types)
             .bind(&secret)
+            .bind(new.rate_limit)
             .bind(now)
             .fetch_one(&mut **t).await)?;
         let mut audit = audit.clone();
@@ -303,7 +329,7 @@ impl Store {
     pub async fn find_endpoint(&self, id: i64) -> Result<Option<EndpointRecord>, StoreError> {
         let row = on_pool!(self, p => sqlx::query_as::<_, EndpointRecord>(
             "SELECT id, url, description, event_types, enabled, disabled_reason, failing_since, \
-             previous_secret_until, created_at FROM outbound_endpoints WHERE id = $1")
+             rate_limit, previous_secret_until, created_at FROM outbound_endpoints WHERE id = $1")
             .bind(id)
             .fetch_optional(p).await)?;
         Ok(row)
@@ -313,7 +339,7 @@ impl Store {
     pub async fn list_endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
         let rows = on_pool!(self, p => sqlx::query_as::<_, EndpointRecord>(
             "SELECT id, url, description, event_types, enabled, disabled_reason, failing_since, \
-             previous_secret_until, created_at FROM outbound_endpoints ORDER BY id")
+             rate_limit, previous_secret_until, created_at FROM outbound_endpoints ORDER BY id")
             .fetch_all(p).await)?;
         Ok(rows)
     }

@@ -127,6 +127,7 @@ pub struct ClaimedDelivery {
     pub msg_id: String,
     pub payload: String,
     pub url: String,
+    pub rate_limit: Option<i64>,
     pub secret: String,
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<i64>,
@@ -257,7 +258,7 @@ impl Store {
         for id in ids {
             let row: Option<ClaimedDelivery> = on_pool!(self, p => sqlx::query_as(
                 "SELECT d.id, d.attempts, d.endpoint_id, e.id AS msg_id, e.payload, p.url, \
-                 p.secret, p.previous_secret, p.previous_secret_until \
+                 p.rate_limit, p.secret, p.previous_secret, p.previous_secret_until \
                  FROM outbound_deliveries d JOIN outbound_events e ON e.seq = d.event_seq \
                  JOIN outbound_endpoints p ON p.id = d.endpoint_id WHERE d.id = $1")
                 .bind(id)
@@ -332,6 +333,19 @@ impl Store {
         tx.commit().await
     }
 
+    /// Hands a claimed delivery back unsent, due at `at` (an endpoint's rate or
+    /// concurrency limit): not an attempt. A no-op if the lease was lost meanwhile.
+    pub async fn defer_delivery(&self, id: i64, owner: &str, at: i64) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query(
+            "UPDATE outbound_deliveries SET lease_owner = NULL, lease_until = NULL, \
+             next_attempt_at = $1 WHERE id = $2 AND lease_owner = $3")
+            .bind(at)
+            .bind(id)
+            .bind(owner)
+            .execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Disables every endpoint that has failed without a success since before `cutoff`,
     /// with the reason; returns their URLs.
     pub async fn disable_failing_endpoints(&self, cutoff: i64) -> Result<Vec<String>, StoreError> {
@@ -403,6 +417,7 @@ mod tests {
     use super::*;
     use crate::{
         orders::{snapshot::OrderReport, timeline::ReportContext},
+        outbound::endpoints::NewEndpoint,
         staff::audit::AuditEntry,
     };
 
@@ -457,9 +472,15 @@ mod tests {
     crate::test_on_both_backends! {
         async fn an_event_exists_only_when_its_change_commits_with_a_delivery_per_subscriber(db) {
             let store = db.store();
-            store.create_endpoint("https://a.example/hooks", "all", &[], &audit()).await.unwrap();
+            store.create_endpoint(&NewEndpoint::all_events("https://a.example/hooks"), &audit()).await.unwrap();
             store
-                .create_endpoint("https://b.example/hooks", "refunds", &["refund.succeeded".into()], &audit())
+                .create_endpoint(
+                    &NewEndpoint {
+                        event_types: vec!["refund.succeeded".into()],
+                        ..NewEndpoint::all_events("https://b.example/hooks")
+                    },
+                    &audit(),
+                )
                 .await
                 .unwrap();
             apply(&store, "ord_1", OrderStatus::PendingVbv, false).await;
@@ -481,7 +502,7 @@ mod tests {
     crate::test_on_both_backends! {
         async fn a_subjects_next_event_waits_for_the_earlier_one_and_no_delivery_is_claimed_twice(db) {
             let store = db.store();
-            store.create_endpoint("https://a.example/hooks", "", &[], &audit()).await.unwrap();
+            store.create_endpoint(&NewEndpoint::all_events("https://a.example/hooks"), &audit()).await.unwrap();
             apply(&store, "ord_1", OrderStatus::PendingVbv, true).await;
             apply(&store, "ord_1", OrderStatus::Charged, true).await;
             apply(&store, "ord_2", OrderStatus::Charged, true).await;
@@ -517,7 +538,7 @@ mod tests {
     crate::test_on_both_backends! {
         async fn a_delivery_left_by_a_crashed_instance_is_sent_again_with_its_id_once_the_lease_ends(db) {
             let store = db.store();
-            store.create_endpoint("https://a.example/hooks", "", &[], &audit()).await.unwrap();
+            store.create_endpoint(&NewEndpoint::all_events("https://a.example/hooks"), &audit()).await.unwrap();
             apply(&store, "ord_1", OrderStatus::Charged, true).await;
             let now = now_millis();
             // The instance that claimed it was killed before recording anything.
@@ -549,9 +570,9 @@ mod tests {
     crate::test_on_both_backends! {
         async fn an_endpoint_that_answered_410_is_disabled_and_alerted_but_one_an_admin_disabled_is_not(db) {
             let store = db.store();
-            store.create_endpoint("https://gone.example/hooks", "", &[], &audit()).await.unwrap();
+            store.create_endpoint(&NewEndpoint::all_events("https://gone.example/hooks"), &audit()).await.unwrap();
             let (quiet, _) =
-                store.create_endpoint("https://paused.example/hooks", "", &[], &audit()).await.unwrap();
+                store.create_endpoint(&NewEndpoint::all_events("https://paused.example/hooks"), &audit()).await.unwrap();
             apply(&store, "ord_1", OrderStatus::Charged, true).await;
             let now = now_millis();
             let claimed = store.claim_deliveries("a", now, 60_000, 10).await.unwrap();
@@ -595,7 +616,7 @@ mod tests {
     crate::test_on_both_backends! {
         async fn a_failed_delivery_sent_again_keeps_its_id_and_an_endpoint_failing_for_days_is_disabled(db) {
             let store = db.store();
-            let (id, _) = store.create_endpoint("https://down.example/hooks", "", &[], &audit()).await.unwrap();
+            let (id, _) = store.create_endpoint(&NewEndpoint::all_events("https://down.example/hooks"), &audit()).await.unwrap();
             apply(&store, "ord_1", OrderStatus::Charged, true).await;
             let now = now_millis();
             let first = store.claim_deliveries("a", now, 60_000, 10).await.unwrap().remove(0);
@@ -632,7 +653,7 @@ mod tests {
     crate::test_on_both_backends! {
         async fn a_success_stops_the_failure_clock(db) {
             let store = db.store();
-            store.create_endpoint("https://flaky.example/hooks", "", &[], &audit()).await.unwrap();
+            store.create_endpoint(&NewEndpoint::all_events("https://flaky.example/hooks"), &audit()).await.unwrap();
             apply(&store, "ord_1", OrderStatus::PendingVbv, true).await;
             apply(&store, "ord_2", OrderStatus::PendingVbv, true).await;
             let now = now_millis();
@@ -646,7 +667,7 @@ mod tests {
     crate::test_on_both_backends! {
         async fn every_failed_delivery_since_a_time_is_counted_then_sent_again(db) {
             let store = db.store();
-            let (id, _) = store.create_endpoint("https://down.example/hooks", "", &[], &audit()).await.unwrap();
+            let (id, _) = store.create_endpoint(&NewEndpoint::all_events("https://down.example/hooks"), &audit()).await.unwrap();
             apply(&store, "ord_1", OrderStatus::Charged, true).await;
             apply(&store, "ord_2", OrderStatus::Charged, true).await;
             let now = now_millis();
@@ -666,6 +687,23 @@ mod tests {
                 ..DeliveryFilter::default()
             };
             assert_eq!(store.list_deliveries(&filter, 10).await.unwrap().len(), 2);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_delivery_handed_back_unsent_is_due_again_later_and_counts_no_attempt(db) {
+            let store = db.store();
+            let limited = NewEndpoint { rate_limit: Some(5), ..NewEndpoint::all_events("https://slow.example/hooks") };
+            store.create_endpoint(&limited, &audit()).await.unwrap();
+            apply(&store, "ord_1", OrderStatus::Charged, true).await;
+            let now = now_millis();
+            let claimed = store.claim_deliveries("a", now, 60_000, 10).await.unwrap();
+            assert_eq!(claimed[0].rate_limit, Some(5));
+            store.defer_delivery(claimed[0].id, "a", now + 200).await.unwrap();
+            assert!(store.claim_deliveries("b", now + 100, 60_000, 10).await.unwrap().is_empty());
+            let again = store.claim_deliveries("b", now + 200, 60_000, 10).await.unwrap();
+            assert_eq!((again.len(), again[0].attempts), (1, 0));
+            assert!(store.list_attempts(again[0].id).await.unwrap().is_empty());
         }
     }
 }
