@@ -509,3 +509,117 @@ app_test!(
         assert_eq!(get_events(Some(reader)).await, 401);
     }
 );
+
+/// A receiver that holds its first request unanswered until `release` is notified, and
+/// answers everything after it at once.
+async fn start_holding_receiver() -> (String, Receiver, Arc<tokio::sync::Notify>) {
+    let receiver = Receiver::default();
+    let release = Arc::new(tokio::sync::Notify::new());
+    let (state, gate) = (receiver.clone(), release.clone());
+    let app = Router::new().route(
+        "/hooks",
+        post(move |headers: HeaderMap, body: String| {
+            let (state, gate) = (state.clone(), gate.clone());
+            async move {
+                let first = state.got.lock().unwrap().is_empty();
+                let status = receive(State(state), headers, body).await;
+                if first {
+                    gate.notified().await;
+                }
+                status
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, receiver, release)
+}
+
+/// The server binary serving `database_url`, delivering with a one-second lease.
+fn start_binary(database_url: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_merchant-dashboard"))
+        .env_remove("DASHBOARD_CONFIG")
+        .env("DATABASE_URL", database_url)
+        .env("DASHBOARD_SERVER__ADDR", "127.0.0.1:0")
+        .env("DASHBOARD_ADMIN__PASSWORD", "admin password for tests")
+        .env("DASHBOARD_LOG__FILTER", "warn")
+        .env("DASHBOARD_OUTBOUND__LEASE_SECONDS", "1")
+        .env("DASHBOARD_OUTBOUND__POLL_MILLIS", "50")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server binary starts")
+}
+
+/// SIGKILL of the app while a delivery is in flight: the next instance sends it again
+/// under the same webhook-id once the lease ends, and it is recorded as delivered.
+async fn a_killed_instance_leaves_its_delivery_to_the_next_one_under_the_same_id(
+    db: dashboard_core::testing::TestDatabase,
+) {
+    use dashboard_core::outbound::{
+        endpoints::NewEndpoint, events::test_event, store::DeliveryFilter,
+    };
+
+    let (url, receiver, release) = start_holding_receiver().await;
+    let store = db.store();
+    let audit = dashboard_core::staff::audit::AuditEntry {
+        actor: "test".into(),
+        action: "outbound.endpoint.create".into(),
+        target: String::new(),
+        detail: String::new(),
+        client_ip: "127.0.0.1".into(),
+        trace_id: "t".into(),
+    };
+    store
+        .create_endpoint(&NewEndpoint::all_events(&url), &audit)
+        .await
+        .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.emit_events(&[test_event()]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut first = start_binary(db.url());
+    eventually("the first instance's request is in flight", || async {
+        !got(&receiver).is_empty()
+    })
+    .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    release.notify_one();
+
+    let mut second = start_binary(db.url());
+    eventually("the next instance delivers it", || async {
+        let delivered = DeliveryFilter {
+            state: Some("delivered".into()),
+            ..DeliveryFilter::default()
+        };
+        !store
+            .list_deliveries(&delivered, 1)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let all = got(&receiver);
+    assert!(all.len() >= 2, "sent again after the kill");
+    assert!(
+        all.iter().all(|r| r.id == all[0].id),
+        "always the same webhook-id"
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_killed_instance_leaves_its_delivery_to_the_next_one_under_the_same_id_on_sqlite() {
+    let db = dashboard_core::testing::TestDatabase::sqlite().await;
+    a_killed_instance_leaves_its_delivery_to_the_next_one_under_the_same_id(db).await;
+}
+
+#[tokio::test]
+async fn a_killed_instance_leaves_its_delivery_to_the_next_one_under_the_same_id_on_postgres() {
+    let db = dashboard_core::testing::TestDatabase::postgres().await;
+    a_killed_instance_leaves_its_delivery_to_the_next_one_under_the_same_id(db).await;
+}
