@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::pages::{
     account::{LoginCodePage, SessionsPage, TwoFactorPage},
     audit::AuditPageView,
+    disputes::{DisputeDetailPage, DisputesPage},
     health::HealthPage,
     login::LoginPage,
     mandates::{MandatePage, MandatesPage},
@@ -88,6 +89,12 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=StaticSegment("refunds") view=RefundsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("disputes") view=DisputesPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("disputes"), ParamSegment("dispute_id"))
+                    view=DisputeDetailPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=StaticSegment("mandates") view=MandatesPage ssr=SsrMode::Async/>
                 <Route
                     path=(StaticSegment("mandates"), ParamSegment("mandate_id"))

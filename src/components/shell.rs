@@ -14,10 +14,11 @@ use crate::{
     },
 };
 
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("/orders", "Orders"),
     ("/webhooks", "Webhooks"),
     ("/refunds", "Refunds"),
+    ("/disputes", "Disputes"),
     ("/mandates", "Mandates"),
     ("/health", "Health"),
     ("/audit", "Audit"),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod disputes;
 pub mod health;
 pub mod login;
 pub mod mandates;

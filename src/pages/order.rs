@@ -171,6 +171,42 @@ fn Detail(
             </section>
         }
     });
+    let disputes = (!d.disputes.is_empty()).then(|| {
+        view! {
+            <section class="card" data-testid="order-disputes">
+                <h2>"Disputes"</h2>
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Dispute"</th>
+                            <th scope="col">"Amount"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Respond by"</th>
+                            <th scope="col">"Decision"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {d.disputes
+                            .iter()
+                            .cloned()
+                            .map(|x| {
+                                let href = format!("/disputes/{}", crate::pages::encode(&x.dispute_id));
+                                view! {
+                                    <tr>
+                                        <td><a href=href>{x.dispute_id}</a></td>
+                                        <td class="num">{x.amount}</td>
+                                        <td>{x.status.label()}</td>
+                                        <td>{x.respond_by.unwrap_or_default()}</td>
+                                        <td>{x.decision.map(|d| d.label().to_owned()).unwrap_or_default()}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    });
     view! {
         <h1>"Order " {d.order_id.clone()}</h1>
         <section class="card">
@@ -209,6 +245,7 @@ fn Detail(
         {facts("Customer", d.customer.clone())}
         {facts("References", d.references.clone())}
         {facts("User-defined fields", d.udfs.clone())}
+        {disputes}
         {refunds}
         {refund_form}
         {update_form}

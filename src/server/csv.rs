@@ -1,10 +1,10 @@
-//! CSV exports of orders, refunds and the audit log. Amounts are in major units with their
+//! CSV exports of orders, refunds, disputes and the audit log. Amounts are in major units with their
 //! currency in its own column, times in UTC with the zone, and every cell is neutralised so
 //! a spreadsheet opens it as text.
 
 use dashboard_core::{
-    clock::format_utc, money::format_decimal, orders::model::OrderRow, refunds::model::RefundRow,
-    staff::audit::AuditRecord,
+    clock::format_utc, disputes::model::DisputeRow, money::format_decimal, orders::model::OrderRow,
+    refunds::model::RefundRow, staff::audit::AuditRecord,
 };
 
 /// Columns of the CSV export, in order. Amounts are in major units with their currency in
@@ -79,6 +79,53 @@ pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
                 _ => String::new(),
             },
         ]);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+/// CSV lines for disputes (with the header line first when `header`).
+pub fn disputes_csv(rows: &[DisputeRow], header: bool) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if header {
+        let _ = writer.write_record([
+            "dispute_id",
+            "order_id",
+            "opened_utc",
+            "status",
+            "amount",
+            "amount_minor",
+            "currency",
+            "reason",
+            "gateway",
+            "respond_by_utc",
+            "decision",
+            "resolved_utc",
+        ]);
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let time = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
+    for d in rows {
+        let currency = text(&d.currency);
+        let record = [
+            d.dispute_id.clone(),
+            text(&d.order_id),
+            format_utc(d.juspay_created_at.unwrap_or(d.created_at)),
+            d.status.to_string(),
+            d.amount
+                .map(|a| format_decimal(a, &currency))
+                .unwrap_or_default(),
+            d.amount.map(|a| a.to_string()).unwrap_or_default(),
+            currency.clone(),
+            text(&d.reason),
+            text(&d.gateway),
+            time(d.respond_by),
+            d.decision
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            time(d.resolved_at),
+        ];
+        let _ = writer.write_record(record.map(neutralise_csv_cell));
     }
     writer.into_inner().unwrap_or_default()
 }

@@ -1,4 +1,4 @@
-//! `GET /orders/export.csv` and `/refunds/export.csv`: exactly the filtered list as CSV,
+//! `GET /orders/export.csv`, `/refunds/export.csv` and `/disputes/export.csv`: exactly the filtered list as CSV,
 //! with no row cap.
 //!
 //! Invariant: rows are read page by page (keyset, newest first) only as the client takes
@@ -18,12 +18,13 @@ use dashboard_core::{
         model::OrderRow,
     },
     report::Chain,
+    store::StoreError,
 };
 
 use super::{
-    csv::{audit_csv, orders_csv, refunds_csv},
+    csv::{audit_csv, disputes_csv, orders_csv, refunds_csv},
     middleware::CurrentUser,
-    queries::{AuditQuery, OrderQuery, RefundQuery},
+    queries::{AuditQuery, DisputeQuery, OrderQuery, RefundQuery},
     state::AppState,
 };
 
@@ -105,26 +106,81 @@ pub async fn export_refunds(
         }
     };
     let store = state.store.clone();
+    keyset_csv(
+        "refunds.csv",
+        move |cursor| {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move { store.list_refunds(&filter, cursor, CHUNK).await }
+        },
+        |r| (r.created_at, r.unique_request_id.clone()),
+        refunds_csv,
+    )
+}
+
+/// `GET /disputes/export.csv`: exactly the filtered dispute list, read page by page.
+pub async fn export_disputes(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(query): Query<DisputeQuery>,
+) -> Response {
+    if user.is_none() {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    }
+    let filter = match query.to_filter() {
+        Ok(filter) => filter,
+        Err(e) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{}: {}", e.field, e.message),
+            )
+                .into_response();
+        }
+    };
+    let store = state.store.clone();
+    keyset_csv(
+        "disputes.csv",
+        move |cursor| {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move { store.list_disputes(&filter, cursor, CHUNK).await }
+        },
+        |d| (d.created_at, d.dispute_id.clone()),
+        disputes_csv,
+    )
+}
+
+/// Streams a list read newest first by a (time, id) keyset: `fetch` reads the page after a
+/// cursor, `cursor_of` makes the next cursor from a page's last row, `render` writes CSV
+/// lines (the header with the first page).
+fn keyset_csv<R, F, Fut>(
+    filename: &str,
+    fetch: F,
+    cursor_of: fn(&R) -> (i64, String),
+    render: fn(&[R], bool) -> Vec<u8>,
+) -> Response
+where
+    R: Send + 'static,
+    F: Fn(Option<(i64, String)>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<R>, StoreError>> + Send,
+{
+    let fetch = std::sync::Arc::new(fetch);
+    let name = filename.to_owned();
     let chunks = futures::stream::unfold(
         (None::<(i64, String)>, false, false),
         move |(cursor, header_sent, done)| {
-            let store = store.clone();
-            let filter = filter.clone();
+            let (fetch, name) = (fetch.clone(), name.clone());
             async move {
                 if done {
                     return None;
                 }
-                match store.list_refunds(&filter, cursor, CHUNK).await {
+                match fetch(cursor).await {
                     Ok(rows) => {
                         let finished = (rows.len() as i64) < CHUNK;
-                        let next = rows
-                            .last()
-                            .map(|r| (r.created_at, r.unique_request_id.clone()));
-                        let bytes = refunds_csv(&rows, !header_sent);
+                        let next = rows.last().map(cursor_of);
+                        let bytes = render(&rows, !header_sent);
                         Some((Ok::<_, std::io::Error>(bytes), (next, true, finished)))
                     }
                     Err(e) => {
-                        tracing::error!(error = %Chain(&e), "refund export failed");
+                        tracing::error!(error = %Chain(&e), file = %name, "export failed");
                         Some((
                             Err(std::io::Error::other("export failed")),
                             (None, true, true),
@@ -134,7 +190,7 @@ pub async fn export_refunds(
             }
         },
     );
-    csv_response("refunds.csv", Body::from_stream(chunks))
+    csv_response(filename, Body::from_stream(chunks))
 }
 
 /// `GET /audit/export.csv`: the filtered audit log (an admin's, or the user's own actions),

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod context;
 pub mod csv;
+pub mod disputes;
 pub mod export;
 pub mod headers;
 pub mod merchant_api;
@@ -233,6 +234,17 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/orders/export.csv", get(export::export_orders))
         .route("/refunds/export.csv", get(export::export_refunds))
         .route("/audit/export.csv", get(export::export_audit))
+        .route("/disputes/export.csv", get(export::export_disputes))
+        .route(
+            "/disputes/{dispute_id}/responses",
+            post(disputes::record_response).layer(DefaultBodyLimit::max(disputes::body_limit(
+                state.config.disputes.evidence_max_bytes,
+            ))),
+        )
+        .route(
+            "/disputes/{dispute_id}/evidence/{file_id}",
+            get(disputes::download_evidence),
+        )
         .route(
             "/callbacks/jpsl",
             post(webhooks::receive_jpsl)

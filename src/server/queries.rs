@@ -4,13 +4,14 @@
 
 use dashboard_core::{
     clock::parse_utc_date,
+    disputes::store::DisputeFilter,
     money::parse_filter_bound,
     orders::list::OrderFilter,
     refunds::store::{RefundFilter, RefundStatusFilter},
     staff::audit::AuditFilter,
 };
 
-use dashboard_status::OrderGroup;
+use dashboard_status::{DisputeStatus, OrderGroup};
 use serde::{Deserialize, Serialize};
 
 /// The filters as they travel in a page address: all text, all optional. Read with
@@ -129,6 +130,35 @@ impl RefundQuery {
             amount_max: orders.amount_max,
             from: orders.from,
             until: orders.until,
+        })
+    }
+}
+
+/// The dispute filters as they travel in a page address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeQuery {
+    pub status: Option<String>,
+    pub order: Option<String>,
+    /// UTC days, `2026-11-23`: opened here on or after / on or before.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl DisputeQuery {
+    pub fn to_filter(&self) -> Result<DisputeFilter, FieldError> {
+        let days = OrderQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..OrderQuery::default()
+        }
+        .to_filter()?;
+        Ok(DisputeFilter {
+            statuses: filter_text(&self.status)
+                .map(|s| vec![DisputeStatus::from(s.as_str())])
+                .unwrap_or_default(),
+            order_id: filter_text(&self.order),
+            from: days.from,
+            until: days.until,
         })
     }
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod disputes;
 pub mod health;
 pub mod mandates;
 #[cfg(feature = "ssr")]

@@ -4,6 +4,7 @@
 
 use dashboard_core::{
     clock::format_utc,
+    disputes::model::DisputeRow,
     money::format_minor,
     orders::{guide::guide, model::OrderRow, snapshot::is_polled, timeline::OrderEvent},
     refunds::model::RefundRow,
@@ -13,7 +14,7 @@ use dashboard_core::{
 
 use dashboard_status::{AuthVerdict, OrderGroup, Outcome};
 
-use super::orders::{CheckItem, OrderDetail, RefundLine, TimelineEntry};
+use super::orders::{CheckItem, DisputeLine, OrderDetail, RefundLine, TimelineEntry};
 
 /// Everything stored about one order, as the order page reads it.
 pub struct OrderRecords {
@@ -23,6 +24,7 @@ pub struct OrderRecords {
     pub webhooks: Vec<WebhookEventRecord>,
     pub audit: Vec<AuditRecord>,
     pub refunds: Vec<RefundRow>,
+    pub disputes: Vec<DisputeRow>,
 }
 
 /// The order page for `records`; `can_act` and `can_update` say what its viewer may do.
@@ -33,6 +35,7 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
         webhooks,
         audit,
         refunds,
+        disputes,
     } = records;
     let advice = guide(
         &order.status,
@@ -104,7 +107,21 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
             unique_request_id: r.unique_request_id,
         })
         .collect();
+    let disputes = disputes
+        .into_iter()
+        .map(|d| DisputeLine {
+            amount: d
+                .amount
+                .map(|a| format_minor(a, d.currency.as_deref().unwrap_or(&order.currency)))
+                .unwrap_or_default(),
+            respond_by: d.respond_by.map(format_utc),
+            status: d.status,
+            decision: d.decision,
+            dispute_id: d.dispute_id,
+        })
+        .collect();
     OrderDetail {
+        disputes,
         group: OrderGroup::of(&order.status, order.amount_refunded, order.amount),
         meaning: advice.meaning,
         action: advice.action,
@@ -377,6 +394,7 @@ mod tests {
             webhooks: Vec::new(),
             audit: Vec::new(),
             refunds: Vec::new(),
+            disputes: Vec::new(),
         }
     }
 

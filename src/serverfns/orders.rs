@@ -5,7 +5,7 @@
 // decodes; the server macro copies the arguments into generated items this allow must reach.
 #![allow(clippy::too_many_arguments)]
 
-use dashboard_status::{OrderGroup, OrderStatus, RefundStatus};
+use dashboard_status::{DisputeDecision, DisputeStatus, OrderGroup, OrderStatus, RefundStatus};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,16 @@ pub struct RefundLine {
     pub created: String,
 }
 
+/// A dispute of the order, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeLine {
+    pub dispute_id: String,
+    pub amount: String,
+    pub status: DisputeStatus,
+    pub respond_by: Option<String>,
+    pub decision: Option<DisputeDecision>,
+}
+
 /// Everything the order page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {
@@ -90,6 +100,7 @@ pub struct OrderDetail {
     pub checklist: Vec<CheckItem>,
     pub timeline: Vec<TimelineEntry>,
     pub refunds: Vec<RefundLine>,
+    pub disputes: Vec<DisputeLine>,
     /// Operator or admin: may sync.
     pub can_act: bool,
     /// Not yet attempted: amount and udfs may still change.
@@ -277,6 +288,10 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         .list_refunds_of_order(&order_id)
         .await
         .map_err(|e| ctx.internal(&e))?;
+    let disputes = store
+        .list_disputes_of_order(&order_id)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
     let stage = order.status.stage();
     let can_update = can_act && matches!(stage, Some(Stage::Created | Stage::New));
     let refundable = dashboard_core::refunds::rules::refundable_amount(
@@ -301,6 +316,7 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
             webhooks,
             audit,
             refunds,
+            disputes,
         },
         can_act,
         can_update,

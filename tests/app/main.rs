@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod currencies;
+mod disputes;
 mod health;
 mod helpers;
 mod jpsl;

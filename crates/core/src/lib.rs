@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod disputes;
 pub mod health;
 pub mod mandates;
 pub mod money;

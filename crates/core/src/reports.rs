@@ -119,6 +119,8 @@ pub enum ReportError {
     IncompleteRefund,
     #[error("the mandate is not known here and the report carries no status")]
     UnknownMandateWithoutStatus,
+    #[error("the dispute is not known here and the report carries no status")]
+    UnknownDisputeWithoutStatus,
 }
 
 pub(crate) fn set<T: PartialEq>(

@@ -1,6 +1,6 @@
-//! The `/__sim` control API: pay without HTML, inject faults, read webhook attempts and
-//! order state, start demo traffic, and receive the dashboard's outbound events
-//! ([`crate::receiver`]). Invariant: these routes need no API key (the
+//! The `/__sim` control API: pay without HTML, raise and move chargebacks, inject faults,
+//! read webhook attempts and order state, start demo traffic, and receive the dashboard's
+//! outbound events ([`crate::receiver`]). Invariant: these routes need no API key (the
 //! simulator binds loopback only) and are never subject to endpoint faults.
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::chargebacks::{self, ChargebackRequest};
 use crate::error::ApiError;
 use crate::faults::{EndpointFault, WebhookFault};
 use crate::orders;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/__sim/orders/{order_id}", get(order))
         .route("/__sim/orders/{order_id}/pay", post(pay))
+        .route("/__sim/orders/{order_id}/chargebacks", post(chargeback))
         .route("/__sim/faults", axum::routing::delete(clear_faults))
         .route("/__sim/faults/endpoint", post(add_endpoint_fault))
         .route("/__sim/faults/webhook", post(add_webhook_fault))
@@ -86,6 +88,16 @@ async fn pay(
     Json(request): Json<PaymentRequest>,
 ) -> Result<Json<PaymentResult>, ApiError> {
     payments::pay(&shared, query.merchant(&shared), &order_id, &request).map(Json)
+}
+
+/// `POST /__sim/orders/{order_id}/chargebacks`: raise or move a chargeback.
+async fn chargeback(
+    State(shared): State<Arc<Shared>>,
+    Path(order_id): Path<String>,
+    Query(query): Query<MerchantQuery>,
+    Json(request): Json<ChargebackRequest>,
+) -> Result<Json<Value>, ApiError> {
+    chargebacks::raise(&shared, query.merchant(&shared), &order_id, &request).map(Json)
 }
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {

@@ -1,6 +1,6 @@
 //! A stateful local Juspay Express Checkout simulator: Juspay's wire format for orders,
-//! sessions, refunds, mandates and customers, webhooks with the documented retry
-//! schedule, a hosted test payment page with signed redirects, and fault injection.
+//! sessions, refunds, chargebacks, mandates and customers, webhooks with the documented
+//! retry schedule, a hosted test payment page with signed redirects, and fault injection.
 //!
 //! Invariant: the simulator binds 127.0.0.1 only and never talks to anything but the
 //! configured (loopback) webhook receivers.
@@ -14,6 +14,7 @@
 //! |---|---|---|
 //! | `POST /__sim/orders/{id}/pay[?merchant_id=]` | [`PaymentRequest`] | pay without HTML; returns [`PaymentResult`] with the signed `redirect_url` |
 //! | `GET /__sim/orders/{id}[?merchant_id=]` | — | the order object |
+//! | `POST /__sim/orders/{id}/chargebacks[?merchant_id=]` | [`ChargebackRequest`] | raise a chargeback or move one to a new status, sending `CHARGEBACK_<status>` ([`chargebacks`]); returns the chargeback |
 //! | `POST /__sim/faults/endpoint` | [`EndpointFault`] | 5xx, 429, timeout, slow, accept-then-fail on matching calls |
 //! | `POST /__sim/faults/webhook` | [`WebhookFault`] | drop, duplicate, reorder, delay, wrong credentials |
 //! | `POST /__sim/faults/upi-pending` | `{"millis": n \| null}` | UPI payments stay PENDING_VBV, then flip |
@@ -31,6 +32,7 @@
 pub mod amount;
 pub mod auth;
 pub mod body;
+pub mod chargebacks;
 pub mod clock;
 pub mod config;
 pub mod control;
@@ -58,12 +60,13 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use chargebacks::ChargebackRequest;
 pub use config::{MerchantAccount, SimConfig};
 pub use error::ApiError;
 pub use faults::{EndpointFault, EndpointFaultKind, WebhookFault, WebhookFaultKind};
 pub use payments::{FailureReason, Outcome, PaymentRequest, PaymentResult};
 pub use receiver::ReceivedEvent;
-pub use state::{PaymentMethod, Refund, RefundStatus};
+pub use state::{Chargeback, ChargebackStatus, PaymentMethod, Refund, RefundStatus};
 pub use webhooks::WebhookAttempt;
 
 use server::Shared;
@@ -206,6 +209,51 @@ impl SimHandle {
             .ok()
             .and_then(|store| store.order(order_id).map(|o| o.refunds.clone()))
             .unwrap_or_default()
+    }
+
+    /// The chargebacks of one of the primary merchant's orders as stored, oldest first
+    /// (amounts in minor units of the order's currency). Empty for an unknown order.
+    pub fn chargebacks(&self, order_id: &str) -> Vec<Chargeback> {
+        self.shared
+            .store()
+            .order(order_id)
+            .map(|o| o.chargebacks.clone())
+            .unwrap_or_default()
+    }
+
+    /// Raises a chargeback on one of the primary merchant's orders (`chargeback_id`
+    /// `None`, for the paid amount) or moves an existing one to `status`, and sends the
+    /// `CHARGEBACK_<status>` webhook; returns the chargeback object. An empty `reason`
+    /// keeps a moved chargeback's reason (a new one gets a default).
+    pub fn raise_chargeback(
+        &self,
+        order_id: &str,
+        status: ChargebackStatus,
+        reason: &str,
+        chargeback_id: Option<&str>,
+    ) -> Result<Value, SimError> {
+        let request = ChargebackRequest {
+            status: Some(status.as_str().to_owned()),
+            reason: Some(reason.to_owned()),
+            amount: None,
+            chargeback_id: chargeback_id.map(str::to_owned),
+        };
+        self.raise_chargeback_as(&self.shared.config.merchant_id, order_id, &request)
+    }
+
+    /// Any merchant's chargeback, with every field of the control route's body.
+    pub fn raise_chargeback_as(
+        &self,
+        merchant_id: &str,
+        order_id: &str,
+        request: &ChargebackRequest,
+    ) -> Result<Value, SimError> {
+        Ok(chargebacks::raise(
+            &self.shared,
+            merchant_id,
+            order_id,
+            request,
+        )?)
     }
 
     /// Number of orders held for the primary merchant.

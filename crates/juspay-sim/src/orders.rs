@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::amount;
 use crate::auth::authenticate;
 use crate::body::ApiRequest;
+use crate::chargebacks;
 use crate::clock;
 use crate::error::ApiError;
 use crate::mandates;
@@ -272,6 +273,7 @@ pub fn create_order(store: &mut Store, request: &ApiRequest) -> Result<String, A
         status: OrderStatus::New,
         attempts: Vec::new(),
         refunds: Vec::new(),
+        chargebacks: Vec::new(),
         mandate_params: creates_mandate.then(|| request.with_prefix("mandate")),
         mandate_id: None,
         is_mandate_execution: false,
@@ -350,6 +352,7 @@ pub fn render(store: &Store, order: &Order) -> Value {
     );
     put("metadata", json!(order.metadata));
     put("offers", json!([]));
+    put("chargebacks", chargebacks::render_all(store, order));
     if let Some(basket) = &order.basket {
         put("basket", basket.clone());
     }

@@ -1,7 +1,7 @@
-//! The simulator's memory: orders with their payment attempts and refunds, mandates,
-//! notifications and customers. Invariant: order keys are the lower-cased merchant
-//! order id (order ids are case-insensitive at Juspay, §4.1) and amounts are minor units
-//! of the order's currency.
+//! The simulator's memory: orders with their payment attempts, refunds and chargebacks,
+//! mandates, notifications and customers. Invariant: order keys are the lower-cased
+//! merchant order id (order ids are case-insensitive at Juspay, §4.1) and amounts are
+//! minor units of the order's currency.
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
@@ -234,6 +234,109 @@ pub struct Refund {
     pub gateway_ref: Option<String>,
 }
 
+/// Chargeback (dispute) statuses; the `CHARGEBACK_<status>` event names (§9.2), see
+/// [`crate::chargebacks`] for the wire this project chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChargebackStatus {
+    /// Raised by the customer's bank.
+    Received,
+    /// The merchant must send evidence before `respond_by`.
+    EvidenceRequired,
+    /// Evidence is with the bank.
+    UnderReview,
+    /// Terminal: the merchant keeps the money.
+    ResolvedInMerchantFavour,
+    /// Terminal: the customer gets the money back.
+    ResolvedInCustomerFavour,
+    /// Terminal: withdrawn.
+    Canceled,
+    /// Terminal: nobody answered in time.
+    Expired,
+    /// Terminal: the payment had already been refunded.
+    AlreadyRefunded,
+}
+
+impl ChargebackStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Self; 8] = [
+        Self::Received,
+        Self::EvidenceRequired,
+        Self::UnderReview,
+        Self::ResolvedInMerchantFavour,
+        Self::ResolvedInCustomerFavour,
+        Self::Canceled,
+        Self::Expired,
+        Self::AlreadyRefunded,
+    ];
+
+    /// `chargeback_status` on the wire: the event name without `CHARGEBACK_`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "RECEIVED",
+            Self::EvidenceRequired => "EVIDENCE_REQUIRED",
+            Self::UnderReview => "UNDER_REVIEW",
+            Self::ResolvedInMerchantFavour => "RESOLVED_IN_MERCHANT_FAVOUR",
+            Self::ResolvedInCustomerFavour => "RESOLVED_IN_CUSTOMER_FAVOUR",
+            Self::Canceled => "CANCELED",
+            Self::Expired => "EXPIRED",
+            Self::AlreadyRefunded => "ALREADY_REFUNDED",
+        }
+    }
+
+    /// The webhook event announcing this status, `CHARGEBACK_<status>`.
+    pub fn event_name(self) -> String {
+        format!("CHARGEBACK_{}", self.as_str())
+    }
+
+    /// Parses a status name, case ignored, with or without the `CHARGEBACK_` prefix.
+    pub fn parse(name: &str) -> Option<Self> {
+        let upper = name.trim().to_ascii_uppercase();
+        let bare = upper.strip_prefix("CHARGEBACK_").unwrap_or(&upper);
+        Self::ALL.into_iter().find(|s| s.as_str() == bare)
+    }
+
+    /// Whether the dispute is over (`date_resolved` is set).
+    pub fn is_resolved(self) -> bool {
+        matches!(
+            self,
+            Self::ResolvedInMerchantFavour
+                | Self::ResolvedInCustomerFavour
+                | Self::Canceled
+                | Self::Expired
+                | Self::AlreadyRefunded
+        )
+    }
+
+    /// Whether the merchant is expected to answer (`respond_by` is set).
+    pub fn awaits_merchant(self) -> bool {
+        matches!(self, Self::Received | Self::EvidenceRequired)
+    }
+}
+
+/// One chargeback (dispute) raised against an order.
+#[derive(Clone, Debug)]
+pub struct Chargeback {
+    /// `cb_<32 hex>`.
+    pub id: String,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    /// The order's currency.
+    pub currency: String,
+    /// Current status.
+    pub status: ChargebackStatus,
+    /// Free text.
+    pub reason: String,
+    /// ISO creation time.
+    pub created: String,
+    /// ISO time the merchant must answer by: seven days after creation.
+    pub respond_by: String,
+    /// ISO time of the last change.
+    pub updated: String,
+    /// ISO time the dispute ended, while its status is a resolved one.
+    pub resolved: Option<String>,
+}
+
 /// Mandate statuses (§7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -376,6 +479,8 @@ pub struct Order {
     pub attempts: Vec<Attempt>,
     /// Refunds, oldest first.
     pub refunds: Vec<Refund>,
+    /// Chargebacks, oldest first.
+    pub chargebacks: Vec<Chargeback>,
     /// `mandate.*` parameters when the order registers a mandate (§7.1).
     pub mandate_params: Option<BTreeMap<String, String>>,
     /// The mandate this order registered or executes.

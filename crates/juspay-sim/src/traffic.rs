@@ -1,6 +1,8 @@
 //! Demo traffic (off by default): a steady stream of orders over all payment methods
 //! with a realistic mix of success, failure, pending and refunds, plus mandate
-//! registrations and executions. Most orders are in INR; one in ten each is in USD, JPY
+//! registrations and executions, and now and then a chargeback (about one paid order in
+//! 25) that later ticks walk on: to `EVIDENCE_REQUIRED` (where it stays) or to
+//! `UNDER_REVIEW` and then a resolution in the merchant's or the customer's favour. Most orders are in INR; one in ten each is in USD, JPY
 //! and KWD, with amounts that have the currency's decimals (whole yen, three-decimal
 //! dinars); mandate registrations stay INR. Invariant: it drives the same code paths as
 //! the API, so everything it makes is visible through the API and webhooks; at most one
@@ -14,13 +16,26 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::body::ApiRequest;
+use crate::chargebacks::{self, ChargebackRequest};
 use crate::payments::{self, FailureReason, Outcome, PaymentRequest};
 use crate::server::Shared;
-use crate::state::{MandateStatus, PaymentMethod};
+use crate::state::{ChargebackStatus, MandateStatus, PaymentMethod};
 use crate::{amount, mandates, orders, refunds};
 
 /// Time between demo orders, before time scaling.
 pub const TICK: Duration = Duration::from_secs(3);
+
+/// Share of paid (charged, not cash) demo orders that get a chargeback: one in 25.
+pub const CHARGEBACK_RATE: f64 = 0.04;
+
+/// Reasons demo chargebacks give, picked in turn.
+const CHARGEBACK_REASONS: [&str; 5] = [
+    "Fraudulent transaction",
+    "Product not received",
+    "Duplicate charge",
+    "Product not as described",
+    "Credit not processed",
+];
 
 /// Starts the generator; `false` if it was already running.
 pub fn start(shared: &Arc<Shared>) -> bool {
@@ -104,6 +119,9 @@ fn tick(shared: &Arc<Shared>, n: u64) {
     if n.is_multiple_of(4) && shared.jpsl.callback_url.is_some() {
         send_jpsl_payment(shared, n);
     }
+    if n.is_multiple_of(3) {
+        walk_some_chargeback(shared);
+    }
     let order_id = format!("demo-{}-{n}", shared.config.seed);
     let registers_mandate = n.is_multiple_of(7);
     let currency = demo_currency(n, registers_mandate);
@@ -172,8 +190,75 @@ fn tick(shared: &Arc<Shared>, n: u64) {
             tracing::warn!(%error, "demo refund refused");
         }
     }
+    if outcome == Outcome::Charged
+        && method != PaymentMethod::Cod
+        && roll >= 0.15
+        && shared.store().unit() < CHARGEBACK_RATE
+    {
+        raise_chargeback(shared, &order_id, n);
+    }
     if n.is_multiple_of(5) {
         execute_some_mandate(shared, n);
+    }
+}
+
+/// Raises a `RECEIVED` chargeback for the whole of a paid demo order.
+fn raise_chargeback(shared: &Arc<Shared>, order_id: &str, n: u64) {
+    let reason = CHARGEBACK_REASONS
+        .get(usize::try_from(n).unwrap_or(0) % CHARGEBACK_REASONS.len())
+        .copied()
+        .unwrap_or(chargebacks::DEFAULT_REASON);
+    let request = ChargebackRequest {
+        reason: Some(reason.to_owned()),
+        ..ChargebackRequest::default()
+    };
+    if let Err(error) = chargebacks::raise(shared, &shared.config.merchant_id, order_id, &request) {
+        tracing::warn!(%error, "demo chargeback refused");
+    }
+}
+
+/// The status after `status` on the demo's path, for a roll in `[0, 1)`: `RECEIVED` goes
+/// to `EVIDENCE_REQUIRED` (one in four, left there) or `UNDER_REVIEW`, which ends in the
+/// merchant's favour (three in five) or the customer's; other statuses stay.
+fn next_chargeback_status(status: ChargebackStatus, roll: f64) -> Option<ChargebackStatus> {
+    match status {
+        ChargebackStatus::Received if roll < 0.25 => Some(ChargebackStatus::EvidenceRequired),
+        ChargebackStatus::Received => Some(ChargebackStatus::UnderReview),
+        ChargebackStatus::UnderReview if roll < 0.6 => {
+            Some(ChargebackStatus::ResolvedInMerchantFavour)
+        }
+        ChargebackStatus::UnderReview => Some(ChargebackStatus::ResolvedInCustomerFavour),
+        _ => None,
+    }
+}
+
+/// Moves one open demo chargeback a step along [`next_chargeback_status`].
+fn walk_some_chargeback(shared: &Arc<Shared>) {
+    let step = {
+        let mut store = shared.store();
+        let roll = store.unit();
+        store
+            .orders
+            .values()
+            .filter(|o| o.order_id.starts_with("demo-"))
+            .find_map(|o| {
+                o.chargebacks.iter().find_map(|c| {
+                    next_chargeback_status(c.status, roll)
+                        .map(|next| (o.order_id.clone(), c.id.clone(), next))
+                })
+            })
+    };
+    let Some((order_id, chargeback_id, next)) = step else {
+        return;
+    };
+    let request = ChargebackRequest {
+        status: Some(next.as_str().to_owned()),
+        chargeback_id: Some(chargeback_id),
+        ..ChargebackRequest::default()
+    };
+    if let Err(error) = chargebacks::raise(shared, &shared.config.merchant_id, &order_id, &request)
+    {
+        tracing::warn!(%error, "demo chargeback not moved");
     }
 }
 
@@ -230,6 +315,31 @@ mod tests {
         }
         for n in [3, 6, 9] {
             assert_eq!(demo_currency(n, true), "INR");
+        }
+    }
+
+    #[test]
+    fn demo_chargebacks_walk_to_evidence_or_through_review_to_a_resolution() {
+        use ChargebackStatus::*;
+        assert_eq!(
+            next_chargeback_status(Received, 0.1),
+            Some(EvidenceRequired)
+        );
+        assert_eq!(next_chargeback_status(Received, 0.9), Some(UnderReview));
+        assert_eq!(
+            next_chargeback_status(UnderReview, 0.1),
+            Some(ResolvedInMerchantFavour)
+        );
+        assert_eq!(
+            next_chargeback_status(UnderReview, 0.9),
+            Some(ResolvedInCustomerFavour)
+        );
+        for status in [
+            EvidenceRequired,
+            ResolvedInMerchantFavour,
+            ResolvedInCustomerFavour,
+        ] {
+            assert_eq!(next_chargeback_status(status, 0.5), None);
         }
     }
 

@@ -72,6 +72,7 @@ macro_rules! wire_enum {
     };
 }
 
+mod chargeback;
 mod client;
 mod config;
 mod customer;
@@ -87,6 +88,7 @@ mod signature;
 mod txn;
 mod webhook;
 
+pub use chargeback::{Chargeback, ChargebackTxn};
 pub use client::JuspayClient;
 pub use config::{DEFAULT_API_VERSION, DEFAULT_TIMEOUT, JuspayConfig};
 pub use customer::{CreateCustomerRequest, Customer};

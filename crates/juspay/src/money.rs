@@ -152,6 +152,13 @@ impl Amount {
     }
 }
 
+/// An amount serialises as its exact decimal text (`"100.50"`), never a float.
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_major_string())
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_major_string())

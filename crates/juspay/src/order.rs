@@ -399,6 +399,9 @@ pub struct Order {
     pub payment_gateway_response: Option<PaymentGatewayResponse>,
     #[serde(default, deserialize_with = "lenient::list")]
     pub refunds: Vec<Refund>,
+    /// Disputes raised on the order (webhook API version 2017-07-26 and later, §9.5).
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub chargebacks: Vec<crate::Chargeback>,
     #[serde(default, deserialize_with = "lenient::opt_object")]
     pub mandate: Option<Mandate>,
     #[serde(default, deserialize_with = "lenient::opt_json")]

@@ -120,6 +120,9 @@ pub struct WebhookContent {
     /// TXN_CHARGED / TXN_FAILED.
     #[serde(default, deserialize_with = "lenient::opt_object")]
     pub txn: Option<WebhookTxn>,
+    /// CHARGEBACK_* events (§9.5).
+    #[serde(default, deserialize_with = "lenient::opt_object")]
+    pub chargeback: Option<crate::Chargeback>,
 }
 
 /// A decoded webhook envelope (§9.1).
@@ -211,7 +214,9 @@ pub fn identify_webhook(body: &[u8]) -> WebhookIdentity {
         date_created: text("/date_created"),
         order_id: text("/content/order/order_id")
             .or_else(|| text("/content/mandate/order_id"))
-            .or_else(|| text("/content/txn/order_id")),
+            .or_else(|| text("/content/txn/order_id"))
+            .or_else(|| text("/content/chargeback/object_reference_id"))
+            .or_else(|| text("/content/chargeback/txn/order_id")),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The product's status vocabulary, shared by the Juspay client, the core, the store, the
-//! server functions and the browser build.
+//! The product's status vocabulary (orders, refunds, mandates, disputes), shared by the
+//! Juspay client, the core, the store, the server functions and the browser build.
 //!
 //! Every status that is stored, compared or shown is a type here, with its wire or stored
 //! spelling (`as_str`), a lenient parse (`From<&str>`: any ASCII case; text this crate does
@@ -13,12 +13,14 @@
 #[macro_use]
 mod text_enum;
 
+mod dispute;
 mod mandate;
 mod order;
 mod refund;
 mod role;
 mod webhook;
 
+pub use dispute::{DisputeDecision, DisputeStatus};
 pub use mandate::MandateStatus;
 pub use order::{OrderGroup, OrderStatus, Stage};
 pub use refund::{RefundRequestState, RefundStatus};

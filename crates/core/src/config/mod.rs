@@ -93,6 +93,9 @@ per_endpoint_concurrency = 4
 lease_seconds = 60
 poll_millis = 500
 
+[disputes]
+evidence_max_bytes = 5242880
+
 [alerts]
 enabled = true
 interval_seconds = 60
@@ -102,6 +105,7 @@ success_rate_percent = 90.0
 webhook_silence_minutes = 30
 pending_minutes = 30
 auth_failures = 20
+dispute_respond_hours = 48
 notify_attempts = 6
 notify_backoff_seconds = 5
 
@@ -130,6 +134,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub reconciler: ReconcilerConfig,
     pub outbound: OutboundConfig,
+    pub disputes: DisputesConfig,
     pub alerts: AlertsConfig,
     pub log: LogConfig,
 }
@@ -372,6 +377,14 @@ pub struct OutboundConfig {
     pub poll_millis: u64,
 }
 
+/// Disputes: what staff may attach as evidence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputesConfig {
+    /// The largest evidence file accepted (PDF, PNG, JPEG or plain text), in bytes.
+    pub evidence_max_bytes: usize,
+}
+
 /// Health conditions evaluated in the background (for example, the success rate below
 /// 90 %), and where to send their notifications.
 #[derive(Debug, Clone, Deserialize)]
@@ -393,6 +406,9 @@ pub struct AlertsConfig {
     pub pending_minutes: i64,
     /// Deliveries refused for bad credentials in the window that open an alert.
     pub auth_failures: i64,
+    /// A dispute awaiting our response opens an alert when it arrives, and a second, urgent
+    /// one when its respond-by time is this close.
+    pub dispute_respond_hours: i64,
     /// Receives a signed JSON POST when an alert opens or resolves.
     pub notify_url: Option<String>,
     /// HMAC-SHA256 key of the notification signature; required with `notify_url`.

@@ -143,6 +143,14 @@ impl Config {
             ("alerts.pending_minutes", self.alerts.pending_minutes),
             ("alerts.auth_failures", self.alerts.auth_failures),
             (
+                "alerts.dispute_respond_hours",
+                self.alerts.dispute_respond_hours,
+            ),
+            (
+                "disputes.evidence_max_bytes",
+                self.disputes.evidence_max_bytes as i64,
+            ),
+            (
                 "alerts.notify_attempts",
                 i64::from(self.alerts.notify_attempts),
             ),

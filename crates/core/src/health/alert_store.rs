@@ -62,6 +62,20 @@ pub struct AlertInputs {
     /// Outbound endpoints the delivery worker disabled (410, or failing for days): id,
     /// URL and reason. An admin's own disabling is not an alert.
     pub endpoints_disabled: Vec<(i64, String, String)>,
+    /// Disputes waiting on the merchant's response, the nearest deadline first.
+    pub disputes_awaiting: Vec<AwaitingDispute>,
+}
+
+/// A dispute that waits on the merchant, as an alert describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwaitingDispute {
+    pub dispute_id: String,
+    pub order_id: Option<String>,
+    /// Amount with its currency, for people.
+    pub amount: Option<String>,
+    /// The respond-by time (epoch ms) and the milliseconds left until it (negative once
+    /// past), when Juspay gave one.
+    pub respond_by: Option<(i64, i64)>,
 }
 
 /// The windows [`Store::alert_inputs`] counts over, in ms.
@@ -94,7 +108,24 @@ impl Store {
              ORDER BY id")
             .bind(crate::outbound::endpoints::DISABLED_BY_ADMIN)
             .fetch_all(p).await)?;
+        let disputes_awaiting = self
+            .list_disputes_awaiting_response(100)
+            .await?
+            .into_iter()
+            .map(|d| AwaitingDispute {
+                amount: d.amount.map(|a| {
+                    crate::money::format_minor(
+                        a,
+                        d.currency.as_deref().unwrap_or(juspay::DEFAULT_CURRENCY),
+                    )
+                }),
+                respond_by: d.respond_by.map(|at| (at, at - w.now)),
+                dispute_id: d.dispute_id,
+                order_id: d.order_id,
+            })
+            .collect();
         Ok(AlertInputs {
+            disputes_awaiting,
             endpoints_disabled,
             breakdown,
             orders_created_recently: count(

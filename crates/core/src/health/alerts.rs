@@ -18,10 +18,12 @@ use sha2::Sha256;
 use tokio::sync::watch;
 
 use crate::{
-    clock::now_millis,
+    clock::{format_utc, now_millis},
     config::AlertsConfig,
     health::{
-        alert_store::{AlertChanges, AlertInputs, AlertRow, AlertWindows, Condition},
+        alert_store::{
+            AlertChanges, AlertInputs, AlertRow, AlertWindows, AwaitingDispute, Condition,
+        },
         store::{RateRow, overall_of},
     },
     report::Chain,
@@ -86,6 +88,9 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
             ),
         });
     }
+    for dispute in &inputs.disputes_awaiting {
+        out.extend(dispute_conditions(dispute, config));
+    }
     if inputs.amount_mismatches > 0 {
         out.push(Condition {
             key: "amount_mismatch".to_owned(),
@@ -95,6 +100,57 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
                 inputs.amount_mismatches
             ),
         });
+    }
+    out
+}
+
+/// A dispute that waits on us alerts as soon as it is known, and again, urgently, once its
+/// respond-by time is within `alerts.dispute_respond_hours` (a new key, so a notification
+/// goes out again). Both clear when staff record a decision or the dispute moves on.
+fn dispute_conditions(dispute: &AwaitingDispute, config: &AlertsConfig) -> Vec<Condition> {
+    let id = &dispute.dispute_id;
+    let subject = format!(
+        "Dispute {id}{}{}",
+        dispute
+            .order_id
+            .as_ref()
+            .map(|o| format!(" on order {o}"))
+            .unwrap_or_default(),
+        dispute
+            .amount
+            .as_ref()
+            .map(|a| format!(" for {a}"))
+            .unwrap_or_default()
+    );
+    let deadline = dispute
+        .respond_by
+        .map(|(at, _)| format!(" by {}", format_utc(at)))
+        .unwrap_or_default();
+    let mut out = vec![Condition {
+        key: format!("dispute:{id}"),
+        kind: "dispute".to_owned(),
+        message: format!(
+            "{subject} awaits a response{deadline}: accept or contest it with the \
+             acquirer, then record the decision on the Disputes page."
+        ),
+    }];
+    if let Some((_, left)) = dispute.respond_by {
+        let hours = config.dispute_respond_hours;
+        if left <= hours * 3_600_000 {
+            let when = if left < 0 {
+                "is past its respond-by time".to_owned()
+            } else {
+                format!(
+                    "must be answered within {} h",
+                    (left + 3_599_999) / 3_600_000
+                )
+            };
+            out.push(Condition {
+                key: format!("dispute_due:{id}"),
+                kind: "dispute_due".to_owned(),
+                message: format!("{subject} {when}{deadline}; no decision is recorded."),
+            });
+        }
     }
     out
 }
@@ -284,6 +340,7 @@ mod tests {
             webhook_silence_minutes: 30,
             pending_minutes: 30,
             auth_failures: 20,
+            dispute_respond_hours: 48,
             notify_url: None,
             notify_secret: None,
             notify_attempts: 3,
@@ -318,6 +375,45 @@ mod tests {
         assert_eq!(conditions.len(), 1);
         assert_eq!(conditions[0].key, "outbound_disabled:3");
         assert!(conditions[0].message.contains("https://shop.example/hooks"));
+    }
+
+    #[test]
+    fn a_dispute_awaiting_a_response_alerts_at_once_and_again_when_its_deadline_is_near() {
+        let hour = 3_600_000;
+        let dispute = |id: &str, left: Option<i64>| AwaitingDispute {
+            dispute_id: id.into(),
+            order_id: Some("ord_1".into()),
+            amount: Some("40.00 INR".into()),
+            respond_by: left.map(|l| (1_800_000_000_000 + l, l)),
+        };
+        let inputs = AlertInputs {
+            disputes_awaiting: vec![
+                dispute("cb_far", Some(72 * hour)),
+                dispute("cb_near", Some(5 * hour + 1)),
+                dispute("cb_late", Some(-hour)),
+                dispute("cb_open", None),
+            ],
+            ..AlertInputs::default()
+        };
+        let conditions = evaluate(&inputs, &config());
+        assert_eq!(
+            keys(&conditions),
+            [
+                "dispute:cb_far",
+                "dispute:cb_near",
+                "dispute_due:cb_near",
+                "dispute:cb_late",
+                "dispute_due:cb_late",
+                "dispute:cb_open"
+            ]
+        );
+        assert!(conditions[0].message.contains("order ord_1 for 40.00 INR"));
+        assert!(
+            conditions[2].message.contains("within 6 h"),
+            "{}",
+            conditions[2].message
+        );
+        assert!(conditions[4].message.contains("past its respond-by time"));
     }
 
     #[test]

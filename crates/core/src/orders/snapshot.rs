@@ -54,6 +54,8 @@ pub struct OrderReport {
     pub juspay_created_at: Option<i64>,
     pub refunds: Vec<RefundReport>,
     pub mandate: Option<MandateReport>,
+    /// The order's `chargebacks[]` (§9.5).
+    pub disputes: Vec<crate::disputes::snapshot::DisputeReport>,
 }
 
 impl OrderReport {
@@ -79,6 +81,20 @@ impl OrderReport {
             Some(m) => MandateReport::from_mandate(m, Some(&order_id))?,
             None => None,
         };
+        let mut disputes = Vec::new();
+        for chargeback in &order.chargebacks {
+            let raw = serde_json::to_value(chargeback).unwrap_or_default();
+            let report = crate::disputes::snapshot::DisputeReport::from_chargeback(
+                chargeback,
+                &raw,
+                None,
+                currency.as_deref(),
+            )?;
+            disputes.extend(report.map(|mut d| {
+                d.order_id.get_or_insert_with(|| order_id.clone());
+                d
+            }));
+        }
         Ok(Some(Self {
             source: None,
             juspay_id: order.id.clone(),
@@ -131,6 +147,7 @@ impl OrderReport {
             juspay_created_at: order.date_created.as_deref().and_then(parse_juspay_time),
             refunds,
             mandate,
+            disputes,
             order_id,
         }))
     }

@@ -141,6 +141,9 @@ impl Tx {
             Some(mandate) => self.apply_mandate_report(mandate, ctx).await?.ok(),
             None => None,
         };
+        for dispute in &report.disputes {
+            self.apply_dispute_report(dispute, ctx).await?;
+        }
         Ok(Ok(AppliedOrder {
             effect: plan.effect,
             status_before: plan.status_before,

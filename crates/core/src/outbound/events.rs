@@ -11,15 +11,15 @@ use dashboard_status::{MandateStatus, OrderStatus, RefundStatus, Stage};
 use serde_json::{Value, json};
 
 use crate::{
-    mandates::model::MandateRow, money::format_decimal, orders::model::OrderRow,
-    refunds::model::RefundRow,
+    disputes::model::DisputeRow, mandates::model::MandateRow, money::format_decimal,
+    orders::model::OrderRow, refunds::model::RefundRow,
 };
 
 /// The payload format's version, in every payload as `data.version`.
 pub const PAYLOAD_VERSION: u32 = 1;
 
 /// Every event type, for the endpoint form's choices and the documentation.
-pub const EVENT_TYPES: [&str; 18] = [
+pub const EVENT_TYPES: [&str; 21] = [
     "order.paid",
     "order.failed",
     "order.pending",
@@ -37,6 +37,9 @@ pub const EVENT_TYPES: [&str; 18] = [
     "mandate.failed",
     "mandate.debit.succeeded",
     "mandate.debit.failed",
+    "dispute.opened",
+    "dispute.updated",
+    "dispute.closed",
     "test.ping",
 ];
 
@@ -162,6 +165,44 @@ pub fn debit_events(
                 "mandate": format!("/mandates/{mandate_id}"),
                 "order": format!("/orders/{}", order.order_id),
             },
+        }),
+    }]
+}
+
+/// The event of a dispute that was opened, moved or ended. Its subject is its order, so an
+/// endpoint sees `order.paid` before `dispute.opened`.
+pub fn dispute_events(before: Option<&DisputeRow>, after: &DisputeRow) -> Vec<NewEvent> {
+    if before.is_some_and(|b| b.status == after.status) {
+        return Vec::new();
+    }
+    let event_type = match (before, after.status.is_final()) {
+        (_, true) => "dispute.closed",
+        (None, false) => "dispute.opened",
+        (Some(_), false) => "dispute.updated",
+    };
+    let currency = after
+        .currency
+        .as_deref()
+        .unwrap_or(juspay::DEFAULT_CURRENCY);
+    vec![NewEvent {
+        event_type,
+        subject: after
+            .order_id
+            .as_deref()
+            .map_or_else(|| format!("dispute:{}", after.dispute_id), order_subject),
+        data: json!({
+            "version": PAYLOAD_VERSION,
+            "object": "dispute",
+            "dispute_id": after.dispute_id,
+            "order_id": after.order_id,
+            "status": after.status.as_str(),
+            "lost": after.status.is_lost(),
+            "amount": after.amount.map(|a| money(a, currency)),
+            "reason": after.reason,
+            "respond_by": after.respond_by.map(iso),
+            "resolved_at": after.resolved_at.map(iso),
+            "updated_at": iso(after.updated_at),
+            "links": after.order_id.as_ref().map(|o| json!({ "order": format!("/orders/{o}") })),
         }),
     }]
 }

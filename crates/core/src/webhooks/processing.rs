@@ -18,7 +18,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use dashboard_status::{AuthVerdict, Outcome};
+use dashboard_status::{AuthVerdict, DisputeStatus, Outcome};
 use juspay::{WebhookEvent, parse_webhook};
 use serde::Serialize;
 use sqlx::QueryBuilder;
@@ -27,6 +27,7 @@ use tokio::sync::{Notify, watch};
 use crate::{
     clock::{now_millis, parse_juspay_time},
     config::ProcessorConfig,
+    disputes::snapshot::DisputeReport,
     mandates::{snapshot::MandateReport, store::AppliedMandate},
     orders::{snapshot::OrderReport, store::AppliedOrder, timeline::ReportContext},
     report::Chain,
@@ -201,7 +202,7 @@ impl Processor {
                 detail: Some(e.to_string()),
                 changes: Vec::new(),
             },
-            Ok(event) => apply_event(tx, id, &event, self.first_check_ms).await?,
+            Ok(event) => apply_event(tx, id, &event, body, self.first_check_ms).await?,
         })
     }
 
@@ -385,6 +386,7 @@ async fn apply_event(
     tx: &mut Tx,
     id: i64,
     event: &WebhookEvent,
+    body: &[u8],
     first_check_ms: i64,
 ) -> Result<Processed, StoreError> {
     let ctx = ReportContext {
@@ -396,6 +398,9 @@ async fn apply_event(
         reported_at: event.date_created.as_deref().and_then(parse_juspay_time),
     };
     let content = &event.content;
+    if let Some(chargeback) = &content.chargeback {
+        return apply_chargeback(tx, chargeback, event, body, &ctx).await;
+    }
     if let Some(order) = &content.order {
         return match OrderReport::from_order(order) {
             Ok(Some(report)) => apply_order(tx, &report, &ctx).await,
@@ -534,6 +539,60 @@ fn describe_order(order_id: &str, applied: &AppliedOrder, changes: &mut Vec<Stri
     if let Some(mandate) = &applied.mandate {
         describe_mandate(mandate, changes);
     }
+}
+
+/// Applies a `CHARGEBACK_*` event's `content.chargeback` (§9.5): its status is the
+/// object's, else the event name's; its amount is read in its currency, else its order's.
+async fn apply_chargeback(
+    tx: &mut Tx,
+    chargeback: &juspay::Chargeback,
+    event: &WebhookEvent,
+    body: &[u8],
+    ctx: &ReportContext,
+) -> Result<Processed, StoreError> {
+    let raw = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.pointer("/content/chargeback").cloned())
+        .unwrap_or_default();
+    let status = event
+        .event_name
+        .as_str()
+        .strip_prefix("CHARGEBACK_")
+        .map(DisputeStatus::from);
+    let order_currency = match (chargeback.currency.is_none(), chargeback.order_id()) {
+        (true, Some(order_id)) => tx.load_order(order_id).await?.map(|o| o.currency),
+        _ => None,
+    };
+    let report =
+        match DisputeReport::from_chargeback(chargeback, &raw, status, order_currency.as_deref()) {
+            Ok(Some(report)) => report,
+            Ok(None) => return Ok(invalid("the chargeback names no id")),
+            Err(e) => return Ok(unreadable("content", &e)),
+        };
+    let Some(applied) = tx.apply_dispute_report(&report, ctx).await? else {
+        return Ok(invalid(
+            "the dispute is not known here and the event carries no status",
+        ));
+    };
+    let mut changes = Vec::new();
+    match applied.effect {
+        Effect::Created => changes.push(format!(
+            "dispute {}: opened as {}",
+            applied.dispute_id, applied.status_after
+        )),
+        Effect::Applied => changes.push(format!(
+            "dispute {}: {} → {}",
+            applied.dispute_id,
+            applied.status_before.as_ref().map_or("-", |s| s.as_str()),
+            applied.status_after
+        )),
+        _ => {}
+    }
+    Ok(Processed {
+        outcome: applied.effect.outcome(),
+        detail: applied.effect.detail(),
+        changes,
+    })
 }
 
 fn describe_mandate(applied: &AppliedMandate, changes: &mut Vec<String>) {

@@ -1,0 +1,349 @@
+//! Disputes (chargebacks): `CHARGEBACK_*` webhooks and an order's `chargebacks[]` go
+//! through the one processing path — applied once when repeated, never reopened by a late
+//! event — into the order's timeline and the merchant's outbound events; a dispute raised
+//! at the simulator alerts until an operator records a decision with evidence.
+
+use dashboard_core::webhooks::store::WebhookFilter;
+use dashboard_status::{DisputeDecision, DisputeStatus, OrderStatus, Outcome};
+use juspay_sim::{ChargebackStatus, PaymentMethod, PaymentRequest};
+use merchant_dashboard::serverfns::Created;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::{
+    app_test,
+    helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, eventually},
+    sim_test,
+};
+
+const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\n";
+
+async fn deliver(app: &TestApp, body: Value) {
+    let res = dashboard_testkit::post_webhook(
+        &app.url("/webhooks/juspay"),
+        Some((HOOK_USER, HOOK_PASSWORD)),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200, "acknowledged");
+}
+
+fn chargeback_event(event_id: &str, status: &str, created: &str) -> Value {
+    json!({
+        "id": event_id,
+        "event_name": format!("CHARGEBACK_{status}"),
+        "date_created": created,
+        "content": { "chargeback": {
+            "id": "cb_1", "object": "chargeback", "amount": "40.00", "currency": "INR",
+            "object_reference_id": "ord_d1", "reason": "fraudulent", "date_created": "2026-12-01T10:00:00Z",
+            "respond_by": "2026-12-08T10:00:00Z",
+            "txn": { "txn_id": "m-ord_d1-1", "gateway": "PAYU" }
+        }}
+    })
+}
+
+async fn settled(app: &TestApp) {
+    let store = app.db.store();
+    eventually("every event is processed", || async {
+        let pending = WebhookFilter {
+            outcome: Some(Outcome::Pending),
+            ..WebhookFilter::default()
+        };
+        store
+            .list_webhook_events(&pending, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+}
+
+app_test!(
+    a_chargeback_is_opened_once_closed_and_never_reopened_by_a_late_event,
+    SETTINGS,
+    |app| {
+        deliver(
+            app,
+            dashboard_testkit::juspay_order_event(
+                "evt_paid",
+                "ORDER_SUCCEEDED",
+                json!({"order_id": "ord_d1", "status": "CHARGED", "amount": "100.00", "currency": "INR"}),
+            )
+            .parse()
+            .unwrap(),
+        )
+        .await;
+        settled(app).await;
+        deliver(
+            app,
+            chargeback_event("evt_cb_1", "RECEIVED", "2026-12-01T10:00:01Z"),
+        )
+        .await;
+        deliver(
+            app,
+            chargeback_event("evt_cb_1", "RECEIVED", "2026-12-01T10:00:01Z"),
+        )
+        .await;
+        deliver(
+            app,
+            chargeback_event(
+                "evt_cb_2",
+                "RESOLVED_IN_MERCHANT_FAVOUR",
+                "2026-12-05T10:00:00Z",
+            ),
+        )
+        .await;
+        settled(app).await;
+        deliver(
+            app,
+            chargeback_event("evt_cb_3", "RECEIVED", "2026-12-01T10:00:02Z"),
+        )
+        .await;
+        settled(app).await;
+
+        let store = app.db.store();
+        let dispute = store.find_dispute("cb_1").await.unwrap().expect("stored");
+        assert_eq!(dispute.status, DisputeStatus::ResolvedInMerchantFavour);
+        assert_eq!(
+            (dispute.amount, dispute.order_id.as_deref()),
+            (Some(4_000), Some("ord_d1"))
+        );
+        assert_eq!(dispute.gateway.as_deref(), Some("PAYU"));
+        assert!(dispute.respond_by.is_some());
+        let late = store
+            .list_webhook_events(&WebhookFilter::default(), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.event_id.as_deref() == Some("evt_cb_3"))
+            .unwrap();
+        assert_eq!(late.outcome, Outcome::Stale, "{:?}", late.outcome_detail);
+
+        let types: Vec<String> = store
+            .list_events_after(0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .filter(|t| t.starts_with("dispute."))
+            .collect();
+        assert_eq!(
+            types,
+            ["dispute.opened", "dispute.closed"],
+            "once each, never reopened"
+        );
+
+        app.login_as_admin().await;
+        let page: Value = app
+            .call("get_order", &[("order_id", "ord_d1")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let timeline = page["timeline"].to_string();
+        assert!(timeline.contains("dispute cb_1"), "{timeline}");
+    }
+);
+
+app_test!(
+    a_dispute_in_an_orders_chargebacks_is_recorded_with_its_status,
+    SETTINGS,
+    |app| {
+        deliver(
+            app,
+            dashboard_testkit::juspay_order_event(
+                "evt_snapshot",
+                "ORDER_SUCCEEDED",
+                json!({"order_id": "ord_d2", "status": "CHARGED", "amount": "500", "currency": "JPY",
+                    "chargebacks": [{"id": "cb_2", "amount": 500, "chargebackStatus": "UNDER_REVIEW",
+                        "objectReferenceId": "ord_d2"}]}),
+            )
+            .parse()
+            .unwrap(),
+        )
+        .await;
+        settled(app).await;
+        let dispute = app
+            .db
+            .store()
+            .find_dispute("cb_2")
+            .await
+            .unwrap()
+            .expect("stored");
+        assert_eq!(dispute.status, DisputeStatus::UnderReview);
+        assert_eq!(
+            (dispute.amount, dispute.currency.as_deref()),
+            (Some(500), Some("JPY"))
+        );
+        assert_eq!(
+            app.db
+                .store()
+                .list_disputes_of_order("ord_d2")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);
+
+/// A response form as the dispute page posts it.
+fn response_form(decision: &str, note: &str, file: Option<(&str, &[u8])>) -> Form {
+    let form = Form::new()
+        .text("decision", decision.to_owned())
+        .text("note", note.to_owned());
+    match file {
+        Some((name, content)) => form.part(
+            "evidence",
+            Part::bytes(content.to_vec()).file_name(name.to_owned()),
+        ),
+        None => form,
+    }
+}
+
+async fn post_response(app: &TestApp, dispute_id: &str, form: Form) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/disputes/{dispute_id}/responses")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("response posted")
+}
+
+sim_test!(
+    a_dispute_raised_at_juspay_alerts_until_an_operator_records_a_contest_with_evidence,
+    "[alerts]\ninterval_seconds = 1\n",
+    |app, sim| {
+        app.login_as_admin().await;
+        let res = app
+            .call("create_payment_link", &[("amount", "250.00")])
+            .await;
+        let order_id = res.json::<Created>().await.unwrap().id;
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        let store = app.db.store();
+        eventually("the payment is applied", || async {
+            store
+                .find_order(&order_id)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.status == OrderStatus::Charged)
+        })
+        .await;
+        let raised = sim
+            .handle()
+            .raise_chargeback(&order_id, ChargebackStatus::Received, "fraudulent", None)
+            .unwrap();
+        let id = raised["id"]
+            .as_str()
+            .expect("the simulator names it")
+            .to_owned();
+        let id = id.as_str();
+        eventually("the dispute alerts", || async {
+            store
+                .open_alerts()
+                .await
+                .unwrap()
+                .iter()
+                .any(|a| a.alert_key == format!("dispute:{id}"))
+        })
+        .await;
+        let dispute = store.find_dispute(id).await.unwrap().expect("stored");
+        assert_eq!(dispute.amount, Some(25_000), "the paid amount, in paise");
+        assert!(
+            dispute.respond_by.is_some(),
+            "the simulator gives a deadline"
+        );
+        let list: Value = app.call("list_disputes", &[]).await.json().await.unwrap();
+        assert_eq!(list["awaiting"][0]["dispute_id"], id, "{list}");
+
+        // A viewer reads but cannot respond; an empty note is refused with the typing kept.
+        app.create_user("viewer1", "viewer password 123", "viewer")
+            .await;
+        let viewer = app
+            .browser_signed_in("viewer1", "viewer password 123", "viewer's browser")
+            .await;
+        let refused = viewer
+            .post(app.url(&format!("/disputes/{id}/responses")))
+            .multipart(response_form("CONTEST", "ours", None))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 403);
+        let blank = post_response(app, id, response_form("CONTEST", "  ", None)).await;
+        let back = blank.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            back.starts_with(&format!("/disputes/{id}?error=")),
+            "{back}"
+        );
+        assert!(back.contains("decision=CONTEST"), "{back}");
+        let binary = post_response(
+            app,
+            id,
+            response_form("CONTEST", "proof", Some(("tool.exe", b"MZ\x90\0\x03"))),
+        )
+        .await;
+        let back = binary.headers()["location"].to_str().unwrap().to_owned();
+        assert!(back.contains("tool.exe"), "{back}");
+        assert!(back.contains("note=proof"), "the note is kept: {back}");
+        assert!(store.list_dispute_responses(id).await.unwrap().is_empty());
+
+        let proof = b"%PDF-1.4\nDelivered 3 Dec, signed for by the customer.\n";
+        let done = post_response(
+            app,
+            id,
+            response_form(
+                "CONTEST",
+                "Sent the delivery proof to the acquirer.",
+                Some(("delivery proof.pdf", proof)),
+            ),
+        )
+        .await;
+        assert_eq!(done.status().as_u16(), 303);
+        assert_eq!(
+            done.headers()["location"],
+            format!("/disputes/{id}").as_str()
+        );
+        let dispute = store.find_dispute(id).await.unwrap().unwrap();
+        assert_eq!(dispute.decision, Some(DisputeDecision::Contest));
+        let files = store.list_dispute_evidence(id).await.unwrap();
+        assert_eq!(files.len(), 1);
+        let download = app
+            .get(&format!("/disputes/{id}/evidence/{}", files[0].id))
+            .await;
+        assert_eq!(download.headers()["content-type"], "application/pdf");
+        assert_eq!(download.bytes().await.unwrap().as_ref(), proof);
+        let audit = store.list_audit_for(id, 10).await.unwrap();
+        assert_eq!(audit.len(), 1, "one audited response");
+        assert_eq!(audit[0].action, "dispute.respond");
+
+        eventually("the alert clears once a decision is recorded", || async {
+            !store
+                .open_alerts()
+                .await
+                .unwrap()
+                .iter()
+                .any(|a| a.alert_key.ends_with(id))
+        })
+        .await;
+        let page = app
+            .get(&format!("/disputes/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("delivery proof.pdf"), "the file is listed");
+        assert!(
+            page.contains("Sent the delivery proof"),
+            "the note is shown"
+        );
+        let order = app
+            .get(&format!("/orders/{order_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(order.contains(id), "the order page lists its dispute");
+    }
+);
