@@ -101,7 +101,7 @@ fn row(d: DisputeRowView) -> impl IntoView {
             <td><a href=href>{d.dispute_id}</a></td>
             <td>{order}</td>
             <td class="num">{d.amount}</td>
-            <td>{d.status.label()}</td>
+            <td>{d.status.label().to_owned()}</td>
             <td class=class>{d.respond_by.unwrap_or_else(|| "not given".to_owned())}</td>
             <td>{d.decision.map(|d| d.label().to_owned()).unwrap_or_default()}</td>
             <td>{d.reason}</td>
@@ -244,7 +244,7 @@ fn Dispute(d: DisputeDetail, typed: (Option<String>, String, String)) -> impl In
         <h1>"Dispute " {v.dispute_id.clone()}</h1>
         <section class="card">
             <p class="status-line">
-                <strong data-testid="dispute-status">{v.status.label()}</strong>
+                <strong data-testid="dispute-status">{v.status.label().to_owned()}</strong>
                 " · " {v.amount.clone()}
                 {v.decision.clone().map(|d| format!(" · we {}", d.label()))}
             </p>

@@ -195,7 +195,7 @@ fn Detail(
                                     <tr>
                                         <td><a href=href>{x.dispute_id}</a></td>
                                         <td class="num">{x.amount}</td>
-                                        <td>{x.status.label()}</td>
+                                        <td>{x.status.label().to_owned()}</td>
                                         <td>{x.respond_by.unwrap_or_default()}</td>
                                         <td>{x.decision.map(|d| d.label().to_owned()).unwrap_or_default()}</td>
                                     </tr>
