@@ -10,7 +10,9 @@ use crate::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
     },
-    serverfns::orders::{OrderDetail, RefundOrder, SyncOrder, UpdateOrder, get_order},
+    serverfns::orders::{
+        CaptureOrder, OrderDetail, RefundOrder, SyncOrder, UpdateOrder, VoidOrder, get_order,
+    },
 };
 
 #[component]
@@ -20,6 +22,8 @@ pub fn OrderPage() -> impl IntoView {
     let sync = ServerAction::<SyncOrder>::new();
     let update = ServerAction::<UpdateOrder>::new();
     let refund = ServerAction::<RefundOrder>::new();
+    let capture = ServerAction::<CaptureOrder>::new();
+    let void = ServerAction::<VoidOrder>::new();
     let detail = Resource::new(
         move || {
             (
@@ -27,6 +31,7 @@ pub fn OrderPage() -> impl IntoView {
                 sync.version().get(),
                 update.version().get(),
                 refund.version().get(),
+                capture.version().get() + void.version().get(),
             )
         },
         |(id, ..)| get_order(id),
@@ -37,9 +42,11 @@ pub fn OrderPage() -> impl IntoView {
             <Outcome value=Signal::derive(move || sync.value().get())/>
             <Outcome value=Signal::derive(move || update.value().get())/>
             <Outcome value=Signal::derive(move || refund.value().get())/>
+            <Outcome value=Signal::derive(move || capture.value().get())/>
+            <Outcome value=Signal::derive(move || void.value().get())/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    shown(detail.await.map(|d| view! { <Detail d sync update refund/> }))
+                    shown(detail.await.map(|d| view! { <Detail d sync update refund capture void/> }))
                 })}
             </Suspense>
         </Shell>
@@ -68,7 +75,43 @@ fn Detail(
     sync: ServerAction<SyncOrder>,
     update: ServerAction<UpdateOrder>,
     refund: ServerAction<RefundOrder>,
+    capture: ServerAction<CaptureOrder>,
+    void: ServerAction<VoidOrder>,
 ) -> impl IntoView {
+    let capture_form = d.capture_form.clone().map(|form| {
+        let order_id = d.order_id.clone();
+        let void_order_id = d.order_id.clone();
+        let expiring = form.expiring.then(|| {
+            view! {
+                <p class="attention" role="alert">
+                    "Held for more than six days: capture or void it today, or Juspay releases it."
+                </p>
+            }
+        });
+        view! {
+            <section class="card" data-testid="capture">
+                <h2>"Capture or void"</h2>
+                <p>{form.authorized.clone()} " " {form.currency.clone()}
+                    " is held on the customer's account. Capture all or part of it, or void it to release the hold. Submitting twice makes one capture."</p>
+                {expiring}
+                <ActionForm action=capture>
+                    <input type="hidden" name="order_id" value=order_id/>
+                    <input type="hidden" name="idempotence_key" value=form.idempotence_key/>
+                    <label for="capture-amount">"Amount (" {form.currency.clone()} ")"</label>
+                    <input id="capture-amount" name="amount" inputmode="decimal" required value=form.authorized/>
+                    <button type="submit" disabled=move || capture.pending().get()>"Capture"</button>
+                </ActionForm>
+                <ActionForm action=void>
+                    <input type="hidden" name="order_id" value=void_order_id/>
+                    <label>
+                        <input type="checkbox" name="confirm" value="yes" required/>
+                        " Release the hold; it cannot be captured afterwards"
+                    </label>
+                    <button type="submit" disabled=move || void.pending().get()>"Void"</button>
+                </ActionForm>
+            </section>
+        }
+    });
     let refund_form = d.refund_form.clone().map(|form| {
         let order_id = d.order_id.clone();
         let step_up = format!("Refunds above {} {}", form.step_up_above, form.currency);
@@ -247,6 +290,7 @@ fn Detail(
         {facts("User-defined fields", d.udfs.clone())}
         {disputes}
         {refunds}
+        {capture_form}
         {refund_form}
         {update_form}
         <section class="card">

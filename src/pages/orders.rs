@@ -250,6 +250,10 @@ fn PaymentLinkForm(link: ServerAction<CreatePaymentLink>) -> impl IntoView {
                         .map(|code| view! { <option value=*code>{*code}</option> })
                         .collect_view()}
                 </select>
+                <label class="check">
+                    <input type="checkbox" name="pre_auth" value="yes"/>
+                    " Authorise only: capture or void later (within 7 days)"
+                </label>
                 <label for="pl-email">"Customer email"</label>
                 <input id="pl-email" name="customer_email" type="email"/>
                 <label for="pl-phone">"Customer phone"</label>

@@ -49,6 +49,9 @@ pub struct CheckoutRequest {
     pub description: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Authorise only; capture or void later from the dashboard.
+    #[serde(default)]
+    pub pre_auth: bool,
 }
 
 pub async fn create_session(
@@ -275,6 +278,7 @@ async fn admit(
         customer_email: request.customer_email.as_deref(),
         customer_phone: request.customer_phone.as_deref(),
         description: request.description.as_deref(),
+        pre_auth: request.pre_auth,
     };
     let order = NewOrder::parse(&text, "app", state.config.juspay.return_url.clone())
         .map_err(|e| action_failed(&e))?;

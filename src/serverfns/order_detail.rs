@@ -144,6 +144,7 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
         can_act,
         can_update,
         refund_form: None,
+        capture_form: None,
         status: order.status,
         order_id: order.order_id,
     }

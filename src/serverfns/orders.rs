@@ -108,6 +108,7 @@ pub struct OrderDetail {
     /// A refund form for operators on a paid order: its fresh idempotency key and the
     /// refundable balance (major units) as the default amount.
     pub refund_form: Option<RefundFormView>,
+    pub capture_form: Option<CaptureFormView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +118,18 @@ pub struct RefundFormView {
     pub currency: String,
     /// Refunds above this (same currency) need the user's identity confirmed again.
     pub step_up_above: String,
+}
+
+/// The capture and void forms of an authorised order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureFormView {
+    /// Minted when the form is rendered: the same capture whatever is submitted again.
+    pub idempotence_key: String,
+    /// The held amount, in the currency's decimals.
+    pub authorized: String,
+    pub currency: String,
+    /// "Capture or void today": the hold is older than six days.
+    pub expiring: bool,
 }
 
 /// Flat arguments so that a call with no filter still decodes (see `list_webhooks`).
@@ -299,6 +312,16 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         order.amount_refunded,
         &refunds,
     );
+    let capture_form = (can_act && order.status == OrderStatus::Authorized).then(|| {
+        use dashboard_core::orders::preauth::{CAPTURE_WARN_AFTER_MS, mint_capture_key};
+        let held_since = order.juspay_created_at.unwrap_or(order.created_at);
+        CaptureFormView {
+            idempotence_key: mint_capture_key(),
+            authorized: dashboard_core::money::format_decimal(order.amount, &order.currency),
+            currency: order.currency.clone(),
+            expiring: dashboard_core::clock::now_millis() - held_since > CAPTURE_WARN_AFTER_MS,
+        }
+    });
     let refund_form =
         (can_act && stage == Some(Stage::Succeeded) && refundable > 0).then(|| RefundFormView {
             unique_request_id: dashboard_core::refunds::actions::mint_refund_id(),
@@ -322,7 +345,75 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         can_update,
     );
     detail.refund_form = refund_form;
+    detail.capture_form = capture_form;
     Ok(detail)
+}
+
+/// Captures all or part of an authorised payment (operator+), once per form: the form
+/// carries the idempotence key minted when it was rendered. Audited.
+#[server(prefix = "/api", endpoint = "capture_order")]
+pub async fn capture_order(
+    order_id: String,
+    idempotence_key: String,
+    amount: String,
+) -> Result<String, AppError> {
+    use dashboard_core::money::format_minor;
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Operator)?;
+    let currency = ctx.order_currency(&order_id).await?;
+    let amount = ctx.amount("amount", &amount, &currency)?;
+    if amount > ctx.state.config.auth.step_up_minor(&currency) {
+        ctx.require_step_up().await?;
+    }
+    let audit = ctx.audit(
+        "order.capture",
+        &order_id,
+        &format!("capture {idempotence_key} amount={amount}"),
+    )?;
+    let applied = ctx
+        .state
+        .actions
+        .capture_order(&order_id, Some(amount), &idempotence_key, &audit)
+        .await
+        .map_err(|e| ctx.action_failed(e))?;
+    let message = format!(
+        "Capture of {} requested: the order is {}.",
+        format_minor(amount, &currency),
+        applied.status_after.label()
+    );
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
+}
+
+/// Releases the hold of an authorised payment (operator+), after the box confirming it is
+/// ticked. Audited.
+#[server(prefix = "/api", endpoint = "void_order")]
+pub async fn void_order(order_id: String, confirm: Option<String>) -> Result<String, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Operator)?;
+    if confirm.as_deref() != Some("yes") {
+        return Err(ctx.fail(AppError::invalid(
+            "confirm",
+            "Tick the box to confirm: a voided payment cannot be captured any more.",
+        )));
+    }
+    let audit = ctx.audit("order.void", &order_id, "void")?;
+    let applied = ctx
+        .state
+        .actions
+        .void_order(&order_id, &audit)
+        .await
+        .map_err(|e| ctx.action_failed(e))?;
+    let message = format!(
+        "Void requested: the order is {}.",
+        applied.status_after.label()
+    );
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
 }
 
 /// Refunds part or all of a paid order (operator+), once per form: the form carries the
@@ -459,6 +550,7 @@ pub async fn create_payment_link(
     customer_email: Option<String>,
     customer_phone: Option<String>,
     description: Option<String>,
+    pre_auth: Option<String>,
 ) -> Result<super::Created, AppError> {
     use dashboard_core::orders::actions::{NewOrder, NewOrderText};
     use dashboard_status::Role;
@@ -473,6 +565,7 @@ pub async fn create_payment_link(
         customer_email: customer_email.as_deref(),
         customer_phone: customer_phone.as_deref(),
         description: description.as_deref(),
+        pre_auth: pre_auth.as_deref() == Some("yes"),
     };
     let order = NewOrder::parse(&text, "pl", ctx.state.config.juspay.return_url.clone())
         .map_err(|e| ctx.action_failed(e))?;

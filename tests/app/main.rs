@@ -13,6 +13,7 @@ mod merchant_api;
 mod ops;
 mod orders;
 mod outbound;
+mod preauth;
 mod processing;
 mod refunds;
 mod security;

@@ -256,6 +256,7 @@ pub fn create_order(store: &mut Store, request: &ApiRequest) -> Result<String, A
         order_id,
         amount,
         captured: None,
+        capture_key: None,
         currency,
         customer_id: request.get("customer_id").map(str::to_owned),
         customer_email: request.get("customer_email").map(str::to_owned),

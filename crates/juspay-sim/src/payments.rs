@@ -475,17 +475,24 @@ pub async fn capture(
     let merchant = authenticate(&shared.config, &headers)?;
     let request = ApiRequest::parse(&headers, query.as_deref(), &body)?;
     let raw = request.get("amount");
-    preauth_transition(&shared, &merchant, &txn_uuid, |order_amount, currency| {
-        // The capture amount is in the order's currency, with its decimals.
-        match raw.map(|r| orders::parse_amount(r, currency)).transpose()? {
-            Some(a) if a > order_amount => Err(ApiError::bad_request(
-                "invalid_amount",
-                "Capture amount exceeds the authorized amount.",
-            )),
-            Some(a) if a < order_amount => Ok((OrderStatus::PartialCharged, Some(a))),
-            Some(_) | None => Ok((OrderStatus::Charged, None)),
-        }
-    })
+    let key = request.get("idempotence_key").map(str::to_owned);
+    preauth_transition(
+        &shared,
+        &merchant,
+        &txn_uuid,
+        key,
+        |order_amount, currency| {
+            // The capture amount is in the order's currency, with its decimals.
+            match raw.map(|r| orders::parse_amount(r, currency)).transpose()? {
+                Some(a) if a > order_amount => Err(ApiError::bad_request(
+                    "invalid_amount",
+                    "Capture amount exceeds the authorized amount.",
+                )),
+                Some(a) if a < order_amount => Ok((OrderStatus::PartialCharged, Some(a))),
+                Some(_) | None => Ok((OrderStatus::Charged, None)),
+            }
+        },
+    )
 }
 
 /// `POST /v2/txns/{txn_uuid}/void` (§5.3): AUTHORIZED → VOIDED.
@@ -495,7 +502,7 @@ pub async fn void(
     Path(txn_uuid): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let merchant = authenticate(&shared.config, &headers)?;
-    preauth_transition(&shared, &merchant, &txn_uuid, |_, _| {
+    preauth_transition(&shared, &merchant, &txn_uuid, None, |_, _| {
         Ok((OrderStatus::Voided, None))
     })
 }
@@ -504,6 +511,7 @@ fn preauth_transition(
     shared: &Arc<Shared>,
     merchant: &str,
     txn_uuid: &str,
+    capture_key: Option<String>,
     decide: impl FnOnce(i64, &str) -> Result<(OrderStatus, Option<i64>), ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     let (body, events) = {
@@ -515,6 +523,14 @@ fn preauth_transition(
             .orders
             .get_mut(&key)
             .ok_or_else(|| ApiError::not_found("Txn", txn_uuid))?;
+        if capture_key.is_some() && order.capture_key == capture_key {
+            // The same capture again (a retry after a timeout): answered, not repeated.
+            let order = store
+                .orders
+                .get(&key)
+                .ok_or_else(|| ApiError::not_found("Txn", txn_uuid))?;
+            return Ok(Json(orders::render(&store, order)));
+        }
         if order.status != OrderStatus::Authorized {
             return Err(ApiError::invalid_action(
                 "Transaction is not in AUTHORIZED state.",
@@ -522,6 +538,7 @@ fn preauth_transition(
         }
         let (status, captured) = decide(order.amount, &order.currency)?;
         order.captured = captured;
+        order.capture_key = capture_key;
         // settle_attempt only moves PENDING_VBV orders; pre-auth moves from AUTHORIZED.
         order.status = OrderStatus::PendingVbv;
         let events = settle_attempt(&mut store, &key, status, None);

@@ -451,6 +451,9 @@ pub struct Order {
     pub amount: i64,
     /// Captured amount for partial captures; `None` means the whole amount.
     pub captured: Option<i64>,
+    /// The idempotence key of the capture that moved the order out of `AUTHORIZED`: the
+    /// same capture sent again is answered with the order, not refused.
+    pub capture_key: Option<String>,
     /// e.g. `INR`.
     pub currency: String,
     /// Customer fields, `null` on the wire when unset (§4.3).

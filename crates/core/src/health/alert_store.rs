@@ -62,6 +62,8 @@ pub struct AlertInputs {
     /// Outbound endpoints the delivery worker disabled (410, or failing for days): id,
     /// URL and reason. An admin's own disabling is not an alert.
     pub endpoints_disabled: Vec<(i64, String, String)>,
+    /// Authorised payments held for longer than six days: capture or void them today.
+    pub authorizations_expiring: i64,
     /// Disputes waiting on the merchant's response, the nearest deadline first.
     pub disputes_awaiting: Vec<AwaitingDispute>,
 }
@@ -125,6 +127,16 @@ impl Store {
             })
             .collect();
         Ok(AlertInputs {
+            authorizations_expiring: count(
+                format!(
+                    "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2 \
+                     AND status IN {}",
+                    sql_list([OrderStatus::Authorized.as_str()])
+                ),
+                w.now - 30 * 24 * 3_600_000,
+                w.now - crate::orders::preauth::CAPTURE_WARN_AFTER_MS,
+            )
+            .await?,
             disputes_awaiting,
             endpoints_disabled,
             breakdown,

@@ -88,6 +88,17 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
             ),
         });
     }
+    if inputs.authorizations_expiring > 0 {
+        out.push(Condition {
+            key: "capture_due".to_owned(),
+            kind: "capture_due".to_owned(),
+            message: format!(
+                "{} authorised payments have been held for more than six days: capture or void \
+                 them today, or Juspay releases the hold (Orders, status Authorized).",
+                inputs.authorizations_expiring
+            ),
+        });
+    }
     for dispute in &inputs.disputes_awaiting {
         out.extend(dispute_conditions(dispute, config));
     }
@@ -375,6 +386,18 @@ mod tests {
         assert_eq!(conditions.len(), 1);
         assert_eq!(conditions[0].key, "outbound_disabled:3");
         assert!(conditions[0].message.contains("https://shop.example/hooks"));
+    }
+
+    #[test]
+    fn authorisations_held_for_six_days_alert_to_capture_or_void_today() {
+        let held = AlertInputs {
+            authorizations_expiring: 2,
+            ..AlertInputs::default()
+        };
+        let conditions = evaluate(&held, &config());
+        assert_eq!(keys(&conditions), ["capture_due"]);
+        assert!(conditions[0].message.starts_with("2 authorised payments"));
+        assert!(evaluate(&AlertInputs::default(), &config()).is_empty());
     }
 
     #[test]

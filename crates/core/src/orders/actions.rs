@@ -101,6 +101,9 @@ pub fn describe_juspay_error(error: &JuspayError) -> String {
     }
 }
 
+/// The order field that asks for authorisation only (§5.3).
+pub const PRE_AUTH_FIELD: &str = "metadata.txns.auto_capture";
+
 /// An order the merchant asks Juspay to create.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewOrder {
@@ -113,6 +116,9 @@ pub struct NewOrder {
     pub customer_phone: Option<String>,
     pub description: Option<String>,
     pub return_url: Option<String>,
+    /// Authorise only: the payment ends `AUTHORIZED` and is captured or voided later
+    /// (`metadata.txns.auto_capture=false`, §5.3).
+    pub pre_auth: bool,
 }
 
 /// A new order as it arrives from outside (a staff form or the merchant's app): text,
@@ -129,6 +135,7 @@ pub struct NewOrderText<'a> {
     pub customer_email: Option<&'a str>,
     pub customer_phone: Option<&'a str>,
     pub description: Option<&'a str>,
+    pub pre_auth: bool,
 }
 
 impl NewOrder {
@@ -160,6 +167,7 @@ impl NewOrder {
             customer_phone: field(text.customer_phone),
             description: field(text.description),
             return_url,
+            pre_auth: text.pre_auth,
         };
         order.validate()?;
         Ok(order)
@@ -270,7 +278,7 @@ impl Actions {
         self.first_check_ms
     }
 
-    fn context(&self, via: Via, trace_id: &str) -> ReportContext {
+    pub(crate) fn context(&self, via: Via, trace_id: &str) -> ReportContext {
         ReportContext {
             via: Some(via),
             at: now_millis(),
@@ -301,6 +309,11 @@ impl Actions {
         request.customer_phone = order.customer_phone.clone();
         request.description = order.description.clone();
         request.return_url = order.return_url.clone();
+        if order.pre_auth {
+            request
+                .extra
+                .push((PRE_AUTH_FIELD.to_owned(), "false".to_owned()));
+        }
         let created = match client.create_order(&request).await {
             Ok(created) => created,
             Err(e) => {
@@ -394,6 +407,11 @@ impl Actions {
         request.customer_phone = order.customer_phone.clone();
         request.description = order.description.clone();
         request.return_url = order.return_url.clone();
+        if order.pre_auth {
+            request
+                .extra
+                .push((PRE_AUTH_FIELD.to_owned(), "false".to_owned()));
+        }
         let session = match client.create_session(&request).await {
             Ok(session) => session,
             Err(e) => {

@@ -7,6 +7,7 @@ pub mod guide;
 pub mod leases;
 pub mod list;
 pub mod model;
+pub mod preauth;
 pub mod reconcile;
 pub mod rules;
 pub mod snapshot;
