@@ -192,6 +192,8 @@ fn Detail(
                             <th scope="col">"Request id"</th>
                             <th scope="col">"Amount"</th>
                             <th scope="col">"Status"</th>
+                            <th scope="col">"Started by"</th>
+                            <th scope="col">"ARN"</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -205,6 +207,8 @@ fn Detail(
                                         <td>{r.unique_request_id}</td>
                                         <td class="num">{r.amount}</td>
                                         <td>{r.status.to_string()}</td>
+                                        <td>{r.started_by}</td>
+                                        <td><code>{r.arn.unwrap_or_default()}</code></td>
                                     </tr>
                                 }
                             })

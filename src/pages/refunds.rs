@@ -86,7 +86,9 @@ fn table(rows: Vec<RefundRowView>) -> impl IntoView {
                     <th scope="col">"Amount"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col">"Waiting"</th>
+                    <th scope="col">"Started by"</th>
                     <th scope="col">"Request"</th>
+                    <th scope="col">"ARN"</th>
                     <th scope="col">"Reason"</th>
                 </tr>
             </thead>
@@ -103,7 +105,9 @@ fn table(rows: Vec<RefundRowView>) -> impl IntoView {
                                 <td class="num">{r.amount}</td>
                                 <td>{r.status.to_string()}</td>
                                 <td>{r.waiting.unwrap_or_default()}</td>
+                                <td>{r.started_by}</td>
                                 <td>{r.request}</td>
+                                <td><code>{r.arn}</code></td>
                                 <td>{r.reason}</td>
                             </tr>
                         }

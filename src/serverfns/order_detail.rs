@@ -103,6 +103,8 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
         .map(|r| RefundLine {
             amount: format_minor(r.amount, &r.currency),
             created: format_utc(r.created_at),
+            started_by: r.started_by(),
+            arn: r.arn.clone(),
             status: r.status,
             unique_request_id: r.unique_request_id,
         })

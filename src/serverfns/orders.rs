@@ -68,6 +68,10 @@ pub struct RefundLine {
     pub amount: String,
     pub status: RefundStatus,
     pub created: String,
+    /// A staff member here, Juspay on its own (auto-refund), or someone outside.
+    pub started_by: String,
+    /// The acquirer reference number a customer's bank asks for, once Juspay has it.
+    pub arn: Option<String>,
 }
 
 /// A dispute of the order, as its page lists it.

@@ -20,6 +20,10 @@ pub struct RefundRowView {
     /// How long a pending refund has waited, e.g. "3 h 10 min".
     pub waiting: Option<String>,
     pub reason: String,
+    /// A staff member here, Juspay on its own (auto-refund), or someone outside.
+    pub started_by: String,
+    /// The acquirer reference number a customer's bank asks for.
+    pub arn: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +109,7 @@ fn view_of(r: &dashboard_core::refunds::model::RefundRow, now: i64) -> RefundRow
             }
             Some(RefundRequestState::Refused) => "refused by Juspay".to_owned(),
             Some(RefundRequestState::Sent) => "sent".to_owned(),
-            _ => "started at Juspay".to_owned(),
+            _ => "not ours: never resent".to_owned(),
         },
         waiting: open.then(|| {
             let minutes = (now - r.created_at).max(0) / 60_000;
@@ -116,5 +120,7 @@ fn view_of(r: &dashboard_core::refunds::model::RefundRow, now: i64) -> RefundRow
             }
         }),
         reason: r.reason.clone().unwrap_or_default(),
+        started_by: r.started_by(),
+        arn: r.arn.clone().unwrap_or_default(),
     }
 }

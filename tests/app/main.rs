@@ -15,6 +15,7 @@ mod orders;
 mod outbound;
 mod preauth;
 mod processing;
+mod refund_events;
 mod refunds;
 mod security;
 mod webhooks;

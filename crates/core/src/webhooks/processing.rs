@@ -30,6 +30,7 @@ use crate::{
     disputes::snapshot::DisputeReport,
     mandates::{snapshot::MandateReport, store::AppliedMandate},
     orders::{snapshot::OrderReport, store::AppliedOrder, timeline::ReportContext},
+    refunds::model::AUTO_REFUND_INITIATOR,
     report::Chain,
     reports::{Effect, UnreadableField, Via},
     staff::audit::AuditEntry,
@@ -403,7 +404,12 @@ async fn apply_event(
     }
     if let Some(order) = &content.order {
         return match OrderReport::from_order(order) {
-            Ok(Some(report)) => apply_order(tx, &report, &ctx).await,
+            Ok(Some(mut report)) => {
+                if event.event_name.as_str().starts_with("AUTO_REFUND_") {
+                    mark_auto_refunds(&mut report);
+                }
+                apply_order(tx, &report, &ctx).await
+            }
             Ok(None) => Ok(invalid("the order object names no order_id")),
             Err(e) => Ok(unreadable("content.order", &e)),
         };
@@ -538,6 +544,17 @@ fn describe_order(order_id: &str, applied: &AppliedOrder, changes: &mut Vec<Stri
     }
     if let Some(mandate) = &applied.mandate {
         describe_mandate(mandate, changes);
+    }
+}
+
+/// An `AUTO_REFUND_*` event is about a refund Juspay started on its own (a payment that
+/// succeeded late, after the order had failed); its refunds that name no initiator are
+/// marked as such. A refund staff started here keeps showing as ours.
+fn mark_auto_refunds(report: &mut OrderReport) {
+    for refund in &mut report.refunds {
+        refund
+            .initiated_by
+            .get_or_insert_with(|| AUTO_REFUND_INITIATOR.to_owned());
     }
 }
 
