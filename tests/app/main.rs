@@ -8,6 +8,7 @@ mod disputes;
 mod health;
 mod helpers;
 mod jpsl;
+mod mandate_events;
 mod mandates;
 mod merchant_api;
 mod ops;

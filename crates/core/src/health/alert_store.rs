@@ -6,7 +6,7 @@
 //! evaluating at once notify each change once. Acknowledging writes its audit row in the
 //! same transaction.
 
-use dashboard_status::{AuthVerdict, OrderStatus};
+use dashboard_status::{AuthVerdict, MandateStatus, OrderStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -62,11 +62,16 @@ pub struct AlertInputs {
     /// Outbound endpoints the delivery worker disabled (410, or failing for days): id,
     /// URL and reason. An admin's own disabling is not an alert.
     pub endpoints_disabled: Vec<(i64, String, String)>,
+    /// Active mandates whose end date is within the next seven days.
+    pub mandates_expiring: i64,
     /// Authorised payments held for longer than six days: capture or void them today.
     pub authorizations_expiring: i64,
     /// Disputes waiting on the merchant's response, the nearest deadline first.
     pub disputes_awaiting: Vec<AwaitingDispute>,
 }
+
+/// How far ahead an active mandate's end is announced: time to ask the customer to renew.
+pub const MANDATE_EXPIRY_NOTICE_MS: i64 = 7 * 24 * 3_600_000;
 
 /// A dispute that waits on the merchant, as an alert describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +132,16 @@ impl Store {
             })
             .collect();
         Ok(AlertInputs {
+            mandates_expiring: count(
+                format!(
+                    "SELECT COUNT(*) FROM mandates WHERE end_date >= $1 AND end_date < $2 \
+                     AND status IN {}",
+                    sql_list([MandateStatus::Active.as_str()])
+                ),
+                w.now,
+                w.now + MANDATE_EXPIRY_NOTICE_MS,
+            )
+            .await?,
             authorizations_expiring: count(
                 format!(
                     "SELECT COUNT(*) FROM orders WHERE created_at >= $1 AND created_at < $2 \

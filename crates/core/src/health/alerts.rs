@@ -88,6 +88,17 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
             ),
         });
     }
+    if inputs.mandates_expiring > 0 {
+        out.push(Condition {
+            key: "mandates_expiring".to_owned(),
+            kind: "mandates_expiring".to_owned(),
+            message: format!(
+                "{} active mandates end within seven days: ask those customers to register a new \
+                 one before debits stop (Mandates, status Active).",
+                inputs.mandates_expiring
+            ),
+        });
+    }
     if inputs.authorizations_expiring > 0 {
         out.push(Condition {
             key: "capture_due".to_owned(),
@@ -389,13 +400,18 @@ mod tests {
     }
 
     #[test]
-    fn authorisations_held_for_six_days_alert_to_capture_or_void_today() {
+    fn held_authorisations_and_ending_mandates_alert_ahead_of_time() {
         let held = AlertInputs {
             authorizations_expiring: 2,
             ..AlertInputs::default()
         };
         let conditions = evaluate(&held, &config());
         assert_eq!(keys(&conditions), ["capture_due"]);
+        let ending = AlertInputs {
+            mandates_expiring: 1,
+            ..AlertInputs::default()
+        };
+        assert_eq!(keys(&evaluate(&ending, &config())), ["mandates_expiring"]);
         assert!(conditions[0].message.starts_with("2 authorised payments"));
         assert!(evaluate(&AlertInputs::default(), &config()).is_empty());
     }
