@@ -1,7 +1,8 @@
 //! Webhooks and callbacks in: authentication and durable group-commit ingest, JPSL
-//! callbacks, the unstored-rejection budget, storage, and the processor that applies stored
-//! events through the snapshot path.
+//! callbacks, the unstored-rejection budget, storage, the processor that takes stored events
+//! in order, and what applying one does (through each aggregate's snapshot path).
 
+mod apply;
 pub mod ingest;
 pub mod jpsl;
 pub mod processing;
