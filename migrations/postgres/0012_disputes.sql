@@ -20,6 +20,7 @@ CREATE TABLE disputes (
     updated_at          BIGINT  NOT NULL
 );
 CREATE INDEX disputes_order ON disputes (order_id);
+CREATE INDEX disputes_created ON disputes (created_at);
 CREATE INDEX disputes_open ON disputes (status, respond_by);
 
 -- What staff did about a dispute, newest last: a decision (ACCEPT or CONTEST) or a plain

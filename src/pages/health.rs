@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::shell::{Shell, shown},
-    serverfns::health::{AlertView, HealthView, PointView, RateView, get_health},
+    serverfns::health::{AlertView, DisputeRateView, HealthView, PointView, RateView, get_health},
 };
 
 /// The support playbook's alert threshold: a success rate below 90 % needs attention.
@@ -164,6 +164,41 @@ fn alert_history(alerts: Vec<AlertView>) -> impl IntoView {
     }
 }
 
+/// Disputes opened in the window by gateway and by method, against the payments made.
+fn dispute_rates(rows: Vec<DisputeRateView>) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="dispute-rates">
+            <h2>"Disputes"</h2>
+            {if rows.is_empty() {
+                view! { <p>"No dispute was opened in this window."</p> }.into_any()
+            } else {
+                view! {
+                    <p>"Disputes first seen in this window, against the payments that succeeded in it; card schemes watch this ratio per acquirer."</p>
+                    <table class="data">
+                        <thead><tr><th scope="col">"By"</th><th scope="col">""</th><th scope="col">"Disputes"</th><th scope="col">"Amount"</th><th scope="col">"Paid"</th><th scope="col">"Rate"</th></tr></thead>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .map(|r| view! {
+                                    <tr>
+                                        <td>{r.dimension}</td>
+                                        <td>{r.key}</td>
+                                        <td class="num">{r.disputes}</td>
+                                        <td class="num">{r.amount}</td>
+                                        <td class="num">{r.paid}</td>
+                                        <td class="num">{r.percent.map_or_else(|| "—".to_owned(), |p| format!("{p:.2}%"))}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
 #[component]
 fn Figures(h: HealthView) -> impl IntoView {
     let overall = h.overall.clone();
@@ -231,6 +266,7 @@ fn Figures(h: HealthView) -> impl IntoView {
                 }
             })
             .collect_view()}
+        {dispute_rates(h.disputes.clone())}
         <section class="card">
             <h2>"Latency"</h2>
             <table class="data">

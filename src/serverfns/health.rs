@@ -18,6 +18,21 @@ pub struct RateView {
     pub href: Option<String>,
 }
 
+/// Disputes opened in the window on one gateway's or method's payments, in one currency,
+/// against the payments it made in the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputeRateView {
+    pub dimension: String,
+    pub key: String,
+    pub disputes: i64,
+    /// The disputed amount with its currency.
+    pub amount: String,
+    /// Payments of that gateway or method that succeeded in the window.
+    pub paid: i64,
+    /// Disputes per 100 paid payments; `None` when none was paid in the window.
+    pub percent: Option<f64>,
+}
+
 /// One slice of the success rate over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointView {
@@ -76,6 +91,7 @@ pub struct HealthView {
     pub pending: i64,
     /// The latest alerts, open or not, newest first.
     pub alerts: Vec<AlertView>,
+    pub disputes: Vec<DisputeRateView>,
 }
 
 /// The longest custom window: the figures stay bounded by the window's rows.
@@ -145,6 +161,27 @@ pub async fn get_health(
         .recent_alerts(20)
         .await
         .map_err(|e| ctx.internal(&e))?;
+    let disputes = store
+        .dispute_counts(from, until)
+        .await
+        .map_err(|e| ctx.internal(&e))?
+        .into_iter()
+        .map(|d| {
+            let paid = health
+                .breakdown
+                .iter()
+                .find(|r| r.dimension == d.dimension && r.key == d.key)
+                .map_or(0, |r| r.succeeded);
+            DisputeRateView {
+                amount: dashboard_core::money::format_minor(d.amount, &d.currency),
+                percent: (paid > 0).then(|| d.disputes as f64 * 100.0 / paid as f64),
+                paid,
+                disputes: d.disputes,
+                dimension: d.dimension,
+                key: d.key,
+            }
+        })
+        .collect();
     let view = |r: &dashboard_core::health::store::RateRow| RateView {
         dimension: r.dimension.clone(),
         key: r.key.clone(),
@@ -240,6 +277,7 @@ pub async fn get_health(
             .collect(),
         pending: health.pending,
         alerts: alerts.into_iter().map(AlertView::from).collect(),
+        disputes,
     })
 }
 

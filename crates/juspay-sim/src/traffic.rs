@@ -1,12 +1,13 @@
 //! Demo traffic (off by default): a steady stream of orders over all payment methods
 //! with a realistic mix of success, failure, pending and refunds, plus mandate
-//! registrations and executions, and now and then a chargeback (about one paid order in
-//! 25) that later ticks walk on: to `EVIDENCE_REQUIRED` (where it stays) or to
-//! `UNDER_REVIEW` and then a resolution in the merchant's or the customer's favour. Most orders are in INR; one in ten each is in USD, JPY
-//! and KWD, with amounts that have the currency's decimals (whole yen, three-decimal
-//! dinars); mandate registrations stay INR. Invariant: it drives the same code paths as
-//! the API, so everything it makes is visible through the API and webhooks; at most one
-//! generator runs per simulator, for the primary merchant.
+//! registrations and executions; one order in eleven authorised only (held for staff to
+//! capture or void); and now and then a chargeback (about one paid order in 25) that later
+//! ticks walk on: to `EVIDENCE_REQUIRED` (where it stays) or to `UNDER_REVIEW` and then a
+//! resolution in the merchant's or the customer's favour. Most orders are in INR; one in
+//! ten each is in USD, JPY and KWD, with amounts that have the currency's decimals (whole
+//! yen, three-decimal dinars); mandate registrations stay INR. Invariant: it drives the
+//! same code paths as the API, so everything it makes is visible through the API and
+//! webhooks; at most one generator runs per simulator, for the primary merchant.
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
@@ -124,6 +125,8 @@ fn tick(shared: &Arc<Shared>, n: u64) {
     }
     let order_id = format!("demo-{}-{n}", shared.config.seed);
     let registers_mandate = n.is_multiple_of(7);
+    // One order in eleven is authorised only, and stays held for staff to capture or void.
+    let pre_auth = !registers_mandate && n % 11 == 5;
     let currency = demo_currency(n, registers_mandate);
     let (roll, minor) = {
         let mut store = shared.store();
@@ -141,16 +144,23 @@ fn tick(shared: &Arc<Shared>, n: u64) {
         params.push(("mandate.amount_rule", "VARIABLE".to_owned()));
         params.push(("mandate.frequency", "MONTHLY".to_owned()));
     }
+    if pre_auth {
+        params.push(("metadata.txns.auto_capture", "false".to_owned()));
+    }
     if let Err(error) = orders::create_order(&mut shared.store(), &request(&params)) {
         tracing::warn!(%error, "demo order not created");
         return;
     }
-    let method = PaymentMethod::ALL
-        .get(usize::try_from(n).unwrap_or(0) % PaymentMethod::ALL.len())
-        .copied()
-        .unwrap_or_default();
+    let method = if pre_auth {
+        PaymentMethod::Card
+    } else {
+        PaymentMethod::ALL
+            .get(usize::try_from(n).unwrap_or(0) % PaymentMethod::ALL.len())
+            .copied()
+            .unwrap_or_default()
+    };
     let reasons = FailureReason::ALL;
-    let (outcome, reason) = if roll < 0.65 || registers_mandate {
+    let (outcome, reason) = if roll < 0.65 || registers_mandate || pre_auth {
         (Outcome::Charged, None)
     } else if roll < 0.80 {
         (

@@ -224,3 +224,41 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// Disputes opened in a window on the payments of one gateway or method, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct DisputeCount {
+    /// `gateway` or `method`.
+    pub dimension: String,
+    pub key: String,
+    pub currency: String,
+    pub disputes: i64,
+    /// Minor units of `currency`.
+    pub amount: i64,
+}
+
+impl Store {
+    /// Disputes first seen in `[from, until)`, by their order's gateway and by its payment
+    /// method, per currency (amounts are never summed across currencies).
+    pub async fn dispute_counts(
+        &self,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<DisputeCount>, StoreError> {
+        let mut rows = Vec::new();
+        for (dimension, column) in [("gateway", "gateway"), ("method", "payment_method")] {
+            let sql = format!(
+                "SELECT '{dimension}' AS dimension, COALESCE(o.{column}, '(none)') AS key, \
+                 COALESCE(d.currency, o.currency) AS currency, COUNT(*) AS disputes, \
+                 CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount \
+                 FROM disputes d JOIN orders o ON o.order_id = d.order_id \
+                 WHERE d.created_at >= $1 AND d.created_at < $2 \
+                 GROUP BY 1, 2, 3 ORDER BY 4 DESC, 2, 3"
+            );
+            let found = on_pool!(self, p => sqlx::query_as::<_, DisputeCount>(&sql)
+                .bind(from).bind(until).fetch_all(p).await)?;
+            rows.extend(found);
+        }
+        Ok(rows)
+    }
+}
