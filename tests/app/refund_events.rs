@@ -6,9 +6,13 @@ use dashboard_core::webhooks::store::WebhookFilter;
 use dashboard_status::{OrderStatus, Outcome, RefundStatus};
 use serde_json::{Value, json};
 
+use juspay_sim::{FailureReason, PaymentRequest};
+use merchant_dashboard::serverfns::Created;
+
 use crate::{
     app_test,
     helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, eventually},
+    sim_test,
 };
 
 const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\n";
@@ -106,5 +110,47 @@ app_test!(
             refunds.contains("74332745112"),
             "the ARN is on the refunds page"
         );
+    }
+);
+
+sim_test!(
+    a_late_success_the_simulator_auto_refunds_reaches_the_order_as_juspays_refund,
+    |app, sim| {
+        app.login_as_admin().await;
+        let res = app
+            .call("create_payment_link", &[("amount", "64.00")])
+            .await;
+        let order_id = res.json::<Created>().await.unwrap().id;
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::failed(FailureReason::Declined))
+            .unwrap();
+        let store = app.db.store();
+        eventually("the failure is applied", || async {
+            store.find_order(&order_id).await.unwrap().is_some_and(|o| {
+                matches!(
+                    o.status,
+                    OrderStatus::AuthorizationFailed
+                        | OrderStatus::AuthenticationFailed
+                        | OrderStatus::JuspayDeclined
+                )
+            })
+        })
+        .await;
+        sim.handle().auto_refund(&order_id).unwrap();
+        eventually("Juspay's auto-refund settles here", || async {
+            store
+                .list_refunds_of_order(&order_id)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.status == RefundStatus::Success)
+        })
+        .await;
+        let order = store.find_order(&order_id).await.unwrap().unwrap();
+        assert_eq!(order.status, OrderStatus::AutoRefunded);
+        let refunds = store.list_refunds_of_order(&order_id).await.unwrap();
+        assert_eq!(refunds.len(), 1);
+        assert_eq!(refunds[0].amount, 6_400);
+        assert_eq!(refunds[0].started_by(), "Juspay (auto-refund)");
     }
 );

@@ -1,4 +1,5 @@
-//! The `/__sim` control API: pay without HTML, raise and move chargebacks, inject faults,
+//! The `/__sim` control API: pay without HTML, raise and move chargebacks, auto-refund a
+//! late success, inject faults,
 //! read webhook attempts and order state, start demo traffic, and receive the dashboard's
 //! outbound events ([`crate::receiver`]). Invariant: these routes need no API key (the
 //! simulator binds loopback only) and are never subject to endpoint faults.
@@ -43,6 +44,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/orders/{order_id}", get(order))
         .route("/__sim/orders/{order_id}/pay", post(pay))
         .route("/__sim/orders/{order_id}/chargebacks", post(chargeback))
+        .route("/__sim/orders/{order_id}/auto-refund", post(auto_refund))
         .route("/__sim/faults", axum::routing::delete(clear_faults))
         .route("/__sim/faults/endpoint", post(add_endpoint_fault))
         .route("/__sim/faults/webhook", post(add_webhook_fault))
@@ -88,6 +90,16 @@ async fn pay(
     Json(request): Json<PaymentRequest>,
 ) -> Result<Json<PaymentResult>, ApiError> {
     payments::pay(&shared, query.merchant(&shared), &order_id, &request).map(Json)
+}
+
+/// `POST /__sim/orders/{order_id}/auto-refund`: the failed order's payment succeeds late
+/// and Juspay refunds it on its own.
+async fn auto_refund(
+    State(shared): State<Arc<Shared>>,
+    Path(order_id): Path<String>,
+    Query(query): Query<MerchantQuery>,
+) -> Result<Json<Value>, ApiError> {
+    crate::refunds::auto_refund(&shared, query.merchant(&shared), &order_id).map(Json)
 }
 
 /// `POST /__sim/orders/{order_id}/chargebacks`: raise or move a chargeback.

@@ -241,6 +241,16 @@ impl SimHandle {
         self.raise_chargeback_as(&self.shared.config.merchant_id, order_id, &request)
     }
 
+    /// A failed order's payment succeeds late and Juspay refunds it on its own
+    /// (`AUTO_REFUND_INITIATED`, then `AUTO_REFUND_SUCCEEDED`).
+    pub fn auto_refund(&self, order_id: &str) -> Result<Value, SimError> {
+        Ok(refunds::auto_refund(
+            &self.shared,
+            &self.shared.config.merchant_id,
+            order_id,
+        )?)
+    }
+
     /// Any merchant's chargeback, with every field of the control route's body.
     pub fn raise_chargeback_as(
         &self,

@@ -126,7 +126,8 @@ pub fn on_registration_settled(store: &mut Store, key: &str) -> Vec<Event> {
         | OrderStatus::PendingVbv
         | OrderStatus::CodInitiated
         | OrderStatus::PartialCharged
-        | OrderStatus::Voided => return Vec::new(),
+        | OrderStatus::Voided
+        | OrderStatus::AutoRefunded => return Vec::new(),
     };
     let (order_id, customer_id, currency, order_amount) = (
         order.order_id.clone(),

@@ -494,7 +494,7 @@ pub fn render(store: &Store, order: &Order) -> Value {
                             "created": r.created,
                             "last_updated": r.last_updated,
                             "sent_to_gateway": settled,
-                            "initiated_by": "API",
+                            "initiated_by": if r.auto { None } else { Some("API") },
                             "refund_source": gateway,
                             "refund_type": "STANDARD",
                             "error_code": if r.status == RefundStatus::Failure { Some("REFUND_DECLINED") } else { None },

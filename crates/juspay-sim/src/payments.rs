@@ -375,6 +375,7 @@ pub fn settle_attempt(
         OrderStatus::CodInitiated => "ORDER_COD_INITIATED",
         OrderStatus::PartialCharged => "ORDER_PARTIAL_CHARGED",
         OrderStatus::Voided => "ORDER_VOIDED",
+        OrderStatus::AutoRefunded => "AUTO_REFUND_INITIATED",
         OrderStatus::New | OrderStatus::PendingVbv => "TXN_CREATED",
         OrderStatus::JuspayDeclined
         | OrderStatus::AuthenticationFailed

@@ -23,8 +23,8 @@ use crate::error::ApiError;
 use crate::orders;
 use crate::payments::order_event;
 use crate::server::Shared;
-use crate::state::{Refund, RefundStatus, Store};
-use crate::webhooks::Event;
+use crate::state::{OrderStatus, Refund, RefundStatus, Store};
+use crate::webhooks::{self, Event};
 
 /// Time from acceptance to settlement, before time scaling.
 pub const SETTLE_DELAY: Duration = Duration::from_secs(5);
@@ -194,6 +194,7 @@ pub fn refund(
                 created: now.clone(),
                 last_updated: now,
                 gateway_ref: None,
+                auto: false,
             });
             true
         };
@@ -212,6 +213,58 @@ pub fn refund(
     Ok(body)
 }
 
+/// Juspay's answer to a payment that succeeded after its order had failed (the bank
+/// confirmed late): the order becomes `AUTO_REFUNDED` and Juspay refunds the whole amount
+/// on its own — `AUTO_REFUND_INITIATED` now, `AUTO_REFUND_SUCCEEDED` once settled. Only a
+/// failed order can be auto-refunded. The refund names no `initiated_by` (the wire is not
+/// public; the dashboard tells auto-refunds by their event).
+pub fn auto_refund(
+    shared: &Arc<Shared>,
+    merchant: &str,
+    order_id: &str,
+) -> Result<Value, ApiError> {
+    let (body, events, unique_request_id) = {
+        let mut store = shared.store_of(merchant)?;
+        let key = Store::order_key(order_id);
+        let unique_request_id = format!("auto_{}", store.alnum(12));
+        let order = store
+            .orders
+            .get_mut(&key)
+            .ok_or_else(|| ApiError::not_found("Order", order_id))?;
+        if !order.status.is_retryable_failure() {
+            return Err(ApiError::invalid_action(
+                "Only a failed order is auto-refunded when its payment succeeds late.",
+            ));
+        }
+        let now = clock::now_iso();
+        order.status = OrderStatus::AutoRefunded;
+        order.refunds.push(Refund {
+            unique_request_id: unique_request_id.clone(),
+            amount: order.amount,
+            requested_amount: None,
+            status: RefundStatus::Pending,
+            created: now.clone(),
+            last_updated: now,
+            gateway_ref: None,
+            auto: true,
+        });
+        let events: Vec<Event> = order_event(&mut store, &key, "AUTO_REFUND_INITIATED")
+            .into_iter()
+            .collect();
+        let order = store
+            .orders
+            .get(&key)
+            .ok_or_else(|| ApiError::not_found("Order", order_id))?;
+        (orders::render(&store, order), events, unique_request_id)
+    };
+    webhooks::dispatch(shared, events);
+    let key = Store::order_key(order_id);
+    shared.schedule(merchant, SETTLE_DELAY, move |store| {
+        settle(store, &key, &unique_request_id, RefundStatus::Success)
+    });
+    Ok(body)
+}
+
 /// Moves a PENDING refund to its planned outcome and returns the §9.2 event.
 fn settle(
     store: &mut Store,
@@ -219,12 +272,19 @@ fn settle(
     unique_request_id: &str,
     outcome: RefundStatus,
 ) -> Vec<Event> {
-    let name = match outcome {
+    let auto = store.orders.get(key).is_some_and(|o| {
+        o.refunds
+            .iter()
+            .any(|r| r.unique_request_id == unique_request_id && r.auto)
+    });
+    let name = match (outcome, auto) {
         // A queued PENDING outcome means "never settles": the refund stays pending.
-        RefundStatus::Pending => return Vec::new(),
-        RefundStatus::Success => "ORDER_REFUNDED",
-        RefundStatus::Failure => "ORDER_REFUND_FAILED",
-        RefundStatus::ManualReview => "REFUND_MANUAL_REVIEW_NEEDED",
+        (RefundStatus::Pending, _) => return Vec::new(),
+        (RefundStatus::Success, true) => "AUTO_REFUND_SUCCEEDED",
+        (RefundStatus::Failure, true) => "AUTO_REFUND_FAILED",
+        (RefundStatus::Success, false) => "ORDER_REFUNDED",
+        (RefundStatus::Failure, false) => "ORDER_REFUND_FAILED",
+        (RefundStatus::ManualReview, _) => "REFUND_MANUAL_REVIEW_NEEDED",
     };
     let gateway_ref = format!("rfnd_{}", store.alnum(14));
     let Some(order) = store.orders.get_mut(key) else {

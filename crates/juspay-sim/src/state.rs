@@ -37,6 +37,8 @@ pub enum OrderStatus {
     PartialCharged,
     /// 31: pre-auth voided.
     Voided,
+    /// 36: a payment that succeeded after its order had failed, given back by Juspay.
+    AutoRefunded,
 }
 
 impl OrderStatus {
@@ -53,6 +55,7 @@ impl OrderStatus {
             Self::Authorized => "AUTHORIZED",
             Self::PartialCharged => "PARTIAL_CHARGED",
             Self::Voided => "VOIDED",
+            Self::AutoRefunded => "AUTO_REFUNDED",
         }
     }
 
@@ -69,6 +72,7 @@ impl OrderStatus {
             Self::Authorized => 25,
             Self::PartialCharged => 37,
             Self::Voided => 31,
+            Self::AutoRefunded => 36,
         }
     }
 
@@ -232,6 +236,8 @@ pub struct Refund {
     pub last_updated: String,
     /// Gateway refund id once sent (`rfnd_…`).
     pub gateway_ref: Option<String>,
+    /// Started by Juspay itself (an auto-refund), not by a merchant's request.
+    pub auto: bool,
 }
 
 /// Chargeback (dispute) statuses; the `CHARGEBACK_<status>` event names (§9.2), see

@@ -1,7 +1,7 @@
 //! Demo traffic (off by default): a steady stream of orders over all payment methods
 //! with a realistic mix of success, failure, pending and refunds, plus mandate
 //! registrations and executions; one order in eleven authorised only (held for staff to
-//! capture or void); and now and then a chargeback (about one paid order in 25) that later
+//! capture or void); a third of the failed payments confirmed late and auto-refunded; and now and then a chargeback (about one paid order in 25) that later
 //! ticks walk on: to `EVIDENCE_REQUIRED` (where it stays) or to `UNDER_REVIEW` and then a
 //! resolution in the merchant's or the customer's favour. Most orders are in INR; one in
 //! ten each is in USD, JPY and KWD, with amounts that have the currency's decimals (whole
@@ -187,6 +187,12 @@ fn tick(shared: &Arc<Shared>, n: u64) {
     if let Err(error) = paid {
         tracing::warn!(%error, "demo payment failed to apply");
         return;
+    }
+    if outcome == Outcome::Failed && n.is_multiple_of(3) {
+        // The bank confirms a third of the failed payments late; Juspay gives them back.
+        if let Err(error) = refunds::auto_refund(shared, &shared.config.merchant_id, &order_id) {
+            tracing::warn!(%error, "demo auto-refund refused");
+        }
     }
     if outcome == Outcome::Charged && method != PaymentMethod::Cod && roll < 0.15 {
         // Every other refund is partial: half the order, in the order's currency.
