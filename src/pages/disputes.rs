@@ -262,6 +262,21 @@ fn Dispute(d: DisputeDetail, typed: (Option<String>, String, String)) -> impl In
         </section>
         {form}
         <section class="card">
+            <h2>"What Juspay reported"</h2>
+            <ol class="timeline" data-testid="dispute-history">
+                {d.history
+                    .into_iter()
+                    .map(|(at, what, link)| {
+                        let what = match link {
+                            Some(href) => view! { <a href=href>{what}</a> }.into_any(),
+                            None => view! { <span>{what}</span> }.into_any(),
+                        };
+                        view! { <li><time>{at}</time> " " {what}</li> }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+        <section class="card">
             <h2>"What we recorded"</h2>
             {responses}
         </section>

@@ -62,6 +62,8 @@ pub struct DisputeDetail {
     pub evidence_max: String,
     /// Juspay's last report of it, pretty-printed.
     pub last_report: String,
+    /// What Juspay reported over time: (time, what changed, webhook log link).
+    pub history: Vec<(String, String, Option<String>)>,
 }
 
 #[server(prefix = "/api", endpoint = "list_disputes")]
@@ -128,6 +130,27 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
     let order = match &dispute.order_id {
         Some(id) => store.find_order(id).await.map_err(|e| ctx.internal(&e))?,
         None => None,
+    };
+    let history = match &dispute.order_id {
+        Some(id) => store
+            .list_order_events(id)
+            .await
+            .map_err(|e| ctx.internal(&e))?
+            .into_iter()
+            .filter(|e| {
+                e.detail
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with(&format!("dispute {dispute_id} ")))
+            })
+            .map(|e| {
+                (
+                    format_utc(e.at),
+                    format!("{} (via {})", e.detail.unwrap_or_default(), e.via),
+                    e.webhook_event_id.map(|w| format!("/webhooks/{w}")),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
     };
     let refunds = match &dispute.order_id {
         Some(id) => store
@@ -223,6 +246,7 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
         can_respond: me.role >= Role::Operator,
         evidence_max: format_size(ctx.state.config.disputes.evidence_max_bytes as i64),
         last_report,
+        history,
         dispute: view_of(&dispute, dashboard_core::clock::now_millis(), hours),
     })
 }

@@ -327,6 +327,17 @@ sim_test!(
                 .any(|a| a.alert_key.ends_with(id))
         })
         .await;
+        let detail: Value = app
+            .call("get_dispute", &[("dispute_id", id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let history = detail["history"].to_string();
+        assert!(
+            history.contains(&format!("dispute {id} received")),
+            "Juspay's reports over time: {history}"
+        );
         let page = app
             .get(&format!("/disputes/{id}"))
             .await
@@ -345,5 +356,28 @@ sim_test!(
             .await
             .unwrap();
         assert!(order.contains(id), "the order page lists its dispute");
+        let health: Value = app
+            .call("get_health", &[("window", "day")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let by_gateway = health["disputes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["dimension"] == "gateway")
+            .cloned()
+            .expect("a dispute rate by gateway");
+        assert_eq!(
+            (
+                &by_gateway["disputes"],
+                &by_gateway["paid"],
+                &by_gateway["amount"]
+            ),
+            (&json!(1), &json!(1), &json!("250.00 INR")),
+            "{by_gateway}"
+        );
+        assert_eq!(by_gateway["percent"], json!(100.0));
     }
 );
