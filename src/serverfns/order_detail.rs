@@ -58,6 +58,16 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
                 )
             }),
         ),
+        (
+            "Captured",
+            order.amount_captured.map(|captured| {
+                format!(
+                    "{} of the {} held",
+                    format_minor(captured, &order.currency),
+                    format_minor(order.amount, &order.currency)
+                )
+            }),
+        ),
         ("Method type", order.payment_method_type.clone()),
         ("Method", order.payment_method.clone()),
         ("Card", card(&order)),

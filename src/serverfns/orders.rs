@@ -312,7 +312,7 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
     let stage = order.status.stage();
     let can_update = can_act && matches!(stage, Some(Stage::Created | Stage::New));
     let refundable = dashboard_core::refunds::rules::refundable_amount(
-        order.amount,
+        order.collected(),
         order.amount_refunded,
         &refunds,
     );

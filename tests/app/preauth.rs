@@ -79,6 +79,17 @@ sim_test!(
         assert_eq!(at_sim["status"], "PARTIAL_CHARGED");
         let order = app.db.store().find_order(&order_id).await.unwrap().unwrap();
         assert_eq!(order.status, OrderStatus::PartialCharged);
+        assert_eq!(order.amount_captured, Some(10_000), "100.00 of 250.00");
+        let page: Value = app
+            .call("get_order", &[("order_id", &order_id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            page["refund_form"]["refundable"], "100.00",
+            "only what was captured can be refunded"
+        );
         let audit = app.db.store().list_audit_for(&order_id, 20).await.unwrap();
         assert_eq!(
             audit.iter().filter(|a| a.action == "order.capture").count(),

@@ -14,6 +14,8 @@ pub struct OrderRow {
     pub amount: i64,
     pub currency: String,
     pub amount_refunded: i64,
+    /// What a partial capture collected of the held `amount`; `None` when it is the whole.
+    pub amount_captured: Option<i64>,
     pub customer_id: Option<String>,
     pub customer_email: Option<String>,
     pub customer_phone: Option<String>,
@@ -50,4 +52,12 @@ pub struct OrderRow {
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
     pub stale_at: Option<i64>,
+}
+
+impl OrderRow {
+    /// What the payment collected: the partial capture when there was one, else the
+    /// order's amount. Refunds are capped by it.
+    pub fn collected(&self) -> i64 {
+        self.amount_captured.unwrap_or(self.amount)
+    }
 }

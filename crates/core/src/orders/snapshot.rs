@@ -29,6 +29,8 @@ pub struct OrderReport {
     pub amount: Option<i64>,
     pub currency: Option<String>,
     pub amount_refunded: Option<i64>,
+    /// What a partial capture collected, when the order is `PARTIAL_CHARGED`.
+    pub amount_captured: Option<i64>,
     pub customer_id: Option<String>,
     pub customer_email: Option<String>,
     pub customer_phone: Option<String>,
@@ -105,6 +107,7 @@ impl OrderReport {
                 currency.as_deref(),
                 "amount_refunded",
             )?,
+            amount_captured: captured_of(order, currency.as_deref())?,
             currency,
             customer_id: order.customer_id.clone(),
             customer_email: order.customer_email.clone(),
@@ -406,6 +409,10 @@ fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'s
         row.juspay_created_at = Some(created);
         changed.push("juspay_created_at");
     }
+    if report.amount_captured.is_some() && report.amount_captured != row.amount_captured {
+        row.amount_captured = report.amount_captured;
+        changed.push("amount_captured");
+    }
     // Juspay's refunded total only grows; a lower figure is an older report.
     if let Some(refunded) = report.amount_refunded
         && refunded > row.amount_refunded
@@ -423,6 +430,22 @@ fn merge_details(row: &mut OrderRow, report: &OrderReport, changed: &mut Vec<&'s
             changed.push("udfs");
         }
     }
+}
+
+/// What a partial capture collected: Juspay's largest refund still possible plus what was
+/// refunded (the order object carries no captured total; §5.3). `None` unless the order is
+/// `PARTIAL_CHARGED` and says so.
+fn captured_of(order: &Order, currency: Option<&str>) -> Result<Option<i64>, UnreadableField> {
+    if order.resolved_status() != Some(OrderStatus::PartialCharged) {
+        return Ok(None);
+    }
+    let eligible = minor_units(
+        order.maximum_eligible_refund_amount,
+        currency,
+        "maximum_eligible_refund_amount",
+    )?;
+    let refunded = minor_units(order.amount_refunded, currency, "amount_refunded")?;
+    Ok(eligible.map(|e| e + refunded.unwrap_or(0)))
 }
 
 #[cfg(test)]

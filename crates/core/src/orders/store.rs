@@ -22,6 +22,7 @@ row_columns!($ ORDER_COLUMNS, bind_order, [
     amount,
     currency,
     amount_refunded,
+    amount_captured,
     customer_id,
     customer_email,
     customer_phone,
@@ -70,7 +71,7 @@ pub struct AppliedOrder {
 }
 
 pub(crate) const ORDER_ROW_COLUMNS: &str = "order_id, source, juspay_id, status, status_id, amount, currency, \
-     amount_refunded, customer_id, customer_email, customer_phone, description, \
+     amount_refunded, amount_captured, customer_id, customer_email, customer_phone, description, \
      payment_link, payment_method_type, payment_method, auth_type, card_brand, card_last_four, payer_vpa, \
      gateway, gateway_id, gateway_reference_id, txn_id, txn_uuid, epg_txn_id, rrn, auth_id_code, \
      error_code, error_message, udfs, amount_mismatch, juspay_created_at, created_at, \

@@ -114,11 +114,14 @@ impl Actions {
         if Stage::of(&OrderStatus::from(order.status.as_str())) != Some(Stage::Succeeded) {
             return Err(invalid("amount", "Only a paid order can be refunded."));
         }
-        if form.amount > order.amount {
-            return Err(invalid("amount", "The refund is larger than the order."));
+        if form.amount > order.collected() {
+            return Err(invalid(
+                "amount",
+                "The refund is larger than what the payment collected.",
+            ));
         }
         let refunds = tx.list_refunds_in_tx(&form.order_id).await?;
-        let refundable = refundable_amount(order.amount, order.amount_refunded, &refunds);
+        let refundable = refundable_amount(order.collected(), order.amount_refunded, &refunds);
         if form.amount > refundable {
             return Err(invalid(
                 "amount",
