@@ -283,3 +283,28 @@ sim_test!(
         );
     }
 );
+
+sim_test!(
+    a_mandate_the_simulator_expires_is_expired_here_and_offers_no_debit,
+    |app, sim| {
+        app.login_as_admin().await;
+        let mandate_id = registered_mandate(app, sim, "cust_expiring").await;
+        sim.handle().expire_mandate(&mandate_id).unwrap();
+        eventually("MANDATE_EXPIRED is applied", || async {
+            status_of(app, &mandate_id).await == MandateStatus::Expired
+        })
+        .await;
+        let debit = app
+            .call(
+                "execute_mandate",
+                &[("mandate_id", mandate_id.as_str()), ("amount", "10.00")],
+            )
+            .await;
+        assert_eq!(debit.status().as_u16(), 422);
+        let text = debit.text().await.unwrap();
+        assert!(
+            text.contains("only an active mandate can be debited"),
+            "{text}"
+        );
+    }
+);

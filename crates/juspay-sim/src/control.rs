@@ -1,5 +1,5 @@
 //! The `/__sim` control API: pay without HTML, raise and move chargebacks, auto-refund a
-//! late success, inject faults,
+//! late success, expire a mandate, inject faults,
 //! read webhook attempts and order state, start demo traffic, and receive the dashboard's
 //! outbound events ([`crate::receiver`]). Invariant: these routes need no API key (the
 //! simulator binds loopback only) and are never subject to endpoint faults.
@@ -45,6 +45,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/orders/{order_id}/pay", post(pay))
         .route("/__sim/orders/{order_id}/chargebacks", post(chargeback))
         .route("/__sim/orders/{order_id}/auto-refund", post(auto_refund))
+        .route("/__sim/mandates/{mandate_id}/expire", post(expire_mandate))
         .route("/__sim/faults", axum::routing::delete(clear_faults))
         .route("/__sim/faults/endpoint", post(add_endpoint_fault))
         .route("/__sim/faults/webhook", post(add_webhook_fault))
@@ -100,6 +101,15 @@ async fn auto_refund(
     Query(query): Query<MerchantQuery>,
 ) -> Result<Json<Value>, ApiError> {
     crate::refunds::auto_refund(&shared, query.merchant(&shared), &order_id).map(Json)
+}
+
+/// `POST /__sim/mandates/{mandate_id}/expire`: the mandate reaches its end date.
+async fn expire_mandate(
+    State(shared): State<Arc<Shared>>,
+    Path(mandate_id): Path<String>,
+    Query(query): Query<MerchantQuery>,
+) -> Result<Json<Value>, ApiError> {
+    crate::mandates::expire(&shared, query.merchant(&shared), &mandate_id).map(Json)
 }
 
 /// `POST /__sim/orders/{order_id}/chargebacks`: raise or move a chargeback.

@@ -241,6 +241,15 @@ impl SimHandle {
         self.raise_chargeback_as(&self.shared.config.merchant_id, order_id, &request)
     }
 
+    /// The mandate reaches its end date (`MANDATE_EXPIRED`).
+    pub fn expire_mandate(&self, mandate_id: &str) -> Result<Value, SimError> {
+        Ok(mandates::expire(
+            &self.shared,
+            &self.shared.config.merchant_id,
+            mandate_id,
+        )?)
+    }
+
     /// A failed order's payment succeeds late and Juspay refunds it on its own
     /// (`AUTO_REFUND_INITIATED`, then `AUTO_REFUND_SUCCEEDED`).
     pub fn auto_refund(&self, order_id: &str) -> Result<Value, SimError> {

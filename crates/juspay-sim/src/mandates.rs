@@ -297,7 +297,7 @@ pub async fn command(
             "revoke" => {
                 if matches!(
                     mandate.status,
-                    MandateStatus::Revoked | MandateStatus::Failure
+                    MandateStatus::Revoked | MandateStatus::Failure | MandateStatus::Expired
                 ) {
                     return Err(ApiError::invalid_action(
                         "Mandate is already in a terminal state.",
@@ -524,4 +524,33 @@ pub async fn list_for_customer(
     Ok(Json(
         json!({"total": all.len(), "count": list.len(), "offset": offset, "list": list}),
     ))
+}
+
+/// The mandate reaches its end date: `EXPIRED`, announced with `MANDATE_EXPIRED`, and an
+/// `end_date` of now. Only an active or paused mandate expires.
+pub fn expire(shared: &Arc<Shared>, merchant: &str, mandate_id: &str) -> Result<Value, ApiError> {
+    let (body, events) = {
+        let mut store = shared.store_of(merchant)?;
+        let mandate = store
+            .mandates
+            .get_mut(mandate_id)
+            .ok_or_else(|| ApiError::not_found("Mandate", mandate_id))?;
+        if !matches!(
+            mandate.status,
+            MandateStatus::Active | MandateStatus::Paused
+        ) {
+            return Err(ApiError::invalid_action(
+                "Only an ACTIVE or PAUSED mandate can expire.",
+            ));
+        }
+        mandate.status = MandateStatus::Expired;
+        mandate.end_date = clock::epoch_secs().to_string();
+        let body = render_object(mandate);
+        let events: Vec<Event> = mandate_event(&mut store, mandate_id, "MANDATE_EXPIRED")
+            .into_iter()
+            .collect();
+        (body, events)
+    };
+    webhooks::dispatch(shared, events);
+    Ok(body)
 }

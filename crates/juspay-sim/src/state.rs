@@ -355,6 +355,8 @@ pub enum MandateStatus {
     Revoked,
     /// Terminal: registration failed.
     Failure,
+    /// Terminal: past its end date.
+    Expired,
 }
 
 impl MandateStatus {
@@ -365,6 +367,7 @@ impl MandateStatus {
             Self::Paused => "PAUSED",
             Self::Revoked => "REVOKED",
             Self::Failure => "FAILURE",
+            Self::Expired => "EXPIRED",
         }
     }
 }
