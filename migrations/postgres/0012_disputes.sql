@@ -9,6 +9,7 @@ CREATE TABLE disputes (
     amount              BIGINT,
     currency            TEXT,
     status              TEXT    NOT NULL,
+    stage               TEXT    NOT NULL DEFAULT 'DISPUTE',
     reason              TEXT,
     respond_by          BIGINT,
     juspay_created_at   BIGINT,

@@ -75,6 +75,7 @@ fn table(rows: Vec<DisputeRowView>) -> impl IntoView {
                     <th scope="col">"Order"</th>
                     <th scope="col">"Amount"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col">"Stage"</th>
                     <th scope="col">"Respond by"</th>
                     <th scope="col">"Decision"</th>
                     <th scope="col">"Reason"</th>
@@ -102,6 +103,7 @@ fn row(d: DisputeRowView) -> impl IntoView {
             <td>{order}</td>
             <td class="num">{d.amount}</td>
             <td>{d.status.label().to_owned()}</td>
+            <td>{d.stage.label().to_owned()}</td>
             <td class=class>{d.respond_by.unwrap_or_else(|| "not given".to_owned())}</td>
             <td>{d.decision.map(|d| d.label().to_owned()).unwrap_or_default()}</td>
             <td>{d.reason}</td>
@@ -245,6 +247,7 @@ fn Dispute(d: DisputeDetail, typed: (Option<String>, String, String)) -> impl In
         <section class="card">
             <p class="status-line">
                 <strong data-testid="dispute-status">{v.status.label().to_owned()}</strong>
+                " · " {v.stage.label().to_owned()}
                 " · " {v.amount.clone()}
                 {v.decision.clone().map(|d| format!(" · we {}", d.label()))}
             </p>

@@ -92,6 +92,7 @@ pub fn disputes_csv(rows: &[DisputeRow], header: bool) -> Vec<u8> {
             "order_id",
             "opened_utc",
             "status",
+            "stage",
             "amount",
             "amount_minor",
             "currency",
@@ -111,6 +112,7 @@ pub fn disputes_csv(rows: &[DisputeRow], header: bool) -> Vec<u8> {
             text(&d.order_id),
             format_utc(d.juspay_created_at.unwrap_or(d.created_at)),
             d.status.to_string(),
+            d.stage.to_string(),
             d.amount
                 .map(|a| format_decimal(a, &currency))
                 .unwrap_or_default(),

@@ -3,7 +3,7 @@
 //! as a multipart form to `/disputes/{id}/responses` (files cannot travel through a
 //! server function's URL-encoded body), handled in `server::dispute_responses`.
 
-use dashboard_status::{DisputeDecision, DisputeStatus};
+use dashboard_status::{DisputeDecision, DisputeStage, DisputeStatus};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,7 @@ pub struct DisputeRowView {
     pub dispute_id: String,
     pub order_id: Option<String>,
     pub status: DisputeStatus,
+    pub stage: DisputeStage,
     pub amount: String,
     pub reason: String,
     pub gateway: String,
@@ -288,6 +289,7 @@ fn view_of(
         dispute_id: d.dispute_id.clone(),
         order_id: d.order_id.clone(),
         status: d.status.clone(),
+        stage: d.stage.clone(),
         amount: d
             .amount
             .map(|a| format_minor(a, d.currency.as_deref().unwrap_or(juspay::DEFAULT_CURRENCY)))

@@ -214,6 +214,7 @@ pub fn render(store: &Store, order: &Order, chargeback: &Chargeback) -> Value {
         "currency": chargeback.currency,
         "object_reference_id": order.order_id,
         "chargeback_status": status.as_str(),
+        "dispute_stage": "DISPUTE",
         "reason": chargeback.reason,
         "date_created": chargeback.created,
         "last_updated": chargeback.updated,

@@ -6,7 +6,7 @@
 //! snake_case or camelCase; everything but the id may be absent, and the caller keeps the
 //! raw JSON. Section numbers (§) refer to docs/juspay.md.
 
-use dashboard_status::DisputeStatus;
+use dashboard_status::{DisputeStage, DisputeStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -37,6 +37,14 @@ pub struct Chargeback {
         deserialize_with = "lenient::opt_from_text"
     )]
     pub chargeback_status: Option<DisputeStatus>,
+    /// `PRE_DISPUTE`, `DISPUTE`, `PRE_ARBITRATION` or `ARBITRATION`, when Juspay says.
+    #[serde(
+        default,
+        alias = "dispute_stage",
+        alias = "disputeStage",
+        deserialize_with = "lenient::opt_from_text"
+    )]
+    pub stage: Option<DisputeStage>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub reason: Option<String>,
     #[serde(
@@ -110,5 +118,9 @@ mod tests {
         .unwrap();
         assert_eq!(camel.order_id(), Some("ord_2"));
         assert_eq!(camel.chargeback_status, Some(DisputeStatus::UnderReview));
+        let staged: Chargeback =
+            serde_json::from_value(json!({"id": "cb_3", "disputeStage": "pre_arbitration"}))
+                .unwrap();
+        assert_eq!(staged.stage, Some(DisputeStage::PreArbitration));
     }
 }

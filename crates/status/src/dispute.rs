@@ -19,6 +19,36 @@ text_enum! {
 }
 
 text_enum! {
+    /// How far a dispute has gone (Hyperswitch's stages): an inquiry before a chargeback,
+    /// the chargeback itself, then the scheme's pre-arbitration and arbitration.
+    DisputeStage {
+        PreDispute => "PRE_DISPUTE", "inquiry";
+        Dispute => "DISPUTE", "chargeback";
+        PreArbitration => "PRE_ARBITRATION", "pre-arbitration";
+        Arbitration => "ARBITRATION", "arbitration";
+    }
+}
+
+/// A chargeback is at the `DISPUTE` stage unless Juspay says otherwise.
+impl Default for DisputeStage {
+    fn default() -> Self {
+        Self::Dispute
+    }
+}
+
+impl DisputeStage {
+    /// Stages only move forward; an unknown one ranks with the chargeback.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Self::PreDispute => 0,
+            Self::Dispute | Self::Other(_) => 1,
+            Self::PreArbitration => 2,
+            Self::Arbitration => 3,
+        }
+    }
+}
+
+text_enum! {
     /// What the merchant decided to do about a dispute.
     DisputeDecision {
         Accept => "ACCEPT", "accepted";
@@ -78,5 +108,6 @@ mod tests {
         assert!(DisputeStatus::EvidenceRequired.needs_response());
         assert_eq!(DisputeStatus::from("canceled"), DisputeStatus::Canceled);
         assert_eq!(DisputeStatus::from("ARBITRATION").rank(), None);
+        assert!(DisputeStage::from("pre_arbitration").rank() > DisputeStage::default().rank());
     }
 }

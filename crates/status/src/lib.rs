@@ -20,7 +20,7 @@ mod refund;
 mod role;
 mod webhook;
 
-pub use dispute::{DisputeDecision, DisputeStatus};
+pub use dispute::{DisputeDecision, DisputeStage, DisputeStatus};
 pub use mandate::MandateStatus;
 pub use order::{OrderGroup, OrderStatus, Stage};
 pub use refund::{RefundRequestState, RefundStatus};

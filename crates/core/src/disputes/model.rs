@@ -1,6 +1,6 @@
 //! A dispute as the product holds it: one field per column of `disputes`.
 
-use dashboard_status::{DisputeDecision, DisputeStatus};
+use dashboard_status::{DisputeDecision, DisputeStage, DisputeStatus};
 use serde::{Deserialize, Serialize};
 
 /// A stored dispute (columns of `disputes`). Amounts are minor units of `currency`.
@@ -13,6 +13,7 @@ pub struct DisputeRow {
     pub amount: Option<i64>,
     pub currency: Option<String>,
     pub status: DisputeStatus,
+    pub stage: DisputeStage,
     pub reason: Option<String>,
     /// When a response is due (epoch ms), if Juspay said.
     pub respond_by: Option<i64>,

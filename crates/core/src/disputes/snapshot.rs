@@ -1,6 +1,6 @@
 //! A dispute report (a chargeback of Juspay's) and the plan for the stored dispute.
 
-use dashboard_status::DisputeStatus;
+use dashboard_status::{DisputeStage, DisputeStatus};
 
 use crate::{
     clock::parse_juspay_time,
@@ -18,6 +18,7 @@ pub struct DisputeReport {
     pub amount: Option<i64>,
     pub currency: Option<String>,
     pub status: Option<DisputeStatus>,
+    pub stage: Option<DisputeStage>,
     pub reason: Option<String>,
     pub respond_by: Option<i64>,
     pub juspay_created_at: Option<i64>,
@@ -52,6 +53,7 @@ impl DisputeReport {
             gateway: chargeback.txn.as_ref().and_then(|t| t.gateway.clone()),
             currency,
             status: chargeback.chargeback_status.clone().or(status),
+            stage: chargeback.stage.clone(),
             reason: chargeback.reason.clone(),
             respond_by: time(&chargeback.respond_by),
             juspay_created_at: time(&chargeback.date_created),
@@ -145,6 +147,12 @@ fn merge_details(row: &mut DisputeRow, report: &DisputeReport) {
     keep(&mut row.amount, &report.amount);
     keep(&mut row.currency, &report.currency);
     keep(&mut row.reason, &report.reason);
+    // A stage only moves forward, like the status.
+    if let Some(stage) = &report.stage
+        && stage.rank() > row.stage.rank()
+    {
+        row.stage = stage.clone();
+    }
     keep(&mut row.respond_by, &report.respond_by);
     keep(&mut row.juspay_created_at, &report.juspay_created_at);
     keep(&mut row.resolved_at, &report.resolved_at);
@@ -197,5 +205,30 @@ mod tests {
             ..report(DisputeStatus::Received)
         };
         assert!(plan_dispute(None, &no_status, 5).is_err());
+    }
+
+    #[test]
+    fn a_dispute_stage_moves_forward_only() {
+        let opened = plan_dispute(None, &report(DisputeStatus::Received), 1).unwrap();
+        assert_eq!(
+            opened.row.stage,
+            DisputeStage::Dispute,
+            "a chargeback by default"
+        );
+        let escalated = DisputeReport {
+            stage: Some(DisputeStage::PreArbitration),
+            ..report(DisputeStatus::UnderReview)
+        };
+        let moved = plan_dispute(Some(&opened.row), &escalated, 2).unwrap();
+        assert_eq!(moved.row.stage, DisputeStage::PreArbitration);
+        let older = DisputeReport {
+            stage: Some(DisputeStage::Dispute),
+            ..report(DisputeStatus::UnderReview)
+        };
+        let kept = plan_dispute(Some(&moved.row), &older, 3).unwrap();
+        assert_eq!(
+            (kept.effect, kept.row.stage),
+            (Effect::Unchanged, DisputeStage::PreArbitration)
+        );
     }
 }

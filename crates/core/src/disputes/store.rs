@@ -26,6 +26,7 @@ row_columns!($ pub(crate) DISPUTE_COLUMNS, bind_dispute, [
     amount,
     currency,
     status,
+    stage,
     reason,
     respond_by,
     juspay_created_at,

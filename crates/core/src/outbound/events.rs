@@ -196,6 +196,7 @@ pub fn dispute_events(before: Option<&DisputeRow>, after: &DisputeRow) -> Vec<Ne
             "dispute_id": after.dispute_id,
             "order_id": after.order_id,
             "status": after.status.as_str(),
+            "stage": after.stage.as_str(),
             "lost": after.status.is_lost(),
             "amount": after.amount.map(|a| money(a, currency)),
             "reason": after.reason,
