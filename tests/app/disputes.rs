@@ -5,7 +5,7 @@
 
 use dashboard_core::webhooks::store::WebhookFilter;
 use dashboard_status::{DisputeDecision, DisputeStatus, OrderStatus, Outcome};
-use juspay_sim::{ChargebackStatus, PaymentMethod, PaymentRequest};
+use juspay_sim::{ChargebackStatus, PaymentMethod, PaymentRequest, WebhookFault, WebhookFaultKind};
 use merchant_dashboard::serverfns::Created;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -379,5 +379,121 @@ sim_test!(
             "{by_gateway}"
         );
         assert_eq!(by_gateway["percent"], json!(100.0));
+    }
+);
+
+sim_test!(
+    a_chargeback_walk_delivered_twice_and_out_of_order_is_applied_once_and_ends_won,
+    |app, sim| {
+        app.login_as_admin().await;
+        let res = app
+            .call("create_payment_link", &[("amount", "90.00")])
+            .await;
+        let order_id = res.json::<Created>().await.unwrap().id;
+        sim.handle()
+            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
+            .unwrap();
+        let store = app.db.store();
+        eventually("the payment is applied", || async {
+            store
+                .find_order(&order_id)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.status == OrderStatus::Charged)
+        })
+        .await;
+        let raised = sim
+            .handle()
+            .raise_chargeback(&order_id, ChargebackStatus::Received, "not received", None)
+            .unwrap();
+        let id = raised["id"].as_str().unwrap().to_owned();
+        let status_is = |wanted: DisputeStatus| {
+            let (store, id) = (store.clone(), id.clone());
+            async move {
+                store
+                    .find_dispute(&id)
+                    .await
+                    .unwrap()
+                    .is_some_and(|d| d.status == wanted)
+            }
+        };
+        eventually("the dispute is opened", || {
+            status_is(DisputeStatus::Received)
+        })
+        .await;
+        let walk = |status: ChargebackStatus| {
+            sim.handle()
+                .raise_chargeback(&order_id, status, "not received", Some(&id))
+                .unwrap();
+        };
+        sim.handle().add_webhook_fault(WebhookFault {
+            kind: WebhookFaultKind::Duplicate,
+            times: 1,
+        });
+        walk(ChargebackStatus::EvidenceRequired);
+        eventually("evidence is asked for", || {
+            status_is(DisputeStatus::EvidenceRequired)
+        })
+        .await;
+        // UNDER_REVIEW is held back and arrives after the resolution.
+        sim.handle().add_webhook_fault(WebhookFault {
+            kind: WebhookFaultKind::Reorder,
+            times: 1,
+        });
+        walk(ChargebackStatus::UnderReview);
+        walk(ChargebackStatus::ResolvedInMerchantFavour);
+        let events = || async {
+            store
+                .list_webhook_events(
+                    &WebhookFilter {
+                        order_id: Some(order_id.clone()),
+                        ..WebhookFilter::default()
+                    },
+                    50,
+                )
+                .await
+                .unwrap()
+        };
+        eventually("the late review report is judged stale", || async {
+            events().await.iter().any(|e| {
+                e.event_name.as_deref() == Some("CHARGEBACK_UNDER_REVIEW")
+                    && e.outcome == Outcome::Stale
+            })
+        })
+        .await;
+        assert!(status_is(DisputeStatus::ResolvedInMerchantFavour).await);
+        let evidence = events()
+            .await
+            .into_iter()
+            .find(|e| e.event_name.as_deref() == Some("CHARGEBACK_EVIDENCE_REQUIRED"))
+            .unwrap();
+        assert!(
+            evidence.duplicate_count >= 1,
+            "delivered twice, stored once"
+        );
+
+        let won = events()
+            .await
+            .into_iter()
+            .find(|e| e.event_name.as_deref() == Some("CHARGEBACK_RESOLVED_IN_MERCHANT_FAVOUR"))
+            .unwrap();
+        let again = app
+            .call("reprocess_webhook", &[("id", &won.id.to_string())])
+            .await;
+        let text = again.text().await.unwrap();
+        assert!(text.contains("nothing changed"), "{text}");
+        let types: Vec<String> = store
+            .list_events_after(0, 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .filter(|t| t.starts_with("dispute."))
+            .collect();
+        assert_eq!(
+            types,
+            ["dispute.opened", "dispute.updated", "dispute.closed"],
+            "each change once, the late one none"
+        );
     }
 );

@@ -71,6 +71,15 @@ sim_test!(
         )
         .await;
         assert_eq!(status, 422, "a bad amount is refused");
+
+        let held = json!({"order_id": "app_held", "amount": "120.00", "pre_auth": true});
+        let (status, answer) = post(app, "/merchant-api/session", Some(TOKEN), held).await;
+        assert_eq!(status, 200, "{answer}");
+        let at_sim = sim.handle().order("app_held").unwrap();
+        assert_eq!(
+            at_sim["metadata"]["txns.auto_capture"], "false",
+            "asked to authorise only: {at_sim}"
+        );
     }
 );
 

@@ -1,7 +1,8 @@
 //! Demo traffic (off by default): a steady stream of orders over all payment methods
-//! with a realistic mix of success, failure, pending and refunds, plus mandate
-//! registrations and executions; one order in eleven authorised only (held for staff to
-//! capture or void); a third of the failed payments confirmed late and auto-refunded; and now and then a chargeback (about one paid order in 25) that later
+//! with a realistic mix of success, failure, pending and refunds; mandate registrations,
+//! executions and now and then an expiry; one order in eleven authorised only (held for
+//! staff to capture or void); a third of the failed payments confirmed late and
+//! auto-refunded; and now and then a chargeback (about one paid order in 25) that later
 //! ticks walk on: to `EVIDENCE_REQUIRED` (where it stays) or to `UNDER_REVIEW` and then a
 //! resolution in the merchant's or the customer's favour. Most orders are in INR; one in
 //! ten each is in USD, JPY and KWD, with amounts that have the currency's decimals (whole
@@ -215,6 +216,24 @@ fn tick(shared: &Arc<Shared>, n: u64) {
     }
     if n.is_multiple_of(5) {
         execute_some_mandate(shared, n);
+    }
+    if n % 41 == 40 {
+        expire_some_mandate(shared);
+    }
+}
+
+/// Lets one active demo mandate reach its end date (`MANDATE_EXPIRED`), now and then.
+fn expire_some_mandate(shared: &Arc<Shared>) {
+    let mandate_id = shared
+        .store()
+        .mandates
+        .values()
+        .find(|m| m.status == MandateStatus::Active)
+        .map(|m| m.mandate_id.clone());
+    if let Some(mandate_id) = mandate_id
+        && let Err(error) = crate::mandates::expire(shared, &shared.config.merchant_id, &mandate_id)
+    {
+        tracing::warn!(%error, "demo mandate not expired");
     }
 }
 
