@@ -66,6 +66,8 @@ pub struct AlertInputs {
     pub mandates_expiring: i64,
     /// Authorised payments held for longer than six days: capture or void them today.
     pub authorizations_expiring: i64,
+    /// The time before which a hold is that old (epoch ms), to name the list of them.
+    pub authorizations_cutoff: i64,
     /// Disputes waiting on the merchant's response, the nearest deadline first.
     pub disputes_awaiting: Vec<AwaitingDispute>,
 }
@@ -132,6 +134,7 @@ impl Store {
             })
             .collect();
         Ok(AlertInputs {
+            authorizations_cutoff: w.now - crate::orders::preauth::CAPTURE_WARN_AFTER_MS,
             mandates_expiring: count(
                 format!(
                     "SELECT COUNT(*) FROM mandates WHERE end_date >= $1 AND end_date < $2 \

@@ -100,13 +100,18 @@ pub fn evaluate(inputs: &AlertInputs, config: &AlertsConfig) -> Vec<Condition> {
         });
     }
     if inputs.authorizations_expiring > 0 {
+        // The orders list filtered to holds created on or before the last whole day that
+        // is past the cutoff: every hold it lists is older than six days.
+        let day = format_utc(inputs.authorizations_cutoff - 86_400_000);
         out.push(Condition {
             key: "capture_due".to_owned(),
             kind: "capture_due".to_owned(),
             message: format!(
                 "{} authorised payments have been held for more than six days: capture or void \
-                 them today, or Juspay releases the hold (Orders, status Authorized).",
-                inputs.authorizations_expiring
+                 them today, or Juspay releases the hold. They are listed at \
+                 /orders?status=AUTHORIZED&to={}.",
+                inputs.authorizations_expiring,
+                day.get(..10).unwrap_or_default()
             ),
         });
     }
@@ -403,6 +408,8 @@ mod tests {
     fn held_authorisations_and_ending_mandates_alert_ahead_of_time() {
         let held = AlertInputs {
             authorizations_expiring: 2,
+            // 2026-12-07T10:00:00Z
+            authorizations_cutoff: 1_796_637_600_000,
             ..AlertInputs::default()
         };
         let conditions = evaluate(&held, &config());
@@ -413,6 +420,13 @@ mod tests {
         };
         assert_eq!(keys(&evaluate(&ending, &config())), ["mandates_expiring"]);
         assert!(conditions[0].message.starts_with("2 authorised payments"));
+        assert!(
+            conditions[0]
+                .message
+                .contains("/orders?status=AUTHORIZED&to=2026-12-06"),
+            "{}",
+            conditions[0].message
+        );
         assert!(evaluate(&AlertInputs::default(), &config()).is_empty());
     }
 
