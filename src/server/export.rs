@@ -24,7 +24,7 @@ use dashboard_core::{
 use super::{
     csv::{audit_csv, disputes_csv, orders_csv, refunds_csv},
     middleware::CurrentUser,
-    queries::{AuditQuery, DisputeQuery, OrderQuery, RefundQuery},
+    queries::{AuditQuery, DisputeQuery, FieldError, OrderQuery, RefundQuery},
     state::AppState,
 };
 
@@ -36,18 +36,9 @@ pub async fn export_orders(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<OrderQuery>,
 ) -> Response {
-    if user.is_none() {
-        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
-    }
-    let filter = match query.to_filter() {
+    let filter = match admit(user.is_some(), query.to_filter()) {
         Ok(filter) => filter,
-        Err(e) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{}: {}", e.field, e.message),
-            )
-                .into_response();
-        }
+        Err(refused) => return refused.into_response(),
     };
     let store = state.store.clone();
     // State: (cursor of the last row sent, header sent, finished).
@@ -92,18 +83,9 @@ pub async fn export_refunds(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<RefundQuery>,
 ) -> Response {
-    if user.is_none() {
-        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
-    }
-    let filter = match query.to_filter() {
+    let filter = match admit(user.is_some(), query.to_filter()) {
         Ok(filter) => filter,
-        Err(e) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{}: {}", e.field, e.message),
-            )
-                .into_response();
-        }
+        Err(refused) => return refused.into_response(),
     };
     let store = state.store.clone();
     keyset_csv(
@@ -123,18 +105,9 @@ pub async fn export_disputes(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<DisputeQuery>,
 ) -> Response {
-    if user.is_none() {
-        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
-    }
-    let filter = match query.to_filter() {
+    let filter = match admit(user.is_some(), query.to_filter()) {
         Ok(filter) => filter,
-        Err(e) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{}: {}", e.field, e.message),
-            )
-                .into_response();
-        }
+        Err(refused) => return refused.into_response(),
     };
     let store = state.store.clone();
     keyset_csv(
@@ -146,6 +119,20 @@ pub async fn export_disputes(
         |d| (d.created_at, d.dispute_id.clone()),
         disputes_csv,
     )
+}
+
+/// The filter of a signed-in user's export, or the answer refusing it: 401 when signed
+/// out, 422 naming the field that cannot be read.
+fn admit<F>(signed_in: bool, filter: Result<F, FieldError>) -> Result<F, (StatusCode, String)> {
+    if !signed_in {
+        return Err((StatusCode::UNAUTHORIZED, "Please sign in.".to_owned()));
+    }
+    filter.map_err(|e| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{}: {}", e.field, e.message),
+        )
+    })
 }
 
 /// Streams a list read newest first by a (time, id) keyset: `fetch` reads the page after a

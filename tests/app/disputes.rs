@@ -4,28 +4,22 @@
 //! at the simulator alerts until an operator records a decision with evidence.
 
 use dashboard_core::webhooks::store::WebhookFilter;
-use dashboard_status::{DisputeDecision, DisputeStatus, OrderStatus, Outcome};
-use juspay_sim::{ChargebackStatus, PaymentMethod, PaymentRequest, WebhookFault, WebhookFaultKind};
-use merchant_dashboard::serverfns::Created;
+use dashboard_status::{DisputeDecision, DisputeStatus, Outcome};
+use juspay_sim::{ChargebackStatus, WebhookFault, WebhookFaultKind};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::{
     app_test,
-    helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, eventually},
+    helpers::{TestApp, deliver_processed, eventually},
+    refunds::paid_order,
     sim_test,
 };
 
 const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\n";
 
 async fn deliver(app: &TestApp, body: Value) {
-    let res = dashboard_testkit::post_webhook(
-        &app.url("/webhooks/juspay"),
-        Some((HOOK_USER, HOOK_PASSWORD)),
-        &body.to_string(),
-    )
-    .await;
-    assert_eq!(res.status().as_u16(), 200, "acknowledged");
+    deliver_processed(app, &body.to_string()).await;
 }
 
 fn chargeback_event(event_id: &str, status: &str, created: &str) -> Value {
@@ -40,22 +34,6 @@ fn chargeback_event(event_id: &str, status: &str, created: &str) -> Value {
             "txn": { "txn_id": "m-ord_d1-1", "gateway": "PAYU" }
         }}
     })
-}
-
-async fn settled(app: &TestApp) {
-    let store = app.db.store();
-    eventually("every event is processed", || async {
-        let pending = WebhookFilter {
-            outcome: Some(Outcome::Pending),
-            ..WebhookFilter::default()
-        };
-        store
-            .list_webhook_events(&pending, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
 }
 
 app_test!(
@@ -73,7 +51,6 @@ app_test!(
             .unwrap(),
         )
         .await;
-        settled(app).await;
         deliver(
             app,
             chargeback_event("evt_cb_1", "RECEIVED", "2026-12-01T10:00:01Z"),
@@ -93,13 +70,11 @@ app_test!(
             ),
         )
         .await;
-        settled(app).await;
         deliver(
             app,
             chargeback_event("evt_cb_3", "RECEIVED", "2026-12-01T10:00:02Z"),
         )
         .await;
-        settled(app).await;
 
         let store = app.db.store();
         let dispute = store.find_dispute("cb_1").await.unwrap().expect("stored");
@@ -162,7 +137,6 @@ app_test!(
             .unwrap(),
         )
         .await;
-        settled(app).await;
         let dispute = app
             .db
             .store()
@@ -215,22 +189,8 @@ sim_test!(
     "[alerts]\ninterval_seconds = 1\n",
     |app, sim| {
         app.login_as_admin().await;
-        let res = app
-            .call("create_payment_link", &[("amount", "250.00")])
-            .await;
-        let order_id = res.json::<Created>().await.unwrap().id;
-        sim.handle()
-            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
-            .unwrap();
+        let order_id = paid_order(app, sim, "250.00").await;
         let store = app.db.store();
-        eventually("the payment is applied", || async {
-            store
-                .find_order(&order_id)
-                .await
-                .unwrap()
-                .is_some_and(|o| o.status == OrderStatus::Charged)
-        })
-        .await;
         let raised = sim
             .handle()
             .raise_chargeback(&order_id, ChargebackStatus::Received, "fraudulent", None)
@@ -356,6 +316,25 @@ sim_test!(
             .await
             .unwrap();
         assert!(order.contains(id), "the order page lists its dispute");
+        let csv = app
+            .get(&format!("/disputes/export.csv?order={order_id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let mut lines = csv.lines();
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("dispute_id,order_id,opened_utc,status,stage")
+        );
+        let row = lines.next().expect("the dispute is exported");
+        assert!(
+            row.starts_with(&format!("{id},{order_id},")) && row.contains(",25000,INR,"),
+            "{row}"
+        );
+        assert_eq!(lines.next(), None, "only the filtered order's dispute");
         let health: Value = app
             .call("get_health", &[("window", "day")])
             .await
@@ -386,22 +365,8 @@ sim_test!(
     a_chargeback_walk_delivered_twice_and_out_of_order_is_applied_once_and_ends_won,
     |app, sim| {
         app.login_as_admin().await;
-        let res = app
-            .call("create_payment_link", &[("amount", "90.00")])
-            .await;
-        let order_id = res.json::<Created>().await.unwrap().id;
-        sim.handle()
-            .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))
-            .unwrap();
+        let order_id = paid_order(app, sim, "90.00").await;
         let store = app.db.store();
-        eventually("the payment is applied", || async {
-            store
-                .find_order(&order_id)
-                .await
-                .unwrap()
-                .is_some_and(|o| o.status == OrderStatus::Charged)
-        })
-        .await;
         let raised = sim
             .handle()
             .raise_chargeback(&order_id, ChargebackStatus::Received, "not received", None)

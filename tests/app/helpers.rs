@@ -303,6 +303,31 @@ pub async fn spawn_with_simulator(
 
 pub use dashboard_testkit::eventually;
 
+/// Posts a Juspay webhook `body` with the right credentials, checks it is acknowledged and
+/// waits until every stored event is processed.
+pub async fn deliver_processed(app: &TestApp, body: &str) {
+    let res = dashboard_testkit::post_webhook(
+        &app.url("/webhooks/juspay"),
+        Some((HOOK_USER, HOOK_PASSWORD)),
+        body,
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200, "acknowledged");
+    let store = app.db.store();
+    eventually("every event is processed", || async {
+        let pending = dashboard_core::webhooks::store::WebhookFilter {
+            outcome: Some(dashboard_status::Outcome::Pending),
+            ..Default::default()
+        };
+        store
+            .list_webhook_events(&pending, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+}
+
 /// Defines `on_sqlite` and `on_postgres` tests running `body` with an app wired to a
 /// fresh simulator, optionally with extra TOML settings.
 #[macro_export]

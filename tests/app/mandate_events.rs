@@ -2,13 +2,12 @@
 //! end (`MANDATE_EXPIRED`), applied through the one path; an active mandate ending within
 //! seven days alerts until it is renewed or over.
 
-use dashboard_core::webhooks::store::WebhookFilter;
-use dashboard_status::{MandateStatus, Outcome};
+use dashboard_status::MandateStatus;
 use serde_json::{Value, json};
 
 use crate::{
     app_test,
-    helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, eventually},
+    helpers::{TestApp, deliver_processed, eventually},
 };
 
 const SETTINGS: &str =
@@ -17,26 +16,7 @@ const SETTINGS: &str =
 async fn deliver(app: &TestApp, id: &str, name: &str, mandate: Value) {
     let body = json!({"id": id, "event_name": name, "date_created": "2026-12-01T10:00:00Z",
         "content": {"mandate": mandate}});
-    let res = dashboard_testkit::post_webhook(
-        &app.url("/webhooks/juspay"),
-        Some((HOOK_USER, HOOK_PASSWORD)),
-        &body.to_string(),
-    )
-    .await;
-    assert_eq!(res.status().as_u16(), 200, "{name} acknowledged");
-    let store = app.db.store();
-    eventually("the event is processed", || async {
-        let pending = WebhookFilter {
-            outcome: Some(Outcome::Pending),
-            ..WebhookFilter::default()
-        };
-        store
-            .list_webhook_events(&pending, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    deliver_processed(app, &body.to_string()).await;
 }
 
 async fn expiry_alert_open(app: &TestApp) -> bool {

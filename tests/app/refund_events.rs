@@ -2,42 +2,21 @@
 //! (initiated, ARN captured) carry the whole order; the refund is recorded as Juspay's, its
 //! ARN shown, its order `AUTO_REFUNDED`, and it is never resent from here.
 
-use dashboard_core::webhooks::store::WebhookFilter;
-use dashboard_status::{OrderStatus, Outcome, RefundStatus};
-use serde_json::{Value, json};
-
+use dashboard_status::{OrderStatus, RefundStatus};
 use juspay_sim::{FailureReason, PaymentRequest};
 use merchant_dashboard::serverfns::Created;
+use serde_json::{Value, json};
 
 use crate::{
     app_test,
-    helpers::{HOOK_PASSWORD, HOOK_USER, TestApp, eventually},
+    helpers::{TestApp, deliver_processed, eventually},
     sim_test,
 };
 
 const SETTINGS: &str = "[webhook]\npassword = \"hook password for tests\"\n";
 
 async fn deliver(app: &TestApp, id: &str, name: &str, order: Value) {
-    let res = dashboard_testkit::post_webhook(
-        &app.url("/webhooks/juspay"),
-        Some((HOOK_USER, HOOK_PASSWORD)),
-        &dashboard_testkit::juspay_order_event(id, name, order),
-    )
-    .await;
-    assert_eq!(res.status().as_u16(), 200, "{name} acknowledged");
-    let store = app.db.store();
-    eventually("the event is processed", || async {
-        let pending = WebhookFilter {
-            outcome: Some(Outcome::Pending),
-            ..WebhookFilter::default()
-        };
-        store
-            .list_webhook_events(&pending, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    deliver_processed(app, &dashboard_testkit::juspay_order_event(id, name, order)).await;
 }
 
 fn auto_refunded(refund: Value) -> Value {
