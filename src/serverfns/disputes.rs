@@ -87,20 +87,14 @@ pub async fn list_disputes(
     }
     .to_filter()
     .map_err(|e| ctx.fail(AppError::invalid(e.field, e.message)))?;
-    let cursor = before.as_deref().and_then(|b| {
-        let (at, id) = b.split_once(':')?;
-        Some((at.parse().ok()?, id.to_owned()))
-    });
+    let cursor = super::read_cursor(before.as_deref());
     let store = &ctx.state.store;
     let mut rows = store
         .list_disputes(&filter, cursor, PAGE_SIZE + 1)
         .await
         .map_err(|e| ctx.internal(&e))?;
-    let next_before = (rows.len() > PAGE_SIZE as usize).then(|| {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| format!("{}:{}", r.created_at, r.dispute_id))
-            .unwrap_or_default()
+    let next_before = super::cut_page(&mut rows, PAGE_SIZE, |r| {
+        (r.created_at, r.dispute_id.as_str())
     });
     let awaiting = store
         .list_disputes_awaiting_response(200)

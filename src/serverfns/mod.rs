@@ -32,6 +32,33 @@ impl std::fmt::Display for Created {
     }
 }
 
+/// The keyset cursor `created_at:id` of a list page's "older" link, as the store takes it.
+#[cfg(feature = "ssr")]
+fn read_cursor(before: Option<&str>) -> Option<(i64, String)> {
+    let (at, id) = before?.split_once(':')?;
+    Some((at.parse().ok()?, id.to_owned()))
+}
+
+/// Cuts a page read one row long (`page_size + 1`) to `page_size`, and returns the cursor
+/// of the next page when there is one.
+#[cfg(feature = "ssr")]
+fn cut_page<T>(
+    rows: &mut Vec<T>,
+    page_size: i64,
+    cursor_of: impl Fn(&T) -> (i64, &str),
+) -> Option<String> {
+    let size = usize::try_from(page_size).unwrap_or(usize::MAX);
+    (rows.len() > size).then(|| {
+        rows.truncate(size);
+        rows.last()
+            .map(|r| {
+                let (at, id) = cursor_of(r);
+                format!("{at}:{id}")
+            })
+            .unwrap_or_default()
+    })
+}
+
 /// A staff member as the browser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
@@ -62,5 +89,26 @@ impl From<dashboard_core::staff::users::User> for UserView {
             created: dashboard_core::clock::format_utc(u.created_at),
             two_factor: u.two_factor,
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_read_one_row_long_is_cut_and_names_the_next_page_which_reads_back() {
+        let mut rows = vec![(30, "c"), (20, "b"), (10, "a")];
+        let next = cut_page(&mut rows, 2, |r| (r.0, r.1));
+        assert_eq!(rows, [(30, "c"), (20, "b")]);
+        assert_eq!(next.as_deref(), Some("20:b"));
+        assert_eq!(read_cursor(next.as_deref()), Some((20, "b".to_owned())));
+        let mut last = vec![(5, "z")];
+        assert_eq!(cut_page(&mut last, 2, |r| (r.0, r.1)), None);
+        assert_eq!(
+            read_cursor(Some("x:1")),
+            None,
+            "a cursor typed by hand is ignored"
+        );
     }
 }
