@@ -81,6 +81,7 @@ fn Detail(
     let capture_form = d.capture_form.clone().map(|form| {
         let order_id = d.order_id.clone();
         let void_order_id = d.order_id.clone();
+        let step_up = format!("Captures above {} {}", form.step_up_above, form.currency);
         let expiring = form.expiring.then(|| {
             view! {
                 <p class="attention" role="alert">
@@ -110,6 +111,7 @@ fn Detail(
                     <button type="submit" disabled=move || void.pending().get()>"Void"</button>
                 </ActionForm>
             </section>
+            <StepUp what=step_up/>
         }
     });
     let refund_form = d.refund_form.clone().map(|form| {

@@ -134,6 +134,8 @@ pub struct CaptureFormView {
     pub currency: String,
     /// "Capture or void today": the hold is older than six days.
     pub expiring: bool,
+    /// Captures above this (same currency) need the user's identity confirmed again.
+    pub step_up_above: String,
 }
 
 /// Flat arguments so that a call with no filter still decodes (see `list_webhooks`).
@@ -324,6 +326,10 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
             authorized: dashboard_core::money::format_decimal(order.amount, &order.currency),
             currency: order.currency.clone(),
             expiring: dashboard_core::clock::now_millis() - held_since > CAPTURE_WARN_AFTER_MS,
+            step_up_above: dashboard_core::money::format_plain(
+                ctx.state.config.auth.step_up_minor(&order.currency),
+                &order.currency,
+            ),
         }
     });
     let refund_form =

@@ -10,7 +10,7 @@ use merchant_dashboard::serverfns::Created;
 use serde_json::Value;
 
 use crate::{
-    helpers::{TestApp, eventually},
+    helpers::{ADMIN, ADMIN_PASSWORD, TestApp, eventually},
     sim_test,
 };
 
@@ -174,5 +174,29 @@ sim_test!(
             .await
             .unwrap();
         assert!(page["capture_form"].is_null(), "nothing left to capture");
+    }
+);
+
+sim_test!(
+    a_large_capture_needs_the_password_again_and_then_goes_through,
+    "[auth]\nstep_up_amount = \"50.00\"\n",
+    |app, sim| {
+        app.login_as_admin().await;
+        let order_id = held_order(app, sim, "80.00").await;
+        app.call("logout", &[]).await;
+        app.login(ADMIN, ADMIN_PASSWORD).await;
+        let key = capture_key(app, &order_id).await;
+        let refused = capture(app, &order_id, &key, "80.00").await;
+        assert_eq!(refused.status().as_u16(), 403);
+        assert!(refused.text().await.unwrap().contains("StepUpRequired"));
+        assert_eq!(
+            sim.handle().order(&order_id).unwrap()["status"],
+            "AUTHORIZED",
+            "nothing was sent"
+        );
+        app.confirm_identity(ADMIN_PASSWORD).await;
+        let done = capture(app, &order_id, &key, "80.00").await;
+        assert_eq!(done.status().as_u16(), 200, "{:?}", done.text().await);
+        assert_eq!(sim.handle().order(&order_id).unwrap()["status"], "CHARGED");
     }
 );
