@@ -195,9 +195,9 @@ pub struct AdminConfig {
 pub struct AuthConfig {
     /// Who must sign in with a second factor: `admins`, `all` or `off` (anyone may enrol).
     pub require_mfa: crate::staff::second_factor::MfaPolicy,
-    /// Refunds and captures above this amount (major units, in the order's currency) need the password
-    /// (and second factor) again within the last five minutes; read it through
-    /// [`AuthConfig::step_up_minor`].
+    /// Refunds and captures above this amount (major units, in the order's currency) need
+    /// the password (and second factor) again within the last five minutes; read it
+    /// through [`AuthConfig::step_up_minor`].
     #[serde(deserialize_with = "amount_text")]
     pub step_up_amount: String,
 }
