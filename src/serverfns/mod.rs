@@ -9,6 +9,7 @@ pub mod health;
 pub mod mandates;
 #[cfg(feature = "ssr")]
 mod order_detail;
+pub mod order_view;
 pub mod orders;
 pub mod outbound;
 pub mod refunds;

@@ -14,7 +14,7 @@ use dashboard_core::{
 
 use dashboard_status::{AuthVerdict, OrderGroup, Outcome};
 
-use super::orders::{CheckItem, DisputeLine, OrderDetail, RefundLine, TimelineEntry};
+use super::order_view::{CheckItem, DisputeLine, OrderDetail, RefundLine, TimelineEntry};
 
 /// Everything stored about one order, as the order page reads it.
 pub struct OrderRecords {

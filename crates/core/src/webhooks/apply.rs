@@ -8,6 +8,7 @@
 
 use dashboard_status::{DisputeStatus, Outcome};
 use juspay::{EventName, WebhookEvent};
+use serde::Serialize;
 
 use crate::{
     clock::{now_millis, parse_juspay_time},
@@ -17,8 +18,23 @@ use crate::{
     refunds::model::AUTO_REFUND_INITIATOR,
     reports::{Effect, UnreadableField, Via},
     store::{StoreError, Tx},
-    webhooks::processing::{Claimed, Processed},
 };
+
+/// What processing one event did (or, in a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Processed {
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+    /// What changed, one line each, for people (`order X: PENDING_VBV → CHARGED`).
+    pub changes: Vec<String>,
+}
+
+/// What processing needs of a stored event.
+pub(super) struct Claimed {
+    pub(super) source: String,
+    pub(super) content_type: String,
+    pub(super) body: Vec<u8>,
+}
 
 /// A JPSL payment advice (already verified at ingest) applied as an order report.
 pub(super) async fn apply_jpsl(

@@ -18,9 +18,9 @@
 
 use std::{sync::Arc, time::Duration};
 
+pub use crate::webhooks::apply::Processed;
 use dashboard_status::{AuthVerdict, Outcome};
 use juspay::parse_webhook;
-use serde::Serialize;
 use sqlx::QueryBuilder;
 use tokio::sync::{Notify, watch};
 
@@ -30,7 +30,7 @@ use crate::{
     report::Chain,
     staff::audit::AuditEntry,
     store::{Store, StoreError, Tx, on_tx, sql_list},
-    webhooks::apply::{apply_event, apply_jpsl},
+    webhooks::apply::{Claimed, apply_event, apply_jpsl},
 };
 
 /// Events taken per pass.
@@ -39,15 +39,6 @@ const BATCH: i64 = 100;
 const GROUP: usize = 50;
 /// How long the worker sleeps when nothing wakes it (events from another instance, retries).
 const IDLE_POLL: Duration = Duration::from_secs(1);
-
-/// What processing one event did (or, in a dry run, would do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Processed {
-    pub outcome: Outcome,
-    pub detail: Option<String>,
-    /// What changed, one line each, for people (`order X: PENDING_VBV → CHARGED`).
-    pub changes: Vec<String>,
-}
 
 /// How an event is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,13 +246,6 @@ impl Processor {
             .retry_webhook_later(id, now_millis() + wait, "database error; retrying")
             .await
     }
-}
-
-/// What processing needs of a stored event.
-pub(super) struct Claimed {
-    source: String,
-    pub(super) content_type: String,
-    pub(super) body: Vec<u8>,
 }
 
 /// Takes the events among `ids` that `mode` allows for processing inside `tx`, in arrival
