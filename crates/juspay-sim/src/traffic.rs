@@ -195,7 +195,9 @@ fn tick(shared: &Arc<Shared>, n: u64) {
             tracing::warn!(%error, "demo auto-refund refused");
         }
     }
-    if outcome == Outcome::Charged && method != PaymentMethod::Cod && roll < 0.15 {
+    // A held (pre-auth) order is neither refunded nor disputed until it is captured.
+    let collected = outcome == Outcome::Charged && method != PaymentMethod::Cod && !pre_auth;
+    if collected && roll < 0.15 {
         // Every other refund is partial: half the order, in the order's currency.
         let mut pairs = vec![("unique_request_id", format!("demo-rf-{n}"))];
         if n % 2 == 1 && minor / 2 > 0 {
@@ -207,11 +209,7 @@ fn tick(shared: &Arc<Shared>, n: u64) {
             tracing::warn!(%error, "demo refund refused");
         }
     }
-    if outcome == Outcome::Charged
-        && method != PaymentMethod::Cod
-        && roll >= 0.15
-        && shared.store().unit() < CHARGEBACK_RATE
-    {
+    if collected && roll >= 0.15 && shared.store().unit() < CHARGEBACK_RATE {
         raise_chargeback(shared, &order_id, n);
     }
     if n.is_multiple_of(5) {
