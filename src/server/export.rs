@@ -1,5 +1,5 @@
-//! `GET /orders/export.csv`, `/refunds/export.csv` and `/disputes/export.csv`: exactly the filtered list as CSV,
-//! with no row cap.
+//! `GET /orders/export.csv`, `/refunds/export.csv` and `/disputes/export.csv`: exactly the
+//! filtered list as CSV, with no row cap.
 //!
 //! Invariant: rows are read page by page (keyset, newest first) only as the client takes
 //! the body, so memory stays flat however large the set is; the filters are read by the

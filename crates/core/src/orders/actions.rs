@@ -535,16 +535,22 @@ fn read_answer(order: &juspay::Order, order_id: &str) -> Result<OrderReport, Act
 /// A fresh order id: `prefix_` and 12 lowercase letters and digits (within Juspay's
 /// rule, and unique enough that a collision is refused by the store, not overwritten).
 pub fn mint_order_id(prefix: &str) -> String {
+    mint_key(prefix, 12)
+}
+
+/// `prefix_` and `len` random lowercase letters and digits: order ids, refund request ids
+/// and capture keys.
+pub(crate) fn mint_key(prefix: &str, len: usize) -> String {
     use rand::{Rng, distributions::Alphanumeric};
     let suffix: String = rand::thread_rng()
         .sample_iter(&Alphanumeric)
-        .take(12)
+        .take(len)
         .map(|c| char::from(c).to_ascii_lowercase())
         .collect();
     format!("{prefix}_{suffix}")
 }
 
-fn invalid(field: &'static str, message: &str) -> ActionError {
+pub(crate) fn invalid(field: &'static str, message: &str) -> ActionError {
     ActionError::Invalid {
         field,
         message: message.to_owned(),

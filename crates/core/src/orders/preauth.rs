@@ -16,7 +16,7 @@ use juspay::{Amount, CaptureRequest, JuspayError};
 
 use crate::{
     orders::{
-        actions::{ActionError, Actions, describe_juspay_error},
+        actions::{ActionError, Actions, describe_juspay_error, invalid, mint_key},
         model::OrderRow,
         snapshot::OrderReport,
         store::AppliedOrder,
@@ -31,13 +31,7 @@ pub const CAPTURE_WARN_AFTER_MS: i64 = 6 * 24 * 3_600_000;
 
 /// A fresh capture key: `cp_` and 16 lowercase letters and digits.
 pub fn mint_capture_key() -> String {
-    use rand::{Rng, distributions::Alphanumeric};
-    let suffix: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(16)
-        .map(|c| char::from(c).to_ascii_lowercase())
-        .collect();
-    format!("cp_{suffix}")
+    mint_key("cp", 16)
 }
 
 fn is_capture_key(key: &str) -> bool {
@@ -166,13 +160,6 @@ impl Actions {
         tx.audit(audit).await?;
         tx.commit().await?;
         Ok(applied)
-    }
-}
-
-fn invalid(field: &'static str, message: &str) -> ActionError {
-    ActionError::Invalid {
-        field,
-        message: message.to_owned(),
     }
 }
 

@@ -46,13 +46,7 @@ pub struct RefundForm {
 /// A fresh idempotency key: `rf_` and 16 lowercase letters and digits (Juspay wants fewer
 /// than 21 characters, §6.1).
 pub fn mint_refund_id() -> String {
-    use rand::{Rng, distributions::Alphanumeric};
-    let suffix: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(16)
-        .map(|c| char::from(c).to_ascii_lowercase())
-        .collect();
-    format!("rf_{suffix}")
+    crate::orders::actions::mint_key("rf", 16)
 }
 
 fn is_refund_id(id: &str) -> bool {
