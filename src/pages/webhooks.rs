@@ -294,10 +294,20 @@ fn Detail(
             })}
         </section>
         {d.can_reprocess.then(|| view! { <Reprocess id=d.row.id preview reprocess/> })}
-        <section class="card">
-            <h2>"Body" {d.body_truncated.then_some(" (first 1 KiB only)")}</h2>
-            <pre class="raw">{d.body.clone()}</pre>
-        </section>
+        {match d.raw_removed.clone() {
+            Some(at) => view! {
+                <section class="card">
+                    <h2>"Body"</h2>
+                    <p>"Removed on " {at} " under the retention policy; the event and its outcome are kept."</p>
+                </section>
+            }.into_any(),
+            None => view! {
+                <section class="card">
+                    <h2>"Body" {d.body_truncated.then_some(" (first 1 KiB only)")}</h2>
+                    <pre class="raw">{d.body.clone()}</pre>
+                </section>
+            }.into_any(),
+        }}
         <section class="card">
             <h2>"Headers"</h2>
             <dl class="facts">

@@ -1,7 +1,7 @@
 //! The command line of the server binary: `serve` (default), user administration
 //! (`user add`, `user reset-password`, `user reset-mfa`) for when nobody can sign in, and
 //! outbound endpoints (`endpoint ensure`, `endpoint list`) for setting up a receiver from a
-//! script.
+//! script, and `backup` / `restore` of the database.
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use dashboard_core::{
     Store, StoreError,
     config::Config,
+    report::Chain,
     staff::{
         audit::AuditEntry,
         auth::{Password, Username, hash_password},
@@ -37,6 +38,11 @@ pub enum Command {
     /// Manage the endpoints that receive outbound events.
     #[command(subcommand)]
     Endpoint(EndpointCommand),
+    /// Write a consistent copy of the database to FILE while the dashboard serves
+    /// (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump --format=custom`).
+    Backup { file: PathBuf },
+    /// Replace the database with the backup in FILE; refused while a dashboard uses it.
+    Restore { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +303,16 @@ pub async fn main() -> std::process::ExitCode {
         },
         Command::User(command) => report(run_user_command(&config, command).await),
         Command::Endpoint(command) => report(run_endpoint_command(&config, command).await),
+        Command::Backup { file } => report(
+            super::backup::backup(&config, &file)
+                .await
+                .map_err(|e| CliError::Invalid(Chain(&e).to_string())),
+        ),
+        Command::Restore { file } => report(
+            super::backup::restore(&config, &file)
+                .await
+                .map_err(|e| CliError::Invalid(Chain(&e).to_string())),
+        ),
     }
 }
 

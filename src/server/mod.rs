@@ -2,6 +2,7 @@
 //! maintenance and the command line. Start-up order: config → database → migrations →
 //! session table → admin account → listen; shutdown drains requests on SIGTERM/Ctrl-C.
 
+pub mod backup;
 pub mod bootstrap;
 pub mod cli;
 pub mod context;
@@ -83,6 +84,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("juspay settings: {0}")]
     Juspay(juspay::JuspayError),
+    #[error(transparent)]
+    Lock(#[from] backup::BackupError),
 }
 
 /// A server that is listening, with the admin password generated at start-up (if any).
@@ -91,11 +94,20 @@ pub struct Prepared {
     pub sessions: DbSessionStore,
     pub listener: TcpListener,
     pub generated_admin: Option<(String, SecretString)>,
+    /// Held while serving, so that `restore` refuses to replace the SQLite file in use.
+    pub serving_lock: Option<std::fs::File>,
 }
 
 /// Connects, migrates, ensures an admin exists and binds the listener.
 pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
-    let store = Store::connect(&config.database.url, config.database.max_connections).await?;
+    let store = Store::connect_limited(
+        &config.database.url,
+        config.database.max_connections,
+        config.database.sqlite_max_pages,
+    )
+    .await?;
+    // After connecting, which creates the database's folder where the lock file goes.
+    let serving_lock = backup::hold_serving_lock(&config)?;
     store.migrate().await?;
     let sessions = DbSessionStore::open(&store).await?;
     let generated_admin = bootstrap::ensure_admin(&store, &config.admin).await?;
@@ -162,6 +174,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         sessions,
         listener,
         generated_admin,
+        serving_lock,
     })
 }
 
@@ -330,6 +343,7 @@ pub async fn serve(
         state,
         sessions,
         listener,
+        serving_lock: _serving_lock,
         ..
     } = prepared;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -377,6 +391,11 @@ pub async fn serve(
             .run(stop_rx.clone()),
         )
     });
+    let retaining = tokio::spawn(dashboard_core::webhooks::retention::run(
+        state.store.clone(),
+        state.config.retention.clone(),
+        stop_rx.clone(),
+    ));
     let store = state.store.clone();
     let app = router(state, sessions);
     let result = axum::serve(
@@ -388,6 +407,7 @@ pub async fn serve(
     .map_err(StartError::Serve);
     let _ = stop_tx.send(true);
     let _ = maintenance.await;
+    let _ = retaining.await;
     for task in [checkpointing, processing, reconciling, delivering, alerting]
         .into_iter()
         .flatten()

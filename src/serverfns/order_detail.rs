@@ -397,6 +397,7 @@ mod tests {
             last_duplicate_at: None,
             process_attempts: 1,
             processed_at: Some(at),
+            raw_removed_at: None,
         }
     }
 

@@ -56,6 +56,8 @@ pub struct WebhookDetail {
     /// Pretty-printed when the body is JSON, else the raw text.
     pub body: String,
     pub body_truncated: bool,
+    /// When the raw body and headers were removed under the retention policy.
+    pub raw_removed: Option<String>,
     pub headers: Vec<(String, String)>,
     pub processed: Option<String>,
     pub attempts: i64,
@@ -170,10 +172,13 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
         outcome_detail: record.outcome_detail.clone(),
         body,
         body_truncated: record.body_truncated,
+        raw_removed: record.raw_removed_at.map(format_utc),
         headers,
         processed: record.processed_at.map(format_utc),
         attempts: record.process_attempts,
-        can_reprocess: can_reprocess && record.auth_verdict == AuthVerdict::Valid,
+        can_reprocess: can_reprocess
+            && record.auth_verdict == AuthVerdict::Valid
+            && record.raw_removed_at.is_none(),
     })
 }
 
@@ -214,6 +219,19 @@ async fn reprocess(
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Operator)?;
+    let stored = ctx
+        .state
+        .store
+        .find_webhook_event(id)
+        .await
+        .map_err(|e| ctx.internal(&e))?
+        .ok_or_else(|| ctx.fail(AppError::NotFound))?;
+    if stored.raw_removed_at.is_some() {
+        return Err(ctx.fail(AppError::Invalid {
+            field: "id".to_owned(),
+            message: "Its raw body was removed under the retention policy, so it cannot be processed again.".to_owned(),
+        }));
+    }
     let audit = match mode {
         Mode::Reprocess => Some(ctx.audit("webhook.reprocess", &id.to_string(), "")?),
         _ => None,

@@ -502,3 +502,118 @@ app_test!(
         );
     }
 );
+
+/// Runs the binary's `args` against `database_url` off the async threads (the app under
+/// test serves from them meanwhile); returns whether it succeeded, and its output.
+async fn run_command(database_url: &str, args: &[&str]) -> (bool, String) {
+    let mut command = binary();
+    command.env("DATABASE_URL", database_url).args(args);
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+app_test!(
+    a_backup_taken_while_webhooks_arrive_restores_every_event_acknowledged_before_it,
+    "[webhook]\npassword = \"hook password for tests\"\n[processor]\nenabled = false\n",
+    |app| {
+        use std::sync::{
+            Arc, Mutex,
+            atomic::{AtomicBool, Ordering},
+        };
+
+        let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let url = app.url("/webhooks/juspay");
+        let sender = tokio::spawn({
+            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+            async move {
+                for i in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let id = format!("evt_backup_{i}");
+                    let body = dashboard_testkit::juspay_order_event(
+                        &id,
+                        "ORDER_SUCCEEDED",
+                        serde_json::json!({"order_id": format!("ord_{i}"), "status": "CHARGED",
+                            "amount": "1.00"}),
+                    );
+                    let res = dashboard_testkit::post_webhook(
+                        &url,
+                        Some(("juspay", "hook password for tests")),
+                        &body,
+                    )
+                    .await;
+                    if res.status().is_success() {
+                        acknowledged.lock().unwrap().push(id);
+                    }
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while acknowledged.lock().unwrap().len() < 40 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "webhooks were not acknowledged"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let before_backup = acknowledged.lock().unwrap().clone();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dashboard.backup");
+        let file_arg = file.to_str().unwrap();
+        let (ok, out) = run_command(app.db.url(), &["backup", file_arg]).await;
+        assert!(ok, "backup failed: {out}");
+        stop.store(true, Ordering::Relaxed);
+        sender.await.unwrap();
+
+        let (ok, out) = run_command(app.db.url(), &["backup", file_arg]).await;
+        assert!(
+            !ok && out.contains("already exists"),
+            "an existing file is kept: {out}"
+        );
+        let (ok, out) = run_command(app.db.url(), &["restore", file_arg]).await;
+        assert!(
+            !ok && out.contains("stop"),
+            "the running database is not replaced: {out}"
+        );
+
+        let postgres = match app.db.store().backend() {
+            dashboard_core::store::Backend::Sqlite => None,
+            dashboard_core::store::Backend::Postgres => {
+                Some(dashboard_testkit::TestPostgres::create().await)
+            }
+        };
+        let target = match &postgres {
+            Some(database) => database.url().to_owned(),
+            None => format!("sqlite://{}/restored.db", dir.path().display()),
+        };
+        let (ok, out) = run_command(&target, &["restore", file_arg]).await;
+        assert!(ok, "restore failed: {out}");
+
+        let restored = dashboard_core::Store::connect(&target, 1).await.unwrap();
+        let events = restored
+            .list_webhook_events(&Default::default(), 100_000)
+            .await
+            .unwrap();
+        let ids: std::collections::HashSet<_> =
+            events.iter().filter_map(|e| e.event_id.clone()).collect();
+        let missing: Vec<_> = before_backup
+            .iter()
+            .filter(|id| !ids.contains(*id))
+            .collect();
+        assert!(missing.is_empty(), "lost in the backup: {missing:?}");
+        assert!(restored.migrations_current().await.unwrap());
+        restored.close().await;
+        if let Some(database) = postgres {
+            database.remove().await;
+        }
+    }
+);

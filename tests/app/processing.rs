@@ -436,3 +436,51 @@ app_test!(
         );
     }
 );
+
+app_test!(
+    a_delivery_past_retention_shows_its_body_removed_and_cannot_be_reprocessed,
+    SETTINGS,
+    |app| {
+        crate::helpers::deliver_processed(
+            app,
+            &order_event("e_old", "ORDER_SUCCEEDED", "CHARGED", "10.00"),
+        )
+        .await;
+        let store = app.db.store();
+        let config = dashboard_core::config::RetentionConfig {
+            webhook_days: 1,
+            batch: 10,
+        };
+        let later = dashboard_core::clock::now_millis() + 2 * 86_400_000;
+        let stripped = dashboard_core::webhooks::retention::strip_expired(&store, &config, later)
+            .await
+            .unwrap();
+        assert_eq!(stripped, 1);
+        let id = store
+            .list_webhook_events(&WebhookFilter::default(), 1)
+            .await
+            .unwrap()[0]
+            .id
+            .to_string();
+        app.login_as_admin().await;
+        let page = app
+            .get(&format!("/webhooks/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("under the retention policy"), "{page}");
+        assert!(
+            !page.contains(">Reprocess<"),
+            "nothing to reprocess is offered"
+        );
+        let res = app.call("reprocess_webhook", &[("id", &id)]).await;
+        assert_eq!(res.status().as_u16(), 422);
+        assert!(res.text().await.unwrap().contains("retention policy"));
+        assert_eq!(
+            store.find_order("ord_1").await.unwrap().unwrap().status,
+            OrderStatus::Charged,
+            "the order keeps what the event applied"
+        );
+    }
+);

@@ -96,6 +96,10 @@ poll_millis = 500
 [disputes]
 evidence_max_bytes = 5242880
 
+[retention]
+webhook_days = 90
+batch = 500
+
 [alerts]
 enabled = true
 interval_seconds = 60
@@ -135,6 +139,7 @@ pub struct Config {
     pub reconciler: ReconcilerConfig,
     pub outbound: OutboundConfig,
     pub disputes: DisputesConfig,
+    pub retention: RetentionConfig,
     pub alerts: AlertsConfig,
     pub log: LogConfig,
 }
@@ -178,6 +183,10 @@ pub struct DatabaseConfig {
     /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
     pub url: String,
     pub max_connections: u32,
+    /// SQLite only: the most pages (4 KiB each) the file may grow to; writes beyond fail
+    /// as on a full disk. Unset (the default) means no limit but the disk's.
+    #[serde(default)]
+    pub sqlite_max_pages: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -383,6 +392,17 @@ pub struct OutboundConfig {
 pub struct DisputesConfig {
     /// The largest evidence file accepted (PDF, PNG, JPEG or plain text), in bytes.
     pub evidence_max_bytes: usize,
+}
+
+/// How long raw webhook deliveries are kept. The event row and its outcome stay for good;
+/// the audit log is never pruned.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days after receipt when a processed delivery's raw body and headers are removed.
+    pub webhook_days: i64,
+    /// Deliveries stripped per statement, so a pass never holds the write lock for long.
+    pub batch: i64,
 }
 
 /// Health conditions evaluated in the background (for example, the success rate below

@@ -47,6 +47,8 @@ impl Config {
         }
         positive("webhook.max_rejected_kept", self.webhook.max_rejected_kept)?;
         positive("processor.max_attempts", self.processor.max_attempts)?;
+        positive("retention.webhook_days", self.retention.webhook_days)?;
+        positive("retention.batch", self.retention.batch)?;
         positive(
             "processor.ready_max_backlog",
             self.processor.ready_max_backlog,

@@ -14,6 +14,8 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+mod copy;
+
 /// SQLite log pages after which the committing writer checkpoints (SQLite's default is 1000).
 const WAL_PAGES_BEFORE_WRITER_CHECKPOINT: &str = "20000";
 
@@ -247,8 +249,19 @@ pub enum Backend {
 impl Store {
     /// Connects to `url` (creating the SQLite file and its folder when missing).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_limited(url, max_connections, None).await
+    }
+
+    /// [`Store::connect`], with SQLite's file capped at `sqlite_max_pages` pages when set: a
+    /// write that would grow it further fails as on a full disk (how the chaos script shows
+    /// that a full disk refuses webhooks with 503 and loses none).
+    pub async fn connect_limited(
+        url: &str,
+        max_connections: u32,
+        sqlite_max_pages: Option<u32>,
+    ) -> Result<Self, StoreError> {
         let pool = if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: a commit that gates an acknowledgement is on disk, even in WAL mode.
@@ -262,6 +275,9 @@ impl Store {
                 // that gates an acknowledgement; this only bounds the log should they stop.
                 .pragma("wal_autocheckpoint", WAL_PAGES_BEFORE_WRITER_CHECKPOINT)
                 .foreign_keys(true);
+            if let Some(pages) = sqlite_max_pages {
+                options = options.pragma("max_page_count", pages.to_string());
+            }
             if let Some(parent) = options.get_filename().parent()
                 && !parent.as_os_str().is_empty()
             {

@@ -7,4 +7,5 @@ pub mod ingest;
 pub mod jpsl;
 pub mod processing;
 pub mod rejections;
+pub mod retention;
 pub mod store;

@@ -50,6 +50,8 @@ pub struct WebhookEventRecord {
     pub last_duplicate_at: Option<i64>,
     pub process_attempts: i64,
     pub processed_at: Option<i64>,
+    /// When the retention pass removed the raw body and headers (`None` while kept).
+    pub raw_removed_at: Option<i64>,
 }
 
 /// Which deliveries to list; every field is optional and they combine with AND.
@@ -79,7 +81,7 @@ pub struct StoredWebhook {
 
 const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, order_id, auth_verdict, received_at, \
      event_created_at, lag_ms, headers, body, body_truncated, outcome, outcome_detail, \
-     duplicate_count, last_duplicate_at, process_attempts, processed_at";
+     duplicate_count, last_duplicate_at, process_attempts, processed_at, raw_removed_at";
 
 /// Stores deliveries (the rows follow), or counts each as a repeat of the stored one with
 /// its dedup key ([`ON_REPEAT`] follows the rows).
@@ -223,6 +225,36 @@ impl Store {
             .map(|r| r.rows_affected())
         })?;
         Ok(deleted)
+    }
+
+    /// Removes the raw body and headers of at most `batch` deliveries received before
+    /// `cutoff` that no longer wait to be processed, oldest first; returns how many. The
+    /// row, its outcome and its dedup key stay, so a late repeat is still recognised.
+    pub async fn strip_expired_webhook_raw(
+        &self,
+        cutoff: i64,
+        batch: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let stripped = on_tx!(&mut tx, t => {
+            sqlx::query(
+                "UPDATE webhook_events SET body = $1, headers = '{}', raw_removed_at = $2 \
+                 WHERE id IN (SELECT id FROM webhook_events \
+                   WHERE raw_removed_at IS NULL AND received_at < $3 AND outcome <> $4 \
+                   ORDER BY received_at LIMIT $5)",
+            )
+            .bind(Vec::<u8>::new())
+            .bind(now)
+            .bind(cutoff)
+            .bind(Outcome::Pending)
+            .bind(batch)
+            .execute(&mut **t)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        tx.commit().await?;
+        Ok(stripped)
     }
 
     pub async fn find_webhook_event(
