@@ -107,6 +107,14 @@ impl FromServerFnError for AppError {
             | ServerFnErrorErr::Response(_)
             | ServerFnErrorErr::Deserialization(_) => Self::Transport,
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                // Arguments that do not decode never reach the function, so nothing else
+                // sets the answer's status: without this it would be a 500.
+                #[cfg(feature = "ssr")]
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+                }
                 Self::invalid("form", "The form was incomplete. Please fill it in again.")
             }
             _ => Self::Internal {

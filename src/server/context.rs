@@ -102,6 +102,13 @@ impl RequestCtx {
     /// Logs an internal failure with its cause chain and returns a safe error carrying
     /// only the trace id.
     pub fn internal(&self, cause: &(dyn std::error::Error + 'static)) -> AppError {
+        if dashboard_core::StoreError::caused_unstorable_text(cause) {
+            tracing::warn!(error = %Chain(cause), "input the database cannot store");
+            return self.fail(AppError::invalid(
+                "form",
+                "The text contains a character that cannot be stored (such as NUL).",
+            ));
+        }
         tracing::error!(error = %Chain(cause), "request failed");
         self.fail(AppError::Internal {
             trace_id: self.trace_id.clone(),

@@ -99,6 +99,14 @@ pub async fn list_events(
 
 /// A storage failure: logged with its cause, answered with a reference only.
 fn internal(error: &dashboard_core::StoreError) -> Response {
+    if error.is_unstorable_text() {
+        return Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "The request holds a character that cannot be stored (such as NUL).",
+        )
+        .into_response();
+    }
     tracing::error!(error = %dashboard_core::report::Chain(error), "merchant read failed");
     Refusal::new(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -127,6 +127,22 @@ pub fn client_request_id_of<B>(req: &http::Request<B>) -> Option<HeaderValue> {
     Some(kept.unwrap_or_else(|| HeaderValue::from_static("")))
 }
 
+/// The answer when a handler panicked: a plain 500 (its trace id is added on the way out),
+/// never the panic's text, which is logged in the request's span instead.
+pub fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Quote the x-request-id of this answer to support.",
+    )
+        .into_response()
+}
+
 /// A fresh trace id for every request.
 pub fn mint_trace_id<B>(_: &http::Request<B>) -> Option<HeaderValue> {
     HeaderValue::from_str(&uuid_v4()).ok()

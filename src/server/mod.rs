@@ -52,8 +52,8 @@ use secrecy::SecretString;
 use tokio::{net::TcpListener, sync::watch};
 use tower::ServiceBuilder;
 use tower_http::{
-    CompressionLevel, compression::CompressionLayer, request_id::PropagateRequestIdLayer,
-    set_header::SetRequestHeaderLayer, trace::TraceLayer,
+    CompressionLevel, catch_panic::CatchPanicLayer, compression::CompressionLayer,
+    request_id::PropagateRequestIdLayer, set_header::SetRequestHeaderLayer, trace::TraceLayer,
 };
 use tower_sessions::{
     Expiry, SessionManagerLayer,
@@ -323,6 +323,8 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 ))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(request_id))
+                // Inside the trace id's propagation, so even a panic's 500 names its trace.
+                .layer(CatchPanicLayer::custom(middleware::answer_panic))
                 .layer(from_fn_with_state(
                     state.clone(),
                     middleware::attach_request_meta,

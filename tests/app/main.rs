@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod currencies;
 mod disputes;
+mod fuzz;
 mod health;
 mod helpers;
 mod jpsl;

@@ -14,10 +14,13 @@ use serde_json::Value;
 /// Placeholder Juspay uses for masked values in webhooks and logs (§9.1).
 pub(crate) const FILTERED: &str = "FILTERED";
 
-/// Text of a scalar value; `null`, containers and `"FILTERED"` give `None`.
+/// Text of a scalar value; `null`, containers and `"FILTERED"` give `None`. A NUL
+/// character becomes U+FFFD: no text field of Juspay's carries one, and PostgreSQL's text
+/// type cannot store it.
 pub(crate) fn scalar_text(value: Value) -> Option<String> {
     match value {
         Value::String(text) if text == FILTERED => None,
+        Value::String(text) if text.contains('\0') => Some(text.replace('\0', "\u{FFFD}")),
         Value::String(text) => Some(text),
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),

@@ -1,10 +1,12 @@
 //! Test scaffolding shared by the workspace's tests, so that each piece exists once:
 //! waiting on a condition (never a fixed sleep followed by a count), a throwaway PostgreSQL
 //! database that is dropped even when its test panics, and Juspay webhook bodies and their
-//! delivery to a running app.
+//! delivery to a running app; generated inputs for fuzzing ([`fuzz`]).
 //!
 //! Invariant: nothing here knows the dashboard's own types, so every crate's tests (the
 //! core's unit tests included) can use it without a dependency cycle.
+
+pub mod fuzz;
 
 use std::{future::Future, time::Duration};
 

@@ -41,6 +41,21 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database refused text it cannot hold (PostgreSQL's text type has no NUL
+    /// character): the input's fault, never worth a retry.
+    pub fn is_unstorable_text(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::Database(db))
+            if db.code().as_deref() == Some("22021"))
+    }
+
+    /// [`StoreError::is_unstorable_text`] anywhere in `cause`'s chain.
+    pub fn caused_unstorable_text(cause: &(dyn std::error::Error + 'static)) -> bool {
+        std::iter::successors(Some(cause), |e| e.source()).any(|e| {
+            e.downcast_ref::<Self>()
+                .is_some_and(Self::is_unstorable_text)
+        })
+    }
+
     /// Maps a unique-constraint violation to a conflict on `what`, without a racy pre-check.
     pub(crate) fn on_unique(err: sqlx::Error, what: &'static str) -> Self {
         match &err {

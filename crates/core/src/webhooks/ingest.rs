@@ -337,7 +337,11 @@ fn writer_gone() -> IngestError {
 /// Builds the stored form of an authenticated delivery; an unreadable body is kept as a
 /// parse error (a retry from Juspay would not fix it), still named by the event id, name
 /// and order id its JSON carries, so it is found by them.
-fn describe(headers: &[(String, String)], body: &[u8], received_at: i64) -> NewWebhookEvent {
+pub(crate) fn describe(
+    headers: &[(String, String)],
+    body: &[u8],
+    received_at: i64,
+) -> NewWebhookEvent {
     let identity = juspay::identify_webhook(body);
     let (event_name, outcome, detail) = match parse_webhook(body) {
         Ok(event) => (

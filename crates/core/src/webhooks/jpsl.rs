@@ -330,7 +330,8 @@ pub fn verify(fields: &Fields, secret: &SecretString) -> Result<bool, CallbackEr
 /// A field as text (strings as they are, numbers printed), `None` when absent or empty.
 pub fn text(fields: &Fields, key: &str) -> Option<String> {
     match fields.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        // NUL as U+FFFD: PostgreSQL's text type cannot store it.
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().replace('\0', "\u{FFFD}")),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }

@@ -3,6 +3,8 @@
 //! in order, and what applying one does (through each aggregate's snapshot path).
 
 mod apply;
+#[cfg(test)]
+mod fuzz;
 pub mod ingest;
 pub mod jpsl;
 pub mod processing;

@@ -133,6 +133,16 @@ impl Processor {
         let result = tokio::spawn(async move { worker.process(id, Mode::Pending).await }).await;
         match result {
             Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_unstorable_text() => {
+                tracing::warn!(webhook_event = id, error = %Chain(&e), "webhook holds text the database cannot store");
+                self.store
+                    .finish_webhook(
+                        id,
+                        &Outcome::Invalid,
+                        Some("holds text the database cannot store (a NUL character)"),
+                    )
+                    .await
+            }
             Ok(Err(e)) => self.defer(id, &e).await,
             Err(_) => {
                 tracing::error!(webhook_event = id, "processing a webhook panicked");
