@@ -126,6 +126,7 @@ async fn fuzz_webhooks(app: &TestApp, found: &Findings) -> usize {
             "refunds": [{"unique_request_id": "q1", "status": "SUCCESS", "amount": 10.0}]}),
     ))
     .unwrap();
+    let started = std::time::Instant::now();
     let inputs = fuzz::draw(&(content_type(), fuzz::body(sample)), fuzz::cases(150));
     let client = crate::helpers::bare_client();
     let mut acknowledged = 0;
@@ -143,9 +144,12 @@ async fn fuzz_webhooks(app: &TestApp, found: &Findings) -> usize {
             _ => found.note(format!("webhook: {status} without a reason")),
         }
     }
+    report("Juspay webhook", inputs.len(), started);
     acknowledged
 }
 
+/// The JPSL callback (one door), then both return URLs by GET and POST (another), each
+/// with `FUZZ_CASES` inputs.
 async fn fuzz_callbacks_and_returns(app: &TestApp, found: &Findings) {
     let client = crate::helpers::bare_client();
     let jpsl = json!({"merchantId": "JP1", "merchantTxnNo": "ord_fuzz", "txnID": "t1",
@@ -167,50 +171,79 @@ async fn fuzz_callbacks_and_returns(app: &TestApp, found: &Findings) {
         fuzz::body(jpsl),
         fuzz::form(fields).prop_map(String::into_bytes)
     ];
-    for (content_type, body) in fuzz::draw(&(content_type(), bodies), fuzz::cases(150)) {
-        for path in [
-            "/callbacks/jpsl",
-            "/payments/return",
-            "/payments/jpsl-return",
-        ] {
-            let request = client.post(app.url(path));
-            found
-                .answered(path, &body, send(request, &content_type, &body).await)
-                .await;
-        }
+    let started = std::time::Instant::now();
+    let inputs = fuzz::draw(&(content_type(), bodies), fuzz::cases(150));
+    for (content_type, body) in &inputs {
+        let request = client.post(app.url("/callbacks/jpsl"));
+        found
+            .answered(
+                "/callbacks/jpsl",
+                body,
+                send(request, content_type, body).await,
+            )
+            .await;
     }
-    for query in fuzz::draw(&fuzz::form(fields), fuzz::cases(150)) {
-        for path in ["/payments/return", "/payments/jpsl-return"] {
-            let res = client.get(app.url(&format!("{path}?{query}"))).send().await;
-            found.answered(path, query.as_bytes(), res).await;
-        }
+    report("JPSL callback", inputs.len(), started);
+    let started = std::time::Instant::now();
+    let inputs = fuzz::draw(&fuzz::form(fields), fuzz::cases(150));
+    for (i, query) in inputs.iter().enumerate() {
+        let path = ["/payments/return", "/payments/jpsl-return"][i % 2];
+        let res = if i % 4 < 2 {
+            client.get(app.url(&format!("{path}?{query}"))).send().await
+        } else {
+            send(
+                client.post(app.url(path)),
+                "application/x-www-form-urlencoded",
+                query.as_bytes(),
+            )
+            .await
+        };
+        found.answered(path, query.as_bytes(), res).await;
     }
+    report("return URLs", inputs.len(), started);
 }
 
+/// Every merchant API endpoint in turn, `FUZZ_CASES` inputs in all.
 async fn fuzz_merchant_api(app: &TestApp, found: &Findings) {
     let client = crate::helpers::bare_client();
     let session = json!({"order_id": "api_fuzz", "amount": "499.00", "currency": "INR",
         "customer_id": "cst_9", "customer_email": "a@example.com", "pre_auth": false});
-    for (i, body) in fuzz::draw(&fuzz::body(session), fuzz::cases(150))
-        .into_iter()
-        .enumerate()
-    {
-        for path in ["/merchant-api/session", "/merchant-api/signed-payloads"] {
-            let request = client.post(app.url(path)).bearer_auth(TOKEN);
-            found
-                .answered(path, &body, send(request, "application/json", &body).await)
-                .await;
-        }
-        let text = String::from_utf8_lossy(&body);
+    let started = std::time::Instant::now();
+    let inputs = fuzz::draw(&fuzz::body(session), fuzz::cases(150));
+    for (i, body) in inputs.iter().enumerate() {
+        let text = String::from_utf8_lossy(body);
         let id = fuzz::encode(&text.chars().take(40).collect::<String>());
-        for path in [
-            format!("/merchant-api/orders/{id}"),
-            format!("/merchant-api/events?after={id}&limit={i}"),
-        ] {
-            let res = client.get(app.url(&path)).bearer_auth(TOKEN).send().await;
-            found.answered(&path, path.as_bytes(), res).await;
-        }
+        let (door, res) = match i % 4 {
+            0 => ("/merchant-api/session", None),
+            1 => ("/merchant-api/signed-payloads", None),
+            2 => (
+                "/merchant-api/orders",
+                Some(format!("/merchant-api/orders/{id}")),
+            ),
+            _ => (
+                "/merchant-api/events",
+                Some(format!("/merchant-api/events?after={id}&limit={i}")),
+            ),
+        };
+        let res = match res {
+            None => {
+                let request = client.post(app.url(door)).bearer_auth(TOKEN);
+                send(request, "application/json", body).await
+            }
+            Some(path) => client.get(app.url(&path)).bearer_auth(TOKEN).send().await,
+        };
+        found.answered(door, body, res).await;
     }
+    report("merchant API", inputs.len(), started);
+}
+
+/// Prints a door's figures for `scripts/fuzz`.
+fn report(door: &str, inputs: usize, started: std::time::Instant) {
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "fuzz door: {door}: {inputs} inputs in {seconds:.1} s ({:.0}/s)",
+        inputs as f64 / seconds.max(1e-9)
+    );
 }
 
 async fn fuzz_server_functions(app: &TestApp, found: &Findings) -> usize {
@@ -222,8 +255,11 @@ async fn fuzz_server_functions(app: &TestApp, found: &Findings) -> usize {
         })
         .collect();
     assert!(functions.len() > 20, "the server functions are registered");
-    let per_function = fuzz::cases(150).div_ceil(10).max(2);
-    let forms = fuzz::draw(&fuzz::form(ARGUMENTS), per_function * functions.len());
+    let started = std::time::Instant::now();
+    let forms = fuzz::draw(
+        &fuzz::form(ARGUMENTS),
+        fuzz::cases(150).max(2 * functions.len()),
+    );
     for (form, (path, method)) in forms.iter().zip(functions.iter().cycle()) {
         let request = if *method == Method::GET {
             app.client.get(app.url(&format!("{path}?{form}")))
@@ -239,6 +275,7 @@ async fn fuzz_server_functions(app: &TestApp, found: &Findings) -> usize {
             .await;
         found.answered(path, form.as_bytes(), res).await;
     }
+    report("server functions", forms.len(), started);
     functions.len()
 }
 
