@@ -1,6 +1,6 @@
 //! Every door of the running app fed generated inputs (see the testkit's `fuzz` module):
-//! Juspay webhooks, JPSL callbacks, both payment return URLs, the merchant API and every
-//! server function's arguments. Each answer carries a trace id and none is a 500 (a
+//! Juspay webhooks, JPSL callbacks, both payment return URLs, the merchant API, every
+//! server function's arguments and every list page's query string. Each answer carries a trace id and none is a 500 (a
 //! panic would surface as one, or as a dropped connection); a webhook is acknowledged and
 //! stored, or refused with a reason, and every stored one is processed to a final outcome
 //! with its reason. `FUZZ_CASES` sets the inputs per door (`scripts/fuzz` runs 100 000).
@@ -237,6 +237,44 @@ async fn fuzz_merchant_api(app: &TestApp, found: &Findings) {
     report("merchant API", inputs.len(), started);
 }
 
+/// Query strings of every list page and export, `FUZZ_CASES` in all: each page reads its
+/// filters from the query, also with JavaScript off.
+async fn fuzz_page_queries(app: &TestApp, found: &Findings) {
+    const PAGES: &[&str] = &[
+        "/orders",
+        "/orders/ord_fuzz",
+        "/refunds",
+        "/mandates",
+        "/webhooks",
+        "/disputes",
+        "/health",
+        "/audit",
+        "/users",
+        "/outbound",
+        "/login",
+        "/orders/export.csv",
+        "/refunds/export.csv",
+        "/audit/export.csv",
+        "/disputes/export.csv",
+    ];
+    const FILTERS: &[&str] = &[
+        "status", "q", "from", "to", "before", "after", "currency", "method", "gateway", "source",
+        "range", "day", "page", "verdict", "outcome", "order_id", "next", "actor", "action", "min",
+        "max", "sort",
+    ];
+    let started = std::time::Instant::now();
+    let inputs = fuzz::draw(&fuzz::form(FILTERS), fuzz::cases(150));
+    for (query, page) in inputs.iter().zip(PAGES.iter().cycle()) {
+        let res = app
+            .client
+            .get(app.url(&format!("{page}?{query}")))
+            .send()
+            .await;
+        found.answered(page, query.as_bytes(), res).await;
+    }
+    report("page queries", inputs.len(), started);
+}
+
 /// Prints a door's figures for `scripts/fuzz`.
 fn report(door: &str, inputs: usize, started: std::time::Instant) {
     let seconds = started.elapsed().as_secs_f64();
@@ -292,6 +330,7 @@ sim_test!(
         fuzz_callbacks_and_returns(app, &found).await;
         fuzz_merchant_api(app, &found).await;
         let functions = fuzz_server_functions(app, &found).await;
+        fuzz_page_queries(app, &found).await;
         eprintln!("fuzz: {acknowledged} webhooks acknowledged; {functions} server functions");
         let problems = found.0.into_inner().unwrap();
         assert!(problems.is_empty(), "{}", problems.join("\n"));
