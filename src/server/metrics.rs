@@ -1,24 +1,102 @@
-//! `GET /metrics`: the health figures in Prometheus text format, for the last hour and the
-//! last day. Invariant: only a caller with the configured Bearer token (compared in
-//! constant time) gets them; without a token configured the route does not exist (404).
+//! `GET /metrics` in the Prometheus text format, written by `metrics-exporter-prometheus`
+//! (which escapes label values). Two parts: the process's counters and histograms (HTTP
+//! requests by route template, method and status; webhooks by source and result and their
+//! processing; reconciler checks; Juspay calls by endpoint and outcome; outbound attempts),
+//! recorded as things happen through a recorder installed once per process; and gauges
+//! read from the database at each scrape (backlog, open alerts, the health figures of the
+//! last hour and day), written through a recorder local to the scrape. Invariants: only a
+//! caller with the configured Bearer token (compared in constant time) gets them, without
+//! a token configured the route does not exist (404), and every label value is bounded.
+
+use std::sync::OnceLock;
 
 use axum::{
-    extract::State,
+    extract::{MatchedPath, Request, State},
     http::{HeaderMap, StatusCode, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
-use dashboard_core::{clock::now_millis, report::Chain};
+use dashboard_core::{
+    clock::now_millis,
+    report::Chain,
+    telemetry::{KNOWN_GATEWAYS, bounded},
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::state::AppState;
 
-/// A label value as the Prometheus text format wants it: backslash, double quote and line
-/// feed escaped. Gateway names come from Juspay's data, so one with a quote or a newline
-/// must not break (or forge) the exposition.
-fn escape_label_value(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// Histogram buckets for durations, in seconds: 1 ms to 30 s.
+const SECONDS_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+const ALERT_KINDS: &[&str] = &[
+    "success_rate",
+    "webhook_silence",
+    "pending_too_long",
+    "auth_failures",
+    "amount_mismatch",
+    "outbound_disabled",
+    "mandates_expiring",
+    "capture_due",
+    "dispute",
+    "dispute_due",
+];
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+fn builder() -> PrometheusBuilder {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS_BUCKETS)
+        .expect("the bucket list is not empty")
+}
+
+/// The process's recorder, installed on first use: every later counter lands in it.
+pub fn process_recorder() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = builder().build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics shows only gauges");
+        }
+        handle
+    })
+}
+
+/// Times every request into `http_request_duration_seconds`, labelled by the route's
+/// template (never the raw path, which carries ids; parameters written `:name`, which
+/// every exposition parser reads), the method and the status.
+pub async fn record_request(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| route_label(p.as_str()));
+    let method = bounded(req.method().as_str(), METHODS);
+    let response = next.run(req).await;
+    metrics::histogram!(
+        "http_request_duration_seconds",
+        "route" => route,
+        "method" => method,
+        "status" => response.status().as_u16().to_string()
+    )
+    .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// `/orders/{order_id}` as `/orders/:order_id`.
+fn route_label(template: &str) -> String {
+    template
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!(":{name}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -32,155 +110,17 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         )
             .into_response();
     }
-    let now = now_millis();
-    let mut out = String::new();
-    let mut metric = |name: &str, help: &str, kind: &str, lines: Vec<(String, String)>| {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        for (labels, value) in lines {
-            if labels.is_empty() {
-                out.push_str(&format!("{name} {value}\n"));
-            } else {
-                out.push_str(&format!("{name}{{{labels}}} {value}\n"));
-            }
-        }
-    };
-    let mut windows = Vec::new();
-    for (label, span) in [("1h", 3_600_000), ("24h", 86_400_000)] {
-        match state.store.health(now - span, now).await {
-            Ok(health) => windows.push((label, health)),
-            Err(e) => {
-                tracing::error!(error = %Chain(&e), "metrics: health figures failed");
-                return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
-            }
-        }
-    }
-    let per = |f: &dyn Fn(&dashboard_core::health::store::Health) -> String| {
-        windows
-            .iter()
-            .map(|(w, h)| (format!("window=\"{w}\""), f(h)))
-            .collect::<Vec<_>>()
-    };
-    metric(
-        "dashboard_payment_outcomes",
-        "Payments that reached an outcome in the window.",
-        "gauge",
-        per(&|h| h.overall.attempts.to_string()),
-    );
-    metric(
-        "dashboard_payment_success_ratio",
-        "Paid share of payments that reached an outcome (0-1).",
-        "gauge",
-        per(&|h| format!("{:.4}", h.overall.rate())),
-    );
-    let mut by_gateway = Vec::new();
-    for (w, h) in &windows {
-        for r in h.breakdown.iter().filter(|r| r.dimension == "gateway") {
-            let key = escape_label_value(&r.key);
-            by_gateway.push((
-                format!("window=\"{w}\",gateway=\"{key}\""),
-                format!("{:.4}", r.rate()),
-            ));
-        }
-    }
-    metric(
-        "dashboard_payment_success_ratio_by_gateway",
-        "Paid share per gateway (0-1).",
-        "gauge",
-        by_gateway,
-    );
-    metric(
-        "dashboard_payment_latency_p95_seconds",
-        "95th percentile from order creation to outcome.",
-        "gauge",
-        per(&|h| {
-            h.payment_latency
-                .p95
-                .map_or("NaN".to_owned(), |ms| format!("{:.3}", ms as f64 / 1000.0))
-        }),
-    );
-    metric(
-        "dashboard_webhook_lag_p95_seconds",
-        "95th percentile from Juspay's event time to our receipt.",
-        "gauge",
-        per(&|h| {
-            h.webhook_lag
-                .p95
-                .map_or("NaN".to_owned(), |ms| format!("{:.3}", ms as f64 / 1000.0))
-        }),
-    );
-    for (name, help, pick) in [
-        (
-            "dashboard_webhooks_received",
-            "Webhook deliveries received.",
-            0,
-        ),
-        (
-            "dashboard_webhooks_rejected",
-            "Deliveries refused (credentials or hash).",
-            1,
-        ),
-        (
-            "dashboard_webhooks_duplicates",
-            "Repeated deliveries recorded.",
-            2,
-        ),
-        (
-            "dashboard_webhooks_processed",
-            "Accepted deliveries processed.",
-            3,
-        ),
-        (
-            "dashboard_webhooks_failed",
-            "Deliveries that failed processing.",
-            4,
-        ),
-    ] {
-        metric(
-            name,
-            help,
-            "gauge",
-            per(&|h| {
-                let d = &h.delivery;
-                [d.received, d.rejected, d.duplicates, d.processed, d.failed][pick].to_string()
-            }),
-        );
-    }
-    let open = match state.store.open_alerts().await {
-        Ok(open) => open,
+    let figures = match read_figures(&state).await {
+        Ok(figures) => figures,
         Err(e) => {
-            tracing::error!(error = %Chain(&e), "metrics: open alerts failed");
+            tracing::error!(error = %Chain(&e), "metrics: reading the figures failed");
             return (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response();
         }
     };
-    let mut kinds: Vec<(String, String)> = Vec::new();
-    for kind in [
-        "success_rate",
-        "webhook_silence",
-        "pending_too_long",
-        "auth_failures",
-        "amount_mismatch",
-    ] {
-        let n = open.iter().filter(|a| a.kind == kind).count();
-        kinds.push((format!("kind=\"{kind}\""), n.to_string()));
-    }
-    metric(
-        "dashboard_alerts_open",
-        "Alerts open now, by kind.",
-        "gauge",
-        kinds,
-    );
-    metric(
-        "dashboard_webhook_rejections_unstored_total",
-        "Refused deliveries answered but not stored (over an address's per-minute budget) since start-up.",
-        "counter",
-        vec![(String::new(), state.rejections.unstored().to_string())],
-    );
-    metric(
-        "dashboard_orders_pending",
-        "Orders created in the window still without an outcome.",
-        "gauge",
-        per(&|h| h.pending.to_string()),
-    );
+    let scrape = builder().build_recorder();
+    metrics::with_local_recorder(&scrape, || set_gauges(&state, &figures));
+    let mut out = process_recorder().render();
+    out.push_str(&scrape.handle().render());
     (
         [(
             header::CONTENT_TYPE,
@@ -191,16 +131,108 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::escape_label_value;
+/// What the scrape-time gauges show, read from the database.
+struct Figures {
+    backlog: i64,
+    open_alerts: Vec<String>,
+    windows: Vec<(&'static str, dashboard_core::health::store::Health)>,
+}
 
-    #[test]
-    fn label_values_escape_backslashes_quotes_and_line_feeds() {
-        assert_eq!(escape_label_value("RAZORPAY"), "RAZORPAY");
-        assert_eq!(
-            escape_label_value("a\\b\"c\nd} 1\nfake_metric 9"),
-            "a\\\\b\\\"c\\nd} 1\\nfake_metric 9"
-        );
+async fn read_figures(state: &AppState) -> Result<Figures, dashboard_core::StoreError> {
+    let now = now_millis();
+    let bound = state.config.processor.ready_max_backlog;
+    let backlog = state.store.count_pending_webhooks(bound + 1).await?;
+    let open_alerts = state
+        .store
+        .open_alerts()
+        .await?
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    let mut windows = Vec::new();
+    for (label, span) in [("1h", 3_600_000), ("24h", 86_400_000)] {
+        windows.push((label, state.store.health(now - span, now).await?));
+    }
+    Ok(Figures {
+        backlog,
+        open_alerts,
+        windows,
+    })
+}
+
+fn set_gauges(state: &AppState, figures: &Figures) {
+    use metrics::{describe_gauge, gauge};
+
+    describe_gauge!(
+        "dashboard_webhook_backlog",
+        "Stored webhooks waiting to be processed (counted up to processor.ready_max_backlog + 1)."
+    );
+    gauge!("dashboard_webhook_backlog").set(figures.backlog as f64);
+    describe_gauge!("dashboard_alerts_open", "Alerts open now, by kind.");
+    for kind in ALERT_KINDS.iter().copied().chain(["other"]) {
+        let open = figures
+            .open_alerts
+            .iter()
+            .filter(|k| bounded(k, ALERT_KINDS) == kind)
+            .count();
+        gauge!("dashboard_alerts_open", "kind" => kind).set(open as f64);
+    }
+    metrics::describe_counter!(
+        "dashboard_webhook_rejections_unstored_total",
+        "Refused deliveries answered but not stored (over an address's per-minute budget) since start-up."
+    );
+    metrics::counter!("dashboard_webhook_rejections_unstored_total")
+        .absolute(state.rejections.unstored());
+    describe_gauge!(
+        "dashboard_payment_outcomes",
+        "Payments that reached an outcome in the window."
+    );
+    describe_gauge!(
+        "dashboard_payment_success_ratio",
+        "Paid share of payments that reached an outcome in the window (0-1)."
+    );
+    describe_gauge!(
+        "dashboard_payment_success_ratio_by_gateway",
+        "Paid share per gateway in the window (0-1); gateways outside the known list are summed as other."
+    );
+    describe_gauge!(
+        "dashboard_payment_latency_p95_seconds",
+        "95th percentile from order creation to outcome in the window."
+    );
+    describe_gauge!(
+        "dashboard_webhook_lag_p95_seconds",
+        "95th percentile from Juspay's event time to our receipt in the window."
+    );
+    describe_gauge!(
+        "dashboard_orders_pending",
+        "Orders created in the window still without an outcome."
+    );
+    for (window, health) in &figures.windows {
+        let window = *window;
+        gauge!("dashboard_payment_outcomes", "window" => window)
+            .set(health.overall.attempts as f64);
+        gauge!("dashboard_payment_success_ratio", "window" => window).set(health.overall.rate());
+        gauge!("dashboard_orders_pending", "window" => window).set(health.pending as f64);
+        if let Some(ms) = health.payment_latency.p95 {
+            gauge!("dashboard_payment_latency_p95_seconds", "window" => window)
+                .set(ms as f64 / 1000.0);
+        }
+        if let Some(ms) = health.webhook_lag.p95 {
+            gauge!("dashboard_webhook_lag_p95_seconds", "window" => window).set(ms as f64 / 1000.0);
+        }
+        let mut by_gateway: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+        for row in health.breakdown.iter().filter(|r| r.dimension == "gateway") {
+            let sums = by_gateway
+                .entry(bounded(&row.key, KNOWN_GATEWAYS))
+                .or_default();
+            sums.0 += row.attempts;
+            sums.1 += row.succeeded;
+        }
+        for (gateway, (attempts, succeeded)) in by_gateway {
+            if attempts > 0 {
+                gauge!("dashboard_payment_success_ratio_by_gateway", "window" => window, "gateway" => gateway)
+                    .set(succeeded as f64 / attempts as f64);
+            }
+        }
     }
 }

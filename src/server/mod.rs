@@ -106,6 +106,8 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         config.database.sqlite_max_pages,
     )
     .await?;
+    // Counters recorded from here on reach `/metrics`.
+    metrics::process_recorder();
     // After connecting, which creates the database's folder where the lock file goes.
     let serving_lock = backup::hold_serving_lock(&config)?;
     store.migrate().await?;
@@ -312,6 +314,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn(middleware::time_response))
+                .layer(from_fn(metrics::record_request))
                 // The client's own request id is kept apart; the trace id is always minted.
                 .layer(SetRequestHeaderLayer::overriding(
                     HeaderName::from_static(middleware::CLIENT_REQUEST_ID),

@@ -49,9 +49,18 @@ pub async fn receive_juspay(
                 duplicate = stored.duplicate,
                 "webhook stored"
             );
+            received(
+                "juspay",
+                if stored.duplicate {
+                    "duplicate"
+                } else {
+                    "stored"
+                },
+            );
             (StatusCode::OK, "OK").into_response()
         }
         Ok(IngestVerdict::Rejected) => {
+            received("juspay", "refused");
             let mut res = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -69,9 +78,14 @@ pub async fn receive_juspay(
         }
         Err(e) => {
             tracing::error!(error = %Chain(&e), "could not store webhook");
+            received("juspay", "unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
         }
     }
+}
+
+fn received(source: &'static str, result: &'static str) {
+    dashboard_core::telemetry::record_webhook_received(source, result);
 }
 
 pub async fn receive_jpsl(
@@ -106,10 +120,19 @@ pub async fn receive_jpsl(
                 duplicate = stored.duplicate,
                 "JPSL callback stored"
             );
+            received(
+                "jpsl",
+                if stored.duplicate {
+                    "duplicate"
+                } else {
+                    "stored"
+                },
+            );
             (StatusCode::OK, "OK").into_response()
         }
         Ok(JpslVerdict::Foreign) => (StatusCode::OK, "OK").into_response(),
         Ok(JpslVerdict::Refused) => {
+            received("jpsl", "refused");
             (StatusCode::UNAUTHORIZED, "Invalid secureHash").into_response()
         }
         Ok(JpslVerdict::NotConfigured) => {
@@ -120,6 +143,7 @@ pub async fn receive_jpsl(
         }
         Err(e) => {
             tracing::error!(error = %Chain(&e), "could not store JPSL callback");
+            received("jpsl", "unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "Try again later").into_response()
         }
     }

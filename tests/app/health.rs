@@ -144,42 +144,163 @@ app_test!(
     }
 );
 
-app_test!(
-    metrics_need_the_token_and_carry_the_same_figures,
+/// The app's `/metrics`, parsed back as Prometheus text.
+async fn scrape(app: &TestApp) -> Vec<prometheus_parse::Sample> {
+    let text = crate::helpers::bare_client()
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape token for tests")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+        .unwrap_or_else(|e| panic!("{e}: {text}"))
+        .samples
+}
+
+fn sample<'a>(
+    samples: &'a [prometheus_parse::Sample],
+    name: &str,
+    labels: &[(&str, &str)],
+) -> Option<&'a prometheus_parse::Sample> {
+    samples
+        .iter()
+        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+}
+
+/// A sample's value; for a histogram, its count (the largest cumulative bucket).
+fn number(samples: &[prometheus_parse::Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    match sample(samples, name, labels).map(|s| &s.value) {
+        Some(prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Counter(v)) => *v,
+        Some(prometheus_parse::Value::Histogram(buckets)) => {
+            buckets.iter().map(|b| b.count).fold(0.0, f64::max)
+        }
+        other => panic!("{name} {labels:?}: {other:?}"),
+    }
+}
+
+crate::sim_test!(
+    metrics_need_the_token_parse_as_prometheus_text_and_keep_hostile_labels_out,
     "[metrics]\ntoken = \"scrape token for tests\"\n",
-    |app| {
+    |app, _sim| {
         let store = app.db.store();
+        let hostile = "EVIL\"} 1\nfake_metric{a=\"b\"} 9";
         for row in [
             order("m1", "CHARGED", "PAYU", 10_000),
             order("m2", "AUTHORIZATION_FAILED", "PAYU", 10_000),
+            order("m3", "CHARGED", hostile, 10_000),
         ] {
             let mut tx = store.begin().await.unwrap();
             tx.insert_order_for_test(&row).await.unwrap();
             tx.commit().await.unwrap();
         }
+        crate::helpers::deliver_processed(
+            app,
+            &dashboard_testkit::juspay_order_event(
+                "evt_metrics",
+                "ORDER_SUCCEEDED",
+                serde_json::json!({"order_id": "m1", "status": "CHARGED", "amount": "10.00",
+                    "currency": "INR"}),
+            ),
+        )
+        .await;
+        app.login_as_admin().await;
+        app.call("sync_order", &[("order_id", "m9_unknown_to_juspay")])
+            .await;
+        assert_eq!(app.get("/orders/m1").await.status().as_u16(), 200);
+
         let client = crate::helpers::bare_client();
         let url = app.url("/metrics");
         let refused = client.get(&url).send().await.unwrap();
         assert_eq!(refused.status().as_u16(), 401);
         let wrong = client.get(&url).bearer_auth("guess").send().await.unwrap();
         assert_eq!(wrong.status().as_u16(), 401);
-        let res = client
-            .get(&url)
-            .bearer_auth("scrape token for tests")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 200);
-        let text = res.text().await.unwrap();
+
+        let samples = scrape(app).await;
         assert!(
-            text.contains("dashboard_payment_success_ratio{window=\"1h\"} 0.5000"),
-            "{text}"
+            samples.iter().all(|s| s.metric != "fake_metric"),
+            "no forged series"
         );
-        assert!(text.contains(
-            "dashboard_payment_success_ratio_by_gateway{window=\"24h\",gateway=\"PAYU\"} 0.5000"
-        ));
-        assert!(text.contains("# TYPE dashboard_webhooks_received gauge"));
-        assert!(text.contains("dashboard_alerts_open{kind=\"success_rate\"}"));
+        for s in &samples {
+            if let Some(gateway) = s.labels.get("gateway") {
+                assert!(
+                    gateway == "other"
+                        || dashboard_core::telemetry::KNOWN_GATEWAYS.contains(&gateway),
+                    "unbounded gateway label {gateway:?}"
+                );
+            }
+        }
+        let ratio = |labels: &[(&str, &str)]| {
+            number(
+                &samples,
+                "dashboard_payment_success_ratio_by_gateway",
+                labels,
+            )
+        };
+        assert_eq!(ratio(&[("window", "24h"), ("gateway", "PAYU")]), 0.5);
+        assert_eq!(ratio(&[("window", "24h"), ("gateway", "other")]), 1.0);
+        let overall = number(
+            &samples,
+            "dashboard_payment_success_ratio",
+            &[("window", "1h")],
+        );
+        assert!((overall - 2.0 / 3.0).abs() < 1e-9, "{overall}");
+        assert_eq!(number(&samples, "dashboard_webhook_backlog", &[]), 0.0);
+        assert!(
+            sample(
+                &samples,
+                "dashboard_alerts_open",
+                &[("kind", "success_rate")]
+            )
+            .is_some()
+        );
+        assert!(
+            number(
+                &samples,
+                "dashboard_webhooks_received_total",
+                &[("source", "juspay"), ("result", "stored")]
+            ) >= 1.0
+        );
+        assert!(
+            samples
+                .iter()
+                .any(|s| s.metric == "dashboard_webhooks_processed_total"),
+            "processed webhooks are counted by outcome"
+        );
+        assert!(
+            number(
+                &samples,
+                "http_request_duration_seconds",
+                &[
+                    ("route", "/webhooks/juspay"),
+                    ("method", "POST"),
+                    ("status", "200")
+                ]
+            ) >= 1.0,
+            "requests by route template, method and status"
+        );
+        let routes: Vec<&str> = samples
+            .iter()
+            .filter_map(|s| s.labels.get("route"))
+            .collect();
+        assert!(
+            routes.iter().any(|r| r.starts_with("/orders/:")),
+            "{routes:?}"
+        );
+        assert!(
+            routes.iter().all(|r| !r.contains("m1")),
+            "ids never become labels: {routes:?}"
+        );
+        assert!(
+            number(
+                &samples,
+                "dashboard_juspay_request_duration_seconds",
+                &[("endpoint", "/orders/:id")]
+            ) >= 1.0,
+            "the sync's call to Juspay is timed by endpoint template"
+        );
     }
 );
 

@@ -16,6 +16,7 @@ pub mod report;
 pub mod reports;
 pub mod staff;
 pub mod store;
+pub mod telemetry;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod webhooks;

@@ -384,7 +384,40 @@ impl JuspayClient {
         .await
     }
 
+    /// [`Self::send_once`], timed: every call lands in the
+    /// `dashboard_juspay_request_duration_seconds` histogram by endpoint (its path with ids
+    /// replaced by `:id`) and outcome.
     async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Body,
+        routing_id: Option<&str>,
+    ) -> Result<T, JuspayError> {
+        let started = std::time::Instant::now();
+        let result = self.send_once(method, path, query, body, routing_id).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(JuspayError::Timeout) => "timeout",
+            Err(JuspayError::Transport(_)) => "transport",
+            Err(e) => match e.http_status() {
+                Some(429) => "rate_limited",
+                Some(400..=499) => "refused",
+                Some(_) => "server_error",
+                None => "unreadable",
+            },
+        };
+        metrics::histogram!(
+            "dashboard_juspay_request_duration_seconds",
+            "endpoint" => endpoint_template(path),
+            "outcome" => outcome
+        )
+        .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn send_once<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -422,6 +455,37 @@ impl JuspayClient {
             Err(classify_status(status, retry_after, &bytes))
         }
     }
+}
+
+/// A request path as a metric label: the API's own words kept, every other segment (an
+/// order, customer, mandate or transaction id) replaced by `:id`, so ids never become
+/// label values.
+fn endpoint_template(path: &str) -> String {
+    const WORDS: &[&str] = &[
+        "orders",
+        "order",
+        "refunds",
+        "refund",
+        "create",
+        "status",
+        "session",
+        "txns",
+        "v2",
+        "capture",
+        "void",
+        "customers",
+        "mandates",
+        "mandate",
+        "notifications",
+    ];
+    path.split('/')
+        .map(|segment| match segment {
+            "" => "",
+            word if WORDS.contains(&word) => word,
+            _ => ":id",
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn classify_transport(error: reqwest::Error) -> JuspayError {
@@ -467,6 +531,19 @@ fn classify_status(status: StatusCode, retry_after: Option<Duration>, bytes: &[u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_label_keeps_the_api_words_and_hides_ids() {
+        assert_eq!(
+            endpoint_template("/orders/ord_1/refunds"),
+            "/orders/:id/refunds"
+        );
+        assert_eq!(
+            endpoint_template("/v2/txns/u-9/capture"),
+            "/v2/txns/:id/capture"
+        );
+        assert_eq!(endpoint_template("/txns"), "/txns");
+    }
     use secrecy::SecretString;
 
     #[test]

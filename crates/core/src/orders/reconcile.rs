@@ -222,6 +222,14 @@ impl Reconciler {
         tx.finish_order_check(&order.order_id, &self.owner, next, stale)
             .await?;
         tx.commit().await?;
+        crate::telemetry::record_reconciler_check(match &result {
+            CheckResult::Answered(outcome) if *outcome == Outcome::Applied => "applied",
+            CheckResult::Answered(outcome) if *outcome == Outcome::Duplicate => "unchanged",
+            CheckResult::Answered(_) => "answered_other",
+            CheckResult::NotFound => "not_found",
+            CheckResult::Refused(_) => "refused",
+            CheckResult::Transient => "transient",
+        });
         Ok(result)
     }
 }

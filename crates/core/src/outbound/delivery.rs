@@ -261,6 +261,14 @@ impl Deliverer {
             at,
             jitter,
         );
+        crate::telemetry::record_outbound_attempt(
+            match answer.status {
+                Some(200..=299) => "delivered",
+                Some(_) => "refused",
+                None => "failed",
+            },
+            (at - started).max(0) as f64 / 1000.0,
+        );
         let record = AttemptRecord {
             at,
             status: answer.status,

@@ -32,6 +32,8 @@ pub struct Processed {
 /// What processing needs of a stored event.
 pub(super) struct Claimed {
     pub(super) source: String,
+    /// When it was received (epoch ms), for the processing-lag histogram.
+    pub(super) received_at: i64,
     pub(super) content_type: String,
     pub(super) body: Vec<u8>,
 }

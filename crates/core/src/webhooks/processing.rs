@@ -162,7 +162,14 @@ impl Processor {
     async fn process_group(&self, ids: &[i64]) -> Result<(), StoreError> {
         let mut tx = self.store.begin().await?;
         match self.process_in(&mut tx, ids).await {
-            Ok(()) => tx.commit().await,
+            Ok(done) => {
+                tx.commit().await?;
+                let now = now_millis();
+                for (outcome, received_at) in &done {
+                    crate::telemetry::record_webhook_processed(outcome, now - received_at);
+                }
+                Ok(())
+            }
             Err(e) => {
                 // The rollback's own failure adds nothing: the connection is discarded.
                 let _ = tx.rollback().await;
@@ -171,15 +178,24 @@ impl Processor {
         }
     }
 
-    async fn process_in(&self, tx: &mut Tx, ids: &[i64]) -> Result<(), StoreError> {
+    /// Returns each processed event's outcome and receipt time, for the metrics.
+    async fn process_in(
+        &self,
+        tx: &mut Tx,
+        ids: &[i64],
+    ) -> Result<Vec<(Outcome, i64)>, StoreError> {
         // One statement claims the group and one records its outcomes: statements cost a
         // round trip each, and the transaction holds SQLite's only write lock meanwhile.
         let claimed = claim(tx, ids, Mode::Pending).await?;
         let mut outcomes = Vec::with_capacity(claimed.len());
+        let mut done = Vec::with_capacity(claimed.len());
         for (id, event) in claimed {
-            outcomes.push((id, self.evaluate(tx, id, &event).await?));
+            let processed = self.evaluate(tx, id, &event).await?;
+            done.push((processed.outcome.clone(), event.received_at));
+            outcomes.push((id, processed));
         }
-        record_outcomes(tx, &outcomes).await
+        record_outcomes(tx, &outcomes).await?;
+        Ok(done)
     }
 
     /// What the claimed event does, applied inside `tx`: Juspay's webhooks and JPSL's
@@ -233,6 +249,10 @@ impl Processor {
         } else {
             tx.commit().await?;
         }
+        if mode == Mode::Pending {
+            let lag = now_millis() - claimed.received_at;
+            crate::telemetry::record_webhook_processed(&processed.outcome, lag);
+        }
         Ok(Some(processed))
     }
 
@@ -274,7 +294,7 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
             )
         }
     };
-    let mut rows: Vec<(i64, String, String, Vec<u8>)> = on_tx!(tx, t => {
+    let mut rows: Vec<(i64, String, i64, String, Vec<u8>)> = on_tx!(tx, t => {
         let mut update = QueryBuilder::new(format!(
             "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
              WHERE {condition} AND id IN ("
@@ -283,14 +303,14 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
         for id in ids {
             list.push_bind(*id);
         }
-        update.push(") RETURNING id, source, headers, body");
+        update.push(") RETURNING id, source, received_at, headers, body");
         update.build_query_as().fetch_all(&mut **t).await
     })?;
     // Neither database promises the order of `RETURNING` rows.
     rows.sort_unstable_by_key(|row| row.0);
     Ok(rows
         .into_iter()
-        .map(|(id, source, headers, body)| {
+        .map(|(id, source, received_at, headers, body)| {
             let content_type = serde_json::from_str::<serde_json::Value>(&headers)
                 .ok()
                 .and_then(|h| {
@@ -301,6 +321,7 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
                 .unwrap_or_default();
             let claimed = Claimed {
                 source,
+                received_at,
                 content_type,
                 body,
             };
