@@ -50,6 +50,22 @@ install_build_tools() {
   fi
 }
 
+# Prints the path of promtool, unpacked from Debian's prometheus package into the cache
+# (downloaded, not installed: no Prometheus service is set up or started).
+fetch_promtool() {
+  local dir="$HOME/.cache/merchant-dashboard/promtool"
+  if [ ! -x "$dir/usr/bin/promtool" ]; then
+    log "promtool from Debian's prometheus package"
+    mkdir -p "$dir"
+    (
+      cd "$dir"
+      apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; }
+      dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb
+    ) >&2
+  fi
+  echo "$dir/usr/bin/promtool"
+}
+
 # Starts a throwaway PostgreSQL 15 cluster owned by the `postgres` system user (PostgreSQL
 # refuses to run as root) on a free port; sets PG_TMP and TEST_POSTGRES_URL. Call
 # stop_postgres from an EXIT trap. Tests skip flushing to disk (fsync=off) for speed;
