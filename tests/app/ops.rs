@@ -617,3 +617,89 @@ app_test!(
         }
     }
 );
+
+/// Runs `sql` with `bind` on the test's own connection to the app's database.
+async fn execute(store: &dashboard_core::Store, sql: &str, bind: i64) {
+    use dashboard_core::store::Pool;
+    match store.pool() {
+        Pool::Sqlite(p) => sqlx::query(sql).bind(bind).execute(p).await.map(|_| ()),
+        Pool::Postgres(p) => sqlx::query(sql).bind(bind).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+app_test!(
+    readiness_fails_while_a_migration_is_missing_or_the_database_is_gone_and_says_which,
+    |app| {
+        let ready = || async {
+            let res = app.get("/readyz").await;
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        };
+        assert_eq!(ready().await.0, 200);
+        let store = app.db.store();
+        // As while another instance is still migrating: the newest migration not recorded
+        // as applied.
+        let newest: i64 = {
+            use dashboard_core::store::Pool;
+            let sql = "SELECT MAX(version) FROM _sqlx_migrations";
+            match store.pool() {
+                Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+                Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+            }
+            .unwrap()
+        };
+        execute(
+            &store,
+            "UPDATE _sqlx_migrations SET success = false WHERE version = $1",
+            newest,
+        )
+        .await;
+        let (status, body) = ready().await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["migrations_current"], false);
+        assert!(
+            body["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("migrations are not all applied")
+        );
+        execute(
+            &store,
+            "UPDATE _sqlx_migrations SET success = true WHERE version = $1",
+            newest,
+        )
+        .await;
+        assert_eq!(ready().await.0, 200);
+        // The database gone (PostgreSQL: a server away from the app; an embedded SQLite
+        // file cannot be): new connections refused and the app's own ended.
+        if store.backend() == dashboard_core::store::Backend::Postgres {
+            use sqlx::Connection;
+            let name = app.db.url().rsplit('/').next().unwrap().to_owned();
+            let admin_url = dashboard_testkit::replace_database(app.db.url(), "postgres");
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            for sql in [
+                format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"),
+                format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ),
+            ] {
+                sqlx::query(&sql).execute(&mut admin).await.unwrap();
+            }
+            let (status, body) = ready().await;
+            assert_eq!(status, 503, "{body}");
+            assert_eq!(body["database"], false);
+            assert_eq!(body["reasons"][0], "the database does not answer");
+            assert_eq!(
+                app.get("/healthz").await.status().as_u16(),
+                200,
+                "still alive"
+            );
+            sqlx::query(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+);
