@@ -292,8 +292,10 @@ pub async fn main() -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
-    super::init_tracing(&config.log);
-    match cli.command.unwrap_or(Command::Serve) {
+    // The OTLP exporter's blocking HTTP client must not be made (or dropped) on an async
+    // worker thread.
+    let spans = tokio::task::block_in_place(|| super::init_tracing(&config));
+    let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => match super::run(config).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -313,7 +315,12 @@ pub async fn main() -> std::process::ExitCode {
                 .await
                 .map_err(|e| CliError::Invalid(Chain(&e).to_string())),
         ),
-    }
+    };
+    // Sends the spans still in the batch before the process ends.
+    tokio::task::block_in_place(|| {
+        let _ = spans.shutdown();
+    });
+    code
 }
 
 /// Prints a command's result and gives its exit code.

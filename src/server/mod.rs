@@ -18,6 +18,7 @@ pub mod ops;
 pub mod payment_return;
 pub mod queries;
 pub mod state;
+pub mod telemetry;
 pub mod webhooks;
 
 use std::{
@@ -223,7 +224,8 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
             state.config.server.session_idle_minutes,
         )));
     let request_id = HeaderName::from_static(middleware::REQUEST_ID);
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+    let accept_traceparent = state.config.telemetry.accept_traceparent;
+    let trace = TraceLayer::new_for_http().make_span_with(move |req: &http::Request<_>| {
         let header = |name: &str| {
             req.headers()
                 .get(name)
@@ -233,13 +235,15 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         };
         let trace_id = header(middleware::REQUEST_ID);
         let client_request_id = header(middleware::CLIENT_REQUEST_ID);
-        tracing::info_span!(
+        let span = tracing::info_span!(
             "request",
             method = %req.method(),
             path = %req.uri().path(),
             trace_id,
             client_request_id
-        )
+        );
+        telemetry::join_request_trace(&span, req, accept_traceparent);
+        span
     });
 
     let routes = Router::new()
@@ -322,7 +326,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 ))
                 .layer(SetRequestHeaderLayer::overriding(
                     request_id.clone(),
-                    middleware::mint_trace_id::<axum::body::Body>,
+                    telemetry::trace_id_maker::<axum::body::Body>(accept_traceparent),
                 ))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(request_id))
@@ -498,24 +502,45 @@ async fn run_checkpoints(store: Store, mut stop: watch::Receiver<bool>) {
 
 /// Logs to stderr with the configured filter (`RUST_LOG` wins when set), as text or as
 /// JSON lines that carry every span they happened in (the request's has the trace id and
-/// the client's request id).
-pub fn init_tracing(log: &dashboard_core::config::LogConfig) {
+/// the client's request id); and makes spans OpenTelemetry spans (at info and above,
+/// whatever the log filter), exported when `telemetry.otlp_endpoint` is set. Returns the
+/// tracer provider, to flush at exit.
+pub fn init_tracing(config: &Config) -> opentelemetry_sdk::trace::SdkTracerProvider {
     use dashboard_core::config::LogFormat;
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&log.filter))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match log.format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder
-            .json()
-            .with_current_span(false)
-            .with_span_list(true)
-            .try_init(),
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::{
+        EnvFilter, Layer as _, filter::LevelFilter, layer::SubscriberExt as _,
+        util::SubscriberInitExt as _,
     };
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&config.log.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let (text, json) = match config.log.format {
+        LogFormat::Text => (
+            Some(tracing_subscriber::fmt::layer().with_writer(std::io::stderr)),
+            None,
+        ),
+        LogFormat::Json => (
+            None,
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(false)
+                    .with_span_list(true)
+                    .with_writer(std::io::stderr),
+            ),
+        ),
+    };
+    let provider = telemetry::tracer_provider(&config.telemetry);
+    let spans = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("merchant-dashboard"))
+        .with_filter(LevelFilter::INFO);
+    let _ = tracing_subscriber::registry()
+        .with(text.with_filter(filter.clone()))
+        .with(json.with_filter(filter))
+        .with(spans)
+        .try_init();
+    provider
 }
 
 /// Prepares and serves until a shutdown signal, showing a generated admin password once.

@@ -20,4 +20,5 @@ mod processing;
 mod refund_events;
 mod refunds;
 mod security;
+mod traces;
 mod webhooks;

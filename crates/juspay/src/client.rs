@@ -395,8 +395,19 @@ impl JuspayClient {
         body: Body,
         routing_id: Option<&str>,
     ) -> Result<T, JuspayError> {
+        use tracing::Instrument as _;
+
         let started = std::time::Instant::now();
-        let result = self.send_once(method, path, query, body, routing_id).await;
+        let endpoint = endpoint_template(path);
+        let span = tracing::info_span!(
+            "juspay request",
+            http.request.method = %method,
+            juspay.endpoint = %endpoint,
+        );
+        let result = self
+            .send_once(method, path, query, body, routing_id)
+            .instrument(span)
+            .await;
         let outcome = match &result {
             Ok(_) => "ok",
             Err(JuspayError::Timeout) => "timeout",
@@ -410,7 +421,7 @@ impl JuspayClient {
         };
         metrics::histogram!(
             "dashboard_juspay_request_duration_seconds",
-            "endpoint" => endpoint_template(path),
+            "endpoint" => endpoint,
             "outcome" => outcome
         )
         .record(started.elapsed().as_secs_f64());
@@ -435,6 +446,10 @@ impl JuspayClient {
         // value is left out rather than failing the payment call.
         if let Some(routing) = routing_id.and_then(|id| HeaderValue::from_str(id).ok()) {
             request = request.header(ROUTING_HEADER, routing);
+        }
+        // Juspay's side (or a proxy) can join this call to the trace it belongs to.
+        if let Some(parent) = crate::trace_context::current_traceparent() {
+            request = request.header(crate::trace_context::TRACEPARENT, parent);
         }
         request = match body {
             Body::Empty => request,

@@ -85,6 +85,7 @@ mod order;
 mod refund;
 mod sdk;
 mod signature;
+pub mod trace_context;
 mod txn;
 mod webhook;
 

@@ -116,6 +116,10 @@ notify_backoff_seconds = 5
 [log]
 filter = "info"
 format = "text"
+
+[telemetry]
+service_name = "merchant-dashboard"
+accept_traceparent = false
 "#;
 
 /// Environment prefix of every setting.
@@ -142,6 +146,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub alerts: AlertsConfig,
     pub log: LogConfig,
+    pub telemetry: TelemetryConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -446,6 +451,22 @@ pub struct LogConfig {
     pub filter: String,
     /// `text` for people, `json` (one object a line) for log collectors.
     pub format: LogFormat,
+}
+
+/// Distributed traces (OpenTelemetry).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); unset, no
+    /// spans leave the process (trace ids are still minted, logged and propagated).
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+    /// Continue the trace of an incoming `traceparent` (its trace id becomes the request's
+    /// trace id, in logs and audit rows). Only behind a proxy or mesh you control: any
+    /// client could otherwise choose the trace id written into the audit log.
+    pub accept_traceparent: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -57,6 +57,11 @@ impl Config {
             "processor.retry_base_seconds",
             self.processor.retry_base_seconds,
         )?;
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint
+            && let Err(e) = url_of(endpoint)
+        {
+            return Err(invalid("telemetry.otlp_endpoint", &e));
+        }
         if let Err(e) = url_of(&self.juspay.base_url) {
             return Err(invalid("juspay.base_url", &e));
         }

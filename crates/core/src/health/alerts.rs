@@ -577,6 +577,7 @@ mod tests {
             body_truncated: true,
             outcome: "rejected".into(),
             outcome_detail: None,
+            trace_parent: None,
         }
     }
 

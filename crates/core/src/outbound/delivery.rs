@@ -206,9 +206,19 @@ impl Deliverer {
             timestamp,
             &delivery.payload,
         );
-        let result = self
-            .client
-            .post(&delivery.url)
+        use tracing::Instrument as _;
+
+        let span = tracing::info_span!(
+            "outbound delivery",
+            outbound.message = %delivery.msg_id,
+            outbound.endpoint = delivery.endpoint_id,
+        );
+        let mut request = self.client.post(&delivery.url);
+        // The receiver (or its proxy) can join the delivery to its trace.
+        if let Some(parent) = span.in_scope(juspay::trace_context::current_traceparent) {
+            request = request.header(juspay::trace_context::TRACEPARENT, parent);
+        }
+        let result = request
             .header("content-type", "application/json")
             .header("webhook-id", &delivery.msg_id)
             .header("webhook-timestamp", timestamp.to_string())
@@ -216,6 +226,7 @@ impl Deliverer {
             .header("user-agent", "merchant-dashboard-webhooks/1")
             .body(delivery.payload.clone())
             .send()
+            .instrument(span)
             .await;
         let (answer, response, error) = match result {
             Ok(res) => {

@@ -34,6 +34,8 @@ pub(super) struct Claimed {
     pub(super) source: String,
     /// When it was received (epoch ms), for the processing-lag histogram.
     pub(super) received_at: i64,
+    /// The trace of the request that received it, which its processing continues.
+    pub(super) trace_parent: Option<String>,
     pub(super) content_type: String,
     pub(super) body: Vec<u8>,
 }

@@ -236,6 +236,7 @@ impl Ingestor {
             body_truncated: kept.len() < body.len(),
             outcome: Outcome::Rejected,
             outcome_detail: Some(reason.to_owned()),
+            trace_parent: None,
         };
         self.store.insert_webhook_event(&event).await?;
         self.store
@@ -377,6 +378,7 @@ pub(crate) fn describe(
         body_truncated: false,
         outcome,
         outcome_detail: detail,
+        trace_parent: juspay::trace_context::current_traceparent(),
     }
 }
 

@@ -151,6 +151,7 @@ impl JpslIngestor {
             body_truncated: false,
             outcome: Outcome::Pending,
             outcome_detail: None,
+            trace_parent: juspay::trace_context::current_traceparent(),
         };
         let stored = self.store.insert_webhook_event(&event).await?;
         if let Some(waker) = self.waker.as_ref().filter(|_| !stored.duplicate) {
@@ -183,6 +184,7 @@ impl JpslIngestor {
             body_truncated: kept.len() < body.len(),
             outcome: Outcome::Rejected,
             outcome_detail: Some(reason.to_owned()),
+            trace_parent: None,
         };
         self.store.insert_webhook_event(&event).await?;
         self.store

@@ -190,12 +190,43 @@ impl Processor {
         let mut outcomes = Vec::with_capacity(claimed.len());
         let mut done = Vec::with_capacity(claimed.len());
         for (id, event) in claimed {
-            let processed = self.evaluate(tx, id, &event).await?;
+            let processed = self.evaluate_traced(tx, id, &event).await?;
             done.push((processed.outcome.clone(), event.received_at));
             outcomes.push((id, processed));
         }
         record_outcomes(tx, &outcomes).await?;
         Ok(done)
+    }
+
+    /// [`Self::evaluate`] in a `process webhook` span that continues the trace of the
+    /// request that received the event, with its outcome recorded on the span.
+    async fn evaluate_traced(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        claimed: &Claimed,
+    ) -> Result<Processed, StoreError> {
+        use tracing::Instrument as _;
+
+        let span = tracing::info_span!(
+            "process webhook",
+            webhook.event = id,
+            webhook.source = %claimed.source,
+            webhook.outcome = tracing::field::Empty,
+        );
+        if let Some(parent) = claimed
+            .trace_parent
+            .as_deref()
+            .and_then(juspay::trace_context::parse_traceparent)
+        {
+            juspay::trace_context::continue_trace(&span, parent);
+        }
+        let processed = self
+            .evaluate(tx, id, claimed)
+            .instrument(span.clone())
+            .await?;
+        span.record("webhook.outcome", processed.outcome.as_str());
+        Ok(processed)
     }
 
     /// What the claimed event does, applied inside `tx`: Juspay's webhooks and JPSL's
@@ -239,7 +270,7 @@ impl Processor {
             tx.rollback().await?;
             return Ok(None);
         };
-        let processed = self.evaluate(&mut tx, id, &claimed).await?;
+        let processed = self.evaluate_traced(&mut tx, id, &claimed).await?;
         record_outcomes(&mut tx, &[(id, processed.clone())]).await?;
         if let Some(entry) = audit {
             tx.audit(entry).await?;
@@ -294,7 +325,8 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
             )
         }
     };
-    let mut rows: Vec<(i64, String, i64, String, Vec<u8>)> = on_tx!(tx, t => {
+    #[allow(clippy::type_complexity)] // One row of RETURNING, read positionally.
+    let mut rows: Vec<(i64, String, i64, Option<String>, String, Vec<u8>)> = on_tx!(tx, t => {
         let mut update = QueryBuilder::new(format!(
             "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
              WHERE {condition} AND id IN ("
@@ -303,14 +335,14 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
         for id in ids {
             list.push_bind(*id);
         }
-        update.push(") RETURNING id, source, received_at, headers, body");
+        update.push(") RETURNING id, source, received_at, trace_parent, headers, body");
         update.build_query_as().fetch_all(&mut **t).await
     })?;
     // Neither database promises the order of `RETURNING` rows.
     rows.sort_unstable_by_key(|row| row.0);
     Ok(rows
         .into_iter()
-        .map(|(id, source, received_at, headers, body)| {
+        .map(|(id, source, received_at, trace_parent, headers, body)| {
             let content_type = serde_json::from_str::<serde_json::Value>(&headers)
                 .ok()
                 .and_then(|h| {
@@ -322,6 +354,7 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
             let claimed = Claimed {
                 source,
                 received_at,
+                trace_parent,
                 content_type,
                 body,
             };
@@ -397,6 +430,7 @@ mod tests {
                 body_truncated: false,
                 outcome: Outcome::Pending,
                 outcome_detail: None,
+                trace_parent: None,
             })
             .await
             .unwrap()

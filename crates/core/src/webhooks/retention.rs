@@ -81,6 +81,7 @@ mod tests {
             body_truncated: false,
             outcome,
             outcome_detail: Some("kept".into()),
+            trace_parent: None,
         }
     }
 

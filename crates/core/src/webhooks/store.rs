@@ -26,6 +26,9 @@ pub struct NewWebhookEvent {
     pub body_truncated: bool,
     pub outcome: Outcome,
     pub outcome_detail: Option<String>,
+    /// The W3C `traceparent` of the request that received it, so its processing joins
+    /// the same trace.
+    pub trace_parent: Option<String>,
 }
 
 /// A stored delivery.
@@ -87,12 +90,12 @@ const COLUMNS: &str = "id, source, dedup_key, event_id, event_name, order_id, au
 /// its dedup key ([`ON_REPEAT`] follows the rows).
 const INSERT_EVENTS: &str = "INSERT INTO webhook_events (source, dedup_key, event_id, event_name, \
      order_id, auth_verdict, received_at, event_created_at, lag_ms, headers, body, body_truncated, \
-     outcome, outcome_detail) ";
+     outcome, outcome_detail, trace_parent) ";
 const ON_REPEAT: &str = " ON CONFLICT (dedup_key) DO UPDATE SET \
      duplicate_count = webhook_events.duplicate_count + 1, \
      last_duplicate_at = EXCLUDED.received_at \
      RETURNING dedup_key, id, duplicate_count";
-/// Rows per statement: 14 parameters each stays well under SQLite's 32 766.
+/// Rows per statement: 15 parameters each stays well under SQLite's 32 766.
 const ROWS_PER_STATEMENT: usize = 256;
 
 impl Store {
@@ -354,7 +357,8 @@ impl Tx {
                         .push_bind(&event.body)
                         .push_bind(event.body_truncated)
                         .push_bind(&event.outcome)
-                        .push_bind(&event.outcome_detail);
+                        .push_bind(&event.outcome_detail)
+                        .push_bind(&event.trace_parent);
                 });
                 insert.push(ON_REPEAT);
                 let rows: Vec<(String, i64, i64)> =
@@ -440,6 +444,7 @@ mod tests {
             body_truncated: false,
             outcome: "pending".into(),
             outcome_detail: None,
+            trace_parent: None,
         }
     }
 
