@@ -1,6 +1,7 @@
 //! The `/__sim` control API: pay without HTML, raise and move chargebacks, auto-refund a
 //! late success, expire a mandate, inject faults,
-//! read webhook attempts and order state, start demo traffic, and receive the dashboard's
+//! read webhook attempts and order state (one order, or a compact list of every order for
+//! comparing with the dashboard's database), start demo traffic, and receive the dashboard's
 //! outbound events ([`crate::receiver`]). Invariant: these routes need no API key (the
 //! simulator binds loopback only) and are never subject to endpoint faults.
 
@@ -41,6 +42,7 @@ pub struct RefundOutcomes {
 /// The control routes.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
+        .route("/__sim/orders", get(list_orders))
         .route("/__sim/orders/{order_id}", get(order))
         .route("/__sim/orders/{order_id}/pay", post(pay))
         .route("/__sim/orders/{order_id}/chargebacks", post(chargeback))
@@ -70,6 +72,63 @@ impl MerchantQuery {
             .as_deref()
             .unwrap_or(&shared.config.merchant_id)
     }
+}
+
+/// One refund in [`OrderSummary`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RefundSummary {
+    /// The merchant's idempotency key.
+    pub unique_request_id: String,
+    /// Minor units of the order's currency.
+    pub amount: i64,
+    /// `PENDING`, `SUCCESS`, `FAILURE` or `MANUAL_REVIEW`.
+    pub status: String,
+    /// Started by Juspay itself (an auto-refund).
+    pub auto: bool,
+}
+
+/// An order as `GET /__sim/orders` lists it: what a reconciliation compares.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OrderSummary {
+    /// Merchant order id as first sent.
+    pub order_id: String,
+    /// Wire status, e.g. `CHARGED`.
+    pub status: String,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    /// e.g. `INR`.
+    pub currency: String,
+    /// Refunds, oldest first.
+    pub refunds: Vec<RefundSummary>,
+}
+
+/// `GET /__sim/orders[?merchant_id=]`: every order of the merchant, compact, read-only.
+async fn list_orders(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<MerchantQuery>,
+) -> Result<Json<Vec<OrderSummary>>, ApiError> {
+    let store = shared.store_of(query.merchant(&shared))?;
+    let orders = store
+        .orders
+        .values()
+        .map(|o| OrderSummary {
+            order_id: o.order_id.clone(),
+            status: o.status.as_str().to_owned(),
+            amount: o.amount,
+            currency: o.currency.clone(),
+            refunds: o
+                .refunds
+                .iter()
+                .map(|r| RefundSummary {
+                    unique_request_id: r.unique_request_id.clone(),
+                    amount: r.amount,
+                    status: r.status.as_str().to_owned(),
+                    auto: r.auto,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(orders))
 }
 
 async fn order(

@@ -142,18 +142,23 @@ impl Faults {
         self.refund_outcomes.clear();
     }
 
-    /// The fault to apply to this call, consuming one use of it.
+    /// The fault to apply to this call, consuming one use of it: the first matching fault
+    /// that fires; a matching fault whose probability roll misses leaves the call to the
+    /// next matching one, so several faults on one endpoint mix (a fault storm).
     pub fn take_endpoint(&mut self, method: &str, path: &str) -> Option<EndpointFaultKind> {
-        let index = self
+        let candidates: Vec<usize> = self
             .endpoint
             .iter()
-            .position(|f| matches(f, method, path))?;
-        let probability = self.endpoint.get(index)?.probability;
-        if let Some(p) = probability
-            && self.rng.r#gen::<f64>() >= p
-        {
-            return None;
-        }
+            .enumerate()
+            .filter(|(_, f)| matches(f, method, path))
+            .map(|(i, _)| i)
+            .collect();
+        let index = candidates.into_iter().find(|&i| {
+            self.endpoint
+                .get(i)
+                .and_then(|f| f.probability)
+                .is_none_or(|p| self.rng.r#gen::<f64>() < p)
+        })?;
         let fault = self.endpoint.get_mut(index)?;
         let kind = fault.kind.clone();
         if let Some(times) = fault.times.as_mut() {
@@ -238,5 +243,26 @@ mod tests {
         always.probability = Some(1.0);
         faults.add_endpoint(always);
         assert!((0..20).all(|_| faults.take_endpoint("POST", "/orders").is_some()));
+    }
+
+    #[test]
+    fn a_missed_probability_roll_falls_through_to_the_next_matching_fault() {
+        let mut faults = Faults::new(1);
+        let mut never = server_error("/orders/*/refunds", None);
+        never.probability = Some(0.0);
+        faults.add_endpoint(never);
+        faults.add_endpoint(EndpointFault {
+            kind: EndpointFaultKind::RateLimited {
+                retry_after_secs: 1,
+            },
+            ..server_error("/orders/*/refunds", Some(1))
+        });
+        assert_eq!(
+            faults.take_endpoint("POST", "/orders/o1/refunds"),
+            Some(EndpointFaultKind::RateLimited {
+                retry_after_secs: 1
+            })
+        );
+        assert!(faults.take_endpoint("POST", "/orders/o1/refunds").is_none());
     }
 }

@@ -14,6 +14,7 @@
 //! |---|---|---|
 //! | `POST /__sim/orders/{id}/pay[?merchant_id=]` | [`PaymentRequest`] | pay without HTML; returns [`PaymentResult`] with the signed `redirect_url` |
 //! | `GET /__sim/orders/{id}[?merchant_id=]` | — | the order object |
+//! | `GET /__sim/orders[?merchant_id=]` | — | every order, compact ([`control::OrderSummary`]: id, status, amount, refunds) |
 //! | `POST /__sim/orders/{id}/chargebacks[?merchant_id=]` | [`ChargebackRequest`] | raise a chargeback or move one to a new status, sending `CHARGEBACK_<status>` ([`chargebacks`]); returns the chargeback |
 //! | `POST /__sim/faults/endpoint` | [`EndpointFault`] | 5xx, 429, timeout, slow, accept-then-fail on matching calls |
 //! | `POST /__sim/faults/webhook` | [`WebhookFault`] | drop, duplicate, reorder, delay, wrong credentials |

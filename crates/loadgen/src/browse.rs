@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};
 use serde_json::{Value, json};
 
 use crate::load::{Attempt, Window, read_server_time, run_closed_loop};
@@ -133,41 +133,6 @@ impl Client {
     }
 }
 
-/// Signs in; returns the `Cookie` header value carrying the session.
-async fn sign_in(
-    http: &reqwest::Client,
-    args: &OrdersArgs,
-    origin: &str,
-) -> anyhow::Result<String> {
-    let response = http
-        .post(format!("{}/api/login", args.url.trim_end_matches('/')))
-        .header(ACCEPT, "application/json")
-        .header(ORIGIN, origin)
-        .form(&[
-            ("username", args.username.as_str()),
-            ("password", args.password.as_str()),
-        ])
-        .send()
-        .await
-        .context("POST /api/login")?;
-    let status = response.status();
-    let cookie = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("dashboard_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned);
-    match cookie {
-        Some(cookie) if status.is_success() || status.is_redirection() => Ok(cookie),
-        _ => {
-            let body = response.text().await.unwrap_or_default();
-            bail!("login refused: HTTP {status}: {body}")
-        }
-    }
-}
-
 /// One request per case before measuring: the answer must be 200 and, for the search
 /// and detail pages, must show the order asked for.
 async fn check(client: &Client, cases: &[String]) -> anyhow::Result<()> {
@@ -197,7 +162,7 @@ pub async fn run(args: &OrdersArgs) -> anyhow::Result<bool> {
         .timeout(Duration::from_secs(60))
         .build()
         .context("building the HTTP client")?;
-    let cookie = sign_in(&http, args, &origin).await?;
+    let cookie = crate::app::sign_in(&http, &base, &args.username, &args.password).await?;
     let cases: Vec<String> = if args.cases.is_empty() {
         ALL_CASES[..ORDERS_CASES]
             .iter()

@@ -1,10 +1,13 @@
-//! `loadgen`: the measuring tools behind `scripts/bench` and `scripts/chaos`. It floods the
-//! webhook endpoint (`ingest`), waits for the app to process what it acknowledged
-//! (`drain`), measures what the bare database can do with the same insert (`ceiling`),
-//! drives the Juspay simulator (`pay`) and checks after a chaos run that every
-//! acknowledged event is stored once and processed (`chaos-verify`). For the orders pages
-//! it bulk-seeds orders (`seed-orders`) and times browsing them (`orders`).
+//! `loadgen`: the measuring tools behind `scripts/bench`, `scripts/chaos` and
+//! `scripts/soak`. It floods the webhook endpoint (`ingest`), waits for the app to process
+//! what it acknowledged (`drain`), measures what the bare database can do with the same
+//! insert (`ceiling`), drives the Juspay simulator (`pay`), refunds as staff (`refund`),
+//! checks after a chaos run that every acknowledged event is stored once and processed
+//! (`chaos-verify`) and that the app's orders and refunds equal the simulator's
+//! (`state-verify`). For the orders pages it bulk-seeds orders (`seed-orders`) and times
+//! browsing them (`orders`); a soak run browses like staff on duty (`browse`).
 
+mod app;
 mod browse;
 mod ceiling;
 mod db;
@@ -13,7 +16,10 @@ mod event;
 mod ingest;
 mod load;
 mod pay;
+mod reconcile;
+mod refund;
 mod seed;
+mod soak;
 mod stats;
 mod verify;
 
@@ -42,6 +48,12 @@ enum Command {
     Pay(pay::PayArgs),
     /// Compare the simulator's acknowledged events with the database after a chaos run.
     ChaosVerify(verify::VerifyArgs),
+    /// Refund a run's charged orders as staff, resubmitting each form until answered.
+    Refund(refund::RefundArgs),
+    /// Compare the app's orders and refunds with the simulator's, waiting until equal.
+    StateVerify(reconcile::StateVerifyArgs),
+    /// Browse the dashboard's pages as signed-in staff for a while (soak runs).
+    Browse(soak::BrowseArgs),
     /// Bulk-insert N realistic orders into a migrated database (for `orders`).
     SeedOrders(seed::SeedArgs),
     /// Sign in and time the orders list, filtered list, search and detail pages.
@@ -57,6 +69,9 @@ async fn main() -> ExitCode {
         Command::Ceiling(args) => ceiling::run(&args).await,
         Command::Pay(args) => pay::run(&args).await,
         Command::ChaosVerify(args) => verify::run(&args).await,
+        Command::Refund(args) => refund::run(&args).await,
+        Command::StateVerify(args) => reconcile::run(&args).await,
+        Command::Browse(args) => soak::run(&args).await,
         Command::SeedOrders(args) => seed::run(&args).await,
         Command::Orders(args) => browse::run(&args).await,
     };

@@ -1,7 +1,10 @@
 //! `loadgen pay`: creates orders at the Juspay simulator and pays them through its control
 //! API, a fixed number in flight and optionally at a fixed pace, so that the simulator
 //! sends one webhook per order to the app while a chaos run kills it. Every fifth
-//! payment fails, so both ORDER_SUCCEEDED and ORDER_FAILED are in the mix.
+//! payment fails, so both ORDER_SUCCEEDED and ORDER_FAILED are in the mix. With `--app`
+//! the orders are created through the app's merchant API (`POST /merchant-api/session`) as
+//! a merchant's shop would, so the app knows each order before Juspay's webhooks (which a
+//! fault storm may drop) and its reconciler can close the gap.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +32,12 @@ pub struct PayArgs {
     /// Orders started per second at most (spreads the load over time); unlimited if absent.
     #[arg(long)]
     per_second: Option<f64>,
+    /// Create the orders through this app's merchant API instead of at the simulator.
+    #[arg(long)]
+    app: Option<String>,
+    /// The app's merchant API token (its `merchant_api.token`), with `--app`.
+    #[arg(long, env = "DASHBOARD_MERCHANT_API__TOKEN", default_value = "")]
+    app_token: String,
     /// Prefix of the merchant order ids.
     #[arg(long, default_value = "chaos")]
     prefix: String,
@@ -41,6 +50,8 @@ struct Plan {
     client: reqwest::Client,
     sim: String,
     api_key: String,
+    app: Option<String>,
+    app_token: String,
     prefix: String,
     orders: usize,
     gap: Option<Duration>,
@@ -63,13 +74,25 @@ impl Plan {
 
     async fn create_and_pay(&self, index: usize) -> anyhow::Result<()> {
         let order_id = format!("{}-{index}", self.prefix);
-        let created = self
-            .client
-            .post(format!("{}/orders", self.sim))
-            .basic_auth(&self.api_key, Some(""))
-            .json(&json!({"order_id": order_id, "amount": "100.00", "currency": "INR"}))
-            .send()
-            .await?;
+        let order = json!({"order_id": order_id, "amount": "100.00", "currency": "INR"});
+        let created = match &self.app {
+            Some(app) => {
+                self.client
+                    .post(format!("{app}/merchant-api/session"))
+                    .bearer_auth(&self.app_token)
+                    .json(&order)
+                    .send()
+                    .await?
+            }
+            None => {
+                self.client
+                    .post(format!("{}/orders", self.sim))
+                    .basic_auth(&self.api_key, Some(""))
+                    .json(&order)
+                    .send()
+                    .await?
+            }
+        };
         if !created.status().is_success() {
             bail!("creating {order_id}: HTTP {}", created.status());
         }
@@ -123,6 +146,11 @@ pub async fn run(args: &PayArgs) -> anyhow::Result<bool> {
         client,
         sim: args.sim.trim_end_matches('/').to_owned(),
         api_key: args.api_key.clone(),
+        app: args
+            .app
+            .as_deref()
+            .map(|a| a.trim_end_matches('/').to_owned()),
+        app_token: args.app_token.clone(),
         prefix: args.prefix.clone(),
         orders: args.orders,
         gap,

@@ -3,6 +3,9 @@
 //! be stored exactly once and, once the processor has run, no longer `pending`. With
 //! `--wait` it first waits, bounded, for the simulator to stop retrying and for the app to
 //! finish processing, so that the verdict is about the end state and not a moment in it.
+//! An event is double-applied when it is stored twice or when its processing left the same
+//! timeline entry on an order twice (one event may rightly leave several different ones:
+//! the order's change and the refund's).
 
 use dashboard_status::{AuthVerdict, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
@@ -104,6 +107,8 @@ struct Counts {
     lost: usize,
     repeats_counted: i64,
     not_from_sim: usize,
+    /// Stored events whose processing left the same timeline entry twice.
+    applied_twice: usize,
 }
 
 impl Counts {
@@ -132,11 +137,16 @@ impl Counts {
                 .count(),
             repeats_counted: rows.iter().map(|r| r.2).sum(),
             not_from_sim: per_event.keys().filter(|id| !ours(id)).count(),
+            applied_twice: 0,
         }
     }
 
     fn passed(&self) -> bool {
-        self.lost == 0 && self.duplicates_in_db == 0 && self.unprocessed == 0
+        self.lost == 0 && self.double_applied() == 0 && self.unprocessed == 0
+    }
+
+    fn double_applied(&self) -> usize {
+        self.duplicates_in_db + self.applied_twice
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -154,21 +164,24 @@ impl Counts {
             "lost": self.lost,
             "repeats_counted": self.repeats_counted,
             "not_from_sim": self.not_from_sim,
+            "applied_twice": self.applied_twice,
+            "double_applied": self.double_applied(),
             "passed": self.passed(),
         })
     }
 
     fn to_line(&self) -> String {
         format!(
-            "sent={} acknowledged={} stored={} processed={} duplicates_in_db={} lost={} \
-             unprocessed={} retrying={} exhausted={} failed_attempts={} repeats_counted={} \
-             not_from_sim={} => {}",
+            "sent={} acknowledged={} stored={} processed={} lost={} double_applied={} \
+             duplicates_in_db={} unprocessed={} retrying={} exhausted={} failed_attempts={} \
+             repeats_counted={} not_from_sim={} => {}",
             self.sent,
             self.acknowledged,
             self.stored,
             self.processed,
-            self.duplicates_in_db,
             self.lost,
+            self.double_applied(),
+            self.duplicates_in_db,
             self.unprocessed,
             self.retrying,
             self.exhausted,
@@ -189,6 +202,21 @@ async fn fetch_attempts(client: &reqwest::Client, sim: &str) -> anyhow::Result<V
         .with_context(|| format!("GET {url}"))?
         .error_for_status()?;
     Ok(response.json().await?)
+}
+
+/// Stored events whose processing left the same entry on an order's timeline twice.
+async fn count_applied_twice(db: &Db) -> anyhow::Result<usize> {
+    let rows: Vec<(i64, i64)> = on_db!(db, p => {
+        sqlx::query_as(
+            "SELECT DISTINCT webhook_event_id, COUNT(*) FROM order_events \
+             WHERE webhook_event_id IS NOT NULL \
+             GROUP BY webhook_event_id, order_id, outcome, detail HAVING COUNT(*) > 1",
+        )
+        .fetch_all(p)
+        .await
+    })
+    .context("reading order_events")?;
+    Ok(rows.len())
 }
 
 async fn read_stored(db: &Db) -> anyhow::Result<Vec<StoredRow>> {
@@ -215,7 +243,17 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<bool> {
     let mut last_progress = (usize::MAX, Instant::now());
     let counts = loop {
         let sim = SimView::from_attempts(&fetch_attempts(&client, &args.sim).await?);
-        let counts = Counts::compare(&sim, &read_stored(&db).await?);
+        // The database may be down for a moment (a chaos run restarting it): try again.
+        let stored = match read_stored(&db).await {
+            Ok(stored) => stored,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let mut counts = Counts::compare(&sim, &stored);
+        counts.applied_twice = count_applied_twice(&db).await?;
         let settled = sim.retrying() == 0 && args.expect_events.is_none_or(|n| sim.sent.len() >= n);
         if settled && counts.unprocessed == 0 || Instant::now() >= deadline {
             break counts;
