@@ -190,6 +190,7 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
     let (active, paused) = (d.status.is_active(), d.status.is_paused());
     let operator = d.can_operate.then(|| {
         let (id, id2, id3) = (id.clone(), id.clone(), id.clone());
+        let debit_key = d.debit_key.clone();
         view! {
             <section class="card">
                 <h2>"Operate"</h2>
@@ -210,6 +211,7 @@ fn Detail(d: MandateDetail, actions: Actions) -> impl IntoView {
                     <h3>"Debit the mandate"</h3>
                     <ActionForm action=actions.execute>
                         <input type="hidden" name="mandate_id" value=id3/>
+                        <input type="hidden" name="debit_key" value=debit_key/>
                         <label for="execute-amount">"Amount"</label>
                         <input id="execute-amount" name="amount" inputmode="decimal" required/>
                         <label for="execute-notification">"Notification id (optional)"</label>

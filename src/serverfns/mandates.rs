@@ -35,6 +35,9 @@ pub struct MandateDetail {
     pub history: Vec<MandateHistoryEntry>,
     /// Debits: order id, status, amount.
     pub executions: Vec<(String, String, String)>,
+    /// The debit form's key, minted for this showing: submitting the form twice (or again
+    /// after a timeout) debits at most once.
+    pub debit_key: String,
     pub can_operate: bool,
     pub can_admin: bool,
 }
@@ -216,6 +219,7 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
         facts,
         history,
         executions,
+        debit_key: dashboard_core::mandates::actions::mint_debit_key(),
         can_operate,
         can_admin,
     })
@@ -370,12 +374,13 @@ pub async fn notify_mandate(
     finish(&ctx, format!("Pre-debit notification {reference} sent.")).await
 }
 
-/// Debits the mandate under a fresh order id (operator+).
+/// Debits the mandate under the form's key (operator+): a key is debited at most once.
 #[server(prefix = "/api", endpoint = "execute_mandate")]
 pub async fn execute_mandate(
     mandate_id: String,
     amount: String,
     notification_id: Option<String>,
+    debit_key: Option<String>,
 ) -> Result<super::Created, AppError> {
     use dashboard_status::Role;
 
@@ -388,13 +393,18 @@ pub async fn execute_mandate(
         .filter(|n| !n.is_empty());
     ctx.require_step_up().await?;
     let audit = ctx.audit("mandate.execute", &mandate_id, &format!("amount={amount}"))?;
-    let order_id = ctx
+    let debit = ctx
         .state
         .actions
-        .execute_mandate(&mandate_id, amount, notification_id, &audit)
+        .execute_mandate(&mandate_id, amount, notification_id, debit_key, &audit)
         .await
         .map_err(|e| ctx.action_failed(e))?;
-    let message = format!("Debit requested as order {order_id}; it is followed like any order.");
+    let order_id = debit.order_id;
+    let message = if debit.repeated {
+        format!("This debit was already requested as order {order_id}; nothing was sent again.")
+    } else {
+        format!("Debit requested as order {order_id}; it is followed like any order.")
+    };
     ctx.flash_for_forms(&message).await;
     Ok(super::Created {
         id: order_id,

@@ -308,3 +308,99 @@ sim_test!(
         );
     }
 );
+
+/// The debit form's key, as the mandate page renders it.
+async fn debit_key(app: &TestApp, mandate_id: &str) -> String {
+    let res = app.call("get_mandate", &[("mandate_id", mandate_id)]).await;
+    let detail: Value = res.json().await.unwrap();
+    detail["debit_key"].as_str().unwrap().to_owned()
+}
+
+sim_test!(
+    a_debit_form_submitted_twice_or_again_after_a_lost_answer_debits_once,
+    |app, sim| {
+        let mandate_id = registered_mandate(app, sim, "cust_debit_once").await;
+        app.login_as_admin().await;
+        let debits_at_juspay = || async {
+            let mandates: Vec<Value> = reqwest::get(format!("{}/__sim/mandates", sim.base_url()))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            mandates
+                .iter()
+                .find(|m| m["mandate_id"] == mandate_id.as_str())
+                .and_then(|m| m["debits"].as_array().map(Vec::len))
+                .unwrap_or(0)
+        };
+        // Juspay makes the debit, then the answer is lost (504 after the work is done).
+        sim.handle().add_endpoint_fault(juspay_sim::EndpointFault {
+            method: Some("POST".to_owned()),
+            path: "/txns".to_owned(),
+            kind: juspay_sim::EndpointFaultKind::AcceptThenFail {
+                status: 504,
+                millis: 0,
+            },
+            times: Some(1),
+            probability: None,
+        });
+        let key = debit_key(app, &mandate_id).await;
+        let form = [
+            ("mandate_id", mandate_id.as_str()),
+            ("amount", "25.00"),
+            ("debit_key", key.as_str()),
+        ];
+        let lost = app.call("execute_mandate", &form).await;
+        assert!(lost.status().is_server_error(), "{}", lost.status());
+        let again = app.call("execute_mandate", &form).await;
+        assert_eq!(again.status().as_u16(), 200);
+        let created: Created = again.json().await.unwrap();
+        assert_eq!(created.id, key, "the debit's order id is the form's key");
+        assert!(
+            created.message.contains("nothing was sent again"),
+            "{}",
+            created.message
+        );
+        let mut submits = tokio::task::JoinSet::new();
+        for _ in 0..5 {
+            let (client, url) = (app.client.clone(), app.url("/api/execute_mandate"));
+            let form: Vec<(String, String)> = form
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            submits.spawn(async move {
+                client
+                    .post(url)
+                    .header("accept", "application/json")
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            });
+        }
+        while let Some(status) = submits.join_next().await {
+            assert_eq!(status.unwrap(), 200);
+        }
+        assert_eq!(
+            debits_at_juspay().await,
+            1,
+            "one debit at Juspay for one form"
+        );
+        let fresh = debit_key(app, &mandate_id).await;
+        assert_ne!(fresh, key, "the next showing of the form is a new debit");
+        let forged = app
+            .call(
+                "execute_mandate",
+                &[
+                    ("mandate_id", mandate_id.as_str()),
+                    ("amount", "25.00"),
+                    ("debit_key", "ord_someone_else"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status().as_u16(), 422, "a key names only a debit");
+    }
+);

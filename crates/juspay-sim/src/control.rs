@@ -1,7 +1,8 @@
 //! The `/__sim` control API: pay without HTML, raise and move chargebacks, auto-refund a
 //! late success, expire a mandate, inject faults,
-//! read webhook attempts and order state (one order, or a compact list of every order for
-//! comparing with the dashboard's database), start demo traffic, and receive the dashboard's
+//! read webhook attempts and order state (one order, or a compact list of every order, and
+//! of every mandate with its debits, for comparing with the dashboard's database), start
+//! demo traffic, and receive the dashboard's
 //! outbound events ([`crate::receiver`]). Invariant: these routes need no API key (the
 //! simulator binds loopback only) and are never subject to endpoint faults.
 
@@ -47,6 +48,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/orders/{order_id}/pay", post(pay))
         .route("/__sim/orders/{order_id}/chargebacks", post(chargeback))
         .route("/__sim/orders/{order_id}/auto-refund", post(auto_refund))
+        .route("/__sim/mandates", get(list_mandates))
         .route("/__sim/mandates/{mandate_id}/expire", post(expire_mandate))
         .route("/__sim/faults", axum::routing::delete(clear_faults))
         .route("/__sim/faults/endpoint", post(add_endpoint_fault))
@@ -129,6 +131,64 @@ async fn list_orders(
         })
         .collect();
     Ok(Json(orders))
+}
+
+/// One execution (debit) of a mandate in [`MandateSummary`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DebitSummary {
+    /// The execution order's merchant order id.
+    pub order_id: String,
+    /// Wire status of that order, e.g. `CHARGED`.
+    pub status: String,
+    /// Minor units of the mandate's currency.
+    pub amount: i64,
+}
+
+/// A mandate as `GET /__sim/mandates` lists it: what a reconciliation compares.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MandateSummary {
+    /// Juspay's mandate id.
+    pub mandate_id: String,
+    /// Wire status, e.g. `ACTIVE`.
+    pub status: String,
+    /// The registration order's merchant id.
+    pub order_id: String,
+    /// Owner.
+    pub customer_id: Option<String>,
+    /// Executions, by order id.
+    pub debits: Vec<DebitSummary>,
+}
+
+/// `GET /__sim/mandates[?merchant_id=]`: every mandate of the merchant with its debits,
+/// compact, read-only.
+async fn list_mandates(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<MerchantQuery>,
+) -> Result<Json<Vec<MandateSummary>>, ApiError> {
+    let store = shared.store_of(query.merchant(&shared))?;
+    let mandates = store
+        .mandates
+        .values()
+        .map(|m| MandateSummary {
+            mandate_id: m.mandate_id.clone(),
+            status: m.status.as_str().to_owned(),
+            order_id: m.order_id.clone(),
+            customer_id: m.customer_id.clone(),
+            debits: store
+                .orders
+                .values()
+                .filter(|o| {
+                    o.is_mandate_execution && o.mandate_id.as_deref() == Some(&m.mandate_id)
+                })
+                .map(|o| DebitSummary {
+                    order_id: o.order_id.clone(),
+                    status: o.status.as_str().to_owned(),
+                    amount: o.amount,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(mandates))
 }
 
 async fn order(

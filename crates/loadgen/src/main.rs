@@ -4,8 +4,10 @@
 //! insert (`ceiling`), drives the Juspay simulator (`pay`), refunds as staff (`refund`),
 //! checks after a chaos run that every acknowledged event is stored once and processed
 //! (`chaos-verify`) and that the app's orders and refunds equal the simulator's
-//! (`state-verify`). For the orders pages it bulk-seeds orders (`seed-orders`) and times
-//! browsing them (`orders`); a soak run browses like staff on duty (`browse`).
+//! (`state-verify`); it handles mandates as staff during a fault storm (`mandates`) and
+//! checks them against the simulator's (`mandate-verify`). For the orders pages it
+//! bulk-seeds orders (`seed-orders`) and times browsing them (`orders`); a soak run browses
+//! like staff on duty (`browse`).
 
 mod app;
 mod browse;
@@ -15,6 +17,7 @@ mod drain;
 mod event;
 mod ingest;
 mod load;
+mod mandates;
 mod pay;
 mod reconcile;
 mod refund;
@@ -52,6 +55,11 @@ enum Command {
     Refund(refund::RefundArgs),
     /// Compare the app's orders and refunds with the simulator's, waiting until equal.
     StateVerify(reconcile::StateVerifyArgs),
+    /// Register mandates at the simulator and pause, resume, revoke, debit and check them as
+    /// staff, pressing again after errors the way a person would.
+    Mandates(mandates::MandatesArgs),
+    /// Compare the app's mandates and their debits with the simulator's, waiting until equal.
+    MandateVerify(mandates::MandateVerifyArgs),
     /// Browse the dashboard's pages as signed-in staff for a while (soak runs).
     Browse(soak::BrowseArgs),
     /// Bulk-insert N realistic orders into a migrated database (for `orders`).
@@ -71,6 +79,8 @@ async fn main() -> ExitCode {
         Command::ChaosVerify(args) => verify::run(&args).await,
         Command::Refund(args) => refund::run(&args).await,
         Command::StateVerify(args) => reconcile::run(&args).await,
+        Command::Mandates(args) => mandates::run(&args).await,
+        Command::MandateVerify(args) => mandates::verify(&args).await,
         Command::Browse(args) => soak::run(&args).await,
         Command::SeedOrders(args) => seed::run(&args).await,
         Command::Orders(args) => browse::run(&args).await,

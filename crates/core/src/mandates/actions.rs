@@ -214,16 +214,29 @@ impl Actions {
         Ok(reference)
     }
 
-    /// Debits the mandate for `amount` (minor units) under a fresh order id, stored as a
-    /// NEW order first and then followed like any order. Returns the order id.
+    /// Debits the mandate for `amount` (minor units) under `debit_key` (the order id the
+    /// debit form minted when it was shown; a fresh one when none is given), stored as a
+    /// NEW order first and then followed like any order. A key is sent to Juspay at most
+    /// once: a double submit, a retry after a timeout or a crash finds the order already
+    /// registered and answers with it ([`Debit::repeated`]) without calling Juspay again.
     pub async fn execute_mandate(
         &self,
         mandate_id: &str,
         amount: i64,
         notification_id: Option<String>,
+        debit_key: Option<String>,
         audit: &AuditEntry,
-    ) -> Result<String, ActionError> {
+    ) -> Result<Debit, ActionError> {
         let client = self.client()?;
+        let order_id = match debit_key {
+            Some(key) if is_debit_key(&key) => key,
+            Some(_) => return Err(invalid("The debit form is damaged; reload the page.")),
+            None => mint_order_id(DEBIT_PREFIX),
+        };
+        let description = format!("debit of mandate {mandate_id}");
+        if let Some(existing) = self.store().find_order(&order_id).await? {
+            return repeated_debit(existing.description.as_deref(), &description, order_id);
+        }
         let row = self.mandate(mandate_id).await?;
         check_debit(&row, amount)?;
         if !row.status.is_active() {
@@ -240,16 +253,23 @@ impl Actions {
             .currency
             .clone()
             .unwrap_or_else(|| DEFAULT_CURRENCY.to_owned());
-        let order_id = mint_order_id("md");
         let order = NewOrder {
             order_id: order_id.clone(),
             amount,
             currency: currency.clone(),
             customer_id: Some(customer_id.clone()),
-            description: Some(format!("debit of mandate {mandate_id}")),
+            description: Some(description.clone()),
             ..NewOrder::default()
         };
-        self.register_order(&order, audit).await?;
+        if let Err(e) = self.register_order(&order, audit).await {
+            // A concurrent submit of the same form registered it first.
+            return match self.store().find_order(&order_id).await? {
+                Some(existing) => {
+                    repeated_debit(existing.description.as_deref(), &description, order_id)
+                }
+                None => Err(e),
+            };
+        }
         let mut request = MandateExecutionRequest::new(
             &order_id,
             Amount::from_minor(amount, &currency),
@@ -278,7 +298,10 @@ impl Actions {
         tx.schedule_order_check(&order_id, now_millis()).await?;
         tx.commit().await?;
         answer.map_err(refusal)?;
-        Ok(order_id)
+        Ok(Debit {
+            order_id,
+            repeated: false,
+        })
     }
 
     /// Reads every mandate Juspay has for `customer_id` and applies each.
@@ -356,6 +379,51 @@ fn invalid(message: &str) -> ActionError {
         field: "mandate",
         message: message.to_owned(),
     }
+}
+
+/// Prefix of the order ids of mandate debits.
+const DEBIT_PREFIX: &str = "md";
+
+/// A debit key as [`mint_debit_key`] makes them, so a form cannot name any order.
+fn is_debit_key(key: &str) -> bool {
+    key.strip_prefix("md_").is_some_and(|rest| {
+        rest.len() == 12
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// A fresh key for a debit form: the order id its debit will have.
+pub fn mint_debit_key() -> String {
+    mint_order_id(DEBIT_PREFIX)
+}
+
+/// The answer to a key already used: the same debit, unless the key named another order.
+fn repeated_debit(
+    existing: Option<&str>,
+    expected: &str,
+    order_id: String,
+) -> Result<Debit, ActionError> {
+    if existing == Some(expected) {
+        Ok(Debit {
+            order_id,
+            repeated: true,
+        })
+    } else {
+        Err(invalid(
+            "The debit form was already used for another order; reload the page.",
+        ))
+    }
+}
+
+/// What a debit submit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debit {
+    /// The debit's order id (its key).
+    pub order_id: String,
+    /// The key had been submitted before: nothing was sent to Juspay this time.
+    pub repeated: bool,
 }
 
 #[cfg(test)]

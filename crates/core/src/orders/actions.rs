@@ -373,6 +373,8 @@ impl Actions {
             ..OrderReport::default()
         };
         let mut tx = self.store.begin().await?;
+        // Two submits of one key on PostgreSQL: the second waits here, then finds the first.
+        tx.lock_key(&format!("order:{}", order.order_id)).await?;
         if tx.load_order(&order.order_id).await?.is_some() {
             return Err(invalid("order_id", "An order with this id exists already."));
         }

@@ -428,3 +428,44 @@ async fn demo_traffic_produces_a_stream_of_orders_and_stops_at_shutdown() {
         "traffic stops with the simulator"
     );
 }
+
+#[tokio::test]
+async fn the_control_listing_shows_each_mandate_with_its_status_and_debits() {
+    let sim = start(None).await;
+    let mandate_id = register(&sim, "ord-list", "cust-m").await;
+    let other = register(&sim, "ord-list-2", "cust-m").await;
+    assert_eq!(
+        execute(&sim, &mandate_id, "debit-1", "10.00")
+            .await
+            .status(),
+        200
+    );
+    let paused = command(&sim, &other, &[("command", "pause")]).await;
+    assert_eq!(paused.status(), 200);
+    let listing: Value = client()
+        .get(format!("{}/__sim/mandates", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let find = |id: &str| {
+        listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["mandate_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let debited = find(&mandate_id);
+    assert_eq!(debited["status"], "ACTIVE");
+    assert_eq!(debited["order_id"], "ord-list");
+    assert_eq!(debited["customer_id"], "cust-m");
+    assert_eq!(debited["debits"][0]["order_id"], "debit-1");
+    assert_eq!(debited["debits"][0]["amount"], 1000);
+    let paused = find(&other);
+    assert_eq!(paused["status"], "PAUSED");
+    assert_eq!(paused["debits"], json!([]));
+}
