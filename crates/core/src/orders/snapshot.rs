@@ -80,7 +80,14 @@ impl OrderReport {
             }
         }
         let mandate = match &order.mandate {
-            Some(m) => MandateReport::from_mandate(m, Some(&order_id))?,
+            // The order's mandate block does not repeat the customer; the order names it,
+            // and a debit needs it.
+            Some(m) => MandateReport::from_mandate(m, Some(&order_id))?.map(|mut report| {
+                if report.customer_id.is_none() {
+                    report.customer_id = order.customer_id.clone();
+                }
+                report
+            }),
             None => None,
         };
         let mut disputes = Vec::new();

@@ -348,3 +348,16 @@ fn a_pending_jpsl_order_is_not_scheduled_for_polling_at_juspay_and_a_juspay_one_
     .unwrap();
     assert_eq!(juspay.row.next_check_at, Some(60_005));
 }
+
+#[test]
+fn a_mandate_learned_from_its_order_takes_the_orders_customer() {
+    let raw = serde_json::json!({
+        "order_id": "mreg_1", "status": "CHARGED", "amount": "1.00", "currency": "INR",
+        "customer_id": "cust_7",
+        "mandate": {"mandate_id": "mdt_1", "mandate_status": "ACTIVE", "max_amount": "500.00"}
+    });
+    let order: Order = serde_json::from_value(raw).unwrap();
+    let report = OrderReport::from_order(&order).unwrap().unwrap();
+    let mandate = report.mandate.expect("the mandate block is read");
+    assert_eq!(mandate.customer_id.as_deref(), Some("cust_7"));
+}
