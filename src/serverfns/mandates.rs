@@ -168,6 +168,10 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
     .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
     .collect();
     let mut executions = Vec::new();
+    // A debit sent in the last minutes whose outcome is still unknown (its answer may have
+    // been lost): the form offers its key again, so pressing again cannot debit twice.
+    let mut unsettled_debit = None;
+    let recent = dashboard_core::clock::now_millis() - UNSETTLED_DEBIT_MS;
     for event in events.iter().filter(|e| e.kind == "execution") {
         if let Some(order_id) = &event.order_id {
             let order = store
@@ -175,6 +179,9 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
                 .await
                 .map_err(|e| ctx.internal(&e))?;
             if let Some(order) = order {
+                if order.status == dashboard_status::OrderStatus::New && order.created_at > recent {
+                    unsettled_debit = Some(order_id.clone());
+                }
                 executions.push((
                     order_id.clone(),
                     order.status.to_string(),
@@ -219,11 +226,17 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
         facts,
         history,
         executions,
-        debit_key: dashboard_core::mandates::actions::mint_debit_key(),
+        debit_key: unsettled_debit
+            .unwrap_or_else(dashboard_core::mandates::actions::mint_debit_key),
         can_operate,
         can_admin,
     })
 }
+
+/// How long a debit without an outcome keeps its form's key: the reconciler learns the
+/// outcome of a debit Juspay made within that time.
+#[cfg(feature = "ssr")]
+const UNSETTLED_DEBIT_MS: i64 = 10 * 60_000;
 
 /// Revokes a mandate for good (admin), after the mandate id is typed to confirm.
 #[server(prefix = "/api", endpoint = "revoke_mandate")]

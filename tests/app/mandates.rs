@@ -389,8 +389,27 @@ sim_test!(
             1,
             "one debit at Juspay for one form"
         );
-        let fresh = debit_key(app, &mandate_id).await;
-        assert_ne!(fresh, key, "the next showing of the form is a new debit");
+        let store = app.db.store();
+        let settled = || async {
+            store
+                .find_order(&key)
+                .await
+                .unwrap()
+                .is_some_and(|o| o.status != dashboard_status::OrderStatus::New)
+        };
+        // Read the form first: a status never returns to NEW, so a fresh key offered while
+        // the debit was unsettled would show here.
+        let offered = debit_key(app, &mandate_id).await;
+        assert!(
+            offered == key || settled().await,
+            "an unsettled debit's form keeps its key"
+        );
+        eventually("the debit's outcome arrives", settled).await;
+        assert_ne!(
+            debit_key(app, &mandate_id).await,
+            key,
+            "once the debit settled, the form is a new debit"
+        );
         let forged = app
             .call(
                 "execute_mandate",
