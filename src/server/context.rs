@@ -154,6 +154,10 @@ impl RequestCtx {
                 self.fail(AppError::invalid(field, message.clone()))
             }
             ActionError::NotFound => self.fail(AppError::NotFound),
+            ActionError::Store(e) if e.is_unstorable_text() => self.fail(AppError::invalid(
+                "form",
+                "The text contains a character that cannot be stored (such as NUL).",
+            )),
             ActionError::Store(_) => self.fail(AppError::Internal {
                 trace_id: self.trace_id.clone(),
             }),

@@ -127,6 +127,21 @@ pub fn client_request_id_of<B>(req: &http::Request<B>) -> Option<HeaderValue> {
     Some(kept.unwrap_or_else(|| HeaderValue::from_static("")))
 }
 
+/// Refuses a request whose path or query holds an encoded NUL, which no page, filter or
+/// id can contain and PostgreSQL text cannot store: a clear 400 before any query runs
+/// (a CSV export would otherwise fail after its answer had begun).
+pub async fn refuse_nul(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    if uri.path().contains("%00") || uri.query().is_some_and(|q| q.contains("%00")) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "The address contains a NUL character, which nothing here can hold.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// The answer when a handler panicked: a plain 500 (its trace id is added on the way out),
 /// never the panic's text, which is logged in the request's span instead.
 pub fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -332,6 +332,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 .layer(PropagateRequestIdLayer::new(request_id))
                 // Inside the trace id's propagation, so even a panic's 500 names its trace.
                 .layer(CatchPanicLayer::custom(middleware::answer_panic))
+                .layer(from_fn(middleware::refuse_nul))
                 .layer(from_fn_with_state(
                     state.clone(),
                     middleware::attach_request_meta,
