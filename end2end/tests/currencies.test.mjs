@@ -33,8 +33,8 @@ for (const js of [true, false]) {
       page.on('pageerror', (e) => problems.push(e.message));
       await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
       for (const [currency, typed, shown] of [
-        ['JPY', '500', '500 JPY'],
-        ['KWD', '1.005', '1.005 KWD'],
+        ['JPY', '500', '¥500'],
+        ['KWD', '1.005', 'KWD 1.005'],
       ]) {
         await page.goto(`${BASE}/orders`);
         await settle(page);

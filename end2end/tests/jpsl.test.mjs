@@ -57,7 +57,7 @@ for (const js of [true, false]) {
       }
       const row = page.locator('tbody tr', { hasText: orderId });
       await row.getByText('JPSL').waitFor();
-      await row.getByText('75.00 INR').waitFor();
+      await row.getByText('₹75.00').waitFor();
 
       await page.goto(`${BASE}/webhooks?source=jpsl&order=${orderId}`);
       await settle(page);

@@ -65,7 +65,7 @@ for (const js of [true, false]) {
       assert.equal(href, `/orders/${orderId}`);
       await page.goto(`${BASE}${href}`);
       await settle(page);
-      await page.getByText('250.00 INR').first().waitFor();
+      await page.getByText('₹250.00').first().waitFor();
       await page.click('button:has-text("Sync with Juspay")');
       await page.getByText(/Synced with Juspay: .*CHARGED/).waitFor();
       await page.getByTestId('status').getByText('CHARGED').waitFor();

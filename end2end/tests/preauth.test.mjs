@@ -55,7 +55,7 @@ for (const js of [true, false]) {
       assert.equal(await page.inputValue('#capture-amount'), '45.00', 'the whole hold by default');
       await page.fill('#capture-amount', '20.00');
       await page.click('button:has-text("Capture")');
-      await page.getByText('Capture of 20.00 INR requested: the order is Partially captured.').first().waitFor();
+      await page.getByText('Capture of ₹20.00 requested: the order is Partially captured.').first().waitFor();
       if (!js) await page.goto(`${BASE}/orders/${orderId}`);
       await page.getByTestId('status').filter({ hasText: 'PARTIAL_CHARGED' }).waitFor();
       assert.equal(await page.locator('#capture-amount').count(), 0, 'nothing left to capture');

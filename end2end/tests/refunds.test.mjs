@@ -66,12 +66,12 @@ for (const js of [true, false]) {
       } else {
         await page.locator('button:has-text("Refund")').dblclick();
       }
-      await page.getByText(/Refund of 20.00 INR requested/).first().waitFor();
+      await page.getByText(/Refund of ₹20.00 requested/).first().waitFor();
       await settle(page);
 
       await page.goto(`${BASE}/refunds?order=${orderId}`);
       await settle(page);
-      await page.getByRole('cell', { name: '20.00 INR' }).first().waitFor();
+      await page.getByRole('cell', { name: '₹20.00' }).first().waitFor();
       assert.equal(await page.locator('tbody tr').count(), 1, 'one refund');
       const order = await fetch(`${SIM}/__sim/orders/${orderId}`).then((r) => r.json());
       assert.equal(order.refunds.length, 1, 'one refund at Juspay');
@@ -88,7 +88,7 @@ for (const js of [true, false]) {
       await settle(page);
       assert.equal(await page.inputValue('#refund-amount'), '100.00', 'the amount is kept');
       await page.click('button:has-text("Refund")');
-      await page.getByText(/Refund of 100.00 INR requested/).first().waitFor();
+      await page.getByText(/Refund of ₹100.00 requested/).first().waitFor();
       const after = await fetch(`${SIM}/__sim/orders/${orderId}`).then((r) => r.json());
       assert.equal(after.refunds.length, 2, 'the large refund reached Juspay once confirmed');
 

@@ -527,7 +527,7 @@ mod tests {
         }];
         let page = build(all, true, true);
         assert_eq!(page.payment_link, None);
-        assert_eq!(page.refunds[0].amount, "5.00 INR");
+        assert_eq!(page.refunds[0].amount, "₹5.00");
         assert_eq!(page.refunds[0].status, RefundStatus::Success);
     }
 

@@ -39,7 +39,7 @@ pub struct OrderPage {
     pub rows: Vec<OrderSummary>,
     /// Pass as `after` for the next page; `None` on the last page.
     pub next_after: Option<String>,
-    /// "12 orders · 1,234.00 INR", one line per currency.
+    /// "12 orders · ₹1,234.00", one line per currency.
     pub totals: Vec<String>,
 }
 

@@ -53,14 +53,14 @@ sim_test!(
         // (currency, amount typed, minor units, shown, refund typed, refund minor units,
         // refund as sent to Juspay: with the currency's decimals)
         for (currency, typed, minor, shown, refund, refund_minor, sent) in [
-            ("JPY", "500", 500, "500 JPY", "200", 200, "200"),
-            ("USD", "12.34", 1_234, "12.34 USD", "1.5", 150, "1.50"),
-            ("KWD", "1.005", 1_005, "1.005 KWD", "0.005", 5, "0.005"),
+            ("JPY", "500", 500, "¥500", "200", 200, "200"),
+            ("USD", "12.34", 1_234, "$12.34", "1.5", 150, "1.50"),
+            ("KWD", "1.005", 1_005, "KWD 1.005", "0.005", 5, "0.005"),
             (
                 "INR",
                 "1,234.50",
                 123_450,
-                "1,234.50 INR",
+                "₹1,234.50",
                 "10",
                 1_000,
                 "10.00",

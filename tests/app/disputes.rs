@@ -354,7 +354,7 @@ sim_test!(
                 &by_gateway["paid"],
                 &by_gateway["amount"]
             ),
-            (&json!(1), &json!(1), &json!("250.00 INR")),
+            (&json!(1), &json!(1), &json!("₹250.00")),
             "{by_gateway}"
         );
         assert_eq!(by_gateway["percent"], json!(100.0));

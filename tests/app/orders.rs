@@ -102,7 +102,7 @@ app_test!(
 
         let (ids, totals) = listed(app, &[("group", "paid")]).await;
         assert_eq!(ids, ["ord_card", "ord_paid"]);
-        assert_eq!(totals, ["2 orders · 623.45 INR"]);
+        assert_eq!(totals, ["2 orders · ₹623.45"]);
         assert_eq!(
             exported(app, "group=paid").await,
             ids,
@@ -499,7 +499,7 @@ sim_test!(
         let (status, page) = visit(signed_return(&paid, "CHARGED", SIM_RESPONSE_KEY)).await;
         assert_eq!(status, 200);
         assert!(
-            page.contains("Payment received") && page.contains("75.00 INR"),
+            page.contains("Payment received") && page.contains("₹75.00"),
             "{page}"
         );
 

@@ -345,7 +345,7 @@ sim_test!(
             .collect();
         assert_eq!(orders, [second.as_str()], "the CSV is the filtered list");
         let page = app.get("/refunds").await.text().await.unwrap();
-        assert!(page.contains(&first) && page.contains("70.00 INR"));
+        assert!(page.contains(&first) && page.contains("₹70.00"));
     }
 );
 

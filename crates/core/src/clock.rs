@@ -98,3 +98,145 @@ mod date_tests {
         assert_eq!(parse_utc_date("yesterday"), None);
     }
 }
+
+/// A time zone people read times in: an IANA name (`Asia/Kolkata`) found in the time-zone
+/// database built into the binary, so every machine shows the same local times whatever
+/// its installed `tzdata`.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+/// A zone name the time-zone database does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a time zone; use a name like Asia/Kolkata, Europe/London or UTC")]
+pub struct UnknownZone(pub String);
+
+impl Zone {
+    /// The zone called `name` (IANA, case as the database spells it or not).
+    pub fn named(name: &str) -> Result<Self, UnknownZone> {
+        let name = name.trim();
+        let tz = jiff::tz::db()
+            .get(name)
+            .map_err(|_| UnknownZone(name.to_owned()))?;
+        let name = tz.iana_name().unwrap_or(name).to_owned();
+        Ok(Self { name, tz })
+    }
+
+    pub fn utc() -> Self {
+        Self {
+            name: "UTC".to_owned(),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+
+    /// The IANA name, as the database spells it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Stored milliseconds as `YYYY-MM-DD HH:MM:SS IST`: local time with the zone's
+    /// abbreviation, or its offset (`UTC+04`) where the zone has no letters.
+    pub fn format(&self, millis: i64) -> String {
+        let Ok(at) = jiff::Timestamp::from_millisecond(millis) else {
+            return format_utc(millis);
+        };
+        let zoned = at.to_zoned(self.tz.clone());
+        let abbreviation = zoned.strftime("%Z").to_string();
+        let zone = if abbreviation.starts_with(['+', '-']) {
+            format!("UTC{abbreviation}")
+        } else {
+            abbreviation
+        };
+        format!("{} {zone}", zoned.strftime("%Y-%m-%d %H:%M:%S"))
+    }
+
+    /// Start of the local day `YYYY-MM-DD` in this zone, in epoch milliseconds; `None` if
+    /// not such a date. Date filters read dates as the person typing them sees days.
+    pub fn day_start(&self, text: &str) -> Option<i64> {
+        let date: jiff::civil::Date = text.trim().parse().ok()?;
+        let start = date.to_zoned(self.tz.clone()).ok()?;
+        Some(start.timestamp().as_millisecond())
+    }
+}
+
+/// Every zone name the built-in database knows, sorted, for a picker.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Stored milliseconds as ISO 8601 in UTC (`2026-12-07T19:41:15.123Z`): what a spreadsheet
+/// or another program reads without guessing a zone.
+pub fn format_iso_utc(millis: i64) -> String {
+    jiff::Timestamp::from_millisecond(millis)
+        .map(|at| format!("{at:.3}"))
+        .unwrap_or_else(|_| millis.to_string())
+}
+
+/// How long ago `millis` was at `now`, the way people say it: `just now`, `3 min ago`,
+/// `5 h ago`, `2 days ago`, or `in 4 min` for a time still to come.
+pub fn format_ago(millis: i64, now: i64) -> String {
+    let seconds = (now - millis) / 1000;
+    let (future, seconds) = (seconds < 0, seconds.saturating_abs());
+    let span = match seconds {
+        0..45 => return "just now".to_owned(),
+        45..3_600 => format!("{} min", (seconds + 30) / 60),
+        3_600..86_400 => format!("{} h", (seconds + 1_800) / 3_600),
+        86_400..172_800 => "1 day".to_owned(),
+        _ => format!("{} days", seconds / 86_400),
+    };
+    if future {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn a_zone_shows_local_time_with_its_abbreviation_or_offset() {
+        let kolkata = Zone::named("asia/kolkata").unwrap();
+        assert_eq!(kolkata.name(), "Asia/Kolkata");
+        assert_eq!(kolkata.format(1_700_000_000_123), "2023-11-15 03:43:20 IST");
+        assert_eq!(Zone::utc().format(0), "1970-01-01 00:00:00 UTC");
+        let dubai = Zone::named("Asia/Dubai").unwrap();
+        assert_eq!(dubai.format(0), "1970-01-01 04:00:00 UTC+04");
+        let london = Zone::named("Europe/London").unwrap();
+        assert_eq!(london.format(1_719_835_200_000), "2024-07-01 13:00:00 BST");
+        assert_eq!(
+            Zone::named("Mars/Olympus").unwrap_err().to_string(),
+            "\"Mars/Olympus\" is not a time zone; use a name like Asia/Kolkata, Europe/London or UTC"
+        );
+        assert!(zone_names().iter().any(|n| n == "Asia/Kolkata"));
+    }
+
+    #[test]
+    fn a_typed_date_starts_at_local_midnight_of_the_zone() {
+        let kolkata = Zone::named("Asia/Kolkata").unwrap();
+        let start = kolkata.day_start("2026-11-23").unwrap();
+        assert_eq!(format_utc(start), "2026-11-22 18:30:00 UTC");
+        assert_eq!(Zone::utc().day_start("1970-01-02"), Some(86_400_000));
+        assert_eq!(kolkata.day_start("2026-02-30"), None);
+    }
+
+    #[test]
+    fn times_read_as_iso_8601_utc_and_as_how_long_ago() {
+        assert_eq!(format_iso_utc(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        let now = 1_700_000_000_000;
+        assert_eq!(format_ago(now - 10_000, now), "just now");
+        assert_eq!(format_ago(now - 180_000, now), "3 min ago");
+        assert_eq!(format_ago(now - 5 * 3_600_000, now), "5 h ago");
+        assert_eq!(format_ago(now - 30 * 3_600_000, now), "1 day ago");
+        assert_eq!(format_ago(now - 3 * 86_400_000, now), "3 days ago");
+        assert_eq!(format_ago(now + 240_000, now), "in 4 min");
+    }
+}

@@ -52,18 +52,53 @@ pub fn parse_filter_bound(text: &str) -> Option<i64> {
     amount.minor_in("CLF").ok()
 }
 
-/// `123456` INR → `1,234.56 INR`; `500` JPY → `500 JPY`; `1005` KWD → `1.005 KWD`.
-pub fn format_minor(amount: i64, currency: &str) -> String {
-    format!("{} {currency}", format_plain(amount, currency))
+/// How a currency is written for people: its symbol (or its code and a space when the
+/// symbol is ambiguous or unknown) before the figure, and whether the figure is grouped the
+/// Indian way (lakh and crore: `1,31,182`) or by thousands.
+fn notation(currency: &str) -> (&str, bool) {
+    match currency {
+        "INR" => ("₹", true),
+        "USD" => ("$", false),
+        "EUR" => ("€", false),
+        "GBP" => ("£", false),
+        "JPY" => ("¥", false),
+        "SGD" => ("S$", false),
+        "AUD" => ("A$", false),
+        "CAD" => ("CA$", false),
+        "LKR" | "NPR" | "PKR" => ("", true),
+        _ => ("", false),
+    }
 }
 
-/// `123456` INR → `1,234.56` (grouped by thousands; negative amounts keep their sign).
+/// `123456` INR → `₹1,234.56`; `13118200` INR → `₹1,31,182.00`; `500` JPY → `¥500`;
+/// `1005` KWD → `KWD 1.005`: the currency's symbol where one is unambiguous, its code
+/// otherwise, its decimals, and its usual digit grouping.
+pub fn format_minor(amount: i64, currency: &str) -> String {
+    let (symbol, _) = notation(currency);
+    let figure = format_plain(amount.saturating_abs(), currency);
+    let sign = if amount < 0 { "-" } else { "" };
+    if symbol.is_empty() {
+        format!("{sign}{currency} {figure}")
+    } else {
+        format!("{sign}{symbol}{figure}")
+    }
+}
+
+/// `123456` INR → `1,234.56`; grouped as the currency's readers group it (lakh and crore
+/// for INR), negative amounts keep their sign.
 pub fn format_plain(amount: i64, currency: &str) -> String {
+    let (_, indian) = notation(currency);
     let text = Amount::from_minor(amount.saturating_abs(), currency).to_major_string();
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let mut grouped = String::new();
     for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+        let left = whole.len() - i;
+        let boundary = if indian {
+            left == 3 || (left > 3 && (left - 3).is_multiple_of(2))
+        } else {
+            left.is_multiple_of(3)
+        };
+        if i > 0 && boundary {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -142,15 +177,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_are_shown_with_grouping_their_currencys_decimals_and_the_code() {
-        assert_eq!(format_minor(123_456, "INR"), "1,234.56 INR");
-        assert_eq!(format_minor(5, "INR"), "0.05 INR");
+    fn amounts_are_shown_with_their_symbol_grouping_and_decimals() {
+        assert_eq!(format_minor(123_456, "INR"), "₹1,234.56");
+        assert_eq!(format_minor(13_118_200, "INR"), "₹1,31,182.00");
+        assert_eq!(format_minor(1_234_567_890, "INR"), "₹1,23,45,678.90");
+        assert_eq!(format_minor(5, "INR"), "₹0.05");
+        assert_eq!(format_minor(-250, "INR"), "-₹2.50");
         assert_eq!(format_plain(100_000_000, "USD"), "1,000,000.00");
+        assert_eq!(format_plain(100_000_000, "INR"), "10,00,000.00");
         assert_eq!(format_plain(-250, "INR"), "-2.50");
-        assert_eq!(format_minor(500, "JPY"), "500 JPY");
-        assert_eq!(format_minor(1_234_567, "JPY"), "1,234,567 JPY");
-        assert_eq!(format_minor(1_005, "KWD"), "1.005 KWD");
-        assert_eq!(format_minor(2_500, "BHD"), "2.500 BHD");
+        assert_eq!(format_minor(100_000_000, "USD"), "$1,000,000.00");
+        assert_eq!(format_minor(500, "JPY"), "¥500");
+        assert_eq!(format_minor(1_234_567, "JPY"), "¥1,234,567");
+        assert_eq!(format_minor(1_005, "KWD"), "KWD 1.005");
+        assert_eq!(format_minor(2_500, "BHD"), "BHD 2.500");
+        assert_eq!(format_minor(99_999, "AED"), "AED 999.99");
         assert_eq!(format_decimal(123_456, "INR"), "1234.56");
         assert_eq!(format_decimal(5, "KWD"), "0.005");
     }

@@ -436,7 +436,7 @@ mod tests {
         let dispute = |id: &str, left: Option<i64>| AwaitingDispute {
             dispute_id: id.into(),
             order_id: Some("ord_1".into()),
-            amount: Some("40.00 INR".into()),
+            amount: Some("₹40.00".into()),
             respond_by: left.map(|l| (1_800_000_000_000 + l, l)),
         };
         let inputs = AlertInputs {
@@ -460,7 +460,7 @@ mod tests {
                 "dispute:cb_open"
             ]
         );
-        assert!(conditions[0].message.contains("order ord_1 for 40.00 INR"));
+        assert!(conditions[0].message.contains("order ord_1 for ₹40.00"));
         assert!(
             conditions[2].message.contains("within 6 h"),
             "{}",
