@@ -71,7 +71,7 @@ for (const js of [true, false]) {
       await awaiting(page).click();
       await page.waitForURL(`**/disputes/${disputeId}`);
       await settle(page);
-      assert.match(await page.getByTestId('respond-by').textContent(), /Respond by: .*UTC \(in \d+/);
+      assert.match(await page.getByTestId('respond-by').textContent(), /Respond by: .* IST \(in \d+/);
       await page.check('input[name="decision"][value="CONTEST"]');
       await page.fill('#dispute-note', 'Courier proof of delivery sent to the acquirer.');
       await page.setInputFiles('#dispute-evidence', {

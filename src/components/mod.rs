@@ -2,3 +2,4 @@
 
 pub mod shell;
 pub mod step_up;
+pub mod when;

@@ -10,11 +10,12 @@ use crate::{
     components::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
+        when::When,
     },
     error::AppError,
     serverfns::account::{
-        ChangePassword, ConfirmTwoFactor, EndSessions, SessionsView, SignInWithCode, TwoFactorView,
-        list_sessions, two_factor_status,
+        ChangePassword, ConfirmTwoFactor, EndSessions, SessionsView, SetTimeZone, SignInWithCode,
+        TwoFactorView, list_sessions, time_zone_names, two_factor_status,
     },
 };
 
@@ -156,15 +157,23 @@ pub fn SessionsPage() -> impl IntoView {
     let user_id = move || query.read().get("user").and_then(|u| u.parse::<i64>().ok());
     let end = ServerAction::<EndSessions>::new();
     let change = ServerAction::<ChangePassword>::new();
+    let zone = ServerAction::<SetTimeZone>::new();
     let sessions = Resource::new(
-        move || (user_id(), end.version().get(), change.version().get()),
-        |(user_id, _, _)| list_sessions(user_id),
+        move || {
+            (
+                user_id(),
+                end.version().get(),
+                change.version().get(),
+                zone.version().get(),
+            )
+        },
+        |(user_id, ..)| list_sessions(user_id),
     );
     view! {
         <Shell title="Sessions">
             <Suspense fallback=|| view! { <p>"Loading sessions…"</p> }>
                 {move || Suspend::new(async move {
-                    shown(sessions.await.map(|view| view! { <Sessions view end change/> }))
+                    shown(sessions.await.map(|view| view! { <Sessions view end change zone/> }))
                 })}
             </Suspense>
         </Shell>
@@ -176,8 +185,12 @@ fn Sessions(
     view: SessionsView,
     end: ServerAction<EndSessions>,
     change: ServerAction<ChangePassword>,
+    zone: ServerAction<SetTimeZone>,
 ) -> impl IntoView {
     let own = view.own;
+    let zone_form = own.then(|| {
+        view! { <TimeZoneForm zone current=view.timezone.clone() default=view.default_timezone.clone()/> }
+    });
     // Only another user's sessions name the user; without it the server takes the
     // signed-in user's.
     let other_user = (!own).then(|| view.user_id.to_string());
@@ -205,8 +218,8 @@ fn Sessions(
             };
             view! {
                 <tr>
-                    <td>{s.created}</td>
-                    <td>{s.last_seen}</td>
+                    <td><When at=s.created/></td>
+                    <td><When at=s.last_seen/></td>
                     <td>{s.address}</td>
                     <td class="browser">{s.browser}</td>
                     <td>{action}</td>
@@ -270,8 +283,8 @@ fn Sessions(
             <table class="data">
                 <thead>
                     <tr>
-                        <th scope="col">"Signed in (UTC)"</th>
-                        <th scope="col">"Last seen (UTC)"</th>
+                        <th scope="col">"Signed in"</th>
+                        <th scope="col">"Last seen"</th>
                         <th scope="col">"Address"</th>
                         <th scope="col">"Browser"</th>
                         <th scope="col">""</th>
@@ -286,6 +299,49 @@ fn Sessions(
             <Outcome value=Signal::derive(move || end.value().get())/>
         </section>
         {password}
+        {zone_form}
+    }
+}
+
+/// The zone the user reads times in: a name typed or picked from the database's list.
+#[component]
+fn TimeZoneForm(
+    zone: ServerAction<SetTimeZone>,
+    current: String,
+    default: String,
+) -> impl IntoView {
+    let names = Resource::new(|| (), |()| time_zone_names());
+    let error = move || {
+        zone.value()
+            .get()
+            .and_then(Result::err)
+            .and_then(|e| e.field_message("timezone"))
+            .map(|m| view! { <span class="field-error">{m}</span> })
+    };
+    view! {
+        <section class="card narrow">
+            <h2>"Time zone"</h2>
+            <p>{format!("Pages show times in this zone; empty follows the default, {default}. Exports and the API stay in UTC.")}</p>
+            <ActionForm action=zone>
+                <label for="timezone">"Time zone"</label>
+                <input id="timezone" name="timezone" list="zone-names" value=current placeholder=default autocomplete="off"/>
+                {error}
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let names = names.await.unwrap_or_default();
+                        view! {
+                            <datalist id="zone-names">
+                                {names.into_iter().map(|n| view! { <option value=n/> }).collect_view()}
+                            </datalist>
+                        }
+                    })}
+                </Suspense>
+                <button type="submit">"Save time zone"</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || {
+                zone.value().get().filter(|r| !matches!(r, Err(AppError::Invalid { .. })))
+            })/>
+        </section>
     }
 }
 

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::{Shell, shown},
+    components::{
+        shell::{Shell, shown},
+        when::When,
+    },
     pages::{Query, href_with, query_of, value_of},
     serverfns::audit::{AuditPage, list_audit},
 };
@@ -99,7 +102,7 @@ fn Rows(page: AuditPage, query: Query) -> impl IntoView {
                             };
                             view! {
                                 <tr>
-                                    <td>{r.at}</td>
+                                    <td><When at=r.at/></td>
                                     <td>{r.actor}</td>
                                     <td><code>{r.action}</code></td>
                                     <td>{object}</td>

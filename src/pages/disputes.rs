@@ -10,7 +10,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    components::shell::{Shell, shown},
+    components::{
+        shell::{Shell, shown},
+        when::When,
+    },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
     serverfns::disputes::{
         DisputeDetail, DisputePage, DisputeRowView, WHERE_TO_SUBMIT, get_dispute, list_disputes,
@@ -108,7 +111,7 @@ fn row(d: DisputeRowView) -> impl IntoView {
             <td>{d.decision.map(|d| d.label().to_owned()).unwrap_or_default()}</td>
             <td>{d.reason}</td>
             <td>{d.gateway}</td>
-            <td>{d.opened}</td>
+            <td><When at=d.opened/></td>
         </tr>
     }
 }

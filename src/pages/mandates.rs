@@ -10,6 +10,7 @@ use crate::{
     components::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
+        when::When,
     },
     pages::{encode, labelled, menu},
     serverfns::mandates::{
@@ -106,7 +107,7 @@ fn MandateTable(rows: Vec<MandateSummary>) -> impl IntoView {
                         let href = format!("/mandates/{}", encode(&m.mandate_id));
                         view! {
                             <tr>
-                                <td>{m.created}</td>
+                                <td><When at=m.created/></td>
                                 <td><a href=href>{m.mandate_id}</a></td>
                                 <td>{m.customer}</td>
                                 <td>{m.status.to_string()}</td>

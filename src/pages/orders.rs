@@ -8,7 +8,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::{Outcome, Shell, shown},
+    components::{
+        shell::{Outcome, Shell, shown},
+        when::When,
+    },
     pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},
     serverfns::orders::{
         CreatePaymentLink, FilterValues, OrderPage, list_orders, order_filter_values,
@@ -203,7 +206,7 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
                         let badge = format!("badge {}", row.group.as_str());
                         view! {
                             <tr>
-                                <td>{row.created}</td>
+                                <td><When at=row.created/></td>
                                 <td><a href=href>{row.order_id}</a></td>
                                 <td>
                                     <span class=badge title=row.status.to_string()>{row.group.label()}</span>

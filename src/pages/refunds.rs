@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::shell::{Shell, shown},
+    components::{
+        shell::{Shell, shown},
+        when::When,
+    },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
@@ -99,7 +102,7 @@ fn table(rows: Vec<RefundRowView>) -> impl IntoView {
                         let href = format!("/orders/{}", encode(&r.order_id));
                         view! {
                             <tr>
-                                <td>{r.requested}</td>
+                                <td><When at=r.requested/></td>
                                 <td><a href=href>{r.order_id}</a></td>
                                 <td><code>{r.unique_request_id}</code></td>
                                 <td class="num">{r.amount}</td>

@@ -8,6 +8,7 @@ use crate::{
     components::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
+        when::When,
     },
     serverfns::{
         UserView,
@@ -174,7 +175,7 @@ fn UserTable(
                                 <td>
                                     <a href=format!("/account/sessions?user={}", user.id)>"Sessions"</a>
                                 </td>
-                                <td>{user.created}</td>
+                                <td><When at=user.created/></td>
                             </tr>
                         }
                     })

@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    components::shell::{Shell, shown},
+    components::{
+        shell::{Shell, shown},
+        when::When,
+    },
     pages::{encode, labelled, menu},
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
@@ -136,7 +139,7 @@ fn WebhookTable(page: WebhookPage, query: WebhookQuery) -> impl IntoView {
                     .map(|row| {
                         view! {
                             <tr>
-                                <td><a href=format!("/webhooks/{}", row.id)>{row.received}</a></td>
+                                <td><a href=format!("/webhooks/{}", row.id)><When at=row.received/></a></td>
                                 <td>{if row.source == "jpsl" { "JPSL" } else { "Juspay" }}</td>
                                 <td>{row.event_name}</td>
                                 <td>
@@ -277,7 +280,7 @@ fn Detail(
         <h1>{d.row.event_name.clone()}</h1>
         <section class="card">
             <dl class="facts">
-                {fact("Received", Some(d.row.received.clone()))}
+                {fact("Received", Some(d.row.received.to_string()))}
                 {fact("Created at Juspay", d.created_at_juspay.clone())}
                 {fact("Lag", d.row.lag.clone())}
                 {fact("Event id", d.event_id.clone())}

@@ -83,6 +83,17 @@ impl RequestCtx {
         })
     }
 
+    /// How this request's reader sees times: their chosen zone, or the configured default.
+    pub fn times(&self) -> crate::serverfns::Times {
+        let zone = self
+            .user
+            .as_ref()
+            .and_then(|u| u.timezone.as_deref())
+            .and_then(|name| dashboard_core::clock::Zone::named(name).ok())
+            .unwrap_or_else(|| self.state.config.ui.default_zone());
+        crate::serverfns::Times::new(zone)
+    }
+
     /// Sets the response status for `err` and returns it.
     pub fn fail(&self, err: AppError) -> AppError {
         if self.from_plain_form {

@@ -1,14 +1,14 @@
 //! CSV exports of orders, refunds, disputes and the audit log. Amounts are in major units with their
-//! currency in its own column, times in UTC with the zone, and every cell is neutralised so
+//! currency in its own column, times in ISO 8601 UTC, and every cell is neutralised so
 //! a spreadsheet opens it as text.
 
 use dashboard_core::{
-    clock::format_utc, disputes::model::DisputeRow, money::format_decimal, orders::model::OrderRow,
-    refunds::model::RefundRow, staff::audit::AuditRecord,
+    clock::format_iso_utc, disputes::model::DisputeRow, money::format_decimal,
+    orders::model::OrderRow, refunds::model::RefundRow, staff::audit::AuditRecord,
 };
 
 /// Columns of the CSV export, in order. Amounts are in major units with their currency in
-/// its own column, times in UTC with the zone, so a spreadsheet reads them as they are.
+/// its own column, times in ISO 8601 UTC, so a spreadsheet reads them as they are.
 pub const CSV_HEADER: [&str; 19] = [
     "order_id",
     "juspay_id",
@@ -58,7 +58,7 @@ pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
         write(vec![
             r.order_id.clone(),
             text(&r.juspay_id),
-            format_utc(r.created_at),
+            format_iso_utc(r.created_at),
             r.status.to_string(),
             format_decimal(r.amount, &r.currency),
             r.amount.to_string(),
@@ -75,7 +75,7 @@ pub fn orders_csv(rows: &[OrderRow], header: bool) -> Vec<u8> {
             text(&r.error_code),
             text(&r.amount_mismatch),
             match (r.confirmed_at, &r.confirmed_via) {
-                (Some(at), Some(via)) => format!("{} via {via}", format_utc(at)),
+                (Some(at), Some(via)) => format!("{} via {via}", format_iso_utc(at)),
                 _ => String::new(),
             },
         ]);
@@ -104,13 +104,13 @@ pub fn disputes_csv(rows: &[DisputeRow], header: bool) -> Vec<u8> {
         ]);
     }
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let time = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
+    let time = |t: Option<i64>| t.map(format_iso_utc).unwrap_or_default();
     for d in rows {
         let currency = text(&d.currency);
         let record = [
             d.dispute_id.clone(),
             text(&d.order_id),
-            format_utc(d.juspay_created_at.unwrap_or(d.created_at)),
+            format_iso_utc(d.juspay_created_at.unwrap_or(d.created_at)),
             d.status.to_string(),
             d.stage.to_string(),
             d.amount
@@ -156,7 +156,7 @@ pub fn refunds_csv(rows: &[RefundRow], header: bool) -> Vec<u8> {
         let record = [
             r.unique_request_id.clone(),
             r.order_id.clone(),
-            format_utc(r.created_at),
+            format_iso_utc(r.created_at),
             format_decimal(r.amount, &r.currency),
             r.amount.to_string(),
             r.currency.clone(),
@@ -192,7 +192,7 @@ pub fn audit_csv(rows: &[AuditRecord], header: bool) -> Vec<u8> {
     }
     for r in rows {
         let record = [
-            format_utc(r.at),
+            format_iso_utc(r.at),
             r.actor.clone(),
             r.action.clone(),
             r.target.clone(),
@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(lines.next().unwrap().split(',').count(), CSV_HEADER.len());
         let line = lines.next().unwrap();
         assert!(
-            line.starts_with("\"o,1\",,1970-01-01 00:00:00 UTC,CHARGED,1234.56,123456,0.00,0,INR"),
+            line.starts_with("\"o,1\",,1970-01-01T00:00:00.000Z,CHARGED,1234.56,123456,0.00,0,INR"),
             "{line}"
         );
         assert!(line.contains("\"a\"\"b@example.com\""), "{line}");

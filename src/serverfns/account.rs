@@ -259,8 +259,8 @@ pub async fn confirm_identity(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
     pub handle: String,
-    pub created: String,
-    pub last_seen: String,
+    pub created: super::Moment,
+    pub last_seen: super::Moment,
     pub address: String,
     pub browser: String,
     /// The session this page is seen in.
@@ -275,6 +275,56 @@ pub struct SessionsView {
     /// The sessions are the viewer's own.
     pub own: bool,
     pub sessions: Vec<SessionView>,
+    /// The zone the viewer reads times in, as they chose it (empty: the default).
+    pub timezone: String,
+    /// The configured default zone.
+    pub default_timezone: String,
+}
+
+/// Every zone the time-zone picker offers (the built-in database's names).
+#[server(prefix = "/api", endpoint = "time_zone_names")]
+pub async fn time_zone_names() -> Result<Vec<String>, AppError> {
+    use dashboard_status::Role;
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    Ok(dashboard_core::clock::zone_names())
+}
+
+/// Sets the zone the signed-in user reads times in (empty: back to the default), audited.
+#[server(prefix = "/api", endpoint = "set_time_zone")]
+pub async fn set_time_zone(timezone: String) -> Result<String, AppError> {
+    use dashboard_core::clock::Zone;
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    let me = ctx.require(Role::Viewer)?.clone();
+    let chosen = match timezone.trim() {
+        "" => None,
+        name => Some(
+            Zone::named(name)
+                .map_err(|e| ctx.fail(AppError::invalid("timezone", e.to_string())))?,
+        ),
+    };
+    let name = chosen.as_ref().map(|zone| zone.name().to_owned());
+    let audit = ctx.audit(
+        "account.timezone",
+        &me.username,
+        name.as_deref().unwrap_or("default"),
+    )?;
+    ctx.state
+        .store
+        .set_user_timezone(me.id, name.as_deref(), &audit)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let message = match name {
+        Some(name) => format!("Times are now shown in {name}."),
+        None => format!(
+            "Times are now shown in the default zone, {}.",
+            ctx.state.config.ui.default_timezone
+        ),
+    };
+    ctx.flash_for_forms(&message).await;
+    Ok(message)
 }
 
 /// Whose sessions `user_id` names: the signed-in user's own when absent or theirs, anyone's
@@ -302,8 +352,6 @@ async fn sessions_owner(
 /// The signed-in sessions of the user (or, for an admin, of `user_id`).
 #[server(prefix = "/api", endpoint = "list_sessions")]
 pub async fn list_sessions(user_id: Option<i64>) -> Result<SessionsView, AppError> {
-    use dashboard_core::clock::format_utc;
-
     let ctx = crate::server::context::RequestCtx::current()?;
     let (user, own) = sessions_owner(&ctx, user_id).await?;
     let current = ctx.claims().await.map(|c| c.handle).unwrap_or_default();
@@ -313,8 +361,11 @@ pub async fn list_sessions(user_id: Option<i64>) -> Result<SessionsView, AppErro
         .list_sessions(user.id)
         .await
         .map_err(|e| ctx.internal(&e))?;
+    let times = ctx.times();
     Ok(SessionsView {
         user_id: user.id,
+        timezone: user.timezone.clone().unwrap_or_default(),
+        default_timezone: ctx.state.config.ui.default_timezone.clone(),
         username: user.username,
         own,
         sessions: sessions
@@ -322,8 +373,8 @@ pub async fn list_sessions(user_id: Option<i64>) -> Result<SessionsView, AppErro
             .map(|s| SessionView {
                 current: own && s.handle == current,
                 handle: s.handle,
-                created: format_utc(s.created_at),
-                last_seen: format_utc(s.last_seen_at),
+                created: times.moment(s.created_at),
+                last_seen: times.moment(s.last_seen_at),
                 address: s.client_ip,
                 browser: s.user_agent,
             })

@@ -10,7 +10,7 @@ pub const PAGE_SIZE: i64 = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRowView {
-    pub at: String,
+    pub at: super::Moment,
     pub actor: String,
     pub action: String,
     pub object: String,
@@ -57,7 +57,6 @@ pub async fn list_audit(
     before: Option<i64>,
 ) -> Result<AuditPage, AppError> {
     use crate::server::queries::AuditQuery;
-    use dashboard_core::clock::format_utc;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -80,11 +79,12 @@ pub async fn list_audit(
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map_or(0, |r| r.id)
     });
+    let times = ctx.times();
     Ok(AuditPage {
         rows: rows
             .into_iter()
             .map(|r| AuditRowView {
-                at: format_utc(r.at),
+                at: times.moment(r.at),
                 href: object_page(&r.action, &r.target),
                 actor: r.actor,
                 action: r.action,

@@ -18,7 +18,7 @@ pub struct SessionView {
 pub async fn session_info() -> Result<SessionView, AppError> {
     let ctx = crate::server::context::RequestCtx::current()?;
     Ok(SessionView {
-        user: ctx.user.clone().map(UserView::from),
+        user: ctx.user.clone().map(|u| UserView::of(u, &ctx.times())),
         flash: ctx.take_flash().await,
     })
 }

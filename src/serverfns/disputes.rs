@@ -25,7 +25,7 @@ pub struct DisputeRowView {
     pub amount: String,
     pub reason: String,
     pub gateway: String,
-    pub opened: String,
+    pub opened: super::Moment,
     /// The respond-by time with how far away it is ("in 5 h", "3 h ago").
     pub respond_by: Option<String>,
     /// The deadline is within `alerts.dispute_respond_hours`, or past.
@@ -102,20 +102,28 @@ pub async fn list_disputes(
         .map_err(|e| ctx.internal(&e))?;
     let hours = ctx.state.config.alerts.dispute_respond_hours;
     let now = dashboard_core::clock::now_millis();
+    let times = ctx.times();
     Ok(DisputePage {
-        awaiting: awaiting.iter().map(|d| view_of(d, now, hours)).collect(),
-        rows: rows.iter().map(|d| view_of(d, now, hours)).collect(),
+        awaiting: awaiting
+            .iter()
+            .map(|d| view_of(d, now, hours, &times))
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|d| view_of(d, now, hours, &times))
+            .collect(),
         next_before,
     })
 }
 
 #[server(prefix = "/api", endpoint = "get_dispute")]
 pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> {
-    use dashboard_core::{clock::format_utc, money::format_minor};
+    use dashboard_core::money::format_minor;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?;
+    let times = ctx.times();
     let store = &ctx.state.store;
     let dispute = match store.find_dispute(&dispute_id).await {
         Ok(Some(d)) => d,
@@ -139,7 +147,7 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
             })
             .map(|e| {
                 (
-                    format_utc(e.at),
+                    times.text(e.at),
                     format!("{} (via {})", e.detail.unwrap_or_default(), e.via),
                     e.webhook_event_id.map(|w| format!("/webhooks/{w}")),
                 )
@@ -168,10 +176,10 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
         ("Transaction id", dispute.txn_id.clone()),
         (
             "Opened at Juspay",
-            dispute.juspay_created_at.map(format_utc),
+            dispute.juspay_created_at.map(|at| times.text(at)),
         ),
-        ("Resolved", dispute.resolved_at.map(format_utc)),
-        ("First seen here", Some(format_utc(dispute.created_at))),
+        ("Resolved", dispute.resolved_at.map(|at| times.text(at))),
+        ("First seen here", Some(times.text(dispute.created_at))),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
@@ -209,7 +217,7 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
     let responses = responses
         .into_iter()
         .map(|r| ResponseView {
-            at: format_utc(r.at),
+            at: times.text(r.at),
             actor: r.actor,
             decision: r.decision,
             note: r.note,
@@ -242,7 +250,7 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
         evidence_max: format_size(ctx.state.config.disputes.evidence_max_bytes as i64),
         last_report,
         history,
-        dispute: view_of(&dispute, dashboard_core::clock::now_millis(), hours),
+        dispute: view_of(&dispute, dashboard_core::clock::now_millis(), hours, &times),
     })
 }
 
@@ -255,29 +263,14 @@ fn format_size(bytes: i64) -> String {
     }
 }
 
-/// "in 5 h", "in 3 days", "2 h ago".
-#[cfg(feature = "ssr")]
-fn relative(ms: i64) -> String {
-    let minutes = ms.abs() / 60_000;
-    let span = match minutes {
-        m if m < 60 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} h", m / 60),
-        m => format!("{} days", m / (24 * 60)),
-    };
-    if ms >= 0 {
-        format!("in {span}")
-    } else {
-        format!("{span} ago")
-    }
-}
-
 #[cfg(feature = "ssr")]
 fn view_of(
     d: &dashboard_core::disputes::model::DisputeRow,
     now: i64,
     urgent_hours: i64,
+    times: &super::Times,
 ) -> DisputeRowView {
-    use dashboard_core::{clock::format_utc, money::format_minor};
+    use dashboard_core::money::format_minor;
     let awaiting = d.awaits_response();
     DisputeRowView {
         dispute_id: d.dispute_id.clone(),
@@ -290,10 +283,11 @@ fn view_of(
             .unwrap_or_default(),
         reason: d.reason.clone().unwrap_or_default(),
         gateway: d.gateway.clone().unwrap_or_default(),
-        opened: format_utc(d.juspay_created_at.unwrap_or(d.created_at)),
-        respond_by: d
-            .respond_by
-            .map(|at| format!("{} ({})", format_utc(at), relative(at - now))),
+        opened: times.moment(d.juspay_created_at.unwrap_or(d.created_at)),
+        respond_by: d.respond_by.map(|at| {
+            let ago = dashboard_core::clock::format_ago(at, now);
+            format!("{} ({ago})", times.text(at))
+        }),
         urgent: awaiting
             && d.respond_by
                 .is_some_and(|at| at - now <= urgent_hours * 3_600_000),

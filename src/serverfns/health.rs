@@ -56,22 +56,21 @@ pub struct AlertView {
 }
 
 #[cfg(feature = "ssr")]
-impl From<dashboard_core::health::alert_store::AlertRow> for AlertView {
-    fn from(a: dashboard_core::health::alert_store::AlertRow) -> Self {
-        use dashboard_core::clock::format_utc;
+impl AlertView {
+    fn of(a: dashboard_core::health::alert_store::AlertRow, times: &super::Times) -> Self {
         Self {
             id: a.id,
             kind: a.kind,
             message: a.message,
-            opened: format_utc(a.opened_at),
+            opened: times.text(a.opened_at),
             acknowledged: a.acked_at.map(|at| {
                 format!(
                     "by {} at {}",
                     a.acked_by.unwrap_or_default(),
-                    format_utc(at)
+                    times.text(at)
                 )
             }),
-            resolved: a.resolved_at.map(format_utc),
+            resolved: a.resolved_at.map(|at| times.text(at)),
         }
     }
 }
@@ -108,6 +107,7 @@ pub async fn get_health(
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
+    let times = ctx.times();
     let window = window
         .filter(|w| !w.is_empty())
         .unwrap_or_else(|| "day".to_owned());
@@ -204,14 +204,15 @@ pub async fn get_health(
     let d = &health.delivery;
     let hourly = health.slice_ms < 86_400_000;
     Ok(HealthView {
-        from: format_utc(from),
-        until: format_utc(until),
+        from: times.text(from),
+        until: times.text(until),
         overall: view(&health.overall),
         breakdown: health.breakdown.iter().map(view).collect(),
         over_time: health
             .over_time
             .iter()
             .map(|p| {
+                // Buckets are whole UTC hours and days: labelled as such.
                 let at = format_utc(p.at);
                 PointView {
                     label: if hourly {
@@ -276,7 +277,10 @@ pub async fn get_health(
             })
             .collect(),
         pending: health.pending,
-        alerts: alerts.into_iter().map(AlertView::from).collect(),
+        alerts: alerts
+            .into_iter()
+            .map(|a| AlertView::of(a, &times))
+            .collect(),
         disputes,
     })
 }
@@ -304,12 +308,13 @@ pub async fn banner_alerts() -> Result<BannerView, AppError> {
         .open_alerts()
         .await
         .map_err(|e| ctx.internal(&e))?;
+    let times = ctx.times();
     Ok(BannerView {
         can_acknowledge: user.role >= Role::Operator,
         alerts: open
             .into_iter()
             .filter(|a| a.acked_at.is_none())
-            .map(AlertView::from)
+            .map(|a| AlertView::of(a, &times))
             .collect(),
     })
 }

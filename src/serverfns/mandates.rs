@@ -16,7 +16,7 @@ pub struct MandateSummary {
     pub max_amount: String,
     pub frequency: String,
     pub amount_rule: String,
-    pub created: String,
+    pub created: super::Moment,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,13 +52,14 @@ pub async fn list_mandates(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Vec<MandateSummary>, AppError> {
-    use dashboard_core::clock::{format_utc, parse_utc_date};
+    use dashboard_core::clock::parse_utc_date;
     use dashboard_core::mandates::store::MandateFilter;
     use dashboard_core::money::format_minor;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
+    let times = ctx.times();
     let text = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let day = |field: &str, v: Option<String>| -> Result<Option<i64>, AppError> {
         match text(v) {
@@ -93,7 +94,7 @@ pub async fn list_mandates(
                 .unwrap_or_default(),
             frequency: m.frequency.clone().unwrap_or_default(),
             amount_rule: m.amount_rule.clone().unwrap_or_default(),
-            created: format_utc(m.created_at),
+            created: times.moment(m.created_at),
             status: m.status,
             mandate_id: m.mandate_id,
         })
@@ -102,13 +103,13 @@ pub async fn list_mandates(
 
 #[server(prefix = "/api", endpoint = "get_mandate")]
 pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> {
-    use dashboard_core::clock::format_utc;
     use dashboard_core::money::format_minor;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?;
     let (can_operate, can_admin) = (me.role >= Role::Operator, me.role >= Role::Admin);
+    let times = ctx.times();
     let store = &ctx.state.store;
     let m = match store.find_mandate(&mandate_id).await {
         Ok(Some(m)) => m,
@@ -120,7 +121,7 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
         .await
         .map_err(|e| ctx.internal(&e))?;
     let currency = m.currency.clone().unwrap_or_else(|| "INR".to_owned());
-    let day = |secs_ms: Option<i64>| secs_ms.map(format_utc);
+    let day = |secs_ms: Option<i64>| secs_ms.map(|at| times.text(at));
     let yes_no = |v: Option<bool>| v.map(|b| if b { "yes" } else { "no" }.to_owned());
     let facts: Vec<(String, String)> = [
         ("Customer", m.customer_id.clone()),
@@ -158,7 +159,7 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
             m.confirmed_at.map(|at| {
                 format!(
                     "{} via {}",
-                    format_utc(at),
+                    times.text(at),
                     m.confirmed_via.clone().unwrap_or_default()
                 )
             }),
@@ -213,7 +214,7 @@ pub async fn get_mandate(mandate_id: String) -> Result<MandateDetail, AppError> 
             .collect::<Vec<_>>()
             .join(" — ");
             MandateHistoryEntry {
-                at: format_utc(e.at),
+                at: times.text(e.at),
                 kind: e.kind,
                 text,
                 order_id: e.order_id,

@@ -60,6 +60,65 @@ fn cut_page<T>(
     })
 }
 
+/// A stored time as its reader sees it: local time in their zone with the zone named, how
+/// long ago it was when the page was made, and the same instant in UTC (shown on hover) and
+/// as ISO 8601 (for the `<time>` element).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moment {
+    pub local: String,
+    pub ago: String,
+    pub utc: String,
+    pub iso: String,
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.local)
+    }
+}
+
+/// Formats stored times for one request's reader (see [`Moment`]).
+#[cfg(feature = "ssr")]
+pub struct Times {
+    zone: dashboard_core::clock::Zone,
+    now: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl Times {
+    pub fn new(zone: dashboard_core::clock::Zone) -> Self {
+        Self {
+            zone,
+            now: dashboard_core::clock::now_millis(),
+        }
+    }
+
+    pub fn zone(&self) -> &dashboard_core::clock::Zone {
+        &self.zone
+    }
+
+    /// A time for a table cell or a fact line.
+    pub fn moment(&self, millis: i64) -> Moment {
+        use dashboard_core::clock::{format_ago, format_iso_utc, format_utc};
+        Moment {
+            local: self.zone.format(millis),
+            ago: format_ago(millis, self.now),
+            utc: format_utc(millis),
+            iso: format_iso_utc(millis),
+        }
+    }
+
+    /// A time inside a sentence: local, with the zone named.
+    pub fn text(&self, millis: i64) -> String {
+        self.zone.format(millis)
+    }
+
+    /// The start of a typed date (`YYYY-MM-DD`) as the reader's zone sees days.
+    pub fn day_start(&self, text: &str) -> Option<i64> {
+        self.zone.day_start(text)
+    }
+}
+
 /// A staff member as the browser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
@@ -67,8 +126,7 @@ pub struct UserView {
     pub username: String,
     pub role: Role,
     pub disabled: bool,
-    /// Creation time, formatted in UTC with its zone.
-    pub created: String,
+    pub created: Moment,
     /// Signs in with a second factor.
     pub two_factor: bool,
 }
@@ -80,14 +138,14 @@ impl UserView {
 }
 
 #[cfg(feature = "ssr")]
-impl From<dashboard_core::staff::users::User> for UserView {
-    fn from(u: dashboard_core::staff::users::User) -> Self {
+impl UserView {
+    pub fn of(u: dashboard_core::staff::users::User, times: &Times) -> Self {
         Self {
             id: u.id,
             username: u.username,
             role: u.role,
             disabled: u.disabled,
-            created: dashboard_core::clock::format_utc(u.created_at),
+            created: times.moment(u.created_at),
             two_factor: u.two_factor,
         }
     }

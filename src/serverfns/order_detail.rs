@@ -3,7 +3,6 @@
 //! (first sight, webhooks, reports applied, staff actions) by time.
 
 use dashboard_core::{
-    clock::format_utc,
     disputes::model::DisputeRow,
     money::format_minor,
     orders::{guide::guide, model::OrderRow, snapshot::is_polled, timeline::OrderEvent},
@@ -28,7 +27,12 @@ pub struct OrderRecords {
 }
 
 /// The order page for `records`; `can_act` and `can_update` say what its viewer may do.
-pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDetail {
+pub fn build(
+    records: OrderRecords,
+    can_act: bool,
+    can_update: bool,
+    times: &super::Times,
+) -> OrderDetail {
     let OrderRecords {
         order,
         events,
@@ -99,20 +103,23 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
         ("Gateway transaction id", order.epg_txn_id.clone()),
         ("RRN", order.rrn.clone()),
         ("Auth code", order.auth_id_code.clone()),
-        ("Created at Juspay", order.juspay_created_at.map(format_utc)),
-        ("First seen here", Some(format_utc(order.created_at))),
+        (
+            "Created at Juspay",
+            order.juspay_created_at.map(|at| times.text(at)),
+        ),
+        ("First seen here", Some(times.text(order.created_at))),
     ]);
     let udfs = serde_json::from_str::<std::collections::BTreeMap<String, String>>(&order.udfs)
         .unwrap_or_default()
         .into_iter()
         .collect();
-    let checklist = checklist(&order, &webhooks);
-    let timeline = timeline(&order, &events, &webhooks, &audit);
+    let checklist = checklist(&order, &webhooks, times);
+    let timeline = timeline(&order, &events, &webhooks, &audit, times);
     let refunds = refunds
         .into_iter()
         .map(|r| RefundLine {
             amount: format_minor(r.amount, &r.currency),
-            created: format_utc(r.created_at),
+            created: times.text(r.created_at),
             started_by: r.started_by(),
             arn: r.arn.clone(),
             status: r.status,
@@ -126,7 +133,7 @@ pub fn build(records: OrderRecords, can_act: bool, can_update: bool) -> OrderDet
                 .amount
                 .map(|a| format_minor(a, d.currency.as_deref().unwrap_or(&order.currency)))
                 .unwrap_or_default(),
-            respond_by: d.respond_by.map(format_utc),
+            respond_by: d.respond_by.map(|at| times.text(at)),
             status: d.status,
             decision: d.decision,
             dispute_id: d.dispute_id,
@@ -174,7 +181,11 @@ fn card(order: &OrderRow) -> Option<String> {
 }
 
 /// The production debugging checklist, answered from what we hold.
-fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem> {
+fn checklist(
+    order: &OrderRow,
+    webhooks: &[WebhookEventRecord],
+    times: &super::Times,
+) -> Vec<CheckItem> {
     let accepted: Vec<_> = webhooks
         .iter()
         .filter(|w| w.auth_verdict == AuthVerdict::Valid)
@@ -188,7 +199,7 @@ fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem
         .filter(|w| w.outcome.needs_attention())
         .count();
     let confirmed = match (order.confirmed_at, order.confirmed_via.as_deref()) {
-        (Some(at), Some(via)) => format!("{} via {via}", format_utc(at)),
+        (Some(at), Some(via)) => format!("{} via {via}", times.text(at)),
         _ => "never".to_owned(),
     };
     vec![
@@ -203,7 +214,7 @@ fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem
                 Some(first) => format!(
                     "yes, {} accepted (first {})",
                     accepted.len(),
-                    format_utc(first.received_at)
+                    times.text(first.received_at)
                 ),
                 None => "no webhook has named this order".to_owned(),
             },
@@ -221,7 +232,7 @@ fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem
             question: "Our state".to_owned(),
             answer: match (order.paid_at, order.paid_via.as_deref()) {
                 (Some(at), Some(via)) => {
-                    format!("paid — learned {} via {via}", format_utc(at))
+                    format!("paid — learned {} via {via}", times.text(at))
                 }
                 _ => format!("not paid ({})", order.status),
             },
@@ -238,8 +249,8 @@ fn checklist(order: &OrderRow, webhooks: &[WebhookEventRecord]) -> Vec<CheckItem
         CheckItem {
             question: "Still being checked?".to_owned(),
             answer: match (order.stale_at, order.next_check_at) {
-                (Some(at), _) => format!("stale since {}: polling stopped", format_utc(at)),
-                (None, Some(at)) => format!("next poll {}", format_utc(at)),
+                (Some(at), _) => format!("stale since {}: polling stopped", times.text(at)),
+                (None, Some(at)) => format!("next poll {}", times.text(at)),
                 (None, None) if order.terminal_at.is_none() && !is_polled(order) => {
                     "no: a JPSL payment is decided by its callback, not by polling Juspay"
                         .to_owned()
@@ -258,6 +269,7 @@ fn timeline(
     events: &[OrderEvent],
     webhooks: &[WebhookEventRecord],
     audit: &[AuditRecord],
+    times: &super::Times,
 ) -> Vec<TimelineEntry> {
     let mut entries: Vec<(i64, u8, TimelineEntry)> = vec![(
         order.created_at,
@@ -268,7 +280,7 @@ fn timeline(
             title: "First seen by this dashboard".to_owned(),
             detail: order
                 .juspay_created_at
-                .map(|at| format!("created at Juspay {}", format_utc(at))),
+                .map(|at| format!("created at Juspay {}", times.text(at))),
             trace_id: None,
             link: None,
         },
@@ -350,7 +362,7 @@ fn timeline(
     entries
         .into_iter()
         .map(|(at, _, mut entry)| {
-            entry.at = format_utc(at);
+            entry.at = times.text(at);
             entry
         })
         .collect()
@@ -375,6 +387,11 @@ mod tests {
     use dashboard_status::{OrderStatus, RefundStatus};
 
     use super::*;
+
+    /// Times read in UTC, so expected texts do not depend on a configured zone.
+    fn utc() -> crate::serverfns::Times {
+        crate::serverfns::Times::new(dashboard_core::clock::Zone::utc())
+    }
 
     fn webhook(id: i64, at: i64, outcome: Outcome) -> WebhookEventRecord {
         WebhookEventRecord {
@@ -456,7 +473,7 @@ mod tests {
             client_ip: "10.0.0.1".into(),
             trace_id: "t2".into(),
         }];
-        let page = build(all, true, false);
+        let page = build(all, true, false, &utc());
         let kinds: Vec<&str> = page.timeline.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["created", "webhook", "webhook", "staff"]);
         assert_eq!(page.timeline[1].link.as_deref(), Some("/webhooks/7"));
@@ -483,7 +500,7 @@ mod tests {
             webhook(2, 2_000, Outcome::Pending),
             webhook(1, 1_500, Outcome::ParseError),
         ];
-        let page = build(pending, false, false);
+        let page = build(pending, false, false, &utc());
         let answer = |question: &str| {
             page.checklist
                 .iter()
@@ -504,7 +521,7 @@ mod tests {
                 .answer
                 .starts_with("next poll")
         );
-        let none = build(records(paid_order()), false, false);
+        let none = build(records(paid_order()), false, false, &utc());
         assert_eq!(
             none.checklist[1].answer, "no webhook has named this order",
             "nothing received"
@@ -525,7 +542,7 @@ mod tests {
             status: RefundStatus::Success,
             ..RefundRow::default()
         }];
-        let page = build(all, true, true);
+        let page = build(all, true, true, &utc());
         assert_eq!(page.payment_link, None);
         assert_eq!(page.refunds[0].amount, "₹5.00");
         assert_eq!(page.refunds[0].status, RefundStatus::Success);
@@ -533,7 +550,7 @@ mod tests {
 
     #[test]
     fn an_order_in_a_currency_iso_4217_does_not_know_is_flagged_and_a_known_one_is_not() {
-        let page = build(records(paid_order()), true, true);
+        let page = build(records(paid_order()), true, true, &utc());
         assert!(page.payment.iter().all(|(label, _)| label != "Currency"));
         let odd = build(
             records(OrderRow {
@@ -542,6 +559,7 @@ mod tests {
             }),
             true,
             true,
+            &utc(),
         );
         let flag = odd.payment.iter().find(|(label, _)| label == "Currency");
         assert!(flag.is_some_and(|(_, text)| text.contains("not an ISO 4217 code")));

@@ -20,7 +20,7 @@ pub const PAGE_SIZE: i64 = 50;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
     pub order_id: String,
-    pub created: String,
+    pub created: super::Moment,
     pub status: OrderStatus,
     pub group: OrderGroup,
     pub amount: String,
@@ -96,7 +96,6 @@ pub async fn list_orders(
     flagged: Option<String>,
     after: Option<String>,
 ) -> Result<OrderPage, AppError> {
-    use dashboard_core::clock::format_utc;
     use dashboard_core::money::format_minor;
     use dashboard_core::orders::list::{ListedOrder, OrderCursor, OrderLine};
     use dashboard_status::Role;
@@ -147,10 +146,11 @@ pub async fn list_orders(
             )
         })
         .collect();
+    let times = ctx.times();
     let rows = rows
         .into_iter()
         .map(|r| OrderSummary {
-            created: format_utc(r.created_at),
+            created: times.moment(r.created_at),
             group: OrderGroup::of(&r.status, r.amount_refunded, r.amount),
             amount: format_minor(r.amount, &r.currency),
             method: [
@@ -257,6 +257,7 @@ pub async fn get_order(order_id: String) -> Result<OrderDetail, AppError> {
         },
         can_act,
         can_update,
+        &ctx.times(),
     );
     detail.refund_form = refund_form;
     detail.capture_form = capture_form;

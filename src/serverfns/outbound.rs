@@ -80,13 +80,14 @@ pub async fn outbound_page(
     to: Option<String>,
 ) -> Result<OutboundView, AppError> {
     use dashboard_core::{
-        clock::{format_utc, parse_utc_date},
+        clock::parse_utc_date,
         outbound::{events::EVENT_TYPES, store::DeliveryFilter},
     };
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
+    let times = ctx.times();
     let store = &ctx.state.store;
     let endpoints = store.list_endpoints().await.map_err(|e| ctx.internal(&e))?;
     let text = crate::server::queries::filter_text;
@@ -125,9 +126,9 @@ pub async fn outbound_page(
                 name: t.name,
                 scopes: t.scopes,
                 prefix: t.prefix,
-                created: format!("{} by {}", format_utc(t.created_at), t.created_by),
-                last_used: t.last_used_at.map(format_utc),
-                revoked: t.revoked_at.map(format_utc),
+                created: format!("{} by {}", times.text(t.created_at), t.created_by),
+                last_used: t.last_used_at.map(|at| times.text(at)),
+                revoked: t.revoked_at.map(|at| times.text(at)),
             })
             .collect(),
         endpoints: endpoints
@@ -136,12 +137,12 @@ pub async fn outbound_page(
                 id: e.id,
                 note: e.disabled_reason.clone().or_else(|| {
                     e.failing_since
-                        .map(|at| format!("failing since {}", format_utc(at)))
+                        .map(|at| format!("failing since {}", times.text(at)))
                 }),
                 rotating_until: e
                     .previous_secret_until
                     .filter(|until| *until > dashboard_core::clock::now_millis())
-                    .map(format_utc),
+                    .map(|at| times.text(at)),
                 rate_limit: e.rate_limit,
                 url: e.url,
                 description: e.description,
@@ -163,8 +164,8 @@ pub async fn outbound_page(
                 next_attempt: (d.state == "pending")
                     .then_some(d.next_attempt_at)
                     .flatten()
-                    .map(format_utc),
-                created: format_utc(d.created_at),
+                    .map(|at| times.text(at)),
+                created: times.text(d.created_at),
                 msg_id: d.msg_id,
                 event_type: d.event_type,
                 subject: d.subject,
@@ -398,10 +399,11 @@ pub async fn delivery_attempts(id: i64) -> Result<Vec<AttemptView>, AppError> {
         .list_attempts(id)
         .await
         .map_err(|e| ctx.internal(&e))?;
+    let times = ctx.times();
     Ok(attempts
         .into_iter()
         .map(|a| AttemptView {
-            at: dashboard_core::clock::format_utc(a.at),
+            at: times.text(a.at),
             status: a.status,
             latency_ms: a.latency_ms,
             response: a.response,

@@ -12,7 +12,7 @@ pub const PAGE_SIZE: i64 = 50;
 pub struct RefundRowView {
     pub unique_request_id: String,
     pub order_id: String,
-    pub requested: String,
+    pub requested: super::Moment,
     pub amount: String,
     pub status: RefundStatus,
     /// "outcome unknown (retrying)", "sent", … for refunds we requested.
@@ -79,22 +79,30 @@ pub async fn list_refunds(
         .map_err(|e| ctx.internal(&e))?;
     review_queue.reverse();
     let now = now_millis();
+    let times = ctx.times();
     Ok(RefundPage {
-        rows: rows.iter().map(|r| view_of(r, now)).collect(),
-        review_queue: review_queue.iter().map(|r| view_of(r, now)).collect(),
+        rows: rows.iter().map(|r| view_of(r, now, &times)).collect(),
+        review_queue: review_queue
+            .iter()
+            .map(|r| view_of(r, now, &times))
+            .collect(),
         next_before,
     })
 }
 
 #[cfg(feature = "ssr")]
-fn view_of(r: &dashboard_core::refunds::model::RefundRow, now: i64) -> RefundRowView {
-    use dashboard_core::{clock::format_utc, money::format_minor};
+fn view_of(
+    r: &dashboard_core::refunds::model::RefundRow,
+    now: i64,
+    times: &super::Times,
+) -> RefundRowView {
+    use dashboard_core::money::format_minor;
     use dashboard_status::RefundRequestState;
     let open = r.status.is_open();
     RefundRowView {
         unique_request_id: r.unique_request_id.clone(),
         order_id: r.order_id.clone(),
-        requested: format_utc(r.created_at),
+        requested: times.moment(r.created_at),
         amount: format_minor(r.amount, &r.currency),
         status: r.status.clone(),
         request: match &r.request_state {

@@ -16,7 +16,8 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
         .list_users()
         .await
         .map_err(|e| ctx.internal(&e))?;
-    Ok(users.into_iter().map(UserView::from).collect())
+    let times = ctx.times();
+    Ok(users.into_iter().map(|u| UserView::of(u, &times)).collect())
 }
 
 #[server(prefix = "/api", endpoint = "create_user")]

@@ -28,7 +28,7 @@ pub struct WebhookQuery {
 pub struct WebhookRow {
     pub id: i64,
     pub source: String,
-    pub received: String,
+    pub received: super::Moment,
     pub event_name: String,
     pub order_id: Option<String>,
     pub verdict: AuthVerdict,
@@ -120,10 +120,11 @@ pub async fn list_webhooks(
         .await
         .map_err(|e| ctx.internal(&e))?;
     let more = records.len() > PAGE_SIZE as usize;
+    let times = ctx.times();
     let rows: Vec<WebhookRow> = records
         .iter()
         .take(PAGE_SIZE as usize)
-        .map(row_of)
+        .map(|r| row_of(r, &times))
         .collect();
     let next_before = if more {
         rows.last().map(|r| r.id)
@@ -135,12 +136,12 @@ pub async fn list_webhooks(
 
 #[server(prefix = "/api", endpoint = "get_webhook")]
 pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
-    use dashboard_core::clock::format_utc;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     let me = ctx.require(Role::Viewer)?;
     let can_reprocess = me.role >= Role::Operator;
+    let times = ctx.times();
     let record = match ctx.state.store.find_webhook_event(id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(ctx.fail(AppError::NotFound)),
@@ -164,17 +165,17 @@ pub async fn get_webhook(id: i64) -> Result<WebhookDetail, AppError> {
             })
             .unwrap_or_default();
     Ok(WebhookDetail {
-        row: row_of(&record),
+        row: row_of(&record, &times),
         event_id: record.event_id.clone(),
         dedup_key: record.dedup_key.clone(),
-        created_at_juspay: record.event_created_at.map(format_utc),
-        last_duplicate: record.last_duplicate_at.map(format_utc),
+        created_at_juspay: record.event_created_at.map(|at| times.text(at)),
+        last_duplicate: record.last_duplicate_at.map(|at| times.text(at)),
         outcome_detail: record.outcome_detail.clone(),
         body,
         body_truncated: record.body_truncated,
-        raw_removed: record.raw_removed_at.map(format_utc),
+        raw_removed: record.raw_removed_at.map(|at| times.text(at)),
         headers,
-        processed: record.processed_at.map(format_utc),
+        processed: record.processed_at.map(|at| times.text(at)),
         attempts: record.process_attempts,
         can_reprocess: can_reprocess
             && record.auth_verdict == AuthVerdict::Valid
@@ -251,11 +252,14 @@ async fn reprocess(
 }
 
 #[cfg(feature = "ssr")]
-fn row_of(record: &dashboard_core::webhooks::store::WebhookEventRecord) -> WebhookRow {
+fn row_of(
+    record: &dashboard_core::webhooks::store::WebhookEventRecord,
+    times: &super::Times,
+) -> WebhookRow {
     WebhookRow {
         id: record.id,
         source: record.source.clone(),
-        received: dashboard_core::clock::format_utc(record.received_at),
+        received: times.moment(record.received_at),
         event_name: record
             .event_name
             .clone()

@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod currencies;
+mod display;
 mod disputes;
 mod fuzz;
 mod health;

@@ -230,7 +230,10 @@ mod zone_tests {
 
     #[test]
     fn times_read_as_iso_8601_utc_and_as_how_long_ago() {
-        assert_eq!(format_iso_utc(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(
+            format_iso_utc(1_700_000_000_123),
+            "2023-11-14T22:13:20.123Z"
+        );
         let now = 1_700_000_000_000;
         assert_eq!(format_ago(now - 10_000, now), "just now");
         assert_eq!(format_ago(now - 180_000, now), "3 min ago");

@@ -120,6 +120,9 @@ format = "text"
 [telemetry]
 service_name = "merchant-dashboard"
 accept_traceparent = false
+
+[ui]
+default_timezone = "Asia/Kolkata"
 "#;
 
 /// Environment prefix of every setting.
@@ -147,6 +150,7 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub log: LogConfig,
     pub telemetry: TelemetryConfig,
+    pub ui: UiConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -451,6 +455,24 @@ pub struct LogConfig {
     pub filter: String,
     /// `text` for people, `json` (one object a line) for log collectors.
     pub format: LogFormat,
+}
+
+/// How pages show things to people.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// IANA zone pages show times in for a user who has not chosen one (each user may pick
+    /// their own on their account page). Exports and the API stay in UTC.
+    pub default_timezone: String,
+}
+
+impl UiConfig {
+    /// The default zone; validated at start-up, so a bad name cannot reach here from a
+    /// loaded configuration (UTC if it somehow does).
+    pub fn default_zone(&self) -> crate::clock::Zone {
+        crate::clock::Zone::named(&self.default_timezone)
+            .unwrap_or_else(|_| crate::clock::Zone::utc())
+    }
 }
 
 /// Distributed traces (OpenTelemetry).

@@ -18,6 +18,9 @@ impl Config {
                 "must start with sqlite:, postgres:// or postgresql://",
             ));
         }
+        if let Err(e) = crate::clock::Zone::named(&self.ui.default_timezone) {
+            return Err(invalid("ui.default_timezone", &e.to_string()));
+        }
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }

@@ -509,6 +509,7 @@ mod tests {
             session_epoch: 3,
             created_at: 0,
             two_factor: false,
+            timezone: None,
         };
         let claims = SessionClaims {
             user_id: 1,

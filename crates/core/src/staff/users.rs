@@ -23,6 +23,8 @@ pub struct User {
     pub created_at: i64,
     /// Signs in with a second factor (TOTP) after the password.
     pub two_factor: bool,
+    /// The IANA zone the user reads times in; `None` follows `ui.default_timezone`.
+    pub timezone: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -35,6 +37,7 @@ pub(crate) struct UserRow {
     session_epoch: i64,
     created_at: i64,
     two_factor: bool,
+    timezone: Option<String>,
 }
 
 impl UserRow {
@@ -48,13 +51,14 @@ impl UserRow {
             session_epoch: self.session_epoch,
             created_at: self.created_at,
             two_factor: self.two_factor,
+            timezone: self.timezone,
         };
         (user, self.password_hash)
     }
 }
 
 pub(crate) const USER_COLUMNS: &str = "SELECT id, username, password_hash, role, disabled, session_epoch, \
-     created_at, (totp_enabled_at IS NOT NULL) AS two_factor FROM users";
+     created_at, (totp_enabled_at IS NOT NULL) AS two_factor, timezone FROM users";
 
 impl Store {
     /// Creates a user; a taken username is a [`StoreError::Conflict`].
@@ -90,6 +94,7 @@ impl Store {
             session_epoch: 0,
             created_at: now,
             two_factor: false,
+            timezone: None,
         })
     }
 
@@ -149,6 +154,20 @@ impl Store {
             audit,
         )
         .await
+    }
+
+    /// Sets the zone the user reads times in (`None`: the configured default), audited.
+    pub async fn set_user_timezone(
+        &self,
+        id: i64,
+        timezone: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let sql = match timezone {
+            Some(_) => "UPDATE users SET timezone = $3, updated_at = $2 WHERE id = $1",
+            None => "UPDATE users SET timezone = NULL, updated_at = $2 WHERE id = $1",
+        };
+        self.update_user(sql, id, timezone, audit).await
     }
 
     /// Disables or re-enables a user; disabling ends all of the user's sessions.
@@ -312,6 +331,20 @@ mod tests {
             assert!(store.has_active_admin().await.unwrap());
             let err = store.set_user_role(9999, Role::Admin, &audit("user.role")).await.unwrap_err();
             assert!(matches!(err, StoreError::NotFound("user")));
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn a_chosen_time_zone_is_kept_cleared_and_audited(db) {
+            let store = db.store();
+            let ana = store.insert_user("ana", "h", Role::Viewer, &audit("user.create")).await.unwrap();
+            assert_eq!(ana.timezone, None);
+            store.set_user_timezone(ana.id, Some("Europe/London"), &audit("account.timezone")).await.unwrap();
+            let found = store.find_user(ana.id).await.unwrap().unwrap();
+            assert_eq!(found.timezone.as_deref(), Some("Europe/London"));
+            store.set_user_timezone(ana.id, None, &audit("account.timezone")).await.unwrap();
+            assert_eq!(store.find_user(ana.id).await.unwrap().unwrap().timezone, None);
+            assert_eq!(store.list_audit(10).await.unwrap().len(), 3);
         }
     }
 }
