@@ -60,6 +60,9 @@ for (const { js, instrument, method } of MODES) {
         if (await ours.count()) break;
         await page.waitForTimeout(250);
       }
+      // More than two open alerts fold behind a summary line: open it.
+      const folded = page.locator('.alert-banner details:not([open]) summary');
+      if (await folded.count()) await folded.click();
       await ours.waitFor();
 
       assert.ok(await page.locator('svg[role="img"]').count() >= 2, 'charts drawn on the server');

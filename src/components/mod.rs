@@ -3,3 +3,4 @@
 pub mod shell;
 pub mod step_up;
 pub mod when;
+pub mod ids;

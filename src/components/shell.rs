@@ -119,23 +119,39 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
     .into_any()
 }
 
-/// Open, unacknowledged alerts above every page, each with its Acknowledge button for
-/// operators (the alert then leaves the banner; it stays on the health page until it
-/// resolves).
+/// Open, unacknowledged alerts above every page, one line each with its Acknowledge button
+/// for operators (the alert then leaves the banner; it stays on the health page until it
+/// resolves). More than two fold behind a summary line, so the banner never pushes the
+/// page down a screen.
 #[component]
 fn AlertBanner(banner: BannerView) -> impl IntoView {
     let can_acknowledge = banner.can_acknowledge;
-    (!banner.alerts.is_empty()).then(|| {
+    let count = banner.alerts.len();
+    (count > 0).then(|| {
+        let list = view! {
+            <ul>
+                {banner
+                    .alerts
+                    .into_iter()
+                    .map(|alert| view! { <BannerAlert alert can_acknowledge/> })
+                    .collect_view()}
+            </ul>
+        };
+        let all = view! { <a href="/health#alerts">"All alerts"</a> };
+        let body = if count > 2 {
+            view! {
+                <details>
+                    <summary>{format!("{count} open alerts")} " · " {all}</summary>
+                    {list}
+                </details>
+            }
+            .into_any()
+        } else {
+            view! { {list} <p>{all}</p> }.into_any()
+        };
         view! {
             <section class="alert-banner" role="alert" aria-label="Open alerts">
-                <ul>
-                    {banner
-                        .alerts
-                        .into_iter()
-                        .map(|alert| view! { <BannerAlert alert can_acknowledge/> })
-                        .collect_view()}
-                </ul>
-                <p><a href="/health#alerts">"All alerts"</a></p>
+                {body}
             </section>
         }
     })
@@ -148,9 +164,8 @@ fn BannerAlert(alert: AlertView, can_acknowledge: bool) -> impl IntoView {
     let id = alert.id;
     view! {
         <li class:hidden=done data-alert=alert.kind.clone()>
-            <strong>{alert.message}</strong>
-            " "
-            <span class="muted">"since " {alert.opened}</span>
+            <strong class="message" title=alert.message.clone()>{alert.message}</strong>
+            <span class="muted since">"since " {alert.opened}</span>
             {can_acknowledge.then(|| view! {
                 <ActionForm action=acknowledge attr:class="inline">
                     <input type="hidden" name="id" value=id/>

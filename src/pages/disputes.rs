@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     components::{
         shell::{Shell, shown},
+        ids::ShortId,
         when::When,
     },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
@@ -102,7 +103,7 @@ fn row(d: DisputeRowView) -> impl IntoView {
     let class = if d.urgent { "attention" } else { "" };
     view! {
         <tr>
-            <td><a href=href>{d.dispute_id}</a></td>
+            <td><ShortId value=d.dispute_id href/></td>
             <td>{order}</td>
             <td class="num">{d.amount}</td>
             <td>{d.status.label().to_owned()}</td>

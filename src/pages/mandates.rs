@@ -10,6 +10,7 @@ use crate::{
     components::{
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
+        ids::ShortId,
         when::When,
     },
     pages::{encode, labelled, menu},
@@ -108,7 +109,7 @@ fn MandateTable(rows: Vec<MandateSummary>) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><When at=m.created/></td>
-                                <td><a href=href>{m.mandate_id}</a></td>
+                                <td><ShortId value=m.mandate_id href/></td>
                                 <td>{m.customer}</td>
                                 <td>{m.status.to_string()}</td>
                                 <td class="num">{m.max_amount}</td>

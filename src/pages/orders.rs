@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     components::{
         shell::{Outcome, Shell, shown},
+        ids::ShortId,
         when::When,
     },
     pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},
@@ -207,7 +208,7 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><When at=row.created/></td>
-                                <td><a href=href>{row.order_id}</a></td>
+                                <td><ShortId value=row.order_id href/></td>
                                 <td>
                                     <span class=badge title=row.status.to_string()>{row.group.label()}</span>
                                     " "

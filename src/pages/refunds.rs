@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     components::{
         shell::{Shell, shown},
+        ids::ShortId,
         when::When,
     },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
@@ -103,8 +104,8 @@ fn table(rows: Vec<RefundRowView>) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><When at=r.requested/></td>
-                                <td><a href=href>{r.order_id}</a></td>
-                                <td><code>{r.unique_request_id}</code></td>
+                                <td><ShortId value=r.order_id href/></td>
+                                <td><ShortId value=r.unique_request_id/></td>
                                 <td class="num">{r.amount}</td>
                                 <td>{r.status.to_string()}</td>
                                 <td>{r.waiting.unwrap_or_default()}</td>

@@ -14,6 +14,7 @@ pub mod outbound;
 pub mod refunds;
 pub mod report;
 pub mod reports;
+pub mod search;
 pub mod staff;
 pub mod store;
 pub mod telemetry;
