@@ -20,6 +20,7 @@ use crate::pages::{
     orders::OrdersPage,
     outbound::{DeliveryAttemptsPage, OutboundPage},
     refunds::RefundsPage,
+    search::SearchPage,
     users::UsersPage,
     webhooks::{WebhookDetailPage, WebhooksPage},
 };
@@ -110,6 +111,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::Async/>
+                <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

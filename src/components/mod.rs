@@ -1,6 +1,7 @@
 //! Building blocks shared by pages.
 
+pub mod ids;
 pub mod shell;
+pub mod shortcuts;
 pub mod step_up;
 pub mod when;
-pub mod ids;

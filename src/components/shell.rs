@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use super::shortcuts::Shortcuts;
 use crate::{
     error::AppError,
     serverfns::{
@@ -48,6 +49,7 @@ pub fn Shell(title: &'static str, children: Children) -> impl IntoView {
                 view! { <AlertBanner banner/> }
             })}
         </Suspense>
+        <Shortcuts/>
         <main class="content">
             <ErrorBoundary fallback=|errors| {
                 let messages = move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect();
@@ -95,6 +97,16 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
     };
     let admin = user.is_admin();
     view! {
+        <form method="get" action="/search" class="top-search" role="search">
+            <input
+                id="global-search"
+                name="q"
+                type="search"
+                aria-label="Search everything"
+                placeholder="Search ids, e-mail, phone, VPA…  ( / )"
+                autocomplete="off"
+            />
+        </form>
         <nav class="sections" aria-label="Sections">
             {SECTIONS
                 .iter()
@@ -162,9 +174,10 @@ fn BannerAlert(alert: AlertView, can_acknowledge: bool) -> impl IntoView {
     let acknowledge = ServerAction::<AcknowledgeAlert>::new();
     let done = move || matches!(acknowledge.value().get(), Some(Ok(_)));
     let id = alert.id;
+    let full = alert.message.clone();
     view! {
         <li class:hidden=done data-alert=alert.kind.clone()>
-            <strong class="message" title=alert.message.clone()>{alert.message}</strong>
+            <strong class="message" title=full>{alert.message}</strong>
             <span class="muted since">"since " {alert.opened}</span>
             {can_acknowledge.then(|| view! {
                 <ActionForm action=acknowledge attr:class="inline">

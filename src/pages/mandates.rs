@@ -8,9 +8,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{
+        ids::ShortId,
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
-        ids::ShortId,
         when::When,
     },
     pages::{encode, labelled, menu},

@@ -11,6 +11,7 @@ pub mod order;
 pub mod orders;
 pub mod outbound;
 pub mod refunds;
+pub mod search;
 pub mod users;
 pub mod webhooks;
 

@@ -9,8 +9,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
-        shell::{Outcome, Shell, shown},
         ids::ShortId,
+        shell::{Outcome, Shell, shown},
         when::When,
     },
     pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
-        shell::{Shell, shown},
         ids::ShortId,
+        shell::{Shell, shown},
         when::When,
     },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},

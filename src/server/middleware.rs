@@ -247,6 +247,32 @@ pub async fn authenticate(
     next.run(req).await
 }
 
+/// `GET /search?q=…` with exactly one hit answers with a redirect to that hit's page, so
+/// pasting an id into the top bar opens it at once, with or without JavaScript; any other
+/// search (or a failure to search, which the page then reports) renders the results page.
+pub async fn open_single_hit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET
+        || req.uri().path() != "/search"
+        || req.extensions().get::<CurrentUser>().is_none()
+    {
+        return next.run(req).await;
+    }
+    #[derive(serde::Deserialize)]
+    struct Search {
+        #[serde(default)]
+        q: String,
+    }
+    let term = axum::extract::Query::<Search>::try_from_uri(req.uri())
+        .map(|query| query.0.q)
+        .unwrap_or_default();
+    match state.store.search_everything(&term, 2).await {
+        Ok(hits) if hits.len() == 1 => {
+            Redirect::to(&crate::serverfns::search::page_of(&hits[0])).into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
 /// What a user who must set up a second factor may reach before they have: the enrolment
 /// page and its server functions, the shell's own, sign-out, and public files.
 fn allowed_while_enrolling(path: &str) -> bool {

@@ -339,7 +339,11 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 ))
                 .layer(from_fn(middleware::guard_origin))
                 .layer(session_layer)
-                .layer(from_fn_with_state(state.clone(), middleware::authenticate)),
+                .layer(from_fn_with_state(state.clone(), middleware::authenticate))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    middleware::open_single_hit,
+                )),
         );
     headers::add_security_headers(app, server_config).with_state(state)
 }

@@ -13,6 +13,7 @@ pub mod order_view;
 pub mod orders;
 pub mod outbound;
 pub mod refunds;
+pub mod search;
 pub mod users;
 pub mod webhooks;
 

@@ -20,6 +20,7 @@ mod preauth;
 mod processing;
 mod refund_events;
 mod refunds;
+mod search;
 mod security;
 mod traces;
 mod webhooks;
