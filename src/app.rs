@@ -19,6 +19,7 @@ use crate::pages::{
     order::OrderPage,
     orders::OrdersPage,
     outbound::{DeliveryAttemptsPage, OutboundPage},
+    payment_links::PaymentLinksPage,
     refunds::RefundsPage,
     search::SearchPage,
     users::UsersPage,
@@ -112,6 +113,11 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=StaticSegment("audit") view=AuditPageView ssr=SsrMode::Async/>
                 <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
+                <Route
+                    path=StaticSegment("payment-links")
+                    view=PaymentLinksPage
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
     }

@@ -36,7 +36,7 @@ for (const js of [true, false]) {
         ['JPY', '500', '¥500'],
         ['KWD', '1.005', 'KWD 1.005'],
       ]) {
-        await page.goto(`${BASE}/orders`);
+        await page.goto(`${BASE}/payment-links`);
         await settle(page);
         await page.fill('#pl-amount', typed);
         await page.selectOption('#pl-currency', currency);

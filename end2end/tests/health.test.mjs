@@ -39,7 +39,7 @@ for (const { js, instrument, method } of MODES) {
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (e) => problems.push(e.message));
-      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+      await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
       await page.fill('#pl-amount', '42.00');
       await page.click('button:has-text("Create link")');
       const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);

@@ -3,7 +3,7 @@
 // and keeps the filter across a reload, and the order's page syncs with Juspay.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, signIn } from '../support.mjs';
+import { launchChromium, signIn, atPath } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -31,7 +31,7 @@ for (const js of [true, false]) {
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (e) => problems.push(e.message));
-      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+      await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
 
       await page.fill('#pl-amount', '250.00');
       await page.fill('#pl-email', `${mode}@example.com`);
@@ -39,8 +39,11 @@ for (const js of [true, false]) {
       const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
       await created.waitFor();
       const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      await page.getByRole('link', { name: orderId }).waitFor();
 
       // Still unpaid: it is listed as pending, and the filter survives a reload.
+      await page.click('a:has-text("Orders")');
+      await page.waitForURL(atPath('/orders'));
       await settle(page);
       await page.selectOption('select[name="group"]', 'pending');
       await page.click('button:has-text("Filter")');

@@ -31,7 +31,7 @@ for (const js of [true, false]) {
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (e) => problems.push(e.message));
-      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+      await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
       await settle(page);
       await page.fill('#pl-amount', '45.00');
       await page.check('input[name="pre_auth"]');

@@ -51,7 +51,7 @@ pub fn ShortId(value: String, #[prop(optional)] href: Option<String>) -> impl In
                     copied.set(true);
                 }
             >
-                {move || if copied.get() { "✓" } else { "⧉" }}
+                {move || if copied.get() { "Copied" } else { "Copy" }}
             </button>
         </span>
     }

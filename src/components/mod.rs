@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 
+pub mod filters;
 pub mod ids;
 pub mod shell;
 pub mod shortcuts;

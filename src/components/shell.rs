@@ -97,7 +97,7 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
     };
     let admin = user.is_admin();
     view! {
-        <form method="get" action="/search" class="top-search" role="search">
+        <form method="get" action="/search" class="top-search" role="search" aria-label="Everywhere">
             <input
                 id="global-search"
                 name="q"
@@ -107,6 +107,8 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
                 autocomplete="off"
             />
         </form>
+        <details class="nav-menu">
+        <summary>"Menu"</summary>
         <nav class="sections" aria-label="Sections">
             {SECTIONS
                 .iter()
@@ -126,6 +128,7 @@ fn TopBar(info: SessionView, logout: ServerAction<Logout>) -> impl IntoView {
                 <button type="submit" class="link">"Sign out"</button>
             </ActionForm>
         </div>
+        </details>
         <div class="flash-row">{flash}</div>
     }
     .into_any()

@@ -287,7 +287,7 @@ fn Sessions(
                         <th scope="col">"Last seen"</th>
                         <th scope="col">"Address"</th>
                         <th scope="col">"Browser"</th>
-                        <th scope="col">""</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
+        filters::FilterBox,
         shell::{Shell, shown},
         when::When,
     },
@@ -49,8 +50,10 @@ pub fn AuditPageView() -> impl IntoView {
 
 #[component]
 fn Filters(query: Query) -> impl IntoView {
-    let v = |k: &str| value_of(&query, k);
+    let active = query.len();
+    let v = move |k: &str| value_of(&query, k);
     view! {
+        <FilterBox active>
         <form method="get" action="/audit" class="card filters">
             <label>"User" <input name="user" value=v("user")/></label>
             <label>"Action" <input name="action" placeholder="order.refund" value=v("action")/></label>
@@ -60,6 +63,7 @@ fn Filters(query: Query) -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/audit">"Clear"</a>
         </form>
+        </FilterBox>
     }
 }
 

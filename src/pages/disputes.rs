@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{
+        filters::FilterBox,
         ids::ShortId,
         shell::{Shell, shown},
         when::When,
@@ -50,9 +51,11 @@ pub fn DisputesPage() -> impl IntoView {
 
 #[component]
 fn Filters(query: Query) -> impl IntoView {
-    let v = |k: &str| value_of(&query, k);
+    let active = query.len();
+    let v = move |k: &str| value_of(&query, k);
     let status = v("status");
     view! {
+        <FilterBox active>
         <form method="get" action="/disputes" class="card filters">
             {menu(
                 "status",
@@ -67,6 +70,7 @@ fn Filters(query: Query) -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/disputes">"Clear"</a>
         </form>
+        </FilterBox>
     }
 }
 
@@ -77,7 +81,7 @@ fn table(rows: Vec<DisputeRowView>) -> impl IntoView {
                 <tr>
                     <th scope="col">"Dispute"</th>
                     <th scope="col">"Order"</th>
-                    <th scope="col">"Amount"</th>
+                    <th scope="col" class="num">"Amount"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col">"Stage"</th>
                     <th scope="col">"Respond by"</th>

@@ -92,46 +92,140 @@ fn rate_chart(title: &str, rows: &[RateView]) -> impl IntoView + use<> {
     }
 }
 
-/// Success rate per slice of the window as columns, the 90 % line across.
-fn time_chart(points: &[PointView]) -> impl IntoView + use<> {
-    let width = 560.0;
-    let step = (width - 40.0) / points.len().max(1) as f64;
-    let label = format!(
-        "Success rate over time: {}",
-        points
-            .iter()
-            .map(|p| format!("{} {:.1}% of {}", p.label, p.percent, p.attempts))
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
-    let columns = points
+/// Plot area of the success-rate chart in SVG units: 0 % at the bottom, 100 % at the top.
+const PLOT: (f64, f64, f64, f64) = (44.0, 590.0, 12.0, 172.0);
+
+/// Success rate over the window: one line for all payments and one per leading method
+/// type, broken where slices had no outcome, the 90 % threshold across. Every point shows
+/// its figures on hover or keyboard focus (no JavaScript), and a table gives them all.
+fn time_chart(h: &HealthView) -> impl IntoView + use<> {
+    let (left, right, top, bottom) = PLOT;
+    let x = move |p: &PointView| left + p.position * (right - left);
+    let y = move |percent: f64| bottom - percent / 100.0 * (bottom - top);
+    let mut series = vec![("All payments".to_owned(), h.over_time.clone())];
+    series.extend(h.over_time_by_method.iter().cloned());
+    let gap = h.slice_share * 1.5;
+    let lines = series
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            let height = p.percent * 1.6;
-            let class = if p.percent < ALERT_PERCENT { "bar low" } else { "bar" };
-            view! {
-                <rect x=40.0 + i as f64 * step y=170.0 - height width=(step - 2.0).max(1.0) height=height class=class>
-                    <title>{format!("{}: {:.1}% of {}", p.label, p.percent, p.attempts)}</title>
-                </rect>
+        .map(|(index, (name, points))| {
+            // A new segment starts wherever slices without outcomes come between two points.
+            let mut segments: Vec<Vec<&PointView>> = Vec::new();
+            for point in points {
+                match segments.last_mut() {
+                    Some(segment)
+                        if segment
+                            .last()
+                            .is_some_and(|last| point.position - last.position <= gap) =>
+                    {
+                        segment.push(point)
+                    }
+                    _ => segments.push(vec![point]),
+                }
             }
+            let class = format!("line s{index}");
+            let paths = segments
+                .into_iter()
+                .filter(|segment| segment.len() > 1)
+                .map(|segment| {
+                    let coordinates = segment
+                        .iter()
+                        .map(|p| format!("{:.1},{:.1}", x(p), y(p.percent)))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    view! { <polyline points=coordinates class=class.clone()/> }
+                })
+                .collect_view();
+            let dots = points
+                .iter()
+                .map(|p| {
+                    let figures = format!("{name}, {}: {:.1}% of {}", p.label, p.percent, p.attempts);
+                    let label = figures.clone();
+                    let (cx, cy) = (x(p), y(p.percent));
+                    let anchor = if cx > (left + right) / 2.0 { "end" } else { "start" };
+                    view! {
+                        <g class="point" tabindex="0" aria-label=label>
+                            <circle cx=cx cy=cy r="3.5" class=format!("dot s{index}")/>
+                            <text x=cx y=(cy - 8.0).max(10.0) text-anchor=anchor class="tip">{figures}</text>
+                        </g>
+                    }
+                })
+                .collect_view();
+            view! { {paths} {dots} }
         })
         .collect_view();
-    let first = points.first().map(|p| p.label.clone()).unwrap_or_default();
-    let last = points.last().map(|p| p.label.clone()).unwrap_or_default();
-    let aria = label.clone();
+    let legend = series
+        .iter()
+        .enumerate()
+        .map(|(index, (name, _))| {
+            view! { <li><span class=format!("swatch s{index}")></span>{name.clone()}</li> }
+        })
+        .collect_view();
+    let first = h.from.clone();
+    let last = h.until.clone();
+    let summary = format!(
+        "Success rate over time, {} lines; the figures are in the table below the chart.",
+        series.len()
+    );
+    let threshold = y(ALERT_PERCENT);
     view! {
-        <svg class="chart" role="img" aria-label=aria viewBox="0 0 560 200" width="100%">
-            <title>{label}</title>
-            <text x="0" y="14" class="axis">"100%"</text>
-            <text x="0" y="170" class="axis">"0%"</text>
-            <line x1="40" x2="560" y1=170.0 - ALERT_PERCENT * 1.6 y2=170.0 - ALERT_PERCENT * 1.6 class="threshold"/>
-            {columns}
-            <text x="40" y="190" class="axis">{first}</text>
-            <text x="560" y="190" class="axis" text-anchor="end">{last}</text>
-        </svg>
+        <figure class="line-chart">
+            <svg class="chart wide" role="group" aria-label=summary viewBox="0 0 600 200" width="100%">
+                <text x="0" y=top + 4.0 class="axis">"100%"</text>
+                <text x="0" y=threshold + 4.0 class="axis">"90%"</text>
+                <text x="0" y=bottom + 4.0 class="axis">"0%"</text>
+                <line x1=left x2=right y1=threshold y2=threshold class="threshold"/>
+                <line x1=left x2=right y1=bottom y2=bottom class="baseline"/>
+                {lines}
+                <text x=left y="194" class="axis">{first}</text>
+                <text x=right y="194" class="axis" text-anchor="end">{last}</text>
+            </svg>
+            <figcaption><ul class="legend">{legend}</ul></figcaption>
+        </figure>
+        <details>
+            <summary>"Show the figures as a table"</summary>
+            <RateTable series/>
+        </details>
     }
 }
+
+/// The chart's figures: one row per slice, one column per line.
+#[component]
+fn RateTable(series: Vec<(String, Vec<PointView>)>) -> impl IntoView {
+    let mut slices: Vec<(f64, String)> = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|p| (p.position, p.label.clone())))
+        .collect();
+    slices.sort_by(|a, b| a.0.total_cmp(&b.0));
+    slices.dedup_by(|a, b| a.1 == b.1);
+    let cell = move |points: &[PointView], label: &str| {
+        points
+            .iter()
+            .find(|p| p.label == label)
+            .map_or_else(|| "—".to_owned(), |p| format!("{:.1}% of {}", p.percent, p.attempts))
+    };
+    let header = series
+        .iter()
+        .map(|(name, _)| view! { <th scope="col" class="num">{name.clone()}</th> })
+        .collect_view();
+    let rows = slices
+        .into_iter()
+        .map(|(_, label)| {
+            let cells = series
+                .iter()
+                .map(|(_, points)| view! { <td class="num">{cell(points, &label)}</td> })
+                .collect_view();
+            view! { <tr><th scope="row">{label}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <table class="data">
+            <thead><tr><th scope="col">"Slice"</th>{header}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
 
 fn alert_history(alerts: Vec<AlertView>) -> impl IntoView {
     view! {
@@ -175,7 +269,7 @@ fn dispute_rates(rows: Vec<DisputeRateView>) -> impl IntoView {
                 view! {
                     <p>"Disputes first seen in this window, against the payments that succeeded in it; card schemes watch this ratio per acquirer."</p>
                     <table class="data">
-                        <thead><tr><th scope="col">"By"</th><th scope="col">""</th><th scope="col">"Disputes"</th><th scope="col">"Amount"</th><th scope="col">"Paid"</th><th scope="col">"Rate"</th></tr></thead>
+                        <thead><tr><th scope="col">"By"</th><th scope="col">"Value"</th><th scope="col">"Disputes"</th><th scope="col">"Amount"</th><th scope="col">"Paid"</th><th scope="col">"Rate"</th></tr></thead>
                         <tbody>
                             {rows
                                 .into_iter()
@@ -229,7 +323,7 @@ fn Figures(h: HealthView) -> impl IntoView {
             </p>
             {low.then(|| view! { <p class="error" role="alert">"Below the 90 % threshold: check gateways and error codes below."</p> })}
             <p>{h.pending} " orders created in this window are still pending."</p>
-            {(!h.over_time.is_empty()).then(|| time_chart(&h.over_time))}
+            {(!h.over_time.is_empty()).then(|| time_chart(&h))}
         </section>
         {alert_history(h.alerts.clone())}
         {sections
@@ -270,7 +364,7 @@ fn Figures(h: HealthView) -> impl IntoView {
         <section class="card">
             <h2>"Latency"</h2>
             <table class="data">
-                <thead><tr><th scope="col">""</th><th scope="col">"p50"</th><th scope="col">"p95"</th><th scope="col">"p99"</th><th scope="col">"Samples"</th></tr></thead>
+                <thead><tr><th scope="col">"Measure"</th><th scope="col">"p50"</th><th scope="col">"p95"</th><th scope="col">"p99"</th><th scope="col">"Samples"</th></tr></thead>
                 <tbody>
                     {h.percentiles
                         .iter()

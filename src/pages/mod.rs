@@ -10,6 +10,7 @@ pub mod not_found;
 pub mod order;
 pub mod orders;
 pub mod outbound;
+pub mod payment_links;
 pub mod refunds;
 pub mod search;
 pub mod users;

@@ -192,7 +192,7 @@ fn Detail(
                         <tr>
                             <th scope="col">"Requested"</th>
                             <th scope="col">"Request id"</th>
-                            <th scope="col">"Amount"</th>
+                            <th scope="col" class="num">"Amount"</th>
                             <th scope="col">"Status"</th>
                             <th scope="col">"Started by"</th>
                             <th scope="col">"ARN"</th>
@@ -228,7 +228,7 @@ fn Detail(
                     <thead>
                         <tr>
                             <th scope="col">"Dispute"</th>
-                            <th scope="col">"Amount"</th>
+                            <th scope="col" class="num">"Amount"</th>
                             <th scope="col">"Status"</th>
                             <th scope="col">"Respond by"</th>
                             <th scope="col">"Decision"</th>

@@ -1,7 +1,7 @@
 //! The orders list: a filter form (a plain GET form, so every filter lives in the address,
 //! survives refresh and can be shared), the count and total of the filtered set, the list
-//! newest first with keyset paging, a CSV export of exactly that set, and the payment-link
-//! form for operators.
+//! newest first with keyset paging, a CSV export of exactly that set, and the way to the
+//! payment links.
 
 use dashboard_status::OrderGroup;
 use leptos::prelude::*;
@@ -9,14 +9,13 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
+        filters::FilterBox,
         ids::ShortId,
-        shell::{Outcome, Shell, shown},
+        shell::{Shell, shown},
         when::When,
     },
     pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},
-    serverfns::orders::{
-        CreatePaymentLink, FilterValues, OrderPage, list_orders, order_filter_values,
-    },
+    serverfns::orders::{FilterValues, OrderPage, list_orders, order_filter_values},
 };
 
 /// The group menu: every group but Other (statuses nobody can list).
@@ -55,10 +54,9 @@ pub fn OrdersPage() -> impl IntoView {
     let params = use_query_map();
     let query = move || query_of(&params.read(), &FIELDS);
     let after = move || params.read().get("after");
-    let link = ServerAction::<CreatePaymentLink>::new();
     let page = Resource::new(
-        move || (query(), after(), link.version().get()),
-        |(q, after, _)| {
+        move || (query(), after()),
+        |(q, after)| {
             let get = |k: &str| q.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone());
             list_orders(
                 get("group"),
@@ -83,7 +81,10 @@ pub fn OrdersPage() -> impl IntoView {
     let values = Resource::new(|| (), |()| order_filter_values());
     view! {
         <Shell title="Orders">
-            <h1>"Orders"</h1>
+            <div class="page-title">
+                <h1>"Orders"</h1>
+                <a class="button" href="/payment-links">"Payment links"</a>
+            </div>
             <Suspense fallback=move || {
                 view! { <FilterForm query=query() values=FilterValues::default()/> }
             }>
@@ -98,14 +99,14 @@ pub fn OrdersPage() -> impl IntoView {
                     shown(page.await.map(|page| view! { <OrderTable page query=query()/> }))
                 })}
             </Suspense>
-            <PaymentLinkForm link/>
         </Shell>
     }
 }
 
 #[component]
 fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
-    let v = |k: &str| value_of(&query, k);
+    let active = query.len();
+    let v = move |k: &str| value_of(&query, k);
     let group = v("group");
     let statuses = values
         .statuses
@@ -118,6 +119,7 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
         })
         .collect();
     view! {
+        <FilterBox active>
         <form method="get" action="/orders" class="card filters">
             <label class="wide">
                 "Search"
@@ -154,6 +156,7 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/orders">"Clear"</a>
         </form>
+        </FilterBox>
     }
 }
 
@@ -175,7 +178,9 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
         return view! {
             {summary}
             <section class="card empty">
-                <p>"No orders match. Orders appear here as Juspay reports them, or when you create a payment link."</p>
+                <p>"No orders match. Orders appear here as Juspay reports them, or when you "
+                    <a href="/payment-links">"create a payment link"</a> ". With filters set, "
+                    <a href="/orders">"clear them"</a> " to see every order."</p>
             </section>
         }
         .into_any();
@@ -192,7 +197,7 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
                     <th scope="col">"Created"</th>
                     <th scope="col">"Order"</th>
                     <th scope="col">"Status"</th>
-                    <th scope="col">"Amount"</th>
+                    <th scope="col" class="num">"Amount"</th>
                     <th scope="col">"Method"</th>
                     <th scope="col">"Gateway"</th>
                     <th scope="col">"Customer"</th>
@@ -230,43 +235,4 @@ fn OrderTable(page: OrderPage, query: Query) -> impl IntoView {
         {older}
     }
     .into_any()
-}
-
-/// The currencies a payment link offers, rupees first: those Juspay's merchants settle in
-/// most. Amounts are typed with the chosen currency's decimals (yen none, dinars three).
-const LINK_CURRENCIES: [&str; 12] = [
-    "INR", "USD", "EUR", "GBP", "AED", "SGD", "SAR", "QAR", "JPY", "KWD", "BHD", "OMR",
-];
-
-/// Operators create a payment link; the answer (with the link to copy) shows below it.
-#[component]
-fn PaymentLinkForm(link: ServerAction<CreatePaymentLink>) -> impl IntoView {
-    view! {
-        <section class="card">
-            <h2>"Create a payment link"</h2>
-            <ActionForm action=link>
-                <label for="pl-amount">"Amount"</label>
-                <input id="pl-amount" name="amount" inputmode="decimal" required placeholder="499.00"/>
-                <label for="pl-currency">"Currency"</label>
-                <select id="pl-currency" name="currency">
-                    {LINK_CURRENCIES
-                        .iter()
-                        .map(|code| view! { <option value=*code>{*code}</option> })
-                        .collect_view()}
-                </select>
-                <label class="check">
-                    <input type="checkbox" name="pre_auth" value="yes"/>
-                    " Authorise only: capture or void later (within 7 days)"
-                </label>
-                <label for="pl-email">"Customer email"</label>
-                <input id="pl-email" name="customer_email" type="email"/>
-                <label for="pl-phone">"Customer phone"</label>
-                <input id="pl-phone" name="customer_phone" type="tel"/>
-                <label for="pl-description">"Description"</label>
-                <input id="pl-description" name="description"/>
-                <button type="submit">"Create link"</button>
-            </ActionForm>
-            <Outcome value=Signal::derive(move || link.value().get())/>
-        </section>
-    }
 }

@@ -209,7 +209,7 @@ fn Deliveries(list: Vec<DeliveryView>, replay: ServerAction<ReplayDelivery>) -> 
                                 <th scope="col">"Attempts"</th>
                                 <th scope="col">"Last answer"</th>
                                 <th scope="col">"Next attempt"</th>
-                                <th scope="col"></th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -277,7 +277,7 @@ fn Tokens(
                             <th scope="col">"Token"</th>
                             <th scope="col">"Created"</th>
                             <th scope="col">"Last used"</th>
-                            <th scope="col"></th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
                     <tbody>

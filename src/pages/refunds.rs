@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::{
+        filters::FilterBox,
         ids::ShortId,
         shell::{Shell, shown},
         when::When,
@@ -63,9 +64,11 @@ pub fn RefundsPage() -> impl IntoView {
 
 #[component]
 fn Filters(query: Query) -> impl IntoView {
-    let v = |k: &str| value_of(&query, k);
+    let active = query.len();
+    let v = move |k: &str| value_of(&query, k);
     let status = v("status");
     view! {
+        <FilterBox active>
         <form method="get" action="/refunds" class="card filters">
             {menu("status", "Status", "", status, status_options())}
             <label>"Order id" <input name="order" value=v("order")/></label>
@@ -76,6 +79,7 @@ fn Filters(query: Query) -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/refunds">"Clear"</a>
         </form>
+        </FilterBox>
     }
 }
 
@@ -87,7 +91,7 @@ fn table(rows: Vec<RefundRowView>) -> impl IntoView {
                     <th scope="col">"Requested"</th>
                     <th scope="col">"Order"</th>
                     <th scope="col">"Request id"</th>
-                    <th scope="col">"Amount"</th>
+                    <th scope="col" class="num">"Amount"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col">"Waiting"</th>
                     <th scope="col">"Started by"</th>

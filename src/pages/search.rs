@@ -20,7 +20,7 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <Shell title="Search">
             <h1>"Search"</h1>
-            <form method="get" action="/search" class="card filters" role="search">
+            <form method="get" action="/search" class="card filters" role="search" aria-label="Search again">
                 <label class="wide">
                     "Any id, e-mail, phone, VPA, txn id, gateway reference, RRN or ARN"
                     <input name="q" type="search" value=term/>

@@ -38,6 +38,8 @@ pub struct DisputeRateView {
 pub struct PointView {
     /// Start of the slice, UTC (`2026-11-23 14:00` or `2026-11-23`).
     pub label: String,
+    /// Where the slice falls in the window, 0 (its start) to 1 (its end).
+    pub position: f64,
     pub attempts: i64,
     /// 0–100.
     pub percent: f64,
@@ -82,6 +84,10 @@ pub struct HealthView {
     pub overall: RateView,
     pub breakdown: Vec<RateView>,
     pub over_time: Vec<PointView>,
+    /// The same per payment method type (the types with most outcomes).
+    pub over_time_by_method: Vec<(String, Vec<PointView>)>,
+    /// One slice's share of the window (0 to 1): points further apart are a gap.
+    pub slice_share: f64,
     /// (label, p50, p95, p99, samples) rows.
     pub percentiles: Vec<(String, String, String, String, usize)>,
     pub delivery: Vec<(String, i64)>,
@@ -203,23 +209,20 @@ pub async fn get_health(
     };
     let d = &health.delivery;
     let hourly = health.slice_ms < 86_400_000;
-    Ok(HealthView {
-        from: times.text(from),
-        until: times.text(until),
-        overall: view(&health.overall),
-        breakdown: health.breakdown.iter().map(view).collect(),
-        over_time: health
-            .over_time
+    let span = (health.until - health.from).max(1) as f64;
+    let points = |series: &[dashboard_core::health::store::RatePoint]| -> Vec<PointView> {
+        series
             .iter()
             .map(|p| {
                 // Buckets are whole UTC hours and days: labelled as such.
                 let at = format_utc(p.at);
                 PointView {
                     label: if hourly {
-                        at[..16].to_owned()
+                        format!("{} UTC", &at[..16])
                     } else {
                         at[..10].to_owned()
                     },
+                    position: ((p.at - health.from) as f64 / span).clamp(0.0, 1.0),
                     attempts: p.attempts,
                     percent: if p.attempts == 0 {
                         0.0
@@ -228,7 +231,20 @@ pub async fn get_health(
                     },
                 }
             })
+            .collect()
+    };
+    Ok(HealthView {
+        from: times.text(from),
+        until: times.text(until),
+        overall: view(&health.overall),
+        breakdown: health.breakdown.iter().map(view).collect(),
+        over_time: points(&health.over_time),
+        over_time_by_method: health
+            .over_time_by_method
+            .iter()
+            .map(|(method, series)| (method.clone(), points(series)))
             .collect(),
+        slice_share: health.slice_ms as f64 / (health.until - health.from).max(1) as f64,
         percentiles: [
             (
                 "Payment latency (created → outcome)",

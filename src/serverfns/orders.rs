@@ -457,6 +457,57 @@ pub async fn update_order(
     Ok(message)
 }
 
+/// One order made from the payment-link form, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub order_id: String,
+    pub created: super::Moment,
+    pub amount: String,
+    pub status: OrderStatus,
+    pub group: OrderGroup,
+    pub link: Option<String>,
+    pub customer: String,
+    pub description: String,
+}
+
+/// The order ids the payment-link form mints start with this, then `_`.
+#[cfg(feature = "ssr")]
+const LINK_PREFIX: &str = "pl";
+
+/// The newest payment links made here (viewer+), with their orders' status now.
+#[server(prefix = "/api", endpoint = "list_payment_links")]
+pub async fn list_payment_links() -> Result<Vec<LinkView>, AppError> {
+    use dashboard_core::money::format_minor;
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    let rows = ctx
+        .state
+        .store
+        .list_link_orders(LINK_PREFIX, PAGE_SIZE)
+        .await
+        .map_err(|e| ctx.internal(&e))?;
+    let times = ctx.times();
+    Ok(rows
+        .into_iter()
+        .map(|r| LinkView {
+            created: times.moment(r.created_at),
+            amount: format_minor(r.amount, &r.currency),
+            group: OrderGroup::of(&r.status, r.amount_refunded, r.amount),
+            customer: r
+                .customer_email
+                .clone()
+                .or_else(|| r.customer_phone.clone())
+                .unwrap_or_default(),
+            description: r.description.clone().unwrap_or_default(),
+            link: r.payment_link,
+            status: r.status,
+            order_id: r.order_id,
+        })
+        .collect())
+}
+
 /// Creates an order at Juspay and returns its payment link (operator+), audited.
 #[server(prefix = "/api", endpoint = "create_payment_link")]
 pub async fn create_payment_link(
@@ -482,8 +533,12 @@ pub async fn create_payment_link(
         description: description.as_deref(),
         pre_auth: pre_auth.as_deref() == Some("yes"),
     };
-    let order = NewOrder::parse(&text, "pl", ctx.state.config.juspay.return_url.clone())
-        .map_err(|e| ctx.action_failed(e))?;
+    let order = NewOrder::parse(
+        &text,
+        LINK_PREFIX,
+        ctx.state.config.juspay.return_url.clone(),
+    )
+    .map_err(|e| ctx.action_failed(e))?;
     let order_id = order.order_id.clone();
     let audit = ctx.audit(
         "order.payment_link",

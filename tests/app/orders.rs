@@ -164,6 +164,24 @@ sim_test!(
         let order = store.find_order(&order_id).await.unwrap().unwrap();
         assert_eq!(order.status, OrderStatus::New);
         assert_eq!(order.amount, 32_100);
+        let links: Value = app
+            .call("list_payment_links", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            links[0]["order_id"],
+            order_id.as_str(),
+            "listed with the links"
+        );
+        assert_eq!(links[0]["amount"], "₹321.00");
+        assert_eq!(links[0]["customer"], "bo@example.com");
+        assert!(
+            links[0]["link"]
+                .as_str()
+                .is_some_and(|l| l.contains("/pay/"))
+        );
 
         sim.handle()
             .pay(&order_id, &PaymentRequest::charged(PaymentMethod::Card))

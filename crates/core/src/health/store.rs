@@ -135,6 +135,8 @@ pub struct Health {
     pub breakdown: Vec<RateRow>,
     /// Outcomes per UTC-aligned `slice_ms`, oldest first; empty slices left out.
     pub over_time: Vec<RatePoint>,
+    /// The same per payment method type, for the [`SERIES`] types with most outcomes.
+    pub over_time_by_method: Vec<(String, Vec<RatePoint>)>,
     pub slice_ms: i64,
     pub payment_latency: Percentiles,
     pub webhook_lag: Percentiles,
@@ -254,6 +256,7 @@ struct CreatedHour {
 struct Outcomes {
     breakdown: Vec<RateRow>,
     over_time: Vec<RatePoint>,
+    over_time_by_method: Vec<(String, Vec<RatePoint>)>,
     latency: Percentiles,
 }
 
@@ -262,6 +265,23 @@ struct Outcomes {
 struct Tally {
     rates: std::collections::BTreeMap<(usize, String), (i64, i64)>,
     slices: std::collections::BTreeMap<i64, (i64, i64)>,
+    by_method: std::collections::BTreeMap<String, std::collections::BTreeMap<i64, (i64, i64)>>,
+}
+
+/// Method types drawn as their own line on the success-rate chart, most outcomes first.
+pub const SERIES: usize = 4;
+
+/// A slice map as points, oldest first, empty slices left out.
+fn points_of(slices: &std::collections::BTreeMap<i64, (i64, i64)>) -> Vec<RatePoint> {
+    slices
+        .iter()
+        .filter(|(_, (attempts, _))| *attempts > 0)
+        .map(|(at, (attempts, succeeded))| RatePoint {
+            at: *at,
+            attempts: *attempts,
+            succeeded: *succeeded,
+        })
+        .collect()
 }
 
 impl Tally {
@@ -271,8 +291,16 @@ impl Tally {
         entry.1 += succeeded;
     }
 
-    fn add_slice(&mut self, at: i64, attempts: i64, succeeded: i64) {
+    fn add_slice(&mut self, at: i64, method_type: String, attempts: i64, succeeded: i64) {
         let entry = self.slices.entry(at).or_default();
+        entry.0 += attempts;
+        entry.1 += succeeded;
+        let entry = self
+            .by_method
+            .entry(method_type)
+            .or_default()
+            .entry(at)
+            .or_default();
         entry.0 += attempts;
         entry.1 += succeeded;
     }
@@ -300,15 +328,21 @@ impl Tally {
     }
 
     fn over_time(&self) -> Vec<RatePoint> {
-        self.slices
+        points_of(&self.slices)
+    }
+
+    /// The [`SERIES`] method types with most outcomes, each with its points.
+    fn over_time_by_method(&self) -> Vec<(String, Vec<RatePoint>)> {
+        let mut series: Vec<(String, Vec<RatePoint>)> = self
+            .by_method
             .iter()
-            .filter(|(_, (attempts, _))| *attempts > 0)
-            .map(|(at, (attempts, succeeded))| RatePoint {
-                at: *at,
-                attempts: *attempts,
-                succeeded: *succeeded,
-            })
-            .collect()
+            .map(|(method, slices)| (method.clone(), points_of(slices)))
+            .filter(|(_, points)| !points.is_empty())
+            .collect();
+        let total = |points: &[RatePoint]| points.iter().map(|p| p.attempts).sum::<i64>();
+        series.sort_by(|a, b| total(&b.1).cmp(&total(&a.1)).then_with(|| a.0.cmp(&b.0)));
+        series.truncate(SERIES);
+        series
     }
 }
 
@@ -372,6 +406,7 @@ impl Store {
             overall: overall_of(&outcomes.breakdown),
             breakdown: outcomes.breakdown,
             over_time: outcomes.over_time,
+            over_time_by_method: outcomes.over_time_by_method,
             slice_ms,
             payment_latency: outcomes.latency,
             webhook_lag: Percentiles::of(lags),
@@ -408,12 +443,14 @@ impl Store {
                     row.gateway,
                     row.error_code,
                 ];
+                let method_type = keys[0].clone().unwrap_or_else(|| "(none)".to_owned());
                 for (index, key) in keys.into_iter().enumerate() {
                     let key = key.unwrap_or_else(|| "(none)".to_owned());
                     tally.add_rate(index, key, 1, succeeded);
                 }
                 tally.add_slice(
                     row.terminal_at.div_euclid(slice_ms) * slice_ms,
+                    method_type,
                     1,
                     succeeded,
                 );
@@ -431,13 +468,13 @@ impl Store {
                 }
             }
             // Every outcome has exactly one method type key: that dimension sums to all.
-            let slices: Vec<(i64, i64, i64)> = on_pool!(self, p => sqlx::query_as(
-                "SELECT (hour / $3) * $3, CAST(SUM(attempts) AS BIGINT), CAST(SUM(succeeded) AS BIGINT) \
+            let slices: Vec<(i64, String, i64, i64)> = on_pool!(self, p => sqlx::query_as(
+                "SELECT (hour / $3) * $3, key, CAST(SUM(attempts) AS BIGINT), CAST(SUM(succeeded) AS BIGINT) \
                  FROM outcome_hours WHERE hour >= $1 AND hour < $2 AND dimension = 'method_type' \
-                 GROUP BY (hour / $3) * $3")
+                 GROUP BY (hour / $3) * $3, key")
                 .bind(a).bind(b).bind(slice_ms).fetch_all(p).await)?;
-            for (at, attempts, succeeded) in slices {
-                tally.add_slice(at, attempts, succeeded);
+            for (at, method_type, attempts, succeeded) in slices {
+                tally.add_slice(at, method_type, attempts, succeeded);
             }
             histogram = on_pool!(self, p => sqlx::query_as(
                 "SELECT bucket, CAST(SUM(orders) AS BIGINT) FROM latency_hours \
@@ -459,6 +496,7 @@ impl Store {
         Ok(Outcomes {
             breakdown: tally.breakdown(),
             over_time: tally.over_time(),
+            over_time_by_method: tally.over_time_by_method(),
             latency,
         })
     }
@@ -621,7 +659,10 @@ mod tests {
                 order("a", "CHARGED", "RAZORPAY", 1_000, Some(2_000)),
                 order("b", "CHARGED", "RAZORPAY", 1_000, Some(3_000)),
                 order("c", "AUTHORIZATION_FAILED", "RAZORPAY", 1_000, Some(5_000)),
-                order("d", "CHARGED", "PAYU", 1_000, Some(11_000)),
+                OrderRow {
+                    payment_method_type: Some("UPI".into()),
+                    ..order("d", "CHARGED", "PAYU", 1_000, Some(11_000))
+                },
                 OrderRow {
                     amount_mismatch: Some("Juspay reported 200 INR".into()),
                     ..order("e", "PENDING_VBV", "PAYU", 1_000, None)
@@ -650,6 +691,14 @@ mod tests {
                 health.over_time,
                 vec![RatePoint { at: 0, attempts: 4, succeeded: 3 }],
                 "a 100 s window is one hourly slice"
+            );
+            assert_eq!(
+                health.over_time_by_method,
+                vec![
+                    ("CARD".to_owned(), vec![RatePoint { at: 0, attempts: 3, succeeded: 2 }]),
+                    ("UPI".to_owned(), vec![RatePoint { at: 0, attempts: 1, succeeded: 1 }]),
+                ],
+                "a line per method type, most outcomes first"
             );
             assert_eq!(
                 health.gap,

@@ -182,6 +182,30 @@ impl Store {
             .bind(order_id).fetch_optional(p).await)?;
         Ok(row)
     }
+
+    /// The newest `limit` orders made from the payment-link form: their ids start with
+    /// `prefix_` (a range on the primary key, so only those rows are read).
+    pub async fn list_link_orders(
+        &self,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>, StoreError> {
+        // `_` is followed by a backtick in code-point order: [prefix_, prefix`) holds every
+        // id that starts with `prefix_` and nothing else. PostgreSQL compares in code-point
+        // order only under the C collation, which a database's default may not be.
+        let (low, high) = (format!("{prefix}_"), format!("{prefix}`"));
+        let id = match self.backend() {
+            crate::store::Backend::Sqlite => "order_id",
+            crate::store::Backend::Postgres => "order_id COLLATE \"C\"",
+        };
+        let sql = format!(
+            "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE {id} >= $1 AND {id} < $2 \
+             ORDER BY created_at DESC, order_id DESC LIMIT $3"
+        );
+        let rows = on_pool!(self, p => sqlx::query_as::<_, OrderRow>(&sql)
+            .bind(&low).bind(&high).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]
@@ -235,6 +259,30 @@ mod tests {
             let listed: BTreeSet<String> =
                 crate::mandates::store::MANDATE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
             assert_eq!(listed, mandate_fields);
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn link_orders_are_exactly_those_with_the_prefix_newest_first(db) {
+            let store = db.store();
+            for (id, at) in [("pl_a", 3), ("pl_b", 1), ("pl`x", 2), ("plx_c", 4), ("ord_1", 5), ("pl_c", 2)] {
+                let row = OrderRow {
+                    order_id: id.into(),
+                    source: "juspay".into(),
+                    status: "NEW".into(),
+                    currency: "INR".into(),
+                    udfs: "{}".into(),
+                    created_at: at,
+                    updated_at: at,
+                    ..OrderRow::default()
+                };
+                let mut tx = store.begin().await.unwrap();
+                tx.insert_order_for_test(&row).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            let ids = |rows: Vec<OrderRow>| rows.into_iter().map(|r| r.order_id).collect::<Vec<_>>();
+            assert_eq!(ids(store.list_link_orders("pl", 10).await.unwrap()), ["pl_a", "pl_c", "pl_b"]);
+            assert_eq!(ids(store.list_link_orders("pl", 2).await.unwrap()), ["pl_a", "pl_c"]);
         }
     }
 }

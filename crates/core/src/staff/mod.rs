@@ -10,3 +10,4 @@ pub mod session_register;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+pub mod views;

@@ -1,0 +1,146 @@
+// Daily use in a browser, hydrated and without JavaScript: the top bar's search opens what
+// an identifier names, times read in the user's zone, and (hydrated) the keyboard moves
+// through lists and sections. Then every page is checked with axe-core (from the npm
+// package, injected into the page) for serious or critical accessibility violations.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { launchChromium, signIn, atPath } from '../support.mjs';
+
+const BASE = process.env.E2E_BASE_URL;
+const SIM = process.env.E2E_SIM_URL;
+const ADMIN = process.env.E2E_ADMIN_USER ?? 'admin';
+const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD;
+assert.ok(BASE && SIM && ADMIN_PASSWORD, 'scripts/test sets the E2E_* variables');
+
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations of the page now shown, one line each. */
+async function accessibilityProblems(page) {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.targets.join(', ')}`);
+}
+
+for (const js of [true, false]) {
+  const mode = js ? 'hydrated' : 'no-js';
+  describe(`daily use (${mode})`, () => {
+    let browser;
+    before(async () => {
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    async function settle(page) {
+      if (js) await page.waitForSelector('body[data-hydrated="true"]');
+    }
+
+    test('the top bar finds an order by its id and times read in the chosen zone', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
+      await page.fill('#pl-amount', '12.00');
+      await page.click('button:has-text("Create link")');
+      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
+      await created.waitFor();
+      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+
+      if (js) {
+        await page.keyboard.press('/');
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'global-search', '/ focuses the search');
+        await page.keyboard.type(orderId);
+        await page.keyboard.press('Enter');
+      } else {
+        await page.fill('#global-search', orderId);
+        await page.press('#global-search', 'Enter');
+      }
+      await page.waitForURL(atPath(`/orders/${orderId}`));
+      await settle(page);
+
+      await page.goto(`${BASE}/account/sessions`);
+      await settle(page);
+      await page.fill('#timezone', 'America/New_York');
+      await page.click('button:has-text("Save time zone")');
+      await page.getByText('Times are now shown in America/New_York.').first().waitFor();
+      await page.goto(`${BASE}/orders`);
+      await settle(page);
+      const shown = await page.locator('table.data time').first().textContent();
+      assert.match(shown, / E[SD]T$/, 'New York time, its zone named');
+      const utc = await page.locator('table.data time').first().getAttribute('title');
+      assert.match(utc, / UTC$/, 'UTC on hover');
+      await page.goto(`${BASE}/account/sessions`);
+      await settle(page);
+      await page.fill('#timezone', '');
+      await page.click('button:has-text("Save time zone")');
+      await page.getByText(/Times are now shown in the default zone/).first().waitFor();
+      await context.close();
+    });
+
+    if (js) {
+      test('the keyboard moves through rows, opens one and goes to sections', async () => {
+        const context = await browser.newContext({ javaScriptEnabled: true });
+        const page = await context.newPage();
+        await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+        await page.locator('table.data tbody tr').first().waitFor();
+        await page.keyboard.press('j');
+        const first = page.locator('table.data tbody tr.current');
+        await first.waitFor();
+        const href = await first.locator('a').first().getAttribute('href');
+        await page.keyboard.press('Enter');
+        await page.waitForURL(atPath(href));
+        await settle(page);
+        await page.keyboard.press('g');
+        await page.keyboard.press('w');
+        await page.waitForURL(atPath('/webhooks'));
+        await page.keyboard.press('?');
+        await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'hidden' });
+        await page.focus('#global-search');
+        await page.keyboard.press('g');
+        await page.keyboard.press('o');
+        assert.equal(new URL(page.url()).pathname, '/webhooks', 'keys typed into a field stay there');
+        assert.equal(await page.inputValue('#global-search'), 'go');
+        await context.close();
+      });
+    }
+
+    test('every page has no serious or critical accessibility violation', async () => {
+      // axe-core is injected by the test, not served: the page's own policy would refuse it.
+      // axe needs JavaScript; without it the pages are checked as served, their bundle
+      // refused, which is what a browser without JavaScript shows.
+      const context = await browser.newContext({ bypassCSP: true });
+      const page = await context.newPage();
+      if (!js) await page.route('**/pkg/**', (route) => route.abort());
+      const problems = [];
+      await page.goto(`${BASE}/login`);
+      problems.push(...(await accessibilityProblems(page)).map((p) => `/login: ${p}`));
+      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+      if (!js) assert.equal(await page.locator('body[data-hydrated]').count(), 0, 'the pages are not hydrated');
+      const orderHref = await page.locator('table.data tbody tr a').first().getAttribute('href');
+      for (const path of [
+        '/orders', orderHref, '/webhooks', '/refunds', '/disputes', '/mandates', '/health',
+        '/audit', '/users', '/outbound', '/account/sessions', '/account/two-factor', '/search?q=none',
+        '/payment-links',
+      ]) {
+        await page.goto(`${BASE}${path}`);
+        await settle(page);
+        problems.push(...(await accessibilityProblems(page)).map((p) => `${path}: ${p}`));
+      }
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+}
