@@ -88,7 +88,7 @@ for (const js of [true, false]) {
         if (await link.count()) break;
         await admin.waitForTimeout(200);
       }
-      const mandateId = (await link.textContent()).trim();
+      const mandateId = (await link.getAttribute('aria-label')).trim();
 
       const operatorContext = await browser.newContext({ javaScriptEnabled: js });
       const operator = await signInOn(operatorContext, operatorName, 'operator password 1');

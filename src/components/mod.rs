@@ -5,4 +5,5 @@ pub mod ids;
 pub mod shell;
 pub mod shortcuts;
 pub mod step_up;
+pub mod views;
 pub mod when;

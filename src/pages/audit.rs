@@ -8,6 +8,7 @@ use crate::{
     components::{
         filters::FilterBox,
         shell::{Shell, shown},
+        views::SavedViews,
         when::When,
     },
     pages::{Query, href_with, query_of, value_of},
@@ -38,6 +39,7 @@ pub fn AuditPageView() -> impl IntoView {
     view! {
         <Shell title="Audit log">
             <h1>"Audit log"</h1>
+            {move || view! { <SavedViews page="audit" query=query()/> }}
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
@@ -61,7 +63,7 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"From (UTC)" <input type="date" name="from" value=v("from")/></label>
             <label>"To (UTC)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
-            <a href="/audit">"Clear"</a>
+            <a href="/audit?">"Clear"</a>
         </form>
         </FilterBox>
     }

@@ -14,6 +14,7 @@ use crate::{
         filters::FilterBox,
         ids::ShortId,
         shell::{Shell, shown},
+        views::SavedViews,
         when::When,
     },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
@@ -39,6 +40,7 @@ pub fn DisputesPage() -> impl IntoView {
     view! {
         <Shell title="Disputes">
             <h1>"Disputes"</h1>
+            {move || view! { <SavedViews page="disputes" query=query()/> }}
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading disputes…"</p> }>
                 {move || Suspend::new(async move {
@@ -68,7 +70,7 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"Opened from (UTC)" <input type="date" name="from" value=v("from")/></label>
             <label>"Opened to (UTC)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
-            <a href="/disputes">"Clear"</a>
+            <a href="/disputes?">"Clear"</a>
         </form>
         </FilterBox>
     }

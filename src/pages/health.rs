@@ -144,7 +144,7 @@ fn time_chart(h: &HealthView) -> impl IntoView + use<> {
                     let (cx, cy) = (x(p), y(p.percent));
                     let anchor = if cx > (left + right) / 2.0 { "end" } else { "start" };
                     view! {
-                        <g class="point" tabindex="0" aria-label=label>
+                        <g class="point" role="img" tabindex="0" aria-label=label>
                             <circle cx=cx cy=cy r="3.5" class=format!("dot s{index}")/>
                             <text x=cx y=(cy - 8.0).max(10.0) text-anchor=anchor class="tip">{figures}</text>
                         </g>
@@ -199,10 +199,10 @@ fn RateTable(series: Vec<(String, Vec<PointView>)>) -> impl IntoView {
     slices.sort_by(|a, b| a.0.total_cmp(&b.0));
     slices.dedup_by(|a, b| a.1 == b.1);
     let cell = move |points: &[PointView], label: &str| {
-        points
-            .iter()
-            .find(|p| p.label == label)
-            .map_or_else(|| "—".to_owned(), |p| format!("{:.1}% of {}", p.percent, p.attempts))
+        points.iter().find(|p| p.label == label).map_or_else(
+            || "—".to_owned(),
+            |p| format!("{:.1}% of {}", p.percent, p.attempts),
+        )
     };
     let header = series
         .iter()
@@ -225,7 +225,6 @@ fn RateTable(series: Vec<(String, Vec<PointView>)>) -> impl IntoView {
         </table>
     }
 }
-
 
 fn alert_history(alerts: Vec<AlertView>) -> impl IntoView {
     view! {

@@ -12,6 +12,7 @@ use crate::{
         filters::FilterBox,
         ids::ShortId,
         shell::{Shell, shown},
+        views::SavedViews,
         when::When,
     },
     pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},
@@ -85,6 +86,7 @@ pub fn OrdersPage() -> impl IntoView {
                 <h1>"Orders"</h1>
                 <a class="button" href="/payment-links">"Payment links"</a>
             </div>
+            {move || view! { <SavedViews page="orders" query=query()/> }}
             <Suspense fallback=move || {
                 view! { <FilterForm query=query() values=FilterValues::default()/> }
             }>
@@ -154,7 +156,7 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
                 "Amount mismatch (paid at Juspay, not here)"
             </label>
             <button type="submit">"Filter"</button>
-            <a href="/orders">"Clear"</a>
+            <a href="/orders?">"Clear"</a>
         </form>
         </FilterBox>
     }

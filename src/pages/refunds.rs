@@ -11,6 +11,7 @@ use crate::{
         filters::FilterBox,
         ids::ShortId,
         shell::{Shell, shown},
+        views::SavedViews,
         when::When,
     },
     pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
@@ -52,6 +53,7 @@ pub fn RefundsPage() -> impl IntoView {
     view! {
         <Shell title="Refunds">
             <h1>"Refunds"</h1>
+            {move || view! { <SavedViews page="refunds" query=query()/> }}
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading refunds…"</p> }>
                 {move || Suspend::new(async move {
@@ -77,7 +79,7 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"Requested from (UTC)" <input type="date" name="from" value=v("from")/></label>
             <label>"Requested to (UTC)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
-            <a href="/refunds">"Clear"</a>
+            <a href="/refunds?">"Clear"</a>
         </form>
         </FilterBox>
     }

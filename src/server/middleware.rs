@@ -273,6 +273,32 @@ pub async fn open_single_hit(State(state): State<AppState>, req: Request, next: 
     }
 }
 
+/// `GET /orders` (or another list page with saved views) whose address has no query at all
+/// opens the user's default view: a redirect to the page with its filters. An address with
+/// an empty query (`/orders?`, the Clear link) shows the page unfiltered.
+pub async fn open_default_view(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let page = req.uri().path().trim_start_matches('/');
+    let Some(user) = req.extensions().get::<CurrentUser>() else {
+        return next.run(req).await;
+    };
+    if req.method() != Method::GET
+        || req.uri().query().is_some()
+        || !crate::serverfns::views::PAGES.contains(&page)
+    {
+        return next.run(req).await;
+    }
+    match state.store.default_view_query(user.0.id, page).await {
+        Ok(Some(query)) if !query.is_empty() => {
+            Redirect::to(&format!("/{page}?{query}")).into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
 /// What a user who must set up a second factor may reach before they have: the enrolment
 /// page and its server functions, the shell's own, sign-out, and public files.
 fn allowed_while_enrolling(path: &str) -> bool {

@@ -343,6 +343,10 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
                 .layer(from_fn_with_state(
                     state.clone(),
                     middleware::open_single_hit,
+                ))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    middleware::open_default_view,
                 )),
         );
     headers::add_security_headers(app, server_config).with_state(state)

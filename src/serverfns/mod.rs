@@ -15,6 +15,7 @@ pub mod outbound;
 pub mod refunds;
 pub mod search;
 pub mod users;
+pub mod views;
 pub mod webhooks;
 
 use dashboard_status::Role;

@@ -23,4 +23,5 @@ mod refunds;
 mod search;
 mod security;
 mod traces;
+mod views;
 mod webhooks;

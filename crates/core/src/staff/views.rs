@@ -37,7 +37,11 @@ pub struct NewView<'a> {
 
 impl Store {
     /// Saves a view and returns its id.
-    pub async fn save_view(&self, view: &NewView<'_>, audit: &AuditEntry) -> Result<i64, StoreError> {
+    pub async fn save_view(
+        &self,
+        view: &NewView<'_>,
+        audit: &AuditEntry,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(
             "INSERT INTO saved_views (owner_id, page, name, query, shared, created_at) \
@@ -64,7 +68,11 @@ impl Store {
 
     /// The query string of `user_id`'s default view of `page`, if they set one they may
     /// still use.
-    pub async fn default_view_query(&self, user_id: i64, page: &str) -> Result<Option<String>, StoreError> {
+    pub async fn default_view_query(
+        &self,
+        user_id: i64,
+        page: &str,
+    ) -> Result<Option<String>, StoreError> {
         let query = on_pool!(self, p => sqlx::query_scalar(
             "SELECT v.query FROM default_views d JOIN saved_views v ON v.id = d.view_id \
              WHERE d.user_id = $1 AND d.page = $2 AND (v.owner_id = $1 OR v.shared)")
