@@ -88,6 +88,38 @@ for (const js of [true, false]) {
       await context.close();
     });
 
+    test('filters saved as a view become the page a user opens with', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+      await page.selectOption('select[name="group"]', 'pending');
+      await page.click('button:has-text("Filter")');
+      await page.waitForURL(/group=pending/);
+      await settle(page);
+      const name = `Pending ${mode}`;
+      await page.click('summary:has-text("Save these filters")');
+      await page.fill('.save-view input[name="name"]', name);
+      await page.click('button:has-text("Save view")');
+      const saved = page.locator('.view-list li', { hasText: name });
+      await saved.waitFor();
+      await saved.getByRole('button', { name: 'Make default' }).click();
+      await page.locator('.view-list li', { hasText: name }).getByText('default', { exact: true }).waitFor();
+
+      await page.goto(`${BASE}/orders`);
+      await page.waitForURL(/group=pending/);
+      await settle(page);
+      assert.equal(await page.inputValue('select[name="group"]'), 'pending', 'opened with the view');
+      await page.click('a:has-text("Clear")');
+      await page.waitForURL((url) => !url.search.includes('group='));
+      await settle(page);
+      await page.getByRole('button', { name: 'No default' }).click();
+      await page.getByText('Default view cleared.').first().waitFor();
+      await page.goto(`${BASE}/orders`);
+      await settle(page);
+      assert.ok(!page.url().includes('group='), 'no default any more');
+      await context.close();
+    });
+
     if (js) {
       test('the keyboard moves through rows, opens one and goes to sections', async () => {
         const context = await browser.newContext({ javaScriptEnabled: true });

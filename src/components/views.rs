@@ -27,7 +27,7 @@ pub fn SavedViews(page: &'static str, query: Query) -> impl IntoView {
         move |_| list_views(page.to_owned()),
     );
     // Full page loads get the default view from the server; a move inside the hydrated app
-    // to an address with no query at all (not `/orders?`, the Clear link) gets it here.
+    // to an address with no query at all (not the Clear link's `?view=all`) gets it here.
     #[cfg(feature = "hydrate")]
     {
         let navigate = leptos_router::hooks::use_navigate();

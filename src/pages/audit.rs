@@ -63,7 +63,7 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"From (UTC)" <input type="date" name="from" value=v("from")/></label>
             <label>"To (UTC)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
-            <a href="/audit?">"Clear"</a>
+            <a href="/audit?view=all">"Clear"</a>
         </form>
         </FilterBox>
     }

@@ -70,7 +70,7 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"Opened from (UTC)" <input type="date" name="from" value=v("from")/></label>
             <label>"Opened to (UTC)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
-            <a href="/disputes?">"Clear"</a>
+            <a href="/disputes?view=all">"Clear"</a>
         </form>
         </FilterBox>
     }

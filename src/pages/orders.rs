@@ -156,7 +156,7 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
                 "Amount mismatch (paid at Juspay, not here)"
             </label>
             <button type="submit">"Filter"</button>
-            <a href="/orders?">"Clear"</a>
+            <a href="/orders?view=all">"Clear"</a>
         </form>
         </FilterBox>
     }

@@ -79,7 +79,7 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"Requested from (UTC)" <input type="date" name="from" value=v("from")/></label>
             <label>"Requested to (UTC)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
-            <a href="/refunds?">"Clear"</a>
+            <a href="/refunds?view=all">"Clear"</a>
         </form>
         </FilterBox>
     }

@@ -274,8 +274,8 @@ pub async fn open_single_hit(State(state): State<AppState>, req: Request, next: 
 }
 
 /// `GET /orders` (or another list page with saved views) whose address has no query at all
-/// opens the user's default view: a redirect to the page with its filters. An address with
-/// an empty query (`/orders?`, the Clear link) shows the page unfiltered.
+/// opens the user's default view: a redirect to the page with its filters. Any query (the
+/// Clear link's `?view=all`) shows the page as its address says.
 pub async fn open_default_view(
     State(state): State<AppState>,
     req: Request,

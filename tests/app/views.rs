@@ -47,7 +47,7 @@ app_test!(
             "/orders?group=pending&gateway=PAYU"
         );
         assert_eq!(
-            app.get("/orders?").await.status().as_u16(),
+            app.get("/orders?view=all").await.status().as_u16(),
             200,
             "Clear shows all"
         );
