@@ -77,6 +77,6 @@ mod tests {
         assert_eq!(shorten("ord_42"), "ord_42");
         assert_eq!(shorten("ord_1701234567_abcdef"), "ord_17012…abcdef");
         assert_eq!(shorten("abcdefghijklmnopqr"), "abcdefghijklmnopqr");
-        assert_eq!(shorten("ünïcödé_ïdëntïfïër_ok"), "ünïcödé_ï…fïër_ok");
+        assert_eq!(shorten("ünïcödé_ïdëntïfïër_ok"), "ünïcödé_ï…ïër_ok");
     }
 }

@@ -91,8 +91,15 @@ app_test!(
             .find("<svg")
             .map(|i| &page[i..(i + 300).min(page.len())]);
         assert!(
-            svg.is_some_and(|s| s.contains("role=\"img\"")),
-            "an SVG chart without JavaScript: {svg:?}"
+            svg.is_some_and(
+                |s| s.contains("role=\"group\"") && s.contains("Success rate over time")
+            ),
+            "the rate over time as an SVG chart without JavaScript: {svg:?}"
+        );
+        assert!(
+            page.contains("tabindex=\"0\" aria-label=\"All payments, ")
+                && page.contains("Show the figures as a table"),
+            "each point's figures on focus, and all of them as a table"
         );
         assert!(
             page.contains("RAZORPAY 66.7% of 3"),
