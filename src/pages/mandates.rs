@@ -20,6 +20,26 @@ use crate::{
     },
 };
 
+/// The frequencies Juspay's mandates take (docs/juspay.md, mandate fields).
+const FREQUENCIES: [(&str, &str); 10] = [
+    ("ONETIME", "one time"),
+    ("DAILY", "daily"),
+    ("WEEKLY", "weekly"),
+    ("FORTNIGHTLY", "fortnightly"),
+    ("MONTHLY", "monthly"),
+    ("BIMONTHLY", "every two months"),
+    ("QUARTERLY", "quarterly"),
+    ("HALFYEARLY", "half-yearly"),
+    ("YEARLY", "yearly"),
+    ("ASPRESENTED", "as presented"),
+];
+
+/// A mandate debits a fixed amount, or any amount up to its maximum.
+const AMOUNT_RULES: [(&str, &str); 2] = [
+    ("FIXED", "fixed"),
+    ("VARIABLE", "variable, up to the maximum"),
+];
+
 #[component]
 pub fn MandatesPage() -> impl IntoView {
     let params = use_query_map();
@@ -53,8 +73,8 @@ pub fn MandatesPage() -> impl IntoView {
                             labelled(MandateStatus::KNOWN.iter().map(|s| (s.as_str(), s.label()))),
                         )}
                         <label>"Customer" <input name="customer" value=value("customer")/></label>
-                        <label>"Frequency" <input name="frequency" placeholder="MONTHLY" value=value("frequency")/></label>
-                        <label>"Amount rule" <input name="rule" placeholder="VARIABLE" value=value("rule")/></label>
+                        {menu("frequency", "Frequency", "MONTHLY", value("frequency"), labelled(FREQUENCIES.into_iter()))}
+                        {menu("rule", "Amount rule", "VARIABLE", value("rule"), labelled(AMOUNT_RULES.into_iter()))}
                         <label>"Created from (UTC)" <input type="date" name="from" value=value("from")/></label>
                         <label>"Created to (UTC)" <input type="date" name="to" value=value("to")/></label>
                         <button type="submit">"Filter"</button>
