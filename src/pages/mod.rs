@@ -32,6 +32,9 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
+/// Where orders and deliveries come from: Juspay, or JPSL callbacks (value, shown).
+pub const SOURCES: [(&str, &str); 2] = [("juspay", "Juspay"), ("jpsl", "JPSL")];
+
 /// The filters of a list page's address, in the order its form shows them.
 pub type Query = Vec<(&'static str, String)>;
 

@@ -15,7 +15,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, as_options, encode, href_with, labelled, menu, query_of, value_of},
+    pages::{Query, SOURCES, as_options, encode, href_with, labelled, menu, query_of, value_of},
     serverfns::orders::{FilterValues, OrderPage, list_orders, order_filter_values},
 };
 
@@ -32,7 +32,7 @@ fn group_options() -> Vec<(String, String)> {
 }
 
 /// The filters of the address, in the order the form shows them.
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 17] = [
     "group",
     "status",
     "method_type",
@@ -48,6 +48,8 @@ const FIELDS: [&str; 15] = [
     "stale",
     "via",
     "flagged",
+    "currency",
+    "source",
 ];
 
 #[component]
@@ -75,6 +77,8 @@ pub fn OrdersPage() -> impl IntoView {
                 get("stale"),
                 get("via"),
                 get("flagged"),
+                get("currency"),
+                get("source"),
                 after,
             )
         },
@@ -120,6 +124,11 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
             )
         })
         .collect();
+    let currencies = values
+        .currencies
+        .iter()
+        .map(|(code, count)| (code.clone(), format!("{code} ({count})")))
+        .collect();
     view! {
         <FilterBox active>
         <form method="get" action="/orders" class="card filters">
@@ -138,6 +147,8 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
             {menu("method", "Method", "VISA", v("method"), as_options(values.methods))}
             {menu("gateway", "Gateway", "RAZORPAY", v("gateway"), as_options(values.gateways))}
             {menu("error_code", "Error code", "DECLINED", v("error_code"), as_options(values.error_codes))}
+            {menu("currency", "Currency", "INR", v("currency"), currencies)}
+            {menu("source", "Source", "", v("source"), labelled(SOURCES.into_iter()))}
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
             <label>"Created from (UTC)" <input type="date" name="from" value=v("from")/></label>

@@ -11,14 +11,12 @@ use crate::{
         shell::{Shell, shown},
         when::When,
     },
-    pages::{encode, labelled, menu},
+    pages::{SOURCES, encode, labelled, menu},
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
         list_webhooks, preview_reprocess,
     },
 };
-
-const SOURCES: [(&str, &str); 2] = [("juspay", "Juspay"), ("jpsl", "JPSL")];
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {

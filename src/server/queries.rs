@@ -38,6 +38,10 @@ pub struct OrderQuery {
     pub via: Option<String>,
     /// `1` for orders flagged by the amount check.
     pub flagged: Option<String>,
+    /// ISO 4217 code.
+    pub currency: Option<String>,
+    /// `juspay` or `jpsl`.
+    pub source: Option<String>,
 }
 
 /// A filter value that cannot be read: the field and a message for the form.
@@ -97,6 +101,8 @@ impl OrderQuery {
             stale: text(&self.stale).is_some_and(|s| s != "0"),
             paid_via: text(&self.via).map(|v| v.to_ascii_lowercase()),
             flagged: text(&self.flagged).is_some_and(|s| s != "0"),
+            currency: text(&self.currency).map(|c| c.to_ascii_uppercase()),
+            source: text(&self.source).map(|s| s.to_ascii_lowercase()),
         })
     }
 }

@@ -53,6 +53,8 @@ pub struct FilterValues {
     pub methods: Vec<String>,
     pub gateways: Vec<String>,
     pub error_codes: Vec<String>,
+    /// Currencies of stored orders, with their order counts.
+    pub currencies: Vec<(String, i64)>,
 }
 
 /// The values the order filters offer now (viewer+).
@@ -74,6 +76,7 @@ pub async fn order_filter_values() -> Result<FilterValues, AppError> {
         methods: facets.methods,
         gateways: facets.gateways,
         error_codes: facets.error_codes,
+        currencies: facets.currencies,
     })
 }
 
@@ -94,6 +97,8 @@ pub async fn list_orders(
     stale: Option<String>,
     via: Option<String>,
     flagged: Option<String>,
+    currency: Option<String>,
+    source: Option<String>,
     after: Option<String>,
 ) -> Result<OrderPage, AppError> {
     use dashboard_core::money::format_minor;
@@ -118,6 +123,8 @@ pub async fn list_orders(
         stale,
         via,
         flagged,
+        currency,
+        source,
     };
     let filter = query
         .to_filter()

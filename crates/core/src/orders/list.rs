@@ -47,6 +47,10 @@ pub struct OrderFilter {
     /// Only orders Juspay reported paid with another amount or currency (flagged, not
     /// marked paid here).
     pub flagged: bool,
+    /// ISO 4217 code, e.g. `INR`.
+    pub currency: Option<String>,
+    /// Where the order came from: `juspay` or `jpsl`.
+    pub source: Option<String>,
 }
 
 /// Where the previous page ended: its last row's creation time and order id.
@@ -230,6 +234,14 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
     if filter.flagged {
         w.and("amount_mismatch IS NOT NULL".to_owned());
     }
+    if let Some(currency) = &filter.currency {
+        let p = w.param(Bind::Text(currency.clone()));
+        w.and(format!("currency = {p}"));
+    }
+    if let Some(source) = &filter.source {
+        let p = w.param(Bind::Text(source.clone()));
+        w.and(format!("source = {p}"));
+    }
     w
 }
 
@@ -244,6 +256,8 @@ pub struct OrderFacets {
     pub methods: Vec<String>,
     pub gateways: Vec<String>,
     pub error_codes: Vec<String>,
+    /// Currencies of stored orders, with their order counts.
+    pub currencies: Vec<(String, i64)>,
 }
 
 /// At most this many values per filter: a menu longer than this is no help.
@@ -255,6 +269,10 @@ impl Store {
         let statuses: Vec<(OrderStatus, i64)> = on_pool!(self, p => sqlx::query_as(
             "SELECT status, CAST(SUM(orders) AS BIGINT) FROM order_totals \
              GROUP BY status HAVING SUM(orders) > 0 ORDER BY status")
+            .fetch_all(p).await)?;
+        let currencies: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT currency, CAST(SUM(orders) AS BIGINT) FROM order_totals \
+             GROUP BY currency HAVING SUM(orders) > 0 ORDER BY currency")
             .fetch_all(p).await)?;
         let keys: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT DISTINCT dimension, key FROM outcome_hours WHERE key <> '(none)' \
@@ -273,6 +291,7 @@ impl Store {
             methods: of("method"),
             gateways: of("gateway"),
             error_codes: of("error_code"),
+            currencies,
         })
     }
 
@@ -539,6 +558,22 @@ mod tests {
             assert_eq!(line("o2").amount_refunded, 100);
             assert_eq!((line("o5").stale, line("o4").stale), (true, false));
             assert_eq!((line("o4").flagged, line("o1").flagged), (true, false));
+
+            // Currency and source are filters too, and the currencies a menu offers.
+            let mut dollars = order("o6", 5_000, "CHARGED", 70);
+            dollars.currency = "USD".into();
+            dollars.source = "jpsl".into();
+            seed(&store, &[dollars]).await;
+            let usd = OrderFilter { currency: Some("USD".into()), ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&usd, None, 10).await.unwrap()), ["o6"]);
+            let jpsl = OrderFilter { source: Some("jpsl".into()), ..OrderFilter::default() };
+            assert_eq!(ids(&store.list_orders(&jpsl, None, 10).await.unwrap()), ["o6"]);
+            assert_eq!(
+                store.total_orders(&usd).await.unwrap(),
+                [OrderTotal { currency: "USD".into(), count: 1, amount: 70 }]
+            );
+            let facets = store.order_facets().await.unwrap();
+            assert_eq!(facets.currencies, [("INR".to_owned(), 5), ("USD".to_owned(), 1)]);
             assert_eq!(line("o4").gateway.as_deref(), Some("RAZORPAY"));
         }
     }
