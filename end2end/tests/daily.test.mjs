@@ -120,6 +120,30 @@ for (const js of [true, false]) {
       await context.close();
     });
 
+    test('on a 390 px phone the sections fold into a menu, filters into a counted line, rows into cards', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 390, height: 844 } });
+      const page = await context.newPage();
+      await signIn(page, { base: BASE, next: '/orders', username: ADMIN, password: ADMIN_PASSWORD, js });
+      await page.goto(`${BASE}/orders?group=pending`);
+      await settle(page);
+      const sections = page.getByRole('navigation', { name: 'Sections' });
+      assert.equal(await sections.isVisible(), false, 'the sections wait behind the menu');
+      await page.click('details.nav-menu > summary');
+      await sections.getByRole('link', { name: 'Refunds' }).waitFor();
+      await page.click('details.nav-menu > summary');
+      const filters = page.locator('details.filter-box > summary');
+      assert.equal((await filters.textContent()).trim(), 'Filters (1 active)');
+      assert.equal(await page.locator('select[name="group"]').isVisible(), false, 'folded');
+      await filters.click();
+      await page.locator('select[name="group"]').waitFor();
+      assert.equal(await page.locator('table.data thead').isVisible(), false, 'rows are cards');
+      if (js) {
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 390, `nothing wider than the screen: ${width}`);
+      }
+      await context.close();
+    });
+
     if (js) {
       test('the keyboard moves through rows, opens one and goes to sections', async () => {
         const context = await browser.newContext({ javaScriptEnabled: true });
