@@ -11,9 +11,10 @@ use crate::{
         ids::ShortId,
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
+        views::SavedViews,
         when::When,
     },
-    pages::{encode, labelled, menu},
+    pages::{encode, labelled, menu, query_of},
     serverfns::mandates::{
         CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
         RefreshCustomerMandates, ResumeMandate, RevokeMandate, get_mandate, list_mandates,
@@ -34,6 +35,9 @@ const FREQUENCIES: [(&str, &str); 10] = [
     ("ASPRESENTED", "as presented"),
 ];
 
+/// The filters of the address, in the order the list server function takes them.
+const FIELDS: [&str; 7] = ["status", "customer", "frequency", "rule", "q", "from", "to"];
+
 /// A mandate debits a fixed amount, or any amount up to its maximum.
 const AMOUNT_RULES: [(&str, &str); 2] = [
     ("FIXED", "fixed"),
@@ -46,12 +50,7 @@ pub fn MandatesPage() -> impl IntoView {
     let get = move |k: &str| params.read().get(k).filter(|v| !v.trim().is_empty());
     let refresh = ServerAction::<RefreshCustomerMandates>::new();
     let list = Resource::new(
-        move || {
-            (
-                ["status", "customer", "frequency", "rule", "q", "from", "to"].map(get),
-                refresh.version().get(),
-            )
-        },
+        move || (FIELDS.map(get), refresh.version().get()),
         |([status, customer, frequency, rule, q, from, to], _)| {
             list_mandates(status, customer, frequency, rule, q, from, to)
         },
@@ -60,6 +59,7 @@ pub fn MandatesPage() -> impl IntoView {
     view! {
         <Shell title="Mandates">
             <h1>"Mandates"</h1>
+            {move || view! { <SavedViews page="mandates" query=query_of(&params.read(), &FIELDS)/> }}
             {move || {
                 let status = value("status");
                 view! {
@@ -78,7 +78,7 @@ pub fn MandatesPage() -> impl IntoView {
                         <label>"Created from (UTC)" <input type="date" name="from" value=value("from")/></label>
                         <label>"Created to (UTC)" <input type="date" name="to" value=value("to")/></label>
                         <button type="submit">"Filter"</button>
-                        <a href="/mandates">"Clear"</a>
+                        <a href="/mandates?view=all">"Clear"</a>
                     </form>
                 }
             }}

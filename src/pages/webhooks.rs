@@ -9,14 +9,20 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     components::{
         shell::{Shell, shown},
+        views::SavedViews,
         when::When,
     },
-    pages::{SOURCES, encode, labelled, menu},
+    pages::{SOURCES, encode, labelled, menu, query_of},
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
         list_webhooks, preview_reprocess,
     },
 };
+
+/// The filters of the address that a saved view keeps.
+const FIELDS: [&str; 7] = [
+    "source", "event", "verdict", "outcome", "order", "from", "to",
+];
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -42,6 +48,7 @@ pub fn WebhooksPage() -> impl IntoView {
     view! {
         <Shell title="Webhooks">
             <h1>"Webhooks"</h1>
+            {move || view! { <SavedViews page="webhooks" query=query_of(&params.read(), &FIELDS)/> }}
             {move || view! { <FilterForm query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading webhooks…"</p> }>
                 {move || Suspend::new(async move {
@@ -77,7 +84,7 @@ fn FilterForm(query: WebhookQuery) -> impl IntoView {
             <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
             <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
             <button type="submit">"Filter"</button>
-            <a href="/webhooks">"Clear"</a>
+            <a href="/webhooks?view=all">"Clear"</a>
         </form>
     }
 }

@@ -114,11 +114,6 @@ impl Times {
     pub fn text(&self, millis: i64) -> String {
         self.zone.format(millis)
     }
-
-    /// The start of a typed date (`YYYY-MM-DD`) as the reader's zone sees days.
-    pub fn day_start(&self, text: &str) -> Option<i64> {
-        self.zone.day_start(text)
-    }
 }
 
 /// A staff member as the browser sees them.

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 /// The list pages whose filters can be saved.
-pub const PAGES: [&str; 4] = ["orders", "refunds", "disputes", "audit"];
+pub const PAGES: [&str; 6] = [
+    "orders", "refunds", "disputes", "audit", "mandates", "webhooks",
+];
 
 /// Query keys never saved: where a list page was paged to is not part of a view.
 #[cfg(feature = "ssr")]

@@ -72,6 +72,32 @@ app_test!(
             .await;
         assert_eq!(unnamed.status().as_u16(), 422);
 
+        for (page, query) in [
+            ("webhooks", "verdict=rejected"),
+            ("mandates", "status=ACTIVE"),
+        ] {
+            app.call(
+                "save_view",
+                &[("page", page), ("name", "Mine"), ("query", query)],
+            )
+            .await;
+            let listed: Value = app
+                .call("list_views", &[("page", page)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            let id = listed["views"][0]["id"].as_i64().unwrap().to_string();
+            app.call("set_default_view", &[("page", page), ("id", &id)])
+                .await;
+            let opened = app.get(&format!("/{page}")).await;
+            assert_eq!(
+                opened.headers()["location"],
+                format!("/{page}?{query}").as_str(),
+                "{page}"
+            );
+        }
+
         let delete = app.call("delete_view", &[("id", &id)]).await;
         assert_eq!(delete.status().as_u16(), 200);
         assert_eq!(

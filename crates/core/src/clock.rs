@@ -151,14 +151,6 @@ impl Zone {
         };
         format!("{} {zone}", zoned.strftime("%Y-%m-%d %H:%M:%S"))
     }
-
-    /// Start of the local day `YYYY-MM-DD` in this zone, in epoch milliseconds; `None` if
-    /// not such a date. Date filters read dates as the person typing them sees days.
-    pub fn day_start(&self, text: &str) -> Option<i64> {
-        let date: jiff::civil::Date = text.trim().parse().ok()?;
-        let start = date.to_zoned(self.tz.clone()).ok()?;
-        Some(start.timestamp().as_millisecond())
-    }
 }
 
 /// Every zone name the built-in database knows, sorted, for a picker.
@@ -217,15 +209,6 @@ mod zone_tests {
             "\"Mars/Olympus\" is not a time zone; use a name like Asia/Kolkata, Europe/London or UTC"
         );
         assert!(zone_names().iter().any(|n| n == "Asia/Kolkata"));
-    }
-
-    #[test]
-    fn a_typed_date_starts_at_local_midnight_of_the_zone() {
-        let kolkata = Zone::named("Asia/Kolkata").unwrap();
-        let start = kolkata.day_start("2026-11-23").unwrap();
-        assert_eq!(format_utc(start), "2026-11-22 18:30:00 UTC");
-        assert_eq!(Zone::utc().day_start("1970-01-02"), Some(86_400_000));
-        assert_eq!(kolkata.day_start("2026-02-30"), None);
     }
 
     #[test]
