@@ -95,10 +95,6 @@ impl Times {
         }
     }
 
-    pub fn zone(&self) -> &dashboard_core::clock::Zone {
-        &self.zone
-    }
-
     /// A time for a table cell or a fact line.
     pub fn moment(&self, millis: i64) -> Moment {
         use dashboard_core::clock::{format_ago, format_iso_utc, format_utc};
