@@ -292,7 +292,7 @@ pub async fn open_default_view(
         return next.run(req).await;
     }
     match state.store.default_view_query(user.0.id, page).await {
-        Ok(Some(query)) if !query.is_empty() => {
+        Ok(Some(query)) if !query.is_empty() && crate::serverfns::views::is_query_text(&query) => {
             Redirect::to(&format!("/{page}?{query}")).into_response()
         }
         _ => next.run(req).await,

@@ -49,6 +49,12 @@ fn checked_page(
     })
 }
 
+/// A query string the filter forms could have written: printable ASCII only (they
+/// percent-encode everything else), which is also all a redirect's Location may carry.
+pub fn is_query_text(query: &str) -> bool {
+    query.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// The views of `page` the signed-in user may use (viewer+).
 #[server(prefix = "/api", endpoint = "list_views")]
 pub async fn list_views(page: String) -> Result<ViewsView, AppError> {
@@ -107,6 +113,12 @@ pub async fn save_view(
         return Err(ctx.fail(AppError::invalid(
             "shared",
             "Only admins share views with everyone.",
+        )));
+    }
+    if !is_query_text(&query) {
+        return Err(ctx.fail(AppError::invalid(
+            "query",
+            "These filters cannot be saved; filter the list again.",
         )));
     }
     let query: String = query

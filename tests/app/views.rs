@@ -64,6 +64,21 @@ app_test!(
             )
             .await;
         assert_eq!(bad.status().as_u16(), 422);
+        let odd = app
+            .call(
+                "save_view",
+                &[
+                    ("page", "orders"),
+                    ("name", "x"),
+                    ("query", "q=a\r\nSet-Cookie: x"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            odd.status().as_u16(),
+            422,
+            "only what the filter forms write"
+        );
         let unnamed = app
             .call(
                 "save_view",
