@@ -6,13 +6,11 @@
 use leptos::prelude::*;
 
 use super::shell::Outcome;
-use crate::{
-    pages::{Query, href_with},
-    serverfns::views::{DeleteView, SaveView, SetDefaultView, ViewsView, list_views},
-};
+use crate::serverfns::views::{DeleteView, SaveView, SetDefaultView, ViewsView, list_views};
 
+/// `query` is the page address's filters as a query string (without `?`).
 #[component]
-pub fn SavedViews(page: &'static str, query: Query) -> impl IntoView {
+pub fn SavedViews(page: &'static str, query: String) -> impl IntoView {
     let save = ServerAction::<SaveView>::new();
     let default = ServerAction::<SetDefaultView>::new();
     let delete = ServerAction::<DeleteView>::new();
@@ -48,9 +46,7 @@ pub fn SavedViews(page: &'static str, query: Query) -> impl IntoView {
             }
         });
     }
-    let current = href_with("", &query, None)
-        .trim_start_matches('?')
-        .to_owned();
+    let current = query;
     let filtered = !current.is_empty();
     view! {
         <section class="saved-views" aria-label="Saved views">

@@ -11,7 +11,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, href_with, query_of, value_of},
+    pages::{Query, href_with, query_of, query_text, value_of},
     serverfns::audit::{AuditPage, list_audit},
 };
 
@@ -39,7 +39,7 @@ pub fn AuditPageView() -> impl IntoView {
     view! {
         <Shell title="Audit log">
             <h1>"Audit log"</h1>
-            {move || view! { <SavedViews page="audit" query=query()/> }}
+            {move || view! { <SavedViews page="audit" query=query_text(&query())/> }}
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {

@@ -17,7 +17,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
+    pages::{Query, encode, href_with, labelled, menu, query_of, query_text, value_of},
     serverfns::disputes::{
         DisputeDetail, DisputePage, DisputeRowView, WHERE_TO_SUBMIT, get_dispute, list_disputes,
     },
@@ -40,7 +40,7 @@ pub fn DisputesPage() -> impl IntoView {
     view! {
         <Shell title="Disputes">
             <h1>"Disputes"</h1>
-            {move || view! { <SavedViews page="disputes" query=query()/> }}
+            {move || view! { <SavedViews page="disputes" query=query_text(&query())/> }}
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading disputes…"</p> }>
                 {move || Suspend::new(async move {

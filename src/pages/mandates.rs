@@ -14,7 +14,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{encode, labelled, menu, query_of},
+    pages::{encode, labelled, menu, query_of, query_text},
     serverfns::mandates::{
         CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
         RefreshCustomerMandates, ResumeMandate, RevokeMandate, get_mandate, list_mandates,
@@ -59,7 +59,7 @@ pub fn MandatesPage() -> impl IntoView {
     view! {
         <Shell title="Mandates">
             <h1>"Mandates"</h1>
-            {move || view! { <SavedViews page="mandates" query=query_of(&params.read(), &FIELDS)/> }}
+            {move || view! { <SavedViews page="mandates" query=query_text(&query_of(&params.read(), &FIELDS))/> }}
             {move || {
                 let status = value("status");
                 view! {

@@ -18,19 +18,7 @@ pub mod webhooks;
 
 use leptos::prelude::*;
 
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+pub use crate::serverfns::encode;
 
 /// Where orders and deliveries come from: Juspay, or JPSL callbacks (value, shown).
 pub const SOURCES: [(&str, &str); 2] = [("juspay", "Juspay"), ("jpsl", "JPSL")];
@@ -58,6 +46,13 @@ pub fn value_of(query: &Query, key: &str) -> String {
         .find(|(k, _)| *k == key)
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
+}
+
+/// The query string (without `?`) of a list page's filters, as a saved view keeps it.
+pub fn query_text(query: &Query) -> String {
+    href_with("", query, None)
+        .trim_start_matches('?')
+        .to_owned()
 }
 
 /// `path` with `query` (and `extra`) as its query string.

@@ -15,7 +15,10 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, SOURCES, as_options, encode, href_with, labelled, menu, query_of, value_of},
+    pages::{
+        Query, SOURCES, as_options, encode, href_with, labelled, menu, query_of, query_text,
+        value_of,
+    },
     serverfns::orders::{FilterValues, OrderPage, list_orders, order_filter_values},
 };
 
@@ -90,7 +93,7 @@ pub fn OrdersPage() -> impl IntoView {
                 <h1>"Orders"</h1>
                 <a class="button" href="/payment-links">"Payment links"</a>
             </div>
-            {move || view! { <SavedViews page="orders" query=query()/> }}
+            {move || view! { <SavedViews page="orders" query=query_text(&query())/> }}
             <Suspense fallback=move || {
                 view! { <FilterForm query=query() values=FilterValues::default()/> }
             }>

@@ -14,7 +14,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, encode, href_with, labelled, menu, query_of, value_of},
+    pages::{Query, encode, href_with, labelled, menu, query_of, query_text, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
 
@@ -53,7 +53,7 @@ pub fn RefundsPage() -> impl IntoView {
     view! {
         <Shell title="Refunds">
             <h1>"Refunds"</h1>
-            {move || view! { <SavedViews page="refunds" query=query()/> }}
+            {move || view! { <SavedViews page="refunds" query=query_text(&query())/> }}
             {move || view! { <Filters query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading refunds…"</p> }>
                 {move || Suspend::new(async move {

@@ -12,7 +12,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{SOURCES, encode, labelled, menu, query_of},
+    pages::{SOURCES, encode, labelled, menu, query_of, query_text},
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
         list_webhooks, preview_reprocess,
@@ -48,7 +48,7 @@ pub fn WebhooksPage() -> impl IntoView {
     view! {
         <Shell title="Webhooks">
             <h1>"Webhooks"</h1>
-            {move || view! { <SavedViews page="webhooks" query=query_of(&params.read(), &FIELDS)/> }}
+            {move || view! { <SavedViews page="webhooks" query=query_text(&query_of(&params.read(), &FIELDS))/> }}
             {move || view! { <FilterForm query=query()/> }}
             <Suspense fallback=|| view! { <p>"Loading webhooks…"</p> }>
                 {move || Suspend::new(async move {

@@ -28,7 +28,7 @@ use super::{
     middleware::{CurrentUser, RequestMeta},
     state::AppState,
 };
-use crate::pages::encode;
+use crate::serverfns::encode;
 
 /// Files one response may carry.
 pub const MAX_FILES: usize = 5;

@@ -107,5 +107,5 @@ fn object_page(action: &str, target: &str) -> Option<String> {
         Some("mandate") => "mandates",
         _ => return None,
     };
-    Some(format!("/{page}/{}", crate::pages::encode(target)))
+    Some(format!("/{page}/{}", super::encode(target)))
 }

@@ -230,7 +230,7 @@ pub async fn get_dispute(dispute_id: String) -> Result<DisputeDetail, AppError> 
                         format_size(f.size_bytes),
                         format!(
                             "/disputes/{}/evidence/{}",
-                            crate::pages::encode(&f.dispute_id),
+                            super::encode(&f.dispute_id),
                             f.id
                         ),
                     )

@@ -35,6 +35,20 @@ impl std::fmt::Display for Created {
     }
 }
 
+/// Percent-encodes a value for a page address (query values and path segments).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// The keyset cursor `created_at:id` of a list page's "older" link, as the store takes it.
 #[cfg(feature = "ssr")]
 fn read_cursor(before: Option<&str>) -> Option<(i64, String)> {

@@ -24,7 +24,7 @@ pub const PER_KIND: i64 = 20;
 /// The page a hit opens: its own, or for a refund its order's (refunds are shown there).
 #[cfg(feature = "ssr")]
 pub fn page_of(hit: &dashboard_core::search::Hit) -> String {
-    use crate::pages::encode;
+    use super::encode;
     use dashboard_core::search::HitKind;
     let order_page = |id: &str| format!("/orders/{}", encode(id));
     match hit.kind {
