@@ -103,6 +103,18 @@ macro_rules! test_on_both_backends {
     };
 }
 
+/// An audit entry for a store test: `action` on `target` by the actor `test`.
+pub fn audit_entry(action: &str, target: &str) -> crate::staff::audit::AuditEntry {
+    crate::staff::audit::AuditEntry {
+        actor: "test".into(),
+        action: action.into(),
+        target: target.into(),
+        detail: String::new(),
+        client_ip: "127.0.0.1".into(),
+        trace_id: "trace".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

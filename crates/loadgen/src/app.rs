@@ -2,8 +2,19 @@
 //! server-function login (with our Origin header, keeping the `dashboard_session`
 //! cookie) and calls of server functions the way the hydrated app makes them.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Context as _, bail};
 use reqwest::header::{ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
+
+/// The HTTP client of the staff tools: redirects are answers, not followed; 60 s a request.
+pub fn staff_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("building the HTTP client")
+}
 
 /// A staff member's session on the app.
 #[derive(Debug, Clone)]
@@ -65,6 +76,24 @@ impl Staff {
             base,
             cookie,
         })
+    }
+
+    /// Signs in, trying again every half second while the app is still starting, until
+    /// `deadline`.
+    pub async fn sign_in_before(
+        http: &reqwest::Client,
+        base: &str,
+        username: &str,
+        password: &str,
+        deadline: Instant,
+    ) -> anyhow::Result<Self> {
+        loop {
+            match Self::sign_in(http.clone(), base, username, password).await {
+                Ok(staff) => return Ok(staff),
+                Err(error) if Instant::now() >= deadline => return Err(error),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
     }
 
     /// `POST /api/{function}` with a form body, as the hydrated app calls a server function.

@@ -503,20 +503,11 @@ impl Plan {
 }
 
 pub async fn run(args: &MandatesArgs) -> anyhow::Result<bool> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("building the HTTP client")?;
+    let http = crate::app::staff_client()?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.deadline);
-    let staff = loop {
-        match Staff::sign_in(http.clone(), &args.url, &args.username, &args.password).await {
-            Ok(staff) => break staff,
-            Err(error) if Instant::now() >= deadline => return Err(error),
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    };
+    let staff =
+        Staff::sign_in_before(&http, &args.url, &args.username, &args.password, deadline).await?;
     let plan = Arc::new(Plan {
         client: http,
         staff,

@@ -107,11 +107,7 @@ async fn browse(staff: Staff, until: Instant, pause: Duration) -> Tally {
 }
 
 pub async fn run(args: &BrowseArgs) -> anyhow::Result<bool> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("building the HTTP client")?;
+    let http = crate::app::staff_client()?;
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(args.seconds);
     let pause = Duration::from_millis(args.pause_ms);

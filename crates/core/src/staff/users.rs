@@ -269,14 +269,7 @@ mod tests {
     use super::*;
 
     fn audit(action: &str) -> AuditEntry {
-        AuditEntry {
-            actor: "test".into(),
-            action: action.into(),
-            target: "user".into(),
-            detail: String::new(),
-            client_ip: "127.0.0.1".into(),
-            trace_id: "trace".into(),
-        }
+        crate::testing::audit_entry(action, "user")
     }
 
     crate::test_on_both_backends! {

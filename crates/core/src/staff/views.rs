@@ -135,14 +135,7 @@ mod tests {
     use super::*;
 
     fn audit(action: &str) -> AuditEntry {
-        AuditEntry {
-            actor: "test".into(),
-            action: action.into(),
-            target: "view".into(),
-            detail: String::new(),
-            client_ip: "127.0.0.1".into(),
-            trace_id: "trace".into(),
-        }
+        crate::testing::audit_entry(action, "view")
     }
 
     crate::test_on_both_backends! {
