@@ -17,7 +17,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, encode, href_with, labelled, menu, query_of, query_text, value_of},
+    pages::{Query, encode, href_with, labelled, picker, query_of, query_text, value_of},
     serverfns::disputes::{
         DisputeDetail, DisputePage, DisputeRowView, WHERE_TO_SUBMIT, get_dispute, list_disputes,
     },
@@ -59,7 +59,7 @@ fn Filters(query: Query) -> impl IntoView {
     view! {
         <FilterBox active>
         <form method="get" action="/disputes" class="card filters">
-            {menu(
+            {picker(
                 "status",
                 "Status",
                 "",

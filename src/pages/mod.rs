@@ -26,15 +26,20 @@ pub const SOURCES: [(&str, &str); 2] = [("juspay", "Juspay"), ("jpsl", "JPSL")];
 /// The filters of a list page's address, in the order its form shows them.
 pub type Query = Vec<(&'static str, String)>;
 
-/// The non-empty `fields` of a page address, in the order `fields` gives them.
+/// The non-empty `fields` of a page address, in the order `fields` gives them. A field
+/// given several times (a [`picker`]'s ticked boxes) is joined with commas, as the filters
+/// read it.
 pub fn query_of(params: &leptos_router::params::ParamsMap, fields: &[&'static str]) -> Query {
     fields
         .iter()
         .filter_map(|k| {
-            params
-                .get(k)
+            let values: Vec<String> = params
+                .get_all(k)
+                .unwrap_or_default()
+                .into_iter()
                 .filter(|v| !v.trim().is_empty())
-                .map(|v| (*k, v))
+                .collect();
+            (!values.is_empty()).then(|| (*k, values.join(",")))
         })
         .collect()
 }
@@ -104,6 +109,65 @@ pub fn menu(
                     .collect_view()}
             </select>
         </label>
+    }
+    .into_any()
+}
+
+/// A filter where several values make sense, as a fold-out list of tick boxes over
+/// `options` (value, shown), all named `name` so a plain GET form sends each ticked one;
+/// the summary names what is ticked. A ticked value the list does not hold (typed into the
+/// address) stays listed. With no options it is a text box taking values separated by
+/// commas.
+pub fn picker(
+    name: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    current: String,
+    mut options: Vec<(String, String)>,
+) -> AnyView {
+    if options.is_empty() {
+        return view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
+            .into_any();
+    }
+    let ticked: Vec<String> = current
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let is_ticked = |value: &str| ticked.iter().any(|t| t.eq_ignore_ascii_case(value));
+    let missing: Vec<(String, String)> = ticked
+        .iter()
+        .filter(|t| !options.iter().any(|(v, _)| v.eq_ignore_ascii_case(t)))
+        .map(|t| (t.clone(), t.clone()))
+        .collect();
+    options.splice(0..0, missing);
+    let summary = match ticked.len() {
+        0 => "any".to_owned(),
+        1..=2 => ticked.join(", "),
+        n => format!("{n} picked"),
+    };
+    view! {
+        <fieldset class="picker">
+            <legend>{label}</legend>
+            <details>
+                <summary>{summary}</summary>
+                <div class="options">
+                    {options
+                        .into_iter()
+                        .map(|(value, shown)| {
+                            let checked = is_ticked(&value);
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" name=name value=value checked=checked/>
+                                    {shown}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </details>
+        </fieldset>
     }
     .into_any()
 }

@@ -16,8 +16,8 @@ use crate::{
         when::When,
     },
     pages::{
-        Query, SOURCES, as_options, encode, href_with, labelled, menu, query_of, query_text,
-        value_of,
+        Query, SOURCES, as_options, encode, href_with, labelled, menu, picker, query_of,
+        query_text, value_of,
     },
     serverfns::orders::{FilterValues, OrderPage, list_orders, order_filter_values},
 };
@@ -145,12 +145,12 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
                 />
             </label>
             {menu("group", "Status group", "", group, group_options())}
-            {menu("status", "Exact status", "PENDING_VBV", v("status"), statuses)}
-            {menu("method_type", "Method type", "UPI", v("method_type"), as_options(values.method_types))}
-            {menu("method", "Method", "VISA", v("method"), as_options(values.methods))}
-            {menu("gateway", "Gateway", "RAZORPAY", v("gateway"), as_options(values.gateways))}
-            {menu("error_code", "Error code", "DECLINED", v("error_code"), as_options(values.error_codes))}
-            {menu("currency", "Currency", "INR", v("currency"), currencies)}
+            {picker("status", "Exact status", "PENDING_VBV, CHARGED", v("status"), statuses)}
+            {picker("method_type", "Method type", "UPI, CARD", v("method_type"), as_options(values.method_types))}
+            {picker("method", "Method", "VISA", v("method"), as_options(values.methods))}
+            {picker("gateway", "Gateway", "RAZORPAY", v("gateway"), as_options(values.gateways))}
+            {picker("error_code", "Error code", "DECLINED", v("error_code"), as_options(values.error_codes))}
+            {picker("currency", "Currency", "INR", v("currency"), currencies)}
             {menu("source", "Source", "", v("source"), labelled(SOURCES.into_iter()))}
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>

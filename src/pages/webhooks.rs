@@ -8,14 +8,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{
+        filters::FilterBox,
         shell::{Shell, shown},
         views::SavedViews,
         when::When,
     },
-    pages::{SOURCES, encode, labelled, menu, query_of, query_text},
+    pages::{SOURCES, as_options, encode, labelled, menu, picker, query_of, query_text},
     serverfns::webhooks::{
         ReprocessView, ReprocessWebhook, WebhookDetail, WebhookPage, WebhookQuery, get_webhook,
-        list_webhooks, preview_reprocess,
+        list_webhooks, preview_reprocess, webhook_event_names,
     },
 };
 
@@ -30,7 +31,10 @@ pub fn WebhooksPage() -> impl IntoView {
     let query = move || {
         let p = params.read();
         WebhookQuery {
-            event: p.get("event"),
+            event: p
+                .get_all("event")
+                .map(|names| names.join(","))
+                .filter(|names| !names.is_empty()),
             verdict: p.get("verdict"),
             source: p.get("source"),
             outcome: p.get("outcome"),
@@ -40,6 +44,7 @@ pub fn WebhooksPage() -> impl IntoView {
             before: p.get("before").and_then(|b| b.parse().ok()),
         }
     };
+    let names = Resource::new(|| (), |()| webhook_event_names());
     let page = Resource::new(query, |q| {
         list_webhooks(
             q.source, q.event, q.verdict, q.outcome, q.order, q.from, q.to, q.before,
@@ -49,7 +54,13 @@ pub fn WebhooksPage() -> impl IntoView {
         <Shell title="Webhooks">
             <h1>"Webhooks"</h1>
             {move || view! { <SavedViews page="webhooks" query=query_text(&query_of(&params.read(), &FIELDS))/> }}
-            {move || view! { <FilterForm query=query()/> }}
+            <Suspense fallback=move || view! { <FilterForm query=query() names=Vec::new()/> }>
+                {move || Suspend::new(async move {
+                    // Without the names the event filter stays a text box.
+                    let names = names.await.unwrap_or_default();
+                    view! { <FilterForm query=query() names/> }
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p>"Loading webhooks…"</p> }>
                 {move || Suspend::new(async move {
                     shown(page.await.map(|page| view! { <WebhookTable page query=query()/> }))
@@ -60,11 +71,24 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 #[component]
-fn FilterForm(query: WebhookQuery) -> impl IntoView {
+fn FilterForm(query: WebhookQuery, names: Vec<String>) -> impl IntoView {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let active = [
+        &query.source,
+        &query.event,
+        &query.verdict,
+        &query.outcome,
+        &query.order,
+        &query.from,
+        &query.to,
+    ]
+    .into_iter()
+    .filter(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    .count();
     view! {
+        <FilterBox active>
         <form method="get" action="/webhooks" class="card filters">
-            <label>"Event" <input name="event" placeholder="ORDER_SUCCEEDED" value=text(&query.event)/></label>
+            {picker("event", "Event", "ORDER_SUCCEEDED", text(&query.event), as_options(names))}
             <label>"Order id" <input name="order" value=text(&query.order)/></label>
             {menu("source", "Source", "", text(&query.source), labelled(SOURCES.into_iter()))}
             {menu(
@@ -86,6 +110,7 @@ fn FilterForm(query: WebhookQuery) -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/webhooks?view=all">"Clear"</a>
         </form>
+        </FilterBox>
     }
 }
 

@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderQuery {
     pub group: Option<String>,
+    /// This and the other picker fields hold one value or several separated by commas
+    /// (`CHARGED,PENDING_VBV`), as the pickers' repeated fields are joined.
     pub status: Option<String>,
     pub method_type: Option<String>,
     pub method: Option<String>,
@@ -61,9 +63,37 @@ pub fn filter_text(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// At most this many values in one picker filter.
+const PICKED_MAX: usize = 100;
+
+/// A picker filter from the address: its comma-separated values trimmed, empty ones
+/// dropped, each written as `case` writes it, repeats removed, in the order given.
+pub fn picked(
+    field: &'static str,
+    value: &Option<String>,
+    case: fn(&str) -> String,
+) -> Result<Vec<String>, FieldError> {
+    let mut values: Vec<String> = Vec::new();
+    for v in value.as_deref().unwrap_or("").split(',').map(str::trim) {
+        let v = case(v);
+        if !v.is_empty() && !values.contains(&v) {
+            values.push(v);
+        }
+    }
+    if values.len() > PICKED_MAX {
+        return Err(FieldError {
+            field,
+            message: "Pick at most 100 values.",
+        });
+    }
+    Ok(values)
+}
+
 impl OrderQuery {
     pub fn to_filter(&self) -> Result<OrderFilter, FieldError> {
         let text = filter_text;
+        let upper = |v: &str| v.to_ascii_uppercase();
+        let kept = |v: &str| v.to_owned();
         let amount = |field: &'static str, v: &Option<String>| match text(v) {
             None => Ok(None),
             Some(t) => parse_filter_bound(&t).map(Some).ok_or(FieldError {
@@ -87,11 +117,11 @@ impl OrderQuery {
         };
         Ok(OrderFilter {
             group,
-            status: text(&self.status).map(|s| s.to_ascii_uppercase()),
-            payment_method_type: text(&self.method_type).map(|s| s.to_ascii_uppercase()),
-            payment_method: text(&self.method),
-            gateway: text(&self.gateway).map(|s| s.to_ascii_uppercase()),
-            error_code: text(&self.error_code),
+            status: picked("status", &self.status, upper)?,
+            payment_method_type: picked("method_type", &self.method_type, upper)?,
+            payment_method: picked("method", &self.method, kept)?,
+            gateway: picked("gateway", &self.gateway, upper)?,
+            error_code: picked("error_code", &self.error_code, kept)?,
             amount_min: amount("min", &self.min)?,
             amount_max: amount("max", &self.max)?,
             from: day("from", &self.from)?,
@@ -101,7 +131,7 @@ impl OrderQuery {
             stale: text(&self.stale).is_some_and(|s| s != "0"),
             paid_via: text(&self.via).map(|v| v.to_ascii_lowercase()),
             flagged: text(&self.flagged).is_some_and(|s| s != "0"),
-            currency: text(&self.currency).map(|c| c.to_ascii_uppercase()),
+            currency: picked("currency", &self.currency, upper)?,
             source: text(&self.source).map(|s| s.to_ascii_lowercase()),
         })
     }
@@ -159,9 +189,10 @@ impl DisputeQuery {
         }
         .to_filter()?;
         Ok(DisputeFilter {
-            statuses: filter_text(&self.status)
-                .map(|s| vec![DisputeStatus::from(s.as_str())])
-                .unwrap_or_default(),
+            statuses: picked("status", &self.status, |s| s.to_ascii_uppercase())?
+                .iter()
+                .map(|s| DisputeStatus::from(s.as_str()))
+                .collect(),
             order_id: filter_text(&self.order),
             from: days.from,
             until: days.until,
@@ -209,7 +240,8 @@ mod tests {
     fn address_filters_are_read_with_the_bad_field_named() {
         let query = OrderQuery {
             group: Some("paid".into()),
-            status: Some(" charged ".into()),
+            status: Some(" charged , pending_vbv,,CHARGED".into()),
+            gateway: Some("razorpay".into()),
             min: Some("1,000.50".into()),
             to: Some("2026-11-23".into()),
             q: Some("".into()),
@@ -217,7 +249,13 @@ mod tests {
         };
         let filter = query.to_filter().unwrap();
         assert_eq!(filter.group, Some(OrderGroup::Paid));
-        assert_eq!(filter.status.as_deref(), Some("CHARGED"));
+        assert_eq!(
+            filter.status,
+            ["CHARGED", "PENDING_VBV"],
+            "picked values, trimmed, upper case, each once"
+        );
+        assert_eq!(filter.gateway, ["RAZORPAY"]);
+        assert!(filter.error_code.is_empty());
         assert_eq!(
             filter.amount_min,
             Some(10_005_000),
@@ -235,6 +273,26 @@ mod tests {
             ..OrderQuery::default()
         };
         assert_eq!(bad.to_filter().unwrap_err().field, "group");
+        let many = (0..=PICKED_MAX)
+            .map(|i| format!("S{i}"))
+            .collect::<Vec<_>>();
+        let bad = OrderQuery {
+            status: Some(many.join(",")),
+            ..OrderQuery::default()
+        };
+        assert_eq!(bad.to_filter().unwrap_err().field, "status");
+    }
+
+    #[test]
+    fn several_dispute_statuses_are_read_from_one_field() {
+        let query = DisputeQuery {
+            status: Some("received, under_review".into()),
+            ..DisputeQuery::default()
+        };
+        assert_eq!(
+            query.to_filter().unwrap().statuses,
+            [DisputeStatus::Received, DisputeStatus::UnderReview]
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookQuery {
     pub source: Option<String>,
+    /// One event name or several separated by commas.
     pub event: Option<String>,
     pub verdict: Option<String>,
     pub outcome: Option<String>,
@@ -75,6 +76,24 @@ pub struct ReprocessView {
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// The event names the log's filter offers: every name Juspay sends that this product
+/// knows, sorted. A fixed list, so the filter costs no read of the log and no write at
+/// ingest; a name outside it (a JPSL response code, a name Juspay adds) is typed into the
+/// address and stays listed while it is picked.
+#[server(prefix = "/api", endpoint = "webhook_event_names")]
+pub async fn webhook_event_names() -> Result<Vec<String>, AppError> {
+    use dashboard_status::Role;
+
+    let ctx = crate::server::context::RequestCtx::current()?;
+    ctx.require(Role::Viewer)?;
+    let mut names: Vec<String> = juspay::EventName::WIRE_NAMES
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Flat arguments (not a struct) so that a call with no filter at all encodes to an empty
 /// form that still decodes.
 #[server(prefix = "/api", endpoint = "list_webhooks")]
@@ -105,7 +124,8 @@ pub async fn list_webhooks(
     let text = crate::server::queries::filter_text;
     let filter = WebhookFilter {
         source: text(&source),
-        event_name: text(&event).map(|e| e.to_ascii_uppercase()),
+        event_names: crate::server::queries::picked("event", &event, |e| e.to_ascii_uppercase())
+            .map_err(|e| ctx.fail(AppError::invalid(e.field, e.message)))?,
         auth_verdict: text(&verdict).map(|v| AuthVerdict::from(v.as_str())),
         outcome: text(&outcome).map(|o| Outcome::from(o.as_str())),
         order_id: text(&order),

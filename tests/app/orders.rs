@@ -111,6 +111,29 @@ app_test!(
 
         let (ids, _) = listed(app, &[("method_type", "upi")]).await;
         assert_eq!(ids, ["ord_paid"]);
+        let (ids, totals) = listed(app, &[("status", "pending_vbv,AUTHORIZATION_FAILED")]).await;
+        assert_eq!(ids, ["ord_fail", "ord_wait"], "several picked statuses");
+        assert_eq!(totals, ["2 orders · ₹16.00"]);
+        assert_eq!(
+            exported(app, "status=PENDING_VBV%2CAUTHORIZATION_FAILED").await,
+            ids
+        );
+        // A plain form sends each ticked box as its own field; the page reads them all.
+        let page = app
+            .get("/orders?status=PENDING_VBV&status=AUTHORIZATION_FAILED&method_type=")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("ord_wait") && page.contains("ord_fail") && !page.contains("ord_paid"),
+            "both ticked statuses are listed"
+        );
+        assert!(
+            page.contains(r#"value="PENDING_VBV" checked"#)
+                && page.contains(r#"value="AUTHORIZATION_FAILED" checked"#),
+            "both stay ticked"
+        );
         let (ids, _) = listed(app, &[("min", "100"), ("max", "500.00")]).await;
         assert_eq!(ids, ["ord_card", "ord_paid"]);
         for (search, expected) in [
@@ -561,7 +584,7 @@ sim_test!(
 );
 
 sim_test!(
-    the_order_filters_offer_the_statuses_and_gateways_present_as_menus,
+    the_order_filters_offer_the_statuses_and_gateways_present_as_pickers,
     |app, sim| {
         app.login_as_admin().await;
         let paid = crate::refunds::paid_order(app, sim, "12.00").await;
@@ -584,12 +607,8 @@ sim_test!(
             .await
             .unwrap();
         assert!(
-            page.contains(r#"<select name="status""#),
-            "status is a menu"
-        );
-        assert!(
-            page.contains(r#"<option value="CHARGED" selected"#),
-            "the filter in the address stays chosen"
+            page.contains(r#"<input type="checkbox" name="status" value="CHARGED" checked"#),
+            "status is a picker, and the value in the address stays ticked"
         );
         assert!(page.contains(&paid), "the list shows the paid order");
     }

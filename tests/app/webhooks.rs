@@ -295,6 +295,29 @@ app_test!(the_webhook_log_pages_older_deliveries, SETTINGS, |app| {
         "header row and the 3 oldest deliveries"
     );
     assert!(!html.contains("Older deliveries"));
+
+    // The event filter is a picker over the names Juspay sends; several may be ticked.
+    let names: Vec<String> = app
+        .call("webhook_event_names", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(names.iter().any(|n| n == "CHARGEBACK_RECEIVED") && names.is_sorted());
+    let html = app
+        .get(&format!(
+            "/webhooks?event=ORDER_FAILED&event=ORDER_SUCCEEDED&before={before}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("<tr>").count(), 1 + 3, "either name matches");
+    assert!(
+        html.contains(r#"name="event" value="ORDER_FAILED" checked"#)
+            && html.contains(r#"name="event" value="ORDER_SUCCEEDED" checked"#),
+        "both stay ticked"
+    );
 });
 
 app_test!(

@@ -45,6 +45,9 @@ macro_rules! wire_enum {
         }
 
         impl $name {
+            /// Every value this crate knows, as Juspay spells it, in declaration order.
+            pub const WIRE_NAMES: &'static [&'static str] = &[$($wire),+];
+
             /// The spelling Juspay uses on the wire.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -21,13 +21,14 @@ use crate::{
 pub struct OrderFilter {
     /// Paid, pending, failed, refunded (fully or partly), cancelled.
     pub group: Option<OrderGroup>,
-    /// Juspay's exact status, e.g. `PENDING_VBV`.
-    pub status: Option<String>,
-    pub payment_method_type: Option<String>,
-    pub payment_method: Option<String>,
-    pub gateway: Option<String>,
-    /// The order's error code, e.g. `DECLINED`.
-    pub error_code: Option<String>,
+    /// Juspay's exact statuses, e.g. `PENDING_VBV`; an order with any of them matches.
+    /// Each list below reads the same way: empty is no filter, several values are OR.
+    pub status: Vec<String>,
+    pub payment_method_type: Vec<String>,
+    pub payment_method: Vec<String>,
+    pub gateway: Vec<String>,
+    /// The order's error codes, e.g. `DECLINED`.
+    pub error_code: Vec<String>,
     /// Inclusive bounds in major units with [`crate::money::FILTER_DECIMALS`] decimals
     /// (100.50 is 1_005_000), compared with each order's amount in its own currency.
     pub amount_min: Option<i64>,
@@ -47,8 +48,8 @@ pub struct OrderFilter {
     /// Only orders Juspay reported paid with another amount or currency (flagged, not
     /// marked paid here).
     pub flagged: bool,
-    /// ISO 4217 code, e.g. `INR`.
-    pub currency: Option<String>,
+    /// ISO 4217 codes, e.g. `INR`.
+    pub currency: Vec<String>,
     /// Where the order came from: `juspay` or `jpsl`.
     pub source: Option<String>,
 }
@@ -168,15 +169,28 @@ fn group_condition(group: OrderGroup, refunded: &str) -> String {
     }
 }
 
-/// Whether `filter` only narrows by status group and exact status, so the counters of
-/// `order_totals` (migration 0005) answer its totals without reading the orders.
+/// Whether `filter` only narrows by status group, exact status and currency, so the
+/// counters of `order_totals` (migration 0005) answer its totals without reading the orders.
 fn counted_by_status(filter: &OrderFilter) -> bool {
     *filter
         == OrderFilter {
             group: filter.group,
             status: filter.status.clone(),
+            currency: filter.currency.clone(),
             ..OrderFilter::default()
         }
+}
+
+/// `column IN (…)` over `values` as bound parameters; nothing when `values` is empty.
+fn and_any_of(w: &mut Conditions, column: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    let params: Vec<String> = values
+        .iter()
+        .map(|value| w.param(Bind::Text(value.clone())))
+        .collect();
+    w.and(format!("{column} IN ({})", params.join(", ")));
 }
 
 fn conditions_of(filter: &OrderFilter) -> Conditions {
@@ -184,17 +198,15 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
     if let Some(group) = filter.group {
         w.and(group_condition(group, "amount_refunded > 0"));
     }
-    for (column, value) in [
+    for (column, values) in [
         ("status", &filter.status),
         ("payment_method_type", &filter.payment_method_type),
         ("payment_method", &filter.payment_method),
         ("gateway", &filter.gateway),
         ("error_code", &filter.error_code),
+        ("currency", &filter.currency),
     ] {
-        if let Some(value) = value {
-            let p = w.param(Bind::Text(value.clone()));
-            w.and(format!("{column} = {p}"));
-        }
+        and_any_of(&mut w, column, values);
     }
     let scaled = format!("amount * {}", crate::money::filter_scale_sql());
     for (condition, value) in [
@@ -233,10 +245,6 @@ fn conditions_of(filter: &OrderFilter) -> Conditions {
     }
     if filter.flagged {
         w.and("amount_mismatch IS NOT NULL".to_owned());
-    }
-    if let Some(currency) = &filter.currency {
-        let p = w.param(Bind::Text(currency.clone()));
-        w.and(format!("currency = {p}"));
     }
     if let Some(source) = &filter.source {
         let p = w.param(Bind::Text(source.clone()));
@@ -302,23 +310,44 @@ impl Store {
         after: Option<&OrderCursor>,
         limit: i64,
     ) -> Result<Vec<R>, StoreError> {
-        // A group of several statuses is read as one newest-first page per status (each an
-        // ordered range of `orders_status`), merged: a single `status IN (…)` lets SQLite's
-        // planner sort every matching order before it can cut the page.
-        let statuses: Vec<&OrderStatus> = match (filter.group, &filter.status) {
-            (Some(group), None) if !matches!(group, OrderGroup::Refunded | OrderGroup::Other) => {
-                group.statuses().collect()
+        // Several statuses (a group's, or several picked) are read as one newest-first page
+        // per status (each an ordered range of `orders_status`), merged: a single
+        // `status IN (…)` lets SQLite's planner sort every matching order before it can cut
+        // the page. A group's statuses are constants written into the text; picked ones are
+        // bound.
+        let (statuses, mut w): (Vec<String>, Conditions) = match (filter.group, &filter.status) {
+            (_, picked) if picked.len() > 1 => (
+                picked.clone(),
+                conditions_of(&OrderFilter {
+                    status: Vec::new(),
+                    ..filter.clone()
+                }),
+            ),
+            (Some(group), picked)
+                if picked.is_empty()
+                    && !matches!(group, OrderGroup::Refunded | OrderGroup::Other) =>
+            {
+                (
+                    group.statuses().map(|s| sql_list([s.as_str()])).collect(),
+                    conditions_of(&OrderFilter {
+                        group: None,
+                        ..filter.clone()
+                    }),
+                )
             }
-            _ => Vec::new(),
+            _ => (Vec::new(), conditions_of(filter)),
         };
-        let mut w = if statuses.is_empty() {
-            conditions_of(filter)
-        } else {
-            conditions_of(&OrderFilter {
-                group: None,
-                ..filter.clone()
+        let picked = filter.status.len() > 1;
+        let status_conditions: Vec<String> = statuses
+            .into_iter()
+            .map(|status| {
+                if picked {
+                    format!("status = {}", w.param(Bind::Text(status)))
+                } else {
+                    format!("status IN {status}")
+                }
             })
-        };
+            .collect();
         if let Some(cursor) = after {
             let at = w.param(Bind::Int(cursor.created_at));
             let id = w.param(Bind::Text(cursor.order_id.clone()));
@@ -333,22 +362,21 @@ impl Store {
             "ORDER BY created_at DESC, order_id DESC LIMIT {}",
             limit.max(0)
         );
-        let sql = if statuses.is_empty() {
+        let sql = if status_conditions.is_empty() {
             format!(
                 "SELECT {} FROM orders WHERE {} {newest}",
                 R::COLUMNS,
                 w.clause()
             )
         } else {
-            let pages: Vec<String> = statuses
+            let pages: Vec<String> = status_conditions
                 .iter()
                 .enumerate()
                 .map(|(i, status)| {
                     format!(
                         "SELECT * FROM (SELECT {} FROM orders \
-                         WHERE status IN {} AND {} {newest}) AS page{i}",
+                         WHERE {status} AND {} {newest}) AS page{i}",
                         R::COLUMNS,
-                        sql_list([status.as_str()]),
                         w.clause()
                     )
                 })
@@ -383,10 +411,8 @@ impl Store {
         if let Some(group) = filter.group {
             w.and(group_condition(group, "refunded = 1"));
         }
-        if let Some(status) = &filter.status {
-            let p = w.param(Bind::Text(status.clone()));
-            w.and(format!("status = {p}"));
-        }
+        and_any_of(&mut w, "status", &filter.status);
+        and_any_of(&mut w, "currency", &filter.currency);
         let sql = format!(
             "SELECT currency, CAST(SUM(orders) AS BIGINT) AS count, \
              CAST(SUM(amount) AS BIGINT) AS amount \
@@ -524,12 +550,29 @@ mod tests {
             }
             let filter = OrderFilter { amount_min: Some(30_000), amount_max: Some(70_000), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o3", "o2", "o1"]);
-            let filter = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
+            let filter = OrderFilter { gateway: vec!["RAZORPAY".into()], ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4"]);
-            let filter = OrderFilter { error_code: Some("DECLINED".into()), ..OrderFilter::default() };
+            let filter = OrderFilter { error_code: vec!["DECLINED".into()], ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4"]);
             let filter = OrderFilter { stale: true, ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o5"]);
+
+            // Several values picked in one filter are OR; different filters still AND.
+            let picked = OrderFilter {
+                status: vec!["PENDING_VBV".into(), "AUTHORIZATION_FAILED".into(), "NEW".into()],
+                ..OrderFilter::default()
+            };
+            assert_eq!(ids(&store.list_orders(&picked, None, 10).await.unwrap()), ["o5", "o4", "o3"]);
+            let first: Vec<OrderRow> = store.list_orders(&picked, None, 2).await.unwrap();
+            let cursor = OrderCursor { created_at: first[1].created_at, order_id: first[1].order_id.clone() };
+            let next: Vec<OrderRow> = store.list_orders(&picked, Some(&cursor), 2).await.unwrap();
+            assert_eq!((ids(&first), ids(&next)), (vec!["o5", "o4"], vec!["o3"]), "picked statuses page by the cursor");
+            let narrowed = OrderFilter { gateway: vec!["RAZORPAY".into(), "PAYU".into()], ..picked.clone() };
+            assert_eq!(ids(&store.list_orders(&narrowed, None, 10).await.unwrap()), ["o4"]);
+            assert_eq!(
+                store.total_orders(&picked).await.unwrap(),
+                [OrderTotal { currency: "INR".into(), count: 3, amount: 1_250 }]
+            );
             let filter = OrderFilter { from: Some(2_000), until: Some(4_000), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&filter, None, 10).await.unwrap()), ["o4", "o3", "o2"]);
 
@@ -564,7 +607,7 @@ mod tests {
             dollars.currency = "USD".into();
             dollars.source = "jpsl".into();
             seed(&store, &[dollars]).await;
-            let usd = OrderFilter { currency: Some("USD".into()), ..OrderFilter::default() };
+            let usd = OrderFilter { currency: vec!["USD".into()], ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&usd, None, 10).await.unwrap()), ["o6"]);
             let jpsl = OrderFilter { source: Some("jpsl".into()), ..OrderFilter::default() };
             assert_eq!(ids(&store.list_orders(&jpsl, None, 10).await.unwrap()), ["o6"]);
@@ -612,13 +655,23 @@ mod tests {
                 filters.push(OrderFilter { group: Some(group), ..OrderFilter::default() });
                 filters.push(OrderFilter {
                     group: Some(group),
-                    status: Some("CHARGED".into()),
+                    status: vec!["CHARGED".into()],
                     ..OrderFilter::default()
                 });
             }
             for status in ["NEW", "CHARGED", "AUTHORIZATION_FAILED", "PENDING_VBV", "MISSING"] {
-                filters.push(OrderFilter { status: Some(status.into()), ..OrderFilter::default() });
+                filters.push(OrderFilter { status: vec![status.into()], ..OrderFilter::default() });
             }
+            // Several statuses and currencies picked at once read the same counters.
+            let picked = |statuses: &[&str], currencies: &[&str]| OrderFilter {
+                status: statuses.iter().map(|s| s.to_string()).collect(),
+                currency: currencies.iter().map(|c| c.to_string()).collect(),
+                ..OrderFilter::default()
+            };
+            filters.push(picked(&["NEW", "CHARGED"], &[]));
+            filters.push(picked(&[], &["USD", "EUR"]));
+            filters.push(picked(&["CHARGED", "SOMETHING_NEW"], &["EUR", "INR"]));
+            filters.push(OrderFilter { group: Some(OrderGroup::Paid), ..picked(&[], &["USD"]) });
             for filter in &filters {
                 assert!(counted_by_status(filter));
                 assert_eq!(
@@ -640,7 +693,7 @@ mod tests {
             );
             assert_eq!(store.total_orders(&by_group(OrderGroup::Failed)).await.unwrap(), [], "removed");
             assert_eq!(store.total_orders(&by_group(OrderGroup::Other)).await.unwrap(), [total("EUR", 1, 40)]);
-            let gateway = OrderFilter { gateway: Some("RAZORPAY".into()), ..OrderFilter::default() };
+            let gateway = OrderFilter { gateway: vec!["RAZORPAY".into()], ..OrderFilter::default() };
             assert!(!counted_by_status(&gateway), "other filters count the orders");
         }
     }

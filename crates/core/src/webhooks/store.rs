@@ -62,7 +62,8 @@ pub struct WebhookEventRecord {
 pub struct WebhookFilter {
     /// `juspay` or `jpsl`.
     pub source: Option<String>,
-    pub event_name: Option<String>,
+    /// Event names; a delivery with any of them matches (empty: no filter).
+    pub event_names: Vec<String>,
     pub auth_verdict: Option<AuthVerdict>,
     pub outcome: Option<Outcome>,
     pub order_id: Option<String>,
@@ -289,7 +290,6 @@ impl Store {
         let outcome = filter.outcome.as_ref().map(|o| o.as_str().to_owned());
         for (column, value) in [
             ("source", &filter.source),
-            ("event_name", &filter.event_name),
             ("auth_verdict", &verdict),
             ("outcome", &outcome),
             ("order_id", &filter.order_id),
@@ -298,6 +298,14 @@ impl Store {
                 let p = w.param(Bind::Text(value.clone()));
                 w.and(format!("{column} = {p}"));
             }
+        }
+        if !filter.event_names.is_empty() {
+            let names: Vec<String> = filter
+                .event_names
+                .iter()
+                .map(|name| w.param(Bind::Text(name.clone())))
+                .collect();
+            w.and(format!("event_name IN ({})", names.join(", ")));
         }
         for (condition, value) in [
             ("received_at >=", filter.from),
@@ -413,8 +421,13 @@ mod tests {
             let names = |rows: Vec<WebhookEventRecord>| -> Vec<String> {
                 rows.into_iter().map(|r| r.dedup_key).collect()
             };
-            let succeeded = WebhookFilter { event_name: Some("ORDER_SUCCEEDED".into()), ..Default::default() };
+            let succeeded = WebhookFilter { event_names: vec!["ORDER_SUCCEEDED".into()], ..Default::default() };
             assert_eq!(names(store.list_webhook_events(&succeeded, 10).await.unwrap()), ["evt_2", "evt_0"]);
+            let picked = WebhookFilter {
+                event_names: vec!["ORDER_FAILED".into(), "ORDER_REFUNDED".into()],
+                ..Default::default()
+            };
+            assert_eq!(names(store.list_webhook_events(&picked, 10).await.unwrap()), ["evt_3", "evt_1"], "several names are OR");
             let both = WebhookFilter { order_id: Some("ord_2".into()), ..succeeded.clone() };
             assert_eq!(names(store.list_webhook_events(&both, 10).await.unwrap()), ["evt_2"]);
             let window = WebhookFilter { from: Some(2_000), until: Some(4_000), ..Default::default() };
