@@ -59,7 +59,10 @@ for (const js of [true, false]) {
       await page.getByRole('cell', { name: `ord_ok_${RUN}` }).waitFor();
       await page.getByRole('cell', { name: `ord_fail_${RUN}` }).waitFor();
 
-      await page.fill('input[name="event"]', 'ORDER_FAILED');
+      // The event filter is a picker: tick a name, filter, and it stays ticked on reload.
+      const events = page.locator('fieldset.picker', { has: page.locator('legend', { hasText: 'Event' }) });
+      await events.locator('summary').click();
+      await events.getByLabel('ORDER_FAILED', { exact: true }).check();
       await page.click('button:has-text("Filter")');
       await page.waitForURL(/event=ORDER_FAILED/);
       await settle(page);
@@ -68,7 +71,18 @@ for (const js of [true, false]) {
 
       await page.reload();
       await settle(page);
-      assert.equal(await page.inputValue('input[name="event"]'), 'ORDER_FAILED', 'filters survive a refresh');
+      assert.equal(await page.isChecked('input[name="event"][value="ORDER_FAILED"]'), true,
+        'filters survive a refresh');
+      assert.equal(await events.locator('summary').textContent(), 'ORDER_FAILED', 'the summary names it');
+
+      // A second name widens the filter: either event is listed.
+      await events.locator('summary').click();
+      await events.getByLabel('ORDER_SUCCEEDED', { exact: true }).check();
+      await page.click('button:has-text("Filter")');
+      await page.waitForURL(/ORDER_SUCCEEDED/);
+      await settle(page);
+      await page.getByRole('cell', { name: `ord_ok_${RUN}` }).waitFor();
+      await page.getByRole('cell', { name: `ord_fail_${RUN}` }).waitFor();
 
       await page.locator('tbody tr', { hasText: `ord_fail_${RUN}` }).locator('a').first().click();
       await page.waitForURL(/\/webhooks\/\d+$/);
