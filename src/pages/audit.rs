@@ -1,4 +1,4 @@
-//! The audit log: filters in the address (user, action, object, UTC days), newest first,
+//! The audit log: filters in the address (user, action, object, days in the reader's zone), newest first,
 //! each object linked to its page, and a CSV export of the filtered set.
 
 use leptos::prelude::*;
@@ -60,8 +60,8 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"User" <input name="user" value=v("user")/></label>
             <label>"Action" <input name="action" placeholder="order.refund" value=v("action")/></label>
             <label>"Object" <input name="object" placeholder="an order or mandate id" value=v("object")/></label>
-            <label>"From (UTC)" <input type="date" name="from" value=v("from")/></label>
-            <label>"To (UTC)" <input type="date" name="to" value=v("to")/></label>
+            <label>"From (your time zone)" <input type="date" name="from" value=v("from")/></label>
+            <label>"To (your time zone)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
             <a href="/audit?view=all">"Clear"</a>
         </form>
@@ -88,7 +88,7 @@ fn Rows(page: AuditPage, query: Query) -> impl IntoView {
             <table class="data">
                 <thead>
                     <tr>
-                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"When"</th>
                         <th scope="col">"Who"</th>
                         <th scope="col">"Action"</th>
                         <th scope="col">"Object"</th>

@@ -67,8 +67,8 @@ fn Filters(query: Query) -> impl IntoView {
                 labelled(DisputeStatus::KNOWN.iter().map(|s| (s.as_str(), s.label()))),
             )}
             <label>"Order id" <input name="order" value=v("order")/></label>
-            <label>"Opened from (UTC)" <input type="date" name="from" value=v("from")/></label>
-            <label>"Opened to (UTC)" <input type="date" name="to" value=v("to")/></label>
+            <label>"Opened from (your time zone)" <input type="date" name="from" value=v("from")/></label>
+            <label>"Opened to (your time zone)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
             <a href="/disputes?view=all">"Clear"</a>
         </form>

@@ -42,11 +42,11 @@ pub fn HealthPage() -> impl IntoView {
                     </select>
                 </label>
                 <label>
-                    "From (UTC day)"
+                    "From (day in your time zone)"
                     <input type="date" name="from" value=move || params.read().get("from").unwrap_or_default()/>
                 </label>
                 <label>
-                    "Until (UTC day, included)"
+                    "Until (day in your time zone, included)"
                     <input type="date" name="until" value=move || params.read().get("until").unwrap_or_default()/>
                 </label>
                 <button type="submit">"Show"</button>

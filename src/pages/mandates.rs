@@ -75,8 +75,8 @@ pub fn MandatesPage() -> impl IntoView {
                         <label>"Customer" <input name="customer" value=value("customer")/></label>
                         {menu("frequency", "Frequency", "MONTHLY", value("frequency"), labelled(FREQUENCIES.into_iter()))}
                         {menu("rule", "Amount rule", "VARIABLE", value("rule"), labelled(AMOUNT_RULES.into_iter()))}
-                        <label>"Created from (UTC)" <input type="date" name="from" value=value("from")/></label>
-                        <label>"Created to (UTC)" <input type="date" name="to" value=value("to")/></label>
+                        <label>"Created from (your time zone)" <input type="date" name="from" value=value("from")/></label>
+                        <label>"Created to (your time zone)" <input type="date" name="to" value=value("to")/></label>
                         <button type="submit">"Filter"</button>
                         <a href="/mandates?view=all">"Clear"</a>
                     </form>

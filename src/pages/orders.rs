@@ -154,8 +154,8 @@ fn FilterForm(query: Query, values: FilterValues) -> impl IntoView {
             {menu("source", "Source", "", v("source"), labelled(SOURCES.into_iter()))}
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
-            <label>"Created from (UTC)" <input type="date" name="from" value=v("from")/></label>
-            <label>"Created to (UTC)" <input type="date" name="to" value=v("to")/></label>
+            <label>"Created from (your time zone)" <input type="date" name="from" value=v("from")/></label>
+            <label>"Created to (your time zone)" <input type="date" name="to" value=v("to")/></label>
             <label>"Customer id, email or phone" <input name="customer" value=v("customer")/></label>
             <label class="check">
                 <input type="checkbox" name="stale" value="1" checked=!v("stale").is_empty()/>

@@ -347,8 +347,8 @@ fn DeliveryFilters(query: DeliveryQuery, endpoints: Vec<i64>, types: Vec<String>
                 text(&query.state),
                 labelled([("pending", "pending"), ("delivered", "delivered"), ("failed", "failed")].into_iter()),
             )}
-            <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
-            <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
+            <label>"From (your time zone)" <input type="date" name="from" value=text(&query.from)/></label>
+            <label>"To (your time zone)" <input type="date" name="to" value=text(&query.to)/></label>
             <button type="submit">"Filter"</button>
             <a href="/outbound">"Clear"</a>
         </form>
@@ -383,7 +383,7 @@ fn ReplayFailedForm(action: ServerAction<ReplayFailed>, endpoints: Vec<i64>) -> 
                         .map(|id| view! { <option value=id.to_string()>{format!("endpoint {id}")}</option> })
                         .collect_view()}
                 </select>
-                <label for="rf-since">"Written since (UTC)"</label>
+                <label for="rf-since">"Written since (day in your time zone)"</label>
                 <input id="rf-since" type="date" name="since" required/>
                 {field_error("since")}
                 <label>

@@ -76,8 +76,8 @@ fn Filters(query: Query) -> impl IntoView {
             <label>"Order id" <input name="order" value=v("order")/></label>
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>
-            <label>"Requested from (UTC)" <input type="date" name="from" value=v("from")/></label>
-            <label>"Requested to (UTC)" <input type="date" name="to" value=v("to")/></label>
+            <label>"Requested from (your time zone)" <input type="date" name="from" value=v("from")/></label>
+            <label>"Requested to (your time zone)" <input type="date" name="to" value=v("to")/></label>
             <button type="submit">"Filter"</button>
             <a href="/refunds?view=all">"Clear"</a>
         </form>

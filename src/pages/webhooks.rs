@@ -105,8 +105,8 @@ fn FilterForm(query: WebhookQuery, names: Vec<String>) -> impl IntoView {
                 text(&query.outcome),
                 labelled(Outcome::KNOWN.iter().map(|o| (o.as_str(), o.label()))),
             )}
-            <label>"From (UTC)" <input type="date" name="from" value=text(&query.from)/></label>
-            <label>"To (UTC)" <input type="date" name="to" value=text(&query.to)/></label>
+            <label>"From (your time zone)" <input type="date" name="from" value=text(&query.from)/></label>
+            <label>"To (your time zone)" <input type="date" name="to" value=text(&query.to)/></label>
             <button type="submit">"Filter"</button>
             <a href="/webhooks?view=all">"Clear"</a>
         </form>

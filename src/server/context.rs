@@ -85,13 +85,8 @@ impl RequestCtx {
 
     /// How this request's reader sees times: their chosen zone, or the configured default.
     pub fn times(&self) -> crate::serverfns::Times {
-        let zone = self
-            .user
-            .as_ref()
-            .and_then(|u| u.timezone.as_deref())
-            .and_then(|name| dashboard_core::clock::Zone::named(name).ok())
-            .unwrap_or_else(|| self.state.config.ui.default_zone());
-        crate::serverfns::Times::new(zone)
+        let chosen = self.user.as_ref().and_then(|u| u.timezone.as_deref());
+        crate::serverfns::Times::new(self.state.config.ui.zone_for(chosen))
     }
 
     /// Sets the response status for `err` and returns it.

@@ -3,7 +3,7 @@
 //!
 //! Invariant: rows are read page by page (keyset, newest first) only as the client takes
 //! the body, so memory stays flat however large the set is; the filters are read by the
-//! same [`OrderQuery::to_filter`] as the list page.
+//! same [`OrderQuery::to_filter`] as the list page, dates as days in the user's zone.
 
 use axum::{
     Extension,
@@ -13,6 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dashboard_core::{
+    clock::Zone,
     orders::{
         list::{ListedOrder, OrderCursor},
         model::OrderRow,
@@ -36,7 +37,7 @@ pub async fn export_orders(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<OrderQuery>,
 ) -> Response {
-    let filter = match admit(user.is_some(), query.to_filter()) {
+    let filter = match admit(&state, user, |zone| query.to_filter(zone)) {
         Ok(filter) => filter,
         Err(refused) => return refused.into_response(),
     };
@@ -83,7 +84,7 @@ pub async fn export_refunds(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<RefundQuery>,
 ) -> Response {
-    let filter = match admit(user.is_some(), query.to_filter()) {
+    let filter = match admit(&state, user, |zone| query.to_filter(zone)) {
         Ok(filter) => filter,
         Err(refused) => return refused.into_response(),
     };
@@ -105,7 +106,7 @@ pub async fn export_disputes(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<DisputeQuery>,
 ) -> Response {
-    let filter = match admit(user.is_some(), query.to_filter()) {
+    let filter = match admit(&state, user, |zone| query.to_filter(zone)) {
         Ok(filter) => filter,
         Err(refused) => return refused.into_response(),
     };
@@ -121,13 +122,17 @@ pub async fn export_disputes(
     )
 }
 
-/// The filter of a signed-in user's export, or the answer refusing it: 401 when signed
-/// out, 422 naming the field that cannot be read.
-fn admit<F>(signed_in: bool, filter: Result<F, FieldError>) -> Result<F, (StatusCode, String)> {
-    if !signed_in {
+/// The filter of a signed-in user's export, read with `read` in that user's zone, or the
+/// answer refusing it: 401 when signed out, 422 naming the field that cannot be read.
+fn admit<F>(
+    state: &AppState,
+    user: Option<Extension<CurrentUser>>,
+    read: impl FnOnce(&Zone) -> Result<F, FieldError>,
+) -> Result<F, (StatusCode, String)> {
+    let Some(Extension(CurrentUser(user))) = user else {
         return Err((StatusCode::UNAUTHORIZED, "Please sign in.".to_owned()));
-    }
-    filter.map_err(|e| {
+    };
+    read(&state.config.ui.zone_for(user.timezone.as_deref())).map_err(|e| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("{}: {}", e.field, e.message),
@@ -190,7 +195,8 @@ pub async fn export_audit(
     let Some(Extension(CurrentUser(user))) = user else {
         return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
     };
-    let filter = match crate::serverfns::audit::scoped_filter(&user, &query) {
+    let zone = state.config.ui.zone_for(user.timezone.as_deref());
+    let filter = match crate::serverfns::audit::scoped_filter(&user, &query, &zone) {
         Ok(filter) => filter,
         Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response(),
     };

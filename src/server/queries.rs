@@ -3,7 +3,7 @@
 //! can show it beside that field.
 
 use dashboard_core::{
-    clock::parse_utc_date,
+    clock::Zone,
     disputes::store::DisputeFilter,
     money::parse_filter_bound,
     orders::list::OrderFilter,
@@ -29,7 +29,7 @@ pub struct OrderQuery {
     /// Major units, e.g. `100.50`.
     pub min: Option<String>,
     pub max: Option<String>,
-    /// UTC days, `2026-11-23`.
+    /// Days in the reader's zone, `2026-11-23`.
     pub from: Option<String>,
     pub to: Option<String>,
     pub customer: Option<String>,
@@ -89,8 +89,42 @@ pub fn picked(
     Ok(values)
 }
 
+/// The first millisecond of the day `value` names (`2026-11-23`) in the reader's `zone`.
+pub fn day_start(
+    zone: &Zone,
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<Option<i64>, FieldError> {
+    day_bounds(zone, field, value).map(|bounds| bounds.map(|(start, _)| start))
+}
+
+/// The first millisecond after the day `value` names in `zone`: a filter "to" a day
+/// includes all of that day.
+pub fn day_end(
+    zone: &Zone,
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<Option<i64>, FieldError> {
+    day_bounds(zone, field, value).map(|bounds| bounds.map(|(_, end)| end))
+}
+
+fn day_bounds(
+    zone: &Zone,
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<Option<(i64, i64)>, FieldError> {
+    match filter_text(value) {
+        None => Ok(None),
+        Some(t) => zone.day_bounds(&t).map(Some).ok_or(FieldError {
+            field,
+            message: "Use a date like 2026-11-23.",
+        }),
+    }
+}
+
 impl OrderQuery {
-    pub fn to_filter(&self) -> Result<OrderFilter, FieldError> {
+    /// The filter, dates read as days in the reader's `zone`.
+    pub fn to_filter(&self, zone: &Zone) -> Result<OrderFilter, FieldError> {
         let text = filter_text;
         let upper = |v: &str| v.to_ascii_uppercase();
         let kept = |v: &str| v.to_owned();
@@ -99,13 +133,6 @@ impl OrderQuery {
             Some(t) => parse_filter_bound(&t).map(Some).ok_or(FieldError {
                 field,
                 message: "Use an amount like 100 or 100.50.",
-            }),
-        };
-        let day = |field: &'static str, v: &Option<String>| match text(v) {
-            None => Ok(None),
-            Some(t) => parse_utc_date(&t).map(Some).ok_or(FieldError {
-                field,
-                message: "Use a date like 2026-11-23.",
             }),
         };
         let group = match text(&self.group) {
@@ -124,8 +151,8 @@ impl OrderQuery {
             error_code: picked("error_code", &self.error_code, kept)?,
             amount_min: amount("min", &self.min)?,
             amount_max: amount("max", &self.max)?,
-            from: day("from", &self.from)?,
-            until: day("to", &self.to)?.map(|d| d + 86_400_000),
+            from: day_start(zone, "from", &self.from)?,
+            until: day_end(zone, "to", &self.to)?,
             customer: text(&self.customer),
             search: text(&self.q),
             stale: text(&self.stale).is_some_and(|s| s != "0"),
@@ -149,7 +176,7 @@ pub struct RefundQuery {
 }
 
 impl RefundQuery {
-    pub fn to_filter(&self) -> Result<RefundFilter, FieldError> {
+    pub fn to_filter(&self, zone: &Zone) -> Result<RefundFilter, FieldError> {
         let orders = OrderQuery {
             min: self.min.clone(),
             max: self.max.clone(),
@@ -157,7 +184,7 @@ impl RefundQuery {
             to: self.to.clone(),
             ..OrderQuery::default()
         }
-        .to_filter()?;
+        .to_filter(zone)?;
         let text = filter_text;
         Ok(RefundFilter {
             status: text(&self.status).map(|s| RefundStatusFilter::parse(&s)),
@@ -175,19 +202,19 @@ impl RefundQuery {
 pub struct DisputeQuery {
     pub status: Option<String>,
     pub order: Option<String>,
-    /// UTC days, `2026-11-23`: opened here on or after / on or before.
+    /// Days in the reader's zone, `2026-11-23`: opened here on or after / on or before.
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
 impl DisputeQuery {
-    pub fn to_filter(&self) -> Result<DisputeFilter, FieldError> {
+    pub fn to_filter(&self, zone: &Zone) -> Result<DisputeFilter, FieldError> {
         let days = OrderQuery {
             from: self.from.clone(),
             to: self.to.clone(),
             ..OrderQuery::default()
         }
-        .to_filter()?;
+        .to_filter(zone)?;
         Ok(DisputeFilter {
             statuses: picked("status", &self.status, |s| s.to_ascii_uppercase())?
                 .iter()
@@ -206,22 +233,22 @@ pub struct AuditQuery {
     pub user: Option<String>,
     pub action: Option<String>,
     pub object: Option<String>,
-    /// First UTC day shown (`2026-11-23`).
+    /// First day shown, in the reader's zone (`2026-11-23`).
     pub from: Option<String>,
-    /// Last UTC day shown.
+    /// Last day shown.
     pub to: Option<String>,
 }
 
 impl AuditQuery {
     /// The filter, or the field whose value cannot be read.
-    pub fn to_filter(&self) -> Result<AuditFilter, FieldError> {
+    pub fn to_filter(&self, zone: &Zone) -> Result<AuditFilter, FieldError> {
         // The days are read as the order list reads them (the last day included).
         let days = OrderQuery {
             from: self.from.clone(),
             to: self.to.clone(),
             ..OrderQuery::default()
         }
-        .to_filter()?;
+        .to_filter(zone)?;
         Ok(AuditFilter {
             actor: filter_text(&self.user).map(|u| u.to_ascii_lowercase()),
             action: filter_text(&self.action),
@@ -235,6 +262,14 @@ impl AuditQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dashboard_core::clock::parse_utc_date;
+
+    /// India is 5 h 30 min ahead of UTC, all year.
+    const IST_AHEAD_MS: i64 = 19_800_000;
+
+    fn ist() -> Zone {
+        Zone::named("Asia/Kolkata").unwrap()
+    }
 
     #[test]
     fn address_filters_are_read_with_the_bad_field_named() {
@@ -247,7 +282,7 @@ mod tests {
             q: Some("".into()),
             ..OrderQuery::default()
         };
-        let filter = query.to_filter().unwrap();
+        let filter = query.to_filter(&ist()).unwrap();
         assert_eq!(filter.group, Some(OrderGroup::Paid));
         assert_eq!(
             filter.status,
@@ -261,18 +296,22 @@ mod tests {
             Some(10_005_000),
             "four decimals of a major unit"
         );
-        assert_eq!(filter.until, parse_utc_date("2026-11-24"));
+        assert_eq!(
+            filter.until,
+            parse_utc_date("2026-11-24").map(|d| d - IST_AHEAD_MS),
+            "the end of that day in the reader's zone"
+        );
         assert_eq!(filter.search, None, "an empty box is no filter");
         let bad = OrderQuery {
             max: Some("lots".into()),
             ..OrderQuery::default()
         };
-        assert_eq!(bad.to_filter().unwrap_err().field, "max");
+        assert_eq!(bad.to_filter(&ist()).unwrap_err().field, "max");
         let bad = OrderQuery {
             group: Some("gold".into()),
             ..OrderQuery::default()
         };
-        assert_eq!(bad.to_filter().unwrap_err().field, "group");
+        assert_eq!(bad.to_filter(&ist()).unwrap_err().field, "group");
         let many = (0..=PICKED_MAX)
             .map(|i| format!("S{i}"))
             .collect::<Vec<_>>();
@@ -280,7 +319,7 @@ mod tests {
             status: Some(many.join(",")),
             ..OrderQuery::default()
         };
-        assert_eq!(bad.to_filter().unwrap_err().field, "status");
+        assert_eq!(bad.to_filter(&ist()).unwrap_err().field, "status");
     }
 
     #[test]
@@ -290,7 +329,7 @@ mod tests {
             ..DisputeQuery::default()
         };
         assert_eq!(
-            query.to_filter().unwrap().statuses,
+            query.to_filter(&ist()).unwrap().statuses,
             [DisputeStatus::Received, DisputeStatus::UnderReview]
         );
     }
@@ -303,14 +342,18 @@ mod tests {
             object: Some(String::new()),
             ..AuditQuery::default()
         };
-        let filter = query.to_filter().unwrap();
+        let filter = query.to_filter(&ist()).unwrap();
         assert_eq!(filter.actor.as_deref(), Some("ana"));
-        assert_eq!(filter.until, parse_utc_date("2026-11-24"));
+        assert_eq!(
+            filter.until,
+            parse_utc_date("2026-11-24").map(|d| d - IST_AHEAD_MS),
+            "the end of that day in the reader's zone"
+        );
         assert_eq!(filter.target, None);
         let bad = AuditQuery {
             from: Some("yesterday".into()),
             ..AuditQuery::default()
         };
-        assert_eq!(bad.to_filter().unwrap_err().field, "from");
+        assert_eq!(bad.to_filter(&ist()).unwrap_err().field, "from");
     }
 }

@@ -35,10 +35,11 @@ pub struct AuditPage {
 pub fn scoped_filter(
     user: &dashboard_core::staff::users::User,
     query: &crate::server::queries::AuditQuery,
+    zone: &dashboard_core::clock::Zone,
 ) -> Result<dashboard_core::staff::audit::AuditFilter, AppError> {
     use dashboard_status::Role;
     let mut filter = query
-        .to_filter()
+        .to_filter(zone)
         .map_err(|e| AppError::invalid(e.field, e.message))?;
     if user.role < Role::Admin {
         filter.actor = Some(user.username.clone());
@@ -68,7 +69,7 @@ pub async fn list_audit(
         from,
         to,
     };
-    let filter = scoped_filter(&me, &query).map_err(|e| ctx.fail(e))?;
+    let filter = scoped_filter(&me, &query, ctx.times().zone()).map_err(|e| ctx.fail(e))?;
     let mut rows = ctx
         .state
         .store

@@ -85,7 +85,7 @@ pub async fn list_disputes(
         from,
         to,
     }
-    .to_filter()
+    .to_filter(ctx.times().zone())
     .map_err(|e| ctx.fail(AppError::invalid(e.field, e.message)))?;
     let cursor = super::read_cursor(before.as_deref());
     let store = &ctx.state.store;

@@ -108,7 +108,7 @@ pub async fn get_health(
     from: Option<String>,
     until: Option<String>,
 ) -> Result<HealthView, AppError> {
-    use dashboard_core::clock::{format_utc, now_millis, parse_utc_date};
+    use dashboard_core::clock::{format_utc, now_millis};
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -125,31 +125,32 @@ pub async fn get_health(
         "day" => (now - 86_400_000, now),
         "week" => (now - 7 * 86_400_000, now),
         "custom" => {
-            let start = parse_utc_date(&from_date).ok_or_else(|| {
+            let first = times.zone().day_bounds(&from_date).ok_or_else(|| {
                 ctx.fail(AppError::invalid(
                     "from",
                     "Enter the first day as YYYY-MM-DD.",
                 ))
             })?;
-            let last = parse_utc_date(&until_date).ok_or_else(|| {
+            let last = times.zone().day_bounds(&until_date).ok_or_else(|| {
                 ctx.fail(AppError::invalid(
                     "until",
                     "Enter the last day as YYYY-MM-DD.",
                 ))
             })?;
-            if last < start {
+            if last.0 < first.0 {
                 return Err(ctx.fail(AppError::invalid(
                     "until",
                     "The last day cannot be before the first.",
                 )));
             }
-            if last - start >= MAX_CUSTOM_DAYS * 86_400_000 {
+            // Counted in UTC days: a clock change in the range moves no boundary by a day.
+            if last.0 - first.0 >= MAX_CUSTOM_DAYS * 86_400_000 {
                 return Err(ctx.fail(AppError::invalid(
                     "until",
                     format!("Choose at most {MAX_CUSTOM_DAYS} days."),
                 )));
             }
-            (start, last + 86_400_000)
+            (first.0, last.1)
         }
         _ => {
             return Err(ctx.fail(AppError::invalid(

@@ -52,7 +52,7 @@ pub async fn list_mandates(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Vec<MandateSummary>, AppError> {
-    use dashboard_core::clock::parse_utc_date;
+    use crate::server::queries::{day_end, day_start};
     use dashboard_core::mandates::store::MandateFilter;
     use dashboard_core::money::format_minor;
     use dashboard_status::Role;
@@ -61,22 +61,16 @@ pub async fn list_mandates(
     ctx.require(Role::Viewer)?;
     let times = ctx.times();
     let text = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let day = |field: &str, v: Option<String>| -> Result<Option<i64>, AppError> {
-        match text(v) {
-            None => Ok(None),
-            Some(t) => parse_utc_date(&t)
-                .map(Some)
-                .ok_or_else(|| ctx.fail(AppError::invalid(field, "Use a date like 2026-11-23."))),
-        }
-    };
+    let invalid =
+        |e: crate::server::queries::FieldError| ctx.fail(AppError::invalid(e.field, e.message));
     let filter = MandateFilter {
         status: text(status).map(|s| MandateStatus::from(s.as_str())),
         customer_id: text(customer),
         frequency: text(frequency).map(|s| s.to_ascii_uppercase()),
         amount_rule: text(rule).map(|s| s.to_ascii_uppercase()),
         search: text(q),
-        from: day("from", from)?,
-        until: day("to", to)?.map(|d| d + 86_400_000),
+        from: day_start(times.zone(), "from", &from).map_err(invalid)?,
+        until: day_end(times.zone(), "to", &to).map_err(invalid)?,
     };
     let rows = ctx
         .state

@@ -120,6 +120,11 @@ impl Times {
         }
     }
 
+    /// The reader's zone, in which the dates they type are read too.
+    pub fn zone(&self) -> &dashboard_core::clock::Zone {
+        &self.zone
+    }
+
     /// A time inside a sentence: local, with the zone named.
     pub fn text(&self, millis: i64) -> String {
         self.zone.format(millis)

@@ -127,7 +127,7 @@ pub async fn list_orders(
         source,
     };
     let filter = query
-        .to_filter()
+        .to_filter(ctx.times().zone())
         .map_err(|e| ctx.fail(AppError::invalid(e.field, e.message)))?;
     let cursor = after.as_deref().and_then(OrderCursor::decode);
     let store = &ctx.state.store;

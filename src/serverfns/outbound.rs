@@ -79,10 +79,8 @@ pub async fn outbound_page(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<OutboundView, AppError> {
-    use dashboard_core::{
-        clock::parse_utc_date,
-        outbound::{events::EVENT_TYPES, store::DeliveryFilter},
-    };
+    use crate::server::queries::{day_end, day_start};
+    use dashboard_core::outbound::{events::EVENT_TYPES, store::DeliveryFilter};
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
@@ -91,12 +89,8 @@ pub async fn outbound_page(
     let store = &ctx.state.store;
     let endpoints = store.list_endpoints().await.map_err(|e| ctx.internal(&e))?;
     let text = crate::server::queries::filter_text;
-    let day = |field: &str, value: &Option<String>| match text(value) {
-        None => Ok(None),
-        Some(t) => parse_utc_date(&t)
-            .map(Some)
-            .ok_or_else(|| ctx.fail(AppError::invalid(field, "Use a date like 2026-11-23."))),
-    };
+    let invalid =
+        |e: crate::server::queries::FieldError| ctx.fail(AppError::invalid(e.field, e.message));
     let endpoint_id = match text(&endpoint) {
         None => None,
         Some(t) => Some(t.parse::<i64>().map_err(|_| {
@@ -110,8 +104,8 @@ pub async fn outbound_page(
         endpoint_id,
         state: text(&state),
         event_type: text(&event_type),
-        from: day("from", &from)?,
-        until: day("to", &to)?.map(|d| d + 86_400_000),
+        from: day_start(times.zone(), "from", &from).map_err(invalid)?,
+        until: day_end(times.zone(), "to", &to).map_err(invalid)?,
     };
     let deliveries = store
         .list_deliveries(&filter, 100)
@@ -424,7 +418,7 @@ pub async fn replay_failed(
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Admin)?;
-    let Some(since_ms) = dashboard_core::clock::parse_utc_date(since.trim()) else {
+    let Some((since_ms, _)) = ctx.times().zone().day_bounds(&since) else {
         return Err(ctx.fail(AppError::invalid("since", "Use a date like 2026-11-23.")));
     };
     let store = &ctx.state.store;

@@ -107,30 +107,25 @@ pub async fn list_webhooks(
     to: Option<String>,
     before: Option<i64>,
 ) -> Result<WebhookPage, AppError> {
-    use dashboard_core::clock::parse_utc_date;
+    use crate::server::queries::{day_end, day_start};
     use dashboard_core::webhooks::store::WebhookFilter;
     use dashboard_status::Role;
 
     let ctx = crate::server::context::RequestCtx::current()?;
     ctx.require(Role::Viewer)?;
-    let day = |field: &str, value: &Option<String>| -> Result<Option<i64>, AppError> {
-        match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(text) => parse_utc_date(text)
-                .map(Some)
-                .ok_or_else(|| ctx.fail(AppError::invalid(field, "Use a date like 2026-11-23."))),
-        }
-    };
+    let zone = ctx.times().zone().clone();
+    let invalid =
+        |e: crate::server::queries::FieldError| ctx.fail(AppError::invalid(e.field, e.message));
     let text = crate::server::queries::filter_text;
     let filter = WebhookFilter {
         source: text(&source),
         event_names: crate::server::queries::picked("event", &event, |e| e.to_ascii_uppercase())
-            .map_err(|e| ctx.fail(AppError::invalid(e.field, e.message)))?,
+            .map_err(invalid)?,
         auth_verdict: text(&verdict).map(|v| AuthVerdict::from(v.as_str())),
         outcome: text(&outcome).map(|o| Outcome::from(o.as_str())),
         order_id: text(&order),
-        from: day("from", &from)?,
-        until: day("to", &to)?.map(|d| d + 86_400_000),
+        from: day_start(&zone, "from", &from).map_err(invalid)?,
+        until: day_end(&zone, "to", &to).map_err(invalid)?,
         before,
     };
     let records = ctx

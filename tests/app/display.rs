@@ -69,3 +69,49 @@ app_test!(
         );
     }
 );
+
+app_test!(
+    a_date_filter_reads_days_in_the_readers_zone_on_the_list_and_its_export,
+    |app| {
+        // 20:00 UTC on 23 November is 01:30 on the 24th in India, still the 23rd in London.
+        let at = dashboard_core::clock::parse_utc_date("2026-11-23").unwrap() + 20 * 3_600_000;
+        crate::orders::seed(
+            app,
+            vec![crate::orders::row("ord_late", at, "CHARGED", 100)],
+        )
+        .await;
+        app.login_as_admin().await;
+        let listed = |from: &'static str, to: &'static str| async move {
+            let page = app
+                .get(&format!("/orders?from={from}&to={to}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            let csv = app
+                .get(&format!("/orders/export.csv?from={from}&to={to}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(
+                page.contains("ord_late"),
+                csv.contains("ord_late"),
+                "list and export agree"
+            );
+            page.contains("ord_late")
+        };
+        assert!(
+            listed("2026-11-24", "2026-11-24").await,
+            "the 24th in India"
+        );
+        assert!(!listed("2026-11-23", "2026-11-23").await);
+        app.call("set_time_zone", &[("timezone", "Europe/London")])
+            .await;
+        assert!(
+            listed("2026-11-23", "2026-11-23").await,
+            "the 23rd in London"
+        );
+        assert!(!listed("2026-11-24", "2026-11-24").await);
+    }
+);

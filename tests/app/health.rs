@@ -114,7 +114,9 @@ app_test!(
                 .as_u16(),
             422
         );
-        let day_text = |ms: i64| dashboard_core::clock::format_utc(ms)[..10].to_owned();
+        // Days as the reader lives them: the tests' default zone, Asia/Kolkata.
+        let zone = dashboard_core::clock::Zone::named("Asia/Kolkata").unwrap();
+        let day_text = |ms: i64| zone.format(ms)[..10].to_owned();
         let (yesterday, today) = (day_text(now_millis() - 86_400_000), day_text(now_millis()));
         let custom: Value = app
             .call(
@@ -131,7 +133,7 @@ app_test!(
             .unwrap();
         assert_eq!(
             custom["overall"]["attempts"], 4,
-            "yesterday and today, whole UTC days: the 3-day-old order is out"
+            "yesterday and today, whole days in the reader's zone: the 3-day-old order is out"
         );
         assert!(
             page.contains("Success rate over time"),

@@ -136,6 +136,24 @@ impl Zone {
         &self.name
     }
 
+    /// The calendar day `YYYY-MM-DD` as this zone lives it: its first millisecond and the
+    /// first of the next day (a day is 23 or 25 hours where the clocks change). `None` if
+    /// the text is not such a date.
+    pub fn day_bounds(&self, text: &str) -> Option<(i64, i64)> {
+        // jiff would also read a date and time as its date; only a plain date is a day.
+        let text = text.trim();
+        if text.len() != "YYYY-MM-DD".len() {
+            return None;
+        }
+        let date: jiff::civil::Date = text.parse().ok()?;
+        let start_of = |date: jiff::civil::Date| {
+            date.to_zoned(self.tz.clone())
+                .ok()
+                .map(|zoned| zoned.timestamp().as_millisecond())
+        };
+        Some((start_of(date)?, start_of(date.tomorrow().ok()?)?))
+    }
+
     /// Stored milliseconds as `YYYY-MM-DD HH:MM:SS IST`: local time with the zone's
     /// abbreviation, or its offset (`UTC+04`) where the zone has no letters.
     pub fn format(&self, millis: i64) -> String {
@@ -150,6 +168,35 @@ impl Zone {
             abbreviation
         };
         format!("{} {zone}", zoned.strftime("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
+#[cfg(test)]
+mod zone_day_tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_the_day_the_readers_zone_lives() {
+        let kolkata = Zone::named("Asia/Kolkata").unwrap();
+        let (start, end) = kolkata.day_bounds("2026-11-23").unwrap();
+        assert_eq!(format_utc(start), "2026-11-22 18:30:00 UTC");
+        assert_eq!(end - start, 86_400_000);
+        assert_eq!(
+            Zone::utc().day_bounds(" 2026-11-23 ").unwrap().0,
+            parse_utc_date("2026-11-23").unwrap()
+        );
+        // The day the clocks go forward in New York has 23 hours, the day they go back 25.
+        let new_york = Zone::named("America/New_York").unwrap();
+        let (start, end) = new_york.day_bounds("2026-03-08").unwrap();
+        assert_eq!(
+            (format_utc(start).as_str(), end - start),
+            ("2026-03-08 05:00:00 UTC", 23 * 3_600_000)
+        );
+        let (start, end) = new_york.day_bounds("2026-11-01").unwrap();
+        assert_eq!(end - start, 25 * 3_600_000);
+        for bad in ["2026-02-30", "yesterday", "", "2026-11-23T00:00"] {
+            assert_eq!(kolkata.day_bounds(bad), None, "{bad:?}");
+        }
     }
 }
 

@@ -473,6 +473,14 @@ impl UiConfig {
         crate::clock::Zone::named(&self.default_timezone)
             .unwrap_or_else(|_| crate::clock::Zone::utc())
     }
+
+    /// The zone a user reads times in: the one they chose, if the database still knows
+    /// it, else the default.
+    pub fn zone_for(&self, chosen: Option<&str>) -> crate::clock::Zone {
+        chosen
+            .and_then(|name| crate::clock::Zone::named(name).ok())
+            .unwrap_or_else(|| self.default_zone())
+    }
 }
 
 /// Distributed traces (OpenTelemetry).
