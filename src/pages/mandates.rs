@@ -8,13 +8,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{
+        filters::FilterBox,
         ids::ShortId,
         shell::{Outcome, Shell, shown},
         step_up::StepUp,
         views::SavedViews,
         when::When,
     },
-    pages::{encode, labelled, menu, query_of, query_text},
+    pages::{encode, labelled, menu, picker, query_of, query_text, value_of},
     serverfns::mandates::{
         CheckMandate, ExecuteMandate, MandateDetail, MandateSummary, NotifyMandate, PauseMandate,
         RefreshCustomerMandates, ResumeMandate, RevokeMandate, get_mandate, list_mandates,
@@ -47,7 +48,10 @@ const AMOUNT_RULES: [(&str, &str); 2] = [
 #[component]
 pub fn MandatesPage() -> impl IntoView {
     let params = use_query_map();
-    let get = move |k: &str| params.read().get(k).filter(|v| !v.trim().is_empty());
+    // A picker's ticked boxes arrive as repeated fields, joined as the filters read them.
+    let get = move |k: &str| {
+        Some(value_of(&query_of(&params.read(), &FIELDS), k)).filter(|v| !v.is_empty())
+    };
     let refresh = ServerAction::<RefreshCustomerMandates>::new();
     let list = Resource::new(
         move || (FIELDS.map(get), refresh.version().get()),
@@ -62,10 +66,12 @@ pub fn MandatesPage() -> impl IntoView {
             {move || view! { <SavedViews page="mandates" query=query_text(&query_of(&params.read(), &FIELDS))/> }}
             {move || {
                 let status = value("status");
+                let active = query_of(&params.read(), &FIELDS).len();
                 view! {
+                    <FilterBox active>
                     <form method="get" action="/mandates" class="card filters">
                         <label class="wide">"Search" <input name="q" type="search" placeholder="mandate id, customer id or order id" value=value("q")/></label>
-                        {menu(
+                        {picker(
                             "status",
                             "Status",
                             "",
@@ -80,6 +86,7 @@ pub fn MandatesPage() -> impl IntoView {
                         <button type="submit">"Filter"</button>
                         <a href="/mandates?view=all">"Clear"</a>
                     </form>
+                    </FilterBox>
                 }
             }}
             <Suspense fallback=|| view! { <p>"Loading mandates…"</p> }>

@@ -14,7 +14,7 @@ use crate::{
         views::SavedViews,
         when::When,
     },
-    pages::{Query, encode, href_with, labelled, menu, query_of, query_text, value_of},
+    pages::{Query, encode, href_with, labelled, picker, query_of, query_text, value_of},
     serverfns::refunds::{RefundPage, RefundRowView, list_refunds},
 };
 
@@ -72,7 +72,7 @@ fn Filters(query: Query) -> impl IntoView {
     view! {
         <FilterBox active>
         <form method="get" action="/refunds" class="card filters">
-            {menu("status", "Status", "", status, status_options())}
+            {picker("status", "Status", "", status, status_options())}
             <label>"Order id" <input name="order" value=v("order")/></label>
             <label>"Amount from" <input name="min" inputmode="decimal" value=v("min")/></label>
             <label>"Amount to" <input name="max" inputmode="decimal" value=v("max")/></label>

@@ -187,7 +187,10 @@ impl RefundQuery {
         .to_filter(zone)?;
         let text = filter_text;
         Ok(RefundFilter {
-            status: text(&self.status).map(|s| RefundStatusFilter::parse(&s)),
+            status: picked("status", &self.status, |s| s.to_owned())?
+                .iter()
+                .map(|s| RefundStatusFilter::parse(s))
+                .collect(),
             order_id: text(&self.order),
             amount_min: orders.amount_min,
             amount_max: orders.amount_max,

@@ -64,7 +64,11 @@ pub async fn list_mandates(
     let invalid =
         |e: crate::server::queries::FieldError| ctx.fail(AppError::invalid(e.field, e.message));
     let filter = MandateFilter {
-        status: text(status).map(|s| MandateStatus::from(s.as_str())),
+        status: crate::server::queries::picked("status", &status, |s| s.to_owned())
+            .map_err(invalid)?
+            .iter()
+            .map(|s| MandateStatus::from(s.as_str()))
+            .collect(),
         customer_id: text(customer),
         frequency: text(frequency).map(|s| s.to_ascii_uppercase()),
         amount_rule: text(rule).map(|s| s.to_ascii_uppercase()),

@@ -70,7 +70,7 @@ pub async fn list_refunds(
         (r.created_at, r.unique_request_id.as_str())
     });
     let review = RefundFilter {
-        status: Some(RefundStatusFilter::Is(RefundStatus::ManualReview)),
+        status: vec![RefundStatusFilter::Is(RefundStatus::ManualReview)],
         ..RefundFilter::default()
     };
     let mut review_queue = store

@@ -332,6 +332,16 @@ sim_test!(
             listed(vec![("order", first.clone())]).await,
             [first.as_str()]
         );
+        assert_eq!(
+            listed(vec![("status", "PENDING,success".to_owned())]).await,
+            [second.clone(), first.clone()],
+            "several statuses picked: either matches"
+        );
+        assert!(
+            listed(vec![("status", "FAILURE,MANUAL_REVIEW".to_owned())])
+                .await
+                .is_empty()
+        );
         let csv = app
             .get("/refunds/export.csv?min=10")
             .await

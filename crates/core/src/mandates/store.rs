@@ -58,7 +58,8 @@ pub struct MandateEvent {
 /// Which mandates to list; every field optional, combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MandateFilter {
-    pub status: Option<MandateStatus>,
+    /// Statuses; a mandate with any of them matches (empty: no filter).
+    pub status: Vec<MandateStatus>,
     pub customer_id: Option<String>,
     pub frequency: Option<String>,
     pub amount_rule: Option<String>,
@@ -217,9 +218,15 @@ impl Store {
     ) -> Result<Vec<MandateRow>, StoreError> {
         use crate::store::{Bind, Conditions, bind_all};
         let mut w = Conditions::default();
-        let status = filter.status.as_ref().map(|s| s.as_str().to_owned());
+        if !filter.status.is_empty() {
+            let statuses: Vec<String> = filter
+                .status
+                .iter()
+                .map(|s| w.param(Bind::Text(s.as_str().to_owned())))
+                .collect();
+            w.and(format!("status IN ({})", statuses.join(", ")));
+        }
         for (column, value) in [
-            ("status", &status),
             ("customer_id", &filter.customer_id),
             ("frequency", &filter.frequency),
             ("amount_rule", &filter.amount_rule),
@@ -261,5 +268,46 @@ impl Store {
         let row = on_pool!(self, p => sqlx::query_as::<_, MandateRow>(&sql)
             .bind(mandate_id).fetch_optional(p).await)?;
         Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::test_on_both_backends! {
+        async fn several_picked_statuses_list_mandates_with_any_of_them(db) {
+            let store = db.store();
+            let mut tx = store.begin().await.unwrap();
+            for (i, (id, status)) in [("m1", "ACTIVE"), ("m2", "PAUSED"), ("m3", "REVOKED")]
+                .into_iter()
+                .enumerate()
+            {
+                let at = 1_000 * (i as i64 + 1);
+                let row = MandateRow {
+                    mandate_id: id.into(),
+                    status: MandateStatus::from(status),
+                    created_at: at,
+                    updated_at: at,
+                    ..MandateRow::default()
+                };
+                tx.save_mandate(&row).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            let listed = |statuses: &[&str]| {
+                let filter = MandateFilter {
+                    status: statuses.iter().map(|s| MandateStatus::from(*s)).collect(),
+                    ..MandateFilter::default()
+                };
+                let store = store.clone();
+                async move {
+                    let rows = store.list_mandates(&filter, 10).await.unwrap();
+                    rows.into_iter().map(|r| r.mandate_id).collect::<Vec<_>>()
+                }
+            };
+            assert_eq!(listed(&["ACTIVE", "REVOKED"]).await, ["m3", "m1"]);
+            assert_eq!(listed(&["PAUSED"]).await, ["m2"]);
+            assert_eq!(listed(&[]).await, ["m3", "m2", "m1"]);
+        }
     }
 }

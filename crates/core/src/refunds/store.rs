@@ -175,7 +175,8 @@ impl Store {
 /// Which refunds to list; every field optional, combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundFilter {
-    pub status: Option<RefundStatusFilter>,
+    /// Statuses; a refund with any of them matches (empty: no filter).
+    pub status: Vec<RefundStatusFilter>,
     pub order_id: Option<String>,
     /// Inclusive bounds in major units with [`crate::money::FILTER_DECIMALS`] decimals,
     /// compared with each refund's amount in its own currency.
@@ -206,21 +207,29 @@ impl RefundStatusFilter {
 
 fn refund_conditions(filter: &RefundFilter) -> Conditions {
     let mut w = Conditions::default();
-    match &filter.status {
-        Some(RefundStatusFilter::OutcomeUnknown) => w.and(format!(
-            "request_state IN {}",
-            sql_list(
-                RefundRequestState::KNOWN
-                    .iter()
-                    .filter(|state| state.needs_retry())
-                    .map(RefundRequestState::as_str)
-            )
-        )),
-        Some(RefundStatusFilter::Is(status)) => {
-            let p = w.param(Bind::Text(status.as_str().to_owned()));
-            w.and(format!("status = {p}"));
-        }
-        None => {}
+    let either: Vec<String> = filter
+        .status
+        .iter()
+        .map(|status| match status {
+            RefundStatusFilter::OutcomeUnknown => format!(
+                "request_state IN {}",
+                sql_list(
+                    RefundRequestState::KNOWN
+                        .iter()
+                        .filter(|state| state.needs_retry())
+                        .map(RefundRequestState::as_str)
+                )
+            ),
+            RefundStatusFilter::Is(status) => {
+                format!(
+                    "status = {}",
+                    w.param(Bind::Text(status.as_str().to_owned()))
+                )
+            }
+        })
+        .collect();
+    if !either.is_empty() {
+        w.and(format!("({})", either.join(" OR ")));
     }
     if let Some(order_id) = &filter.order_id {
         let p = w.param(Bind::Text(order_id.clone()));
@@ -286,5 +295,61 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
+    }
+
+    crate::test_on_both_backends! {
+        async fn several_picked_statuses_list_refunds_with_any_of_them(db) {
+            use crate::orders::model::OrderRow;
+            let store = db.store();
+            let order = OrderRow {
+                order_id: "o1".into(),
+                source: "juspay".into(),
+                status: "CHARGED".into(),
+                amount: 10_000,
+                currency: "INR".into(),
+                udfs: "{}".into(),
+                created_at: 1_000,
+                updated_at: 1_000,
+                ..OrderRow::default()
+            };
+            let refund = |key: &str, at: i64, status: &str, state: Option<RefundRequestState>| RefundRow {
+                unique_request_id: key.into(),
+                order_id: "o1".into(),
+                amount: 100,
+                currency: "INR".into(),
+                status: status.into(),
+                request_state: state,
+                created_at: at,
+                updated_at: at,
+                ..RefundRow::default()
+            };
+            let mut tx = store.begin().await.unwrap();
+            tx.insert_order_for_test(&order).await.unwrap();
+            for row in [
+                refund("ok", 2_000, "SUCCESS", Some(RefundRequestState::Sent)),
+                refund("bad", 3_000, "FAILURE", Some(RefundRequestState::Sent)),
+                refund("lost", 4_000, "PENDING", Some(RefundRequestState::Unknown)),
+                refund("wait", 5_000, "PENDING", Some(RefundRequestState::Sent)),
+            ] {
+                tx.save_refund(&row).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            let listed = |status: Vec<RefundStatusFilter>| {
+                let store = store.clone();
+                async move {
+                    let filter = RefundFilter { status, ..RefundFilter::default() };
+                    let rows = store.list_refunds(&filter, None, 10).await.unwrap();
+                    rows.into_iter().map(|r| r.unique_request_id).collect::<Vec<_>>()
+                }
+            };
+            let is = |s: &str| RefundStatusFilter::Is(RefundStatus::from(s));
+            assert_eq!(listed(vec![is("SUCCESS"), is("FAILURE")]).await, ["bad", "ok"]);
+            assert_eq!(
+                listed(vec![RefundStatusFilter::OutcomeUnknown, is("SUCCESS")]).await,
+                ["lost", "ok"],
+                "our unknown outcome and a Juspay status together"
+            );
+            assert_eq!(listed(vec![]).await, ["wait", "lost", "bad", "ok"]);
+        }
     }
 }
