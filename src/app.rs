@@ -2,7 +2,7 @@
 //! browser without JavaScript receives the complete page, never a loading placeholder.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Redirect, Route, Router, Routes},
@@ -29,6 +29,12 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::headers::set_page_policy();
+    // The bundle's address names its content, so browsers may keep it (see server::assets).
+    #[cfg(feature = "ssr")]
+    let root = crate::server::assets::root_in_context();
+    #[cfg(not(feature = "ssr"))]
+    let root = String::new();
+    let stylesheet = format!("{root}/pkg/{}.css", options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -36,7 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" id="leptos" href=stylesheet/>
+                <HydrationScripts options root/>
                 <MetaTags/>
             </head>
             <body>
@@ -57,7 +64,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/merchant_dashboard.css"/>
         <Title text="Merchant dashboard"/>
         <Router>
             <Routes fallback=NotFound>

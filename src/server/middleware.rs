@@ -211,6 +211,7 @@ fn is_public(path: &str) -> bool {
         || path == "/metrics"
         || path == "/favicon.ico"
         || path.starts_with("/pkg/")
+        || path.starts_with("/assets/")
         || path.starts_with("/api/")
         || exempt_from_origin_check(path)
 }

@@ -2,6 +2,7 @@
 //! maintenance and the command line. Start-up order: config → database → migrations →
 //! session table → admin account → listen; shutdown drains requests on SIGTERM/Ctrl-C.
 
+pub mod assets;
 pub mod backup;
 pub mod bootstrap;
 pub mod cli;
@@ -123,6 +124,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
             addr: config.server.addr,
             source,
         })?;
+    let asset_root = assets::asset_root(&config.server.site_root);
     let leptos_options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(config.server.site_root.clone())
@@ -170,6 +172,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         sdk_signer,
         store,
         config: Arc::new(config),
+        asset_root,
         leptos_options,
     });
     Ok(Prepared {
@@ -306,6 +309,10 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         );
     let server_config = &state.config.server;
     let app = headers::forbid_storing(routes)
+        .merge(assets::routes(
+            &state.config.server.site_root,
+            &state.asset_root,
+        ))
         // Files (the browser bundle: its WebAssembly alone is megabytes) and the not-found
         // page are sent compressed to browsers that accept it. Quality 4: brotli's default
         // (11) suits compressing once ahead of time and is far too slow per request. The

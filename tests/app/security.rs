@@ -131,6 +131,25 @@ app_test!(
             let tag = &script[..script.find('>').unwrap()];
             assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "{tag}");
         }
+        let root = html
+            .split("href=\"")
+            .filter_map(|rest| rest.split_once("/pkg/merchant_dashboard.js\""))
+            .map(|(root, _)| root.to_owned())
+            .next()
+            .unwrap_or_else(|| panic!("the page loads the bundle from its own address: {html}"));
+        assert!(root.starts_with("/assets/"), "{root}");
+        assert!(
+            html.contains(&format!("href=\"{root}/pkg/merchant_dashboard.css\"")),
+            "the style sheet from the same address"
+        );
+        let addressed = app.get(&format!("{root}/pkg/merchant_dashboard.js")).await;
+        assert_eq!(addressed.status().as_u16(), 200);
+        assert_security_headers(&addressed, "bundle at its content address");
+        assert_eq!(
+            cache_control(&addressed).as_deref(),
+            Some("public, max-age=31536000, immutable"),
+            "its address names its content, so it is kept for a year"
+        );
         let again = app.get("/login").await;
         let other = assert_security_headers(&again, "second page");
         assert_ne!(policy, other, "a fresh nonce per answer");
