@@ -2,6 +2,11 @@
 //! server (`ssr`) and hydrate in the browser (`hydrate`); every page also works with
 //! JavaScript off because forms post to server functions that redirect back.
 
+// A page's view is one nested type unless its parts are erased (`--cfg erase_components`,
+// which cargo-leptos gives every build here); the health page's is deeper than the default
+// limit of 128, so a build without that flag still compiles.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod error;
