@@ -12,6 +12,7 @@
 mod app;
 mod browse;
 mod ceiling;
+mod cpu;
 mod db;
 mod drain;
 mod event;
@@ -66,6 +67,8 @@ enum Command {
     SeedOrders(seed::SeedArgs),
     /// Sign in and time the orders list, filtered list, search and detail pages.
     Orders(browse::OrdersArgs),
+    /// The app's CPU time per page over sequential requests, beside the page's data reads.
+    Cpu(cpu::CpuArgs),
 }
 
 #[tokio::main]
@@ -84,6 +87,7 @@ async fn main() -> ExitCode {
         Command::Browse(args) => soak::run(&args).await,
         Command::SeedOrders(args) => seed::run(&args).await,
         Command::Orders(args) => browse::run(&args).await,
+        Command::Cpu(args) => cpu::run(&args).await,
     };
     match outcome {
         Ok(success) => {
