@@ -28,7 +28,9 @@ use super::state::AppState;
 const DIGEST_HEX: usize = 16;
 
 /// `/assets/<digest>`, the root the pages load the bundle from; the digest covers every
-/// file of `site_root/pkg` (its name and bytes), not their compressed copies.
+/// file of `site_root/pkg` (its name and bytes), not their compressed copies. A compressed
+/// copy older than its file is left from an earlier build (a later one did not compress):
+/// it is removed, so it is never sent in place of the new file.
 pub fn asset_root(site_root: &str) -> String {
     let site_root = Path::new(site_root);
     let mut files: Vec<_> = std::fs::read_dir(site_root.join("pkg"))
@@ -38,12 +40,20 @@ pub fn asset_root(site_root: &str) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    files.retain(|path| {
-        path.is_file()
-            && !path
-                .extension()
-                .is_some_and(|ext| ext == "br" || ext == "gz")
-    });
+    let compressed = |path: &Path| {
+        path.extension()
+            .is_some_and(|ext| ext == "br" || ext == "gz")
+    };
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    for copy in files.iter().filter(|path| compressed(path)) {
+        if modified(copy) < modified(&copy.with_extension("")) {
+            tracing::warn!(copy = %copy.display(), "removing a compressed copy older than its file");
+            if let Err(e) = std::fs::remove_file(copy) {
+                tracing::error!(copy = %copy.display(), error = %e, "could not remove a stale compressed copy");
+            }
+        }
+    }
+    files.retain(|path| path.is_file() && !compressed(path));
     files.sort();
     let mut digest = Sha256::new();
     for path in &files {
@@ -91,6 +101,7 @@ pub fn root_in_context() -> String {
 mod tests {
     use super::*;
     use axum::{body::Body, http::Request};
+    use std::time::Duration;
     use tower::ServiceExt as _;
 
     /// A site folder with a bundle: the script compressed at build time, the style not.
@@ -130,6 +141,27 @@ mod tests {
         assert_eq!(asset_root(path), root, "compressed copies do not count");
         std::fs::write(site.path().join("pkg/app.css"), "body { margin: 1px }").unwrap();
         assert_ne!(asset_root(path), root, "a changed file is a new address");
+    }
+
+    #[test]
+    fn a_compressed_copy_older_than_its_file_is_removed_and_a_fresh_one_kept() {
+        let site = site();
+        let pkg = site.path().join("pkg");
+        let old = std::time::SystemTime::now() - Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(pkg.join("app.js.br"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        std::fs::write(pkg.join("app.css.gz"), b"made with the style sheet").unwrap();
+        asset_root(site.path().to_str().unwrap());
+        assert!(
+            !pkg.join("app.js.br").exists(),
+            "left from an earlier build"
+        );
+        assert!(pkg.join("app.css.gz").exists(), "as new as its file");
+        assert!(pkg.join("app.js").exists());
     }
 
     #[tokio::test]

@@ -172,6 +172,9 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         sdk_signer,
         store,
         config: Arc::new(config),
+        order_facets: dashboard_core::orders::list::FacetCache::new(
+            std::time::Duration::from_secs(60),
+        ),
         asset_root,
         leptos_options,
     });

@@ -46,6 +46,8 @@ pub struct Services {
     /// Signs SDK payloads (§11); `None` until the key id and key file are configured.
     pub sdk_signer: Option<Arc<juspay::SdkSigner>>,
     pub config: Arc<Config>,
+    /// The order filters' menus, read at most once a minute.
+    pub order_facets: dashboard_core::orders::list::FacetCache,
     /// Where pages load the browser bundle from: `/assets/<digest of its files>`.
     pub asset_root: String,
     pub leptos_options: LeptosOptions,

@@ -66,8 +66,8 @@ pub async fn order_filter_values() -> Result<FilterValues, AppError> {
     ctx.require(Role::Viewer)?;
     let facets = ctx
         .state
-        .store
-        .order_facets()
+        .order_facets
+        .facets(&ctx.state.store)
         .await
         .map_err(|e| ctx.internal(&e))?;
     Ok(FilterValues {
