@@ -88,6 +88,64 @@ for (const js of [true, false]) {
       await context.close();
     });
 
+    test('Ctrl-K finds a paid order by txn id and by phone; its amount and times read as in India', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: js });
+      const page = await context.newPage();
+      await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
+      const phone = `9${String(Date.now()).slice(-9)}`;
+      await page.fill('#pl-amount', '131182.00');
+      await page.fill('#pl-phone', phone);
+      await page.click('button:has-text("Create link")');
+      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
+      await created.waitFor();
+      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcome: 'charged', method: 'UPI' }),
+      }).then((r) => r.json());
+      assert.ok(paid.txn_id, 'the simulator names the transaction');
+
+      /** Searches from the top bar (Ctrl-K with JavaScript, the box and Enter without). */
+      async function search(term) {
+        if (js) {
+          await page.keyboard.press('Control+k');
+          assert.equal(await page.evaluate(() => document.activeElement?.id), 'global-search', 'Ctrl-K focuses the search');
+          await page.keyboard.type(term);
+          await page.keyboard.press('Enter');
+        } else {
+          await page.fill('#global-search', term);
+          await page.press('#global-search', 'Enter');
+        }
+        await page.waitForLoadState();
+        await settle(page);
+      }
+
+      // The txn id is known once Juspay's webhook is processed; until then nothing is found.
+      let found = false;
+      for (let i = 0; i < 50 && !found; i++) {
+        await page.goto(`${BASE}/orders`);
+        await settle(page);
+        await search(paid.txn_id);
+        found = new URL(page.url()).pathname === `/orders/${orderId}`;
+        if (!found) await page.waitForTimeout(200);
+      }
+      assert.ok(found, 'the txn id opens its order');
+      // The detail: the amount grouped as in India, times in IST (the default zone).
+      await page.getByText('₹1,31,182.00').first().waitFor();
+      assert.match(await page.locator('time').first().textContent(), / IST$/);
+
+      await search(phone);
+      await page.locator(`a[href="/orders/${orderId}"]`).first().waitFor();
+
+      await page.goto(`${BASE}/orders?q=${orderId}`);
+      await settle(page);
+      const row = page.locator('tbody tr', { hasText: orderId });
+      await row.getByText('₹1,31,182.00').waitFor();
+      assert.match(await row.locator('time').textContent(), / IST$/, 'the list reads IST too');
+      await context.close();
+    });
+
     test('filters saved as a view become the page a user opens with', async () => {
       const context = await browser.newContext({ javaScriptEnabled: js });
       const page = await context.newPage();
