@@ -85,8 +85,7 @@ pub fn menu(
     mut options: Vec<(String, String)>,
 ) -> AnyView {
     if options.is_empty() {
-        return view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
-            .into_any();
+        return text_box(name, label, placeholder, current);
     }
     if !current.is_empty()
         && !options
@@ -126,8 +125,7 @@ pub fn picker(
     mut options: Vec<(String, String)>,
 ) -> AnyView {
     if options.is_empty() {
-        return view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
-            .into_any();
+        return text_box(name, label, placeholder, current);
     }
     let ticked: Vec<String> = current
         .split(',')
@@ -170,6 +168,17 @@ pub fn picker(
         </fieldset>
     }
     .into_any()
+}
+
+/// A filter with nothing to offer yet: a labelled text box.
+fn text_box(
+    name: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    current: String,
+) -> AnyView {
+    view! { <label>{label} <input name=name placeholder=placeholder value=current/></label> }
+        .into_any()
 }
 
 /// Plain values as [`menu`] options, shown as they are.
