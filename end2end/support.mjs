@@ -76,3 +76,20 @@ export async function signIn(page, { base, next, username, password, js }) {
   await page.waitForURL(atPath(next));
   await settle();
 }
+
+/**
+ * Creates a payment link on the Payment links page the browser is on, filling `amount` and
+ * any of `currency`, `email`, `phone` and `preAuth`, and returns the new order's id once
+ * the page confirms it.
+ */
+export async function createPaymentLink(page, { amount, currency, email, phone, preAuth }) {
+  await page.fill('#pl-amount', amount);
+  if (currency) await page.selectOption('#pl-currency', currency);
+  if (email) await page.fill('#pl-email', email);
+  if (phone) await page.fill('#pl-phone', phone);
+  if (preAuth) await page.check('input[name="pre_auth"]');
+  await page.click('button:has-text("Create link")');
+  const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
+  await created.waitFor();
+  return (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+}

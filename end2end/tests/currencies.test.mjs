@@ -3,7 +3,7 @@
 // the currency's decimals (none for yen, three for dinars), the refund form too.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, signIn } from '../support.mjs';
+import { launchChromium, signIn, createPaymentLink } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -38,12 +38,7 @@ for (const js of [true, false]) {
       ]) {
         await page.goto(`${BASE}/payment-links`);
         await settle(page);
-        await page.fill('#pl-amount', typed);
-        await page.selectOption('#pl-currency', currency);
-        await page.click('button:has-text("Create link")');
-        const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
-        await created.waitFor();
-        const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+        const orderId = await createPaymentLink(page, { amount: typed, currency });
         const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

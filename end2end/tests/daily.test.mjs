@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { launchChromium, signIn, atPath } from '../support.mjs';
+import { launchChromium, signIn, atPath, createPaymentLink } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -51,11 +51,7 @@ for (const js of [true, false]) {
       const context = await browser.newContext({ javaScriptEnabled: js });
       const page = await context.newPage();
       await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
-      await page.fill('#pl-amount', '12.00');
-      await page.click('button:has-text("Create link")');
-      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
-      await created.waitFor();
-      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const orderId = await createPaymentLink(page, { amount: '12.00' });
 
       if (js) {
         await page.keyboard.press('/');
@@ -93,12 +89,7 @@ for (const js of [true, false]) {
       const page = await context.newPage();
       await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
       const phone = `9${String(Date.now()).slice(-9)}`;
-      await page.fill('#pl-amount', '131182.00');
-      await page.fill('#pl-phone', phone);
-      await page.click('button:has-text("Create link")');
-      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
-      await created.waitFor();
-      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const orderId = await createPaymentLink(page, { amount: '131182.00', phone });
       const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -5,7 +5,7 @@
 // that each has its own alert to acknowledge.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, signIn } from '../support.mjs';
+import { launchChromium, signIn, createPaymentLink } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -40,11 +40,7 @@ for (const { js, instrument, method } of MODES) {
       const problems = [];
       page.on('pageerror', (e) => problems.push(e.message));
       await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
-      await page.fill('#pl-amount', '42.00');
-      await page.click('button:has-text("Create link")');
-      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
-      await created.waitFor();
-      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const orderId = await createPaymentLink(page, { amount: '42.00' });
       const paid = await fetch(`${SIM}/__sim/orders/${orderId}/pay`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

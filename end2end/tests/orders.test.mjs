@@ -3,7 +3,7 @@
 // and keeps the filter across a reload, and the order's page syncs with Juspay.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, signIn, atPath } from '../support.mjs';
+import { launchChromium, signIn, atPath, createPaymentLink } from '../support.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const SIM = process.env.E2E_SIM_URL;
@@ -33,12 +33,7 @@ for (const js of [true, false]) {
       page.on('pageerror', (e) => problems.push(e.message));
       await signIn(page, { base: BASE, next: '/payment-links', username: ADMIN, password: ADMIN_PASSWORD, js });
 
-      await page.fill('#pl-amount', '250.00');
-      await page.fill('#pl-email', `${mode}@example.com`);
-      await page.click('button:has-text("Create link")');
-      const created = page.getByText(/Payment link for order pl_[a-z0-9]+: http/);
-      await created.waitFor();
-      const orderId = (await created.textContent()).match(/pl_[a-z0-9]+/)[0];
+      const orderId = await createPaymentLink(page, { amount: '250.00', email: `${mode}@example.com` });
       await page.getByRole('link', { name: orderId }).waitFor();
 
       // Still unpaid: it is listed as pending, and the filter survives a reload.

@@ -49,9 +49,8 @@ const AMOUNT_RULES: [(&str, &str); 2] = [
 pub fn MandatesPage() -> impl IntoView {
     let params = use_query_map();
     // A picker's ticked boxes arrive as repeated fields, joined as the filters read them.
-    let get = move |k: &str| {
-        Some(value_of(&query_of(&params.read(), &FIELDS), k)).filter(|v| !v.is_empty())
-    };
+    let query = move || query_of(&params.read(), &FIELDS);
+    let get = move |k: &str| Some(value_of(&query(), k)).filter(|v| !v.is_empty());
     let refresh = ServerAction::<RefreshCustomerMandates>::new();
     let list = Resource::new(
         move || (FIELDS.map(get), refresh.version().get()),
@@ -63,10 +62,10 @@ pub fn MandatesPage() -> impl IntoView {
     view! {
         <Shell title="Mandates">
             <h1>"Mandates"</h1>
-            {move || view! { <SavedViews page="mandates" query=query_text(&query_of(&params.read(), &FIELDS))/> }}
+            {move || view! { <SavedViews page="mandates" query=query_text(&query())/> }}
             {move || {
                 let status = value("status");
-                let active = query_of(&params.read(), &FIELDS).len();
+                let active = query().len();
                 view! {
                     <FilterBox active>
                     <form method="get" action="/mandates" class="card filters">

@@ -134,19 +134,11 @@ mod tests {
         async fn any_identifier_finds_its_order_refund_or_customer_exactly(db) {
             let store = db.store();
             let order = OrderRow {
-                order_id: "o1".into(),
-                source: "juspay".into(),
-                status: "CHARGED".into(),
-                amount: 10_000,
-                currency: "INR".into(),
-                udfs: "{}".into(),
-                created_at: 1_000,
-                updated_at: 1_000,
                 rrn: Some("RRN123".into()),
                 payer_vpa: Some("ana@upi".into()),
                 gateway_reference_id: Some("GREF-7".into()),
                 customer_email: Some("ana@example.com".into()),
-                ..OrderRow::default()
+                ..crate::testing::order_row("o1", 1_000, "CHARGED", 10_000)
             };
             let refund = RefundRow {
                 unique_request_id: "rf_1".into(),

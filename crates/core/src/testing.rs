@@ -103,6 +103,21 @@ macro_rules! test_on_both_backends {
     };
 }
 
+/// An order for a store test: `id` in INR from Juspay, created and updated `at`.
+pub fn order_row(id: &str, at: i64, status: &str, amount: i64) -> crate::orders::model::OrderRow {
+    crate::orders::model::OrderRow {
+        order_id: id.into(),
+        source: "juspay".into(),
+        status: status.into(),
+        amount,
+        currency: "INR".into(),
+        udfs: "{}".into(),
+        created_at: at,
+        updated_at: at,
+        ..Default::default()
+    }
+}
+
 /// An audit entry for a store test: `action` on `target` by the actor `test`.
 pub fn audit_entry(action: &str, target: &str) -> crate::staff::audit::AuditEntry {
     crate::staff::audit::AuditEntry {

@@ -481,26 +481,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::orders::model::OrderRow;
+    use crate::testing::order_row;
 
     async fn seed(store: &Store, rows: &[OrderRow]) {
         for row in rows {
             let mut tx = store.begin().await.unwrap();
             tx.insert_order_for_test(row).await.unwrap();
             tx.commit().await.unwrap();
-        }
-    }
-
-    fn order(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
-        OrderRow {
-            order_id: id.into(),
-            source: "juspay".into(),
-            status: status.into(),
-            amount,
-            currency: "INR".into(),
-            udfs: "{}".into(),
-            created_at: at,
-            updated_at: at,
-            ..OrderRow::default()
         }
     }
 
@@ -517,13 +504,13 @@ mod tests {
                 payment_method_type: Some(method.into()),
                 error_code: (status == "AUTHORIZATION_FAILED").then(|| "DECLINED".into()),
                 terminal_at: Some(2_000),
-                ..order(id, 1_000, status, 100)
+                ..order_row(id, 1_000, status, 100)
             };
             seed(&store, &[
                 ended("a", "CHARGED", "RAZORPAY", "UPI"),
                 ended("b", "CHARGED", "PAYU", "CARD"),
                 ended("c", "AUTHORIZATION_FAILED", "PAYU", "CARD"),
-                OrderRow { gateway: Some("CCAVENUE".into()), ..order("d", 1_000, "PENDING_VBV", 100) },
+                OrderRow { gateway: Some("CCAVENUE".into()), ..order_row("d", 1_000, "PENDING_VBV", 100) },
             ]).await;
             let facets = store.order_facets().await.unwrap();
             assert_eq!(
@@ -551,18 +538,18 @@ mod tests {
     crate::test_on_both_backends! {
         async fn filters_search_pages_and_totals_agree(db) {
             let store = db.store();
-            let mut paid = order("o1", 1_000, "CHARGED", 500);
+            let mut paid = order_row("o1", 1_000, "CHARGED", 500);
             paid.customer_email = Some("ana@example.com".into());
             paid.payment_method_type = Some("UPI".into());
-            let mut refunded = order("o2", 2_000, "CHARGED", 700);
+            let mut refunded = order_row("o2", 2_000, "CHARGED", 700);
             refunded.amount_refunded = 100;
             refunded.txn_id = Some("txn-22".into());
-            let pending = order("o3", 3_000, "PENDING_VBV", 300);
-            let mut failed = order("o4", 3_000, "AUTHORIZATION_FAILED", 900);
+            let pending = order_row("o3", 3_000, "PENDING_VBV", 300);
+            let mut failed = order_row("o4", 3_000, "AUTHORIZATION_FAILED", 900);
             failed.gateway = Some("RAZORPAY".into());
             failed.error_code = Some("DECLINED".into());
             failed.amount_mismatch = Some("Juspay reported 800 INR".into());
-            let mut stale = order("o5", 4_000, "NEW", 50);
+            let mut stale = order_row("o5", 4_000, "NEW", 50);
             stale.stale_at = Some(9_000);
             seed(&store, &[paid, refunded, pending, failed, stale]).await;
 
@@ -643,7 +630,7 @@ mod tests {
             assert_eq!((line("o4").flagged, line("o1").flagged), (true, false));
 
             // Currency and source are filters too, and the currencies a menu offers.
-            let mut dollars = order("o6", 5_000, "CHARGED", 70);
+            let mut dollars = order_row("o6", 5_000, "CHARGED", 70);
             dollars.currency = "USD".into();
             dollars.source = "jpsl".into();
             seed(&store, &[dollars]).await;
@@ -664,26 +651,26 @@ mod tests {
     crate::test_on_both_backends! {
         async fn totals_by_status_come_from_counters_that_match_counting_the_orders(db) {
             let store = db.store();
-            let mut usd = order("u1", 1_000, "CHARGED", 2_500);
+            let mut usd = order_row("u1", 1_000, "CHARGED", 2_500);
             usd.currency = "USD".into();
-            let mut partly = order("p1", 1_100, "CHARGED", 900);
+            let mut partly = order_row("p1", 1_100, "CHARGED", 900);
             partly.amount_refunded = 300;
-            let mut other = order("x1", 1_200, "SOMETHING_NEW", 40);
+            let mut other = order_row("x1", 1_200, "SOMETHING_NEW", 40);
             other.currency = "EUR".into();
             seed(&store, &[
-                order("n1", 1_000, "NEW", 100),
-                order("n2", 1_001, "NEW", 200),
-                order("v1", 1_002, "PENDING_VBV", 300),
-                order("f1", 1_003, "AUTHORIZATION_FAILED", 400),
-                order("r1", 1_004, "AUTO_REFUNDED", 500),
+                order_row("n1", 1_000, "NEW", 100),
+                order_row("n2", 1_001, "NEW", 200),
+                order_row("v1", 1_002, "PENDING_VBV", 300),
+                order_row("f1", 1_003, "AUTHORIZATION_FAILED", 400),
+                order_row("r1", 1_004, "AUTO_REFUNDED", 500),
                 usd, partly, other,
             ]).await;
             // Changes after the first insert: paid, partly refunded, amount updated before
             // payment, currency corrected, and one order removed.
-            let mut paid = order("n1", 1_000, "CHARGED", 100);
-            let mut refunded = order("v1", 1_002, "CHARGED", 300);
+            let mut paid = order_row("n1", 1_000, "CHARGED", 100);
+            let mut refunded = order_row("v1", 1_002, "CHARGED", 300);
             refunded.amount_refunded = 50;
-            let mut updated = order("n2", 1_001, "NEW", 250);
+            let mut updated = order_row("n2", 1_001, "NEW", 250);
             updated.currency = "USD".into();
             paid.updated_at = 2_000;
             seed(&store, &[paid, refunded, updated]).await;

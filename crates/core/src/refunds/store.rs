@@ -299,19 +299,8 @@ mod tests {
 
     crate::test_on_both_backends! {
         async fn several_picked_statuses_list_refunds_with_any_of_them(db) {
-            use crate::orders::model::OrderRow;
             let store = db.store();
-            let order = OrderRow {
-                order_id: "o1".into(),
-                source: "juspay".into(),
-                status: "CHARGED".into(),
-                amount: 10_000,
-                currency: "INR".into(),
-                udfs: "{}".into(),
-                created_at: 1_000,
-                updated_at: 1_000,
-                ..OrderRow::default()
-            };
+            let order = crate::testing::order_row("o1", 1_000, "CHARGED", 10_000);
             let refund = |key: &str, at: i64, status: &str, state: Option<RefundRequestState>| RefundRow {
                 unique_request_id: key.into(),
                 order_id: "o1".into(),
