@@ -62,6 +62,12 @@ pub fn record_webhook_processed(outcome: &Outcome, lag_ms: i64) {
         .record(lag_ms.max(0) as f64 / 1000.0);
 }
 
+/// A group of webhooks whose transaction failed (a database error such as a deadlock, or a
+/// panic) and was processed again one event at a time.
+pub fn record_webhook_group_retried() {
+    metrics::counter!("dashboard_webhook_groups_retried_total").increment(1);
+}
+
 /// One reconciler check of an order, by what came of it.
 pub fn record_reconciler_check(result: &'static str) {
     metrics::counter!("dashboard_reconciler_checks_total", "result" => result).increment(1);

@@ -2,6 +2,10 @@
 //! It counts the stored events still `pending` and waits, bounded, until the app's
 //! processor has taken them all, reporting how long that took. Acknowledging fast is only
 //! half the story when the events then queue for processing.
+//!
+//! It also prints the drain rate: the events processed from the first one seen going
+//! until the last, over that time, so the rate does not include the time an app took to
+//! start (`scripts/bench ingest` starts this before the apps that drain a backlog).
 
 use dashboard_status::{AuthVerdict, Outcome};
 use std::time::{Duration, Instant};
@@ -62,15 +66,22 @@ pub async fn run(args: &DrainArgs) -> anyhow::Result<bool> {
     let (stored, backlog) = count_events(&db).await?;
     let stall = Duration::from_secs_f64(args.stall);
     let (mut left, mut last_progress) = (backlog, Instant::now());
+    // (when, still pending) at the first poll that saw processing under way.
+    let mut first_progress: Option<(Instant, i64)> = None;
     while left > 0 && Instant::now() < deadline && last_progress.elapsed() < stall {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let now_left = count_pending(&db).await?;
         if now_left < left {
             last_progress = Instant::now();
+            first_progress.get_or_insert((last_progress, now_left));
         }
         left = now_left;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let rate = first_progress.and_then(|(at, pending)| {
+        let span = last_progress.duration_since(at).as_secs_f64();
+        (span > 0.0).then(|| (pending - left) as f64 / span)
+    });
     db.close().await;
     let drained = left == 0;
     let value = json!({
@@ -80,10 +91,12 @@ pub async fn run(args: &DrainArgs) -> anyhow::Result<bool> {
         "left": left,
         "drained": drained,
         "seconds": (seconds * 100.0).round() / 100.0,
+        "events_per_sec": rate.map(f64::round),
     });
     let human = format!(
-        "stored={stored} backlog={backlog} left={left} {} in {seconds:.1} s",
-        if drained { "drained" } else { "NOT drained" }
+        "stored={stored} backlog={backlog} left={left} {} in {seconds:.1} s ({} events/s)",
+        if drained { "drained" } else { "NOT drained" },
+        rate.map_or_else(|| "-".to_owned(), |r| format!("{r:.0}"))
     );
     crate::print_report(args.json, &value, &human)?;
     Ok(drained)

@@ -169,6 +169,22 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Takes the [`Self::lock_key`] locks of several keys, in the order given, in one
+    /// statement. Callers pass them sorted, so two transactions that lock several of the
+    /// same keys never each hold one the other waits for.
+    pub async fn lock_keys(&mut self, keys: &[String]) -> Result<(), StoreError> {
+        if let (Self::Postgres(t), false) = (&mut *self, keys.is_empty()) {
+            // An aggregate over `unnest` reads the array in order.
+            sqlx::query(
+                "SELECT COUNT(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) AS k",
+            )
+            .bind(keys)
+            .execute(&mut **t)
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Declares, once, the columns a row type is upserted with: `$columns` lists them in order

@@ -40,6 +40,57 @@ pub(super) struct Claimed {
     pub(super) body: Vec<u8>,
 }
 
+/// An aggregate whose lock applying an event takes. Sorted, orders come before mandates,
+/// the order in which applying an order report takes them (the order, then its mandate).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum LockKey {
+    Order(String),
+    Mandate(String),
+}
+
+impl LockKey {
+    /// The key `Tx::lock_key` is given for it by the snapshot functions.
+    pub(super) fn key(self) -> String {
+        match self {
+            Self::Order(id) => format!("order:{id}"),
+            Self::Mandate(id) => format!("mandate:{id}"),
+        }
+    }
+}
+
+/// The orders and mandates applying a Juspay event will lock, read the way
+/// [`apply_event`] reads them. Others (a chargeback's dispute, a JPSL advice's order) are
+/// still locked when applied, just not ahead of time.
+pub(super) fn lock_keys(claimed: &Claimed) -> Vec<LockKey> {
+    if claimed.source == crate::orders::snapshot::JPSL_SOURCE {
+        return Vec::new();
+    }
+    let Ok(event) = juspay::parse_webhook(&claimed.body) else {
+        return Vec::new();
+    };
+    let content = &event.content;
+    if content.chargeback.is_some() {
+        return Vec::new();
+    }
+    let report = match (&content.order, &content.txn) {
+        (Some(order), _) => OrderReport::from_order(order).ok().flatten(),
+        (None, Some(txn)) => OrderReport::from_txn(txn).ok().flatten(),
+        (None, None) => None,
+    };
+    if let Some(report) = report {
+        let mandate = report.mandate.map(|m| LockKey::Mandate(m.mandate_id));
+        return std::iter::once(LockKey::Order(report.order_id))
+            .chain(mandate)
+            .collect();
+    }
+    content
+        .mandate
+        .as_ref()
+        .and_then(|m| MandateReport::from_mandate(m, None).ok().flatten())
+        .map(|m| vec![LockKey::Mandate(m.mandate_id)])
+        .unwrap_or_default()
+}
+
 /// A JPSL payment advice (already verified at ingest) applied as an order report.
 pub(super) async fn apply_jpsl(
     tx: &mut Tx,

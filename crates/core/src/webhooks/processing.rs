@@ -6,17 +6,28 @@
 //! crash leaves it unprocessed (and it is processed after the restart), never half-applied;
 //! applying twice is a no-op (the snapshot rules see the same status); a poison event is
 //! marked and never blocks the ones after it; a transient failure is retried with backoff.
-//! On PostgreSQL several instances may run the worker: claiming an event locks its row, so
-//! each event is processed by one of them.
+//! On PostgreSQL several instances may run the worker: claiming an event locks its row, and
+//! a claim skips rows another instance holds, so each event is processed by one of them
+//! and neither waits for the other's group.
 //!
-//! For throughput the worker applies up to [`GROUP`] due events, in arrival order, in one
-//! transaction (one commit). Should any of them fail with a database error (or panic), the
-//! group is rolled back and its events are processed one by one, each in its own
-//! transaction, so only the failing one is deferred.
+//! For throughput the worker claims up to [`GROUP`] due events, in arrival order, and
+//! applies them in one transaction (one commit). Should any of them fail with a database
+//! error (or panic), the group is rolled back and its events are processed one by one, each
+//! in its own transaction, so only the failing one is deferred. Before applying a group on
+//! PostgreSQL the worker takes the locks of every order and mandate it names, sorted, so two
+//! instances whose groups share orders wait for each other instead of deadlocking; the
+//! counters those orders feed are folded in key order at commit (see the migration that
+//! introduced `order_changes`).
 //!
 //! Section numbers (§) refer to docs/juspay.md, the wire format as this project implements it.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 pub use crate::webhooks::apply::Processed;
 use dashboard_status::{AuthVerdict, Outcome};
@@ -29,12 +40,12 @@ use crate::{
     config::ProcessorConfig,
     report::Chain,
     staff::audit::AuditEntry,
-    store::{Store, StoreError, Tx, on_tx, sql_list},
-    webhooks::apply::{Claimed, apply_event, apply_jpsl},
+    store::{Backend, Store, StoreError, Tx, on_tx, sql_list},
+    webhooks::apply::{Claimed, apply_event, apply_jpsl, lock_keys},
 };
 
 /// Events taken per pass.
-const BATCH: i64 = 100;
+const BATCH: usize = 100;
 /// Events applied in one transaction at most.
 const GROUP: usize = 50;
 /// How long the worker sleeps when nothing wakes it (events from another instance, retries).
@@ -57,6 +68,8 @@ pub struct Processor {
     config: ProcessorConfig,
     wake: Arc<Notify>,
     first_check_ms: i64,
+    /// Groups processed again one by one after their transaction failed.
+    groups_retried: Arc<AtomicUsize>,
 }
 
 impl Processor {
@@ -66,6 +79,7 @@ impl Processor {
             config,
             wake: Arc::new(Notify::new()),
             first_check_ms: 60_000,
+            groups_retried: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -78,6 +92,12 @@ impl Processor {
     /// Notified by the ingest step after each stored event, so processing starts at once.
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()
+    }
+
+    /// How many groups this worker has processed again one by one after their
+    /// transaction failed (see `dashboard_webhook_groups_retried_total`).
+    pub fn groups_retried(&self) -> usize {
+        self.groups_retried.load(Ordering::Relaxed)
     }
 
     /// Processes events until `stop` turns true.
@@ -96,31 +116,57 @@ impl Processor {
         }
     }
 
-    /// Processes every due event once, oldest first; returns how many were taken.
+    /// Processes up to [`BATCH`] due events, oldest first, a group at a time; returns how
+    /// many were taken.
     pub async fn process_due(&self) -> Result<usize, StoreError> {
-        let ids = self.store.due_webhook_ids(now_millis(), BATCH).await?;
-        for group in ids.chunks(GROUP) {
-            if group.len() > 1 {
-                // A task for the group: a panic is contained, and the group retried one
-                // event at a time below.
-                let worker = self.clone();
-                let owned = group.to_vec();
-                match tokio::spawn(async move { worker.process_group(&owned).await }).await {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(e)) => tracing::debug!(
-                        error = %Chain(&e),
-                        size = group.len(),
-                        "grouped webhook processing failed; processing one by one"
-                    ),
-                    Err(_) => tracing::warn!(
-                        size = group.len(),
-                        "grouped webhook processing panicked; processing one by one"
-                    ),
-                }
+        // A plain read first, so an idle worker takes no write lock.
+        if self
+            .store
+            .due_webhook_ids(now_millis(), 1)
+            .await?
+            .is_empty()
+        {
+            return Ok(0);
+        }
+        let mut taken = 0;
+        while taken < BATCH {
+            match self.process_next_group().await? {
+                0 => break,
+                n => taken += n,
             }
-            for &id in group {
-                self.process_one(id).await?;
-            }
+        }
+        Ok(taken)
+    }
+
+    /// Claims the next due events (at most [`GROUP`]) and applies them in one transaction;
+    /// after an error or a panic, one by one instead. Returns how many were claimed.
+    async fn process_next_group(&self) -> Result<usize, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let claimed = claim_due(&mut tx, now_millis(), GROUP).await?;
+        if claimed.is_empty() {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let ids: Vec<i64> = claimed.iter().map(|(id, _)| *id).collect();
+        // A task for the group: a panic is contained, and the group retried one event at
+        // a time below.
+        let worker = self.clone();
+        match tokio::spawn(async move { worker.apply_group(tx, claimed).await }).await {
+            Ok(Ok(())) => return Ok(ids.len()),
+            Ok(Err(e)) => tracing::debug!(
+                error = %Chain(&e),
+                size = ids.len(),
+                "grouped webhook processing failed; processing one by one"
+            ),
+            Err(_) => tracing::warn!(
+                size = ids.len(),
+                "grouped webhook processing panicked; processing one by one"
+            ),
+        }
+        self.groups_retried.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::record_webhook_group_retried();
+        for &id in &ids {
+            self.process_one(id).await?;
         }
         Ok(ids.len())
     }
@@ -157,11 +203,14 @@ impl Processor {
         }
     }
 
-    /// Processes the unprocessed events among `ids`, in order, in one transaction: all of
-    /// them or (after an error) none.
-    async fn process_group(&self, ids: &[i64]) -> Result<(), StoreError> {
-        let mut tx = self.store.begin().await?;
-        match self.process_in(&mut tx, ids).await {
+    /// Applies the events claimed in `tx`, in order, and commits: all of them or (after an
+    /// error) none.
+    async fn apply_group(
+        &self,
+        mut tx: Tx,
+        claimed: Vec<(i64, Claimed)>,
+    ) -> Result<(), StoreError> {
+        match self.apply_claimed(&mut tx, claimed).await {
             Ok(done) => {
                 tx.commit().await?;
                 let now = now_millis();
@@ -179,14 +228,23 @@ impl Processor {
     }
 
     /// Returns each processed event's outcome and receipt time, for the metrics.
-    async fn process_in(
+    async fn apply_claimed(
         &self,
         tx: &mut Tx,
-        ids: &[i64],
+        claimed: Vec<(i64, Claimed)>,
     ) -> Result<Vec<(Outcome, i64)>, StoreError> {
-        // One statement claims the group and one records its outcomes: statements cost a
+        // The group's aggregates locked up front in one order (a no-op on SQLite, whose
+        // transaction holds the only write lock). Applying takes each lock again, at once.
+        let mut keys: Vec<_> = claimed
+            .iter()
+            .flat_map(|(_, event)| lock_keys(event))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        tx.lock_keys(&keys.into_iter().map(|k| k.key()).collect::<Vec<_>>())
+            .await?;
+        // One statement claimed the group and one records its outcomes: statements cost a
         // round trip each, and the transaction holds SQLite's only write lock meanwhile.
-        let claimed = claim(tx, ids, Mode::Pending).await?;
         let mut outcomes = Vec::with_capacity(claimed.len());
         let mut done = Vec::with_capacity(claimed.len());
         for (id, event) in claimed {
@@ -309,6 +367,10 @@ impl Processor {
     }
 }
 
+/// One row of a claim's `RETURNING`, read positionally.
+type ClaimRow = (i64, String, i64, Option<String>, String, Vec<u8>);
+const CLAIM_RETURNING: &str = " RETURNING id, source, received_at, trace_parent, headers, body";
+
 /// Takes the events among `ids` that `mode` allows for processing inside `tx`, in arrival
 /// order. The update locks their rows, so a second instance claiming the same events waits
 /// and then finds them processed.
@@ -325,8 +387,7 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
             )
         }
     };
-    #[allow(clippy::type_complexity)] // One row of RETURNING, read positionally.
-    let mut rows: Vec<(i64, String, i64, Option<String>, String, Vec<u8>)> = on_tx!(tx, t => {
+    let rows: Vec<ClaimRow> = on_tx!(tx, t => {
         let mut update = QueryBuilder::new(format!(
             "UPDATE webhook_events SET process_attempts = process_attempts + 1 \
              WHERE {condition} AND id IN ("
@@ -335,13 +396,40 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
         for id in ids {
             list.push_bind(*id);
         }
-        update.push(") RETURNING id, source, received_at, trace_parent, headers, body");
+        update.push(")").push(CLAIM_RETURNING);
         update.build_query_as().fetch_all(&mut **t).await
     })?;
-    // Neither database promises the order of `RETURNING` rows.
+    Ok(claimed_in_order(rows))
+}
+
+/// Takes the oldest due events, at most `limit`, inside `tx`. On PostgreSQL it skips the
+/// rows another instance has claimed and not yet committed, so instances take different
+/// events instead of queueing for the same ones.
+async fn claim_due(tx: &mut Tx, now: i64, limit: usize) -> Result<Vec<(i64, Claimed)>, StoreError> {
+    let skip_locked = match tx.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE webhook_events SET process_attempts = process_attempts + 1 WHERE id IN \
+         (SELECT id FROM webhook_events WHERE outcome = $1 \
+          AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id LIMIT $3{skip_locked})\
+         {CLAIM_RETURNING}"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<ClaimRow> = on_tx!(tx, t => sqlx::query_as(&sql)
+        .bind(Outcome::Pending)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **t)
+        .await)?;
+    Ok(claimed_in_order(rows))
+}
+
+/// The claimed rows by id: neither database promises the order of `RETURNING` rows.
+fn claimed_in_order(mut rows: Vec<ClaimRow>) -> Vec<(i64, Claimed)> {
     rows.sort_unstable_by_key(|row| row.0);
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(id, source, received_at, trace_parent, headers, body)| {
             let content_type = serde_json::from_str::<serde_json::Value>(&headers)
                 .ok()
@@ -360,7 +448,7 @@ async fn claim(tx: &mut Tx, ids: &[i64], mode: Mode) -> Result<Vec<(i64, Claimed
             };
             (id, claimed)
         })
-        .collect())
+        .collect()
 }
 
 /// Records each event's outcome in one statement.
@@ -397,6 +485,7 @@ async fn record_outcomes(tx: &mut Tx, outcomes: &[(i64, Processed)]) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::on_pool;
     use crate::webhooks::store::NewWebhookEvent;
     use dashboard_status::{MandateStatus, OrderStatus, RefundStatus};
 
@@ -587,6 +676,91 @@ mod tests {
             let bad = store.find_webhook_event(ids[30]).await.unwrap().unwrap();
             assert_eq!(bad.process_attempts, 1, "the failed group left no attempt behind");
             assert_eq!(processor.process_due().await.unwrap(), 0, "the failed one waits");
+        }
+    }
+
+    crate::test_on_both_backends! {
+        async fn two_instances_drain_events_of_shared_orders_without_deadlocks_or_lost_counts(db) {
+            // 40 orders reported three times each, every round naming the orders in a
+            // different order, so the two workers' groups share orders and meet them in
+            // opposite orders: pending, paid, then a late pending; or pending, failed,
+            // then paid on a retry. Two instances may apply one order's events out of
+            // arrival order (as Juspay may deliver them), so every order ends paid
+            // whatever the order: a payment is final.
+            let store = db.store();
+            let orders = 40;
+            let mut expected = 0;
+            for round in 0..3 {
+                let mut ks: Vec<usize> = (0..orders).collect();
+                if round == 1 {
+                    ks.reverse();
+                } else if round == 2 {
+                    ks.sort_by_key(|k| (k % 7, *k));
+                }
+                for k in ks {
+                    let (name, status) = match (round, k % 2) {
+                        (0, _) | (2, 0) => ("TXN_CREATED", "PENDING_VBV"),
+                        (1, 1) => ("ORDER_FAILED", "AUTHORIZATION_FAILED"),
+                        _ => ("ORDER_SUCCEEDED", "CHARGED"),
+                    };
+                    let body = order_event(name, status, "10.00").replace("ord_1", &format!("ord_{k}"));
+                    store_event(&store, &format!("r{round}k{k}"), &body).await;
+                    expected += 1;
+                }
+            }
+            // And 60 orders reported once each, paid, failed or pending in turn: groups
+            // with no order in common that still meet the same counters in other orders.
+            let single = 60;
+            for j in 0..single {
+                let (name, status) = [
+                    ("ORDER_SUCCEEDED", "CHARGED"),
+                    ("ORDER_FAILED", "AUTHORIZATION_FAILED"),
+                    ("TXN_CREATED", "PENDING_VBV"),
+                ][j % 3];
+                let body = order_event(name, status, "10.00").replace("ord_1", &format!("one_{j}"));
+                store_event(&store, &format!("one{j}"), &body).await;
+                expected += 1;
+            }
+            // Two instances: each with its own pool, as two processes would be.
+            let first = processor(&Store::connect(db.url(), 4).await.unwrap());
+            let second = processor(&Store::connect(db.url(), 4).await.unwrap());
+            let drain = |worker: Processor| async move {
+                let mut taken = 0;
+                while let n @ 1.. = worker.process_due().await.unwrap() {
+                    taken += n;
+                }
+                taken
+            };
+            let (a, b) = tokio::join!(drain(first.clone()), drain(second.clone()));
+            // One may stop early while the other holds the last events; finish them.
+            let rest = drain(first.clone()).await;
+            assert_eq!(a + b + rest, expected, "every event taken exactly once");
+            assert_eq!(first.groups_retried() + second.groups_retried(), 0, "no group failed (deadlock)");
+
+            let left: Vec<(String, i64)> = on_pool!(&store, p => sqlx::query_as(
+                "SELECT outcome, COUNT(*) FROM webhook_events WHERE outcome NOT IN ('created', 'applied', 'stale', 'duplicate') GROUP BY outcome"
+            ).fetch_all(p).await).unwrap();
+            assert_eq!(left, [], "nothing pending or failed");
+            for k in 0..orders {
+                let order = store.find_order(&format!("ord_{k}")).await.unwrap().unwrap();
+                assert_eq!(order.status, OrderStatus::Charged, "ord_{k}");
+            }
+            // The counters equal counting the orders.
+            let sql_totals = "SELECT status, CAST(SUM(orders) AS BIGINT) FROM order_totals \
+                GROUP BY status HAVING SUM(orders) <> 0 ORDER BY status";
+            let sql_counted = "SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status";
+            let totals: Vec<(String, i64)> = on_pool!(&store, p => sqlx::query_as(sql_totals).fetch_all(p).await).unwrap();
+            let counted: Vec<(String, i64)> = on_pool!(&store, p => sqlx::query_as(sql_counted).fetch_all(p).await).unwrap();
+            assert_eq!(totals, counted);
+            let outcomes: (i64, i64) = on_pool!(&store, p => sqlx::query_as(
+                "SELECT CAST(SUM(attempts) AS BIGINT), CAST(SUM(succeeded) AS BIGINT) FROM outcome_hours WHERE dimension = 'gateway'"
+            ).fetch_one(p).await).unwrap();
+            let (paid, failed) = (single as i64 / 3, single as i64 / 3);
+            assert_eq!(outcomes, (orders as i64 + paid + failed, orders as i64 + paid), "every outcome once");
+            let pending: i64 = on_pool!(&store, p => sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(pending), 0) AS BIGINT) FROM created_hours"
+            ).fetch_one(p).await).unwrap();
+            assert_eq!(pending, single as i64 / 3, "only the orders last reported pending");
         }
     }
 
