@@ -388,7 +388,7 @@ pub async fn serve(
         .config
         .processor
         .enabled
-        .then(|| tokio::spawn(state.processor.clone().run(stop_rx.clone())));
+        .then(|| tokio::spawn(state.processor.clone().run_workers(stop_rx.clone())));
     let reconciling = match (&state.juspay, state.config.reconciler.enabled) {
         (Some(client), true) => Some(tokio::spawn(
             Reconciler::new(

@@ -69,7 +69,12 @@ pub async fn run(args: &DrainArgs) -> anyhow::Result<bool> {
     // (when, still pending) at the first poll that saw processing under way.
     let mut first_progress: Option<(Instant, i64)> = None;
     while left > 0 && Instant::now() < deadline && last_progress.elapsed() < stall {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Counting a large backlog is itself work for the database being measured (14 ms
+        // per count at 35 k pending on PostgreSQL), so it is counted twice a second until
+        // little is left. The rate does not depend on the interval: it is what was
+        // processed between two counts over the time between them.
+        let interval = if left > 2_000 { 500 } else { 100 };
+        tokio::time::sleep(Duration::from_millis(interval)).await;
         let now_left = count_pending(&db).await?;
         if now_left < left {
             last_progress = Instant::now();

@@ -60,6 +60,7 @@ enabled = true
 max_attempts = 8
 retry_base_seconds = 2
 ready_max_backlog = 10000
+workers = 2
 
 [juspay]
 base_url = "https://sandbox.juspay.in"
@@ -275,6 +276,9 @@ pub struct ProcessorConfig {
     /// `/readyz` fails while more stored events than this wait to be processed (the
     /// instance is falling behind; a load balancer should prefer another).
     pub ready_max_backlog: i64,
+    /// Processing loops side by side in this instance on PostgreSQL, each applying its own
+    /// group of events (SQLite takes one writer at a time, so it runs one).
+    pub workers: i64,
 }
 
 /// Where Juspay is and how we authenticate to it (§1, §2). Calls to Juspay (sync, the
@@ -578,6 +582,24 @@ mod tests {
     fn an_unknown_database_scheme_is_reported_with_its_key() {
         let err = with("database.url", "mysql://x").unwrap_err().to_string();
         assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn processing_workers_are_between_one_and_sixteen() {
+        let figment = |workers: i64| {
+            Figment::from(Toml::string(DEFAULTS))
+                .merge(Toml::string(&format!("[processor]\nworkers = {workers}")))
+        };
+        assert_eq!(
+            Config::from_figment(figment(4)).unwrap().processor.workers,
+            4
+        );
+        for refused in [0, 17] {
+            let err = Config::from_figment(figment(refused))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("processor.workers"), "{refused}: {err}");
+        }
     }
 
     #[test]

@@ -56,6 +56,10 @@ impl Config {
             "processor.ready_max_backlog",
             self.processor.ready_max_backlog,
         )?;
+        positive("processor.workers", self.processor.workers)?;
+        if self.processor.workers > 16 {
+            return Err(invalid("processor.workers", "must be at most 16"));
+        }
         positive(
             "processor.retry_base_seconds",
             self.processor.retry_base_seconds,

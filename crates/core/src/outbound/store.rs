@@ -49,6 +49,39 @@ impl Tx {
     /// back emits nothing.
     pub async fn emit_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
         let at = now_millis();
+        if let Tx::Postgres(t, _) = self {
+            // One statement for every event and delivery: each statement is a round trip
+            // inside the webhook processor's transaction. Sequence numbers follow the
+            // array's order, as the loop below would number them.
+            if !events.is_empty() {
+                sqlx::query(
+                    "WITH e AS (INSERT INTO outbound_events (id, event_type, subject, payload, \
+                     created_at) SELECT id, event_type, subject, payload, $5 \
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) \
+                     AS v (id, event_type, subject, payload) \
+                     RETURNING seq, event_type, subject) \
+                     INSERT INTO outbound_deliveries (event_seq, endpoint_id, subject, state, \
+                     attempts, next_attempt_at) \
+                     SELECT e.seq, p.id, e.subject, 'pending', 0, $5 FROM e \
+                     JOIN outbound_endpoints p ON p.enabled AND (p.event_types = '*' \
+                       OR ',' || p.event_types || ',' LIKE '%,' || e.event_type || ',%') \
+                     ORDER BY e.seq, p.id",
+                )
+                .bind(events.iter().map(|_| mint_message_id()).collect::<Vec<_>>())
+                .bind(events.iter().map(|e| e.event_type).collect::<Vec<_>>())
+                .bind(
+                    events
+                        .iter()
+                        .map(|e| e.subject.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(events.iter().map(|e| payload(e, at)).collect::<Vec<_>>())
+                .bind(at)
+                .execute(&mut **t)
+                .await?;
+            }
+            return Ok(());
+        }
         for event in events {
             let seq = self.insert_event(event, at).await?;
             on_tx!(self, t => sqlx::query(

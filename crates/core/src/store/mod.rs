@@ -4,7 +4,7 @@
 //! [`on_pool!`]; dialect-specific schema lives in `migrations/sqlite` and
 //! `migrations/postgres`, applied at start-up. Times are UTC epoch milliseconds.
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{collections::HashSet, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
@@ -163,9 +163,16 @@ impl Tx {
     pub async fn lock_key(&mut self, key: &str) -> Result<(), StoreError> {
         // On SQLite the transaction already holds the database's single write lock
         // (`Store::begin` uses BEGIN IMMEDIATE), which serialises every writer.
-        if self.backend() == Backend::Postgres {
-            on_tx!(self, t => sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                .bind(key).execute(&mut **t).await.map(|_| ()))?;
+        if let Self::Postgres(t, held) = self {
+            // A lock is held until the transaction ends: taking it again costs a round
+            // trip and changes nothing.
+            if !held.contains(key) {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(key)
+                    .execute(&mut **t)
+                    .await?;
+                held.insert(key.to_owned());
+            }
         }
         Ok(())
     }
@@ -174,7 +181,7 @@ impl Tx {
     /// statement. Callers pass them sorted, so two transactions that lock several of the
     /// same keys never each hold one the other waits for.
     pub async fn lock_keys(&mut self, keys: &[String]) -> Result<(), StoreError> {
-        if let (Self::Postgres(t), false) = (&mut *self, keys.is_empty()) {
+        if let (Self::Postgres(t, held), false) = (&mut *self, keys.is_empty()) {
             // An aggregate over `unnest` reads the array in order.
             sqlx::query(
                 "SELECT COUNT(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) AS k",
@@ -182,6 +189,7 @@ impl Tx {
             .bind(keys)
             .execute(&mut **t)
             .await?;
+            held.extend(keys.iter().cloned());
         }
         Ok(())
     }
@@ -220,7 +228,8 @@ pub(crate) use bind_all;
 pub enum Tx {
     /// With this process's turn to write, held until the transaction ends.
     Sqlite(Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
-    Postgres(Transaction<'static, Postgres>),
+    /// With the keys [`Tx::lock_key`] has locked in it.
+    Postgres(Transaction<'static, Postgres>, HashSet<String>),
 }
 
 /// Like [`on_pool!`] for an open [`Tx`]; `$t` is bound to the concrete transaction.
@@ -228,7 +237,7 @@ macro_rules! on_tx {
     ($tx:expr, $t:ident => $body:expr) => {
         match $tx {
             $crate::store::Tx::Sqlite($t, _) => $body,
-            $crate::store::Tx::Postgres($t) => $body,
+            $crate::store::Tx::Postgres($t, _) => $body,
         }
     };
 }
@@ -238,7 +247,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Self::Sqlite(t, _turn) => t.commit().await?,
-            Self::Postgres(t) => t.commit().await?,
+            Self::Postgres(t, _) => t.commit().await?,
         }
         Ok(())
     }
@@ -246,7 +255,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self {
             Self::Sqlite(t, _turn) => t.rollback().await?,
-            Self::Postgres(t) => t.rollback().await?,
+            Self::Postgres(t, _) => t.rollback().await?,
         }
         Ok(())
     }
@@ -254,7 +263,7 @@ impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
             Self::Sqlite(..) => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+            Self::Postgres(..) => Backend::Postgres,
         }
     }
 }
@@ -356,7 +365,7 @@ impl Store {
                 let turn = Arc::clone(&self.write_turn).lock_owned().await;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, HashSet::new()),
         })
     }
 

@@ -153,7 +153,7 @@ crate::test_on_both_backends! {
         }
         let processor = Processor::new(
             store.clone(),
-            ProcessorConfig { enabled: true, max_attempts: 3, retry_base_seconds: 1, ready_max_backlog: 100 },
+            ProcessorConfig { enabled: true, max_attempts: 3, retry_base_seconds: 1, ready_max_backlog: 100, workers: 1 },
         );
         while processor.process_due().await.unwrap() > 0 {}
         for id in ids {

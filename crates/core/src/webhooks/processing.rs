@@ -100,6 +100,21 @@ impl Processor {
         self.groups_retried.load(Ordering::Relaxed)
     }
 
+    /// Runs the configured number of processing loops side by side until `stop` turns
+    /// true. On PostgreSQL they claim different events, like separate instances; SQLite
+    /// has one writer at a time, so one loop is all it can use.
+    pub async fn run_workers(self, stop: watch::Receiver<bool>) {
+        let workers = match self.store.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => self.config.workers.clamp(1, 16),
+        };
+        let mut loops = tokio::task::JoinSet::new();
+        for _ in 0..workers {
+            loops.spawn(self.clone().run(stop.clone()));
+        }
+        while loops.join_next().await.is_some() {}
+    }
+
     /// Processes events until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         loop {
@@ -497,6 +512,7 @@ mod tests {
                 max_attempts: 3,
                 retry_base_seconds: 1,
                 ready_max_backlog: 100,
+                workers: 1,
             },
         )
     }
