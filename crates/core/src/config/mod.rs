@@ -60,7 +60,7 @@ enabled = true
 max_attempts = 8
 retry_base_seconds = 2
 ready_max_backlog = 10000
-workers = 2
+workers = 4
 
 [juspay]
 base_url = "https://sandbox.juspay.in"
@@ -277,7 +277,9 @@ pub struct ProcessorConfig {
     /// instance is falling behind; a load balancer should prefer another).
     pub ready_max_backlog: i64,
     /// Processing loops side by side in this instance on PostgreSQL, each applying its own
-    /// group of events (SQLite takes one writer at a time, so it runs one).
+    /// group of events on its own connection while it works; at most half of
+    /// `database.max_connections`, so pages keep connections (SQLite takes one writer at a
+    /// time, so it runs one).
     pub workers: i64,
 }
 

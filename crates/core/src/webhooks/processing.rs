@@ -40,7 +40,7 @@ use crate::{
     config::ProcessorConfig,
     report::Chain,
     staff::audit::AuditEntry,
-    store::{Backend, Store, StoreError, Tx, on_tx, sql_list},
+    store::{Backend, Pool, Store, StoreError, Tx, on_tx, sql_list},
     webhooks::apply::{Claimed, apply_event, apply_jpsl, lock_keys},
 };
 
@@ -101,12 +101,16 @@ impl Processor {
     }
 
     /// Runs the configured number of processing loops side by side until `stop` turns
-    /// true. On PostgreSQL they claim different events, like separate instances; SQLite
-    /// has one writer at a time, so one loop is all it can use.
+    /// true. On PostgreSQL they claim different events, like separate instances, each on a
+    /// connection while it applies a group, so at most half the pool's connections are
+    /// theirs; SQLite has one writer at a time, so one loop is all it can use.
     pub async fn run_workers(self, stop: watch::Receiver<bool>) {
-        let workers = match self.store.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => self.config.workers.clamp(1, 16),
+        let workers = match self.store.pool() {
+            Pool::Sqlite(_) => 1,
+            Pool::Postgres(pool) => {
+                let half = i64::from(pool.options().get_max_connections() / 2);
+                self.config.workers.min(half).clamp(1, 16)
+            }
         };
         let mut loops = tokio::task::JoinSet::new();
         for _ in 0..workers {
