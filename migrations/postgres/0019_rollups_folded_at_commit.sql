@@ -80,7 +80,9 @@ CREATE TRIGGER order_changes_note_update AFTER UPDATE ON orders
     EXECUTE FUNCTION order_changes_note();
 
 -- Folds the current transaction's notes into the counters. It fires at commit once per
--- note; the first firing folds them all and the others find none left.
+-- note; the first firing folds them all and the others find none left. Sums of zero are
+-- skipped, except for `created_hours`, which has a row for every hour an order was created
+-- in, as before.
 CREATE FUNCTION order_changes_fold() RETURNS trigger AS $$
 DECLARE
     me BIGINT := txid_current();
@@ -138,7 +140,6 @@ BEGIN
             FROM order_changes WHERE tx = me AND created_at IS NOT NULL
         ) AS h
         GROUP BY hour
-        HAVING SUM(poll) <> 0 OR SUM(flagged) <> 0 OR SUM(stale) <> 0 OR SUM(pending) <> 0
         ORDER BY hour
         ON CONFLICT (hour) DO UPDATE
         SET learned_by_poll = created_hours.learned_by_poll + excluded.learned_by_poll,

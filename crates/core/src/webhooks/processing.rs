@@ -429,15 +429,17 @@ async fn claim_due(tx: &mut Tx, now: i64, limit: usize) -> Result<Vec<(i64, Clai
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    // The outcome is written out, not bound: only then may either planner read the due
+    // events from the partial index `webhook_events_due`, in id order.
     let sql = format!(
         "UPDATE webhook_events SET process_attempts = process_attempts + 1 WHERE id IN \
-         (SELECT id FROM webhook_events WHERE outcome = $1 \
-          AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id LIMIT $3{skip_locked})\
-         {CLAIM_RETURNING}"
+         (SELECT id FROM webhook_events WHERE outcome = '{pending}' \
+          AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2{skip_locked})\
+         {CLAIM_RETURNING}",
+        pending = Outcome::Pending.as_str()
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows: Vec<ClaimRow> = on_tx!(tx, t => sqlx::query_as(&sql)
-        .bind(Outcome::Pending)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut **t)

@@ -123,16 +123,18 @@ impl Store {
 
     /// Unprocessed events due now, oldest first (arrival order).
     pub async fn due_webhook_ids(&self, now: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+        // The outcome written out, so the planner may use the partial index of due events.
+        let sql = format!(
+            "SELECT id FROM webhook_events WHERE outcome = '{}' \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2",
+            Outcome::Pending.as_str()
+        );
         let ids = on_pool!(self, p => {
-            sqlx::query_scalar(
-                "SELECT id FROM webhook_events WHERE outcome = $3 \
-                 AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .bind(Outcome::Pending)
-            .fetch_all(p)
-            .await
+            sqlx::query_scalar(&sql)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(p)
+                .await
         })?;
         Ok(ids)
     }
