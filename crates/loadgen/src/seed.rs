@@ -1,10 +1,10 @@
 //! `loadgen seed-orders`: fills the `orders` table (and a few `order_events` rows per
 //! order) of a database the app has already migrated, fast: multi-row INSERTs of
 //! `--batch` rows per statement inside transactions of `--per-tx` rows, on one
-//! connection. On PostgreSQL the whole load is one transaction with the orders' triggers
-//! switched off: keeping the counters and health roll-ups row by row cost four upserts
-//! per order (about 2 000 orders/s), so they are rebuilt at the end with one statement
-//! each (`rollups.postgres.sql`) before the triggers come back on. The data is deterministic (order `i` is always the same row) and shaped
+//! connection. On PostgreSQL the whole load is one transaction: the orders' triggers only
+//! note each new order there, and the counters and health roll-ups are folded from the
+//! notes once, at commit, with one statement per table (see the migration that introduced
+//! `order_changes`). The data is deterministic (order `i` is always the same row) and shaped
 //! like production: statuses about 70 % CHARGED, 15 % PENDING_VBV, 10 %
 //! AUTHORIZATION_FAILED and 5 % NEW; creation times spread over the 90 days before now,
 //! ids increasing with time; CARD, UPI and NB across several gateways; a pool of repeat
@@ -31,7 +31,8 @@ pub struct SeedArgs {
     /// Rows per INSERT statement.
     #[arg(long, default_value_t = 500)]
     batch: u64,
-    /// Rows per transaction (SQLite; PostgreSQL loads everything in one).
+    /// Rows per transaction (SQLite; PostgreSQL loads everything in one, so the roll-ups
+    /// are folded once).
     #[arg(long, default_value_t = 50_000)]
     per_tx: u64,
     /// `order_events` rows per order (its timeline); 0 for none.
@@ -105,9 +106,6 @@ const COLUMNS: &str = "order_id, source, juspay_id, status, status_id, amount, c
      error_code, error_message, udfs, juspay_created_at, created_at, updated_at, \
      confirmed_at, confirmed_via, paid_at, paid_via, terminal_at";
 const PARAMS_PER_ROW: usize = 30;
-
-/// Empties and refills the order counters and health roll-ups from every order.
-const ROLLUPS_POSTGRES: &str = include_str!("rollups.postgres.sql");
 
 const EVENT_COLUMNS: &str =
     "order_id, at, via, reported_status, status_before, status_after, outcome";
@@ -280,7 +278,7 @@ pub async fn run(args: &SeedArgs) -> anyhow::Result<bool> {
     let db = Db::connect(&args.database_url, 1).await?;
     let postgres = !db.is_sqlite();
     let batch = args.batch.clamp(1, 1_000);
-    // One transaction on PostgreSQL: the triggers stay off only inside it.
+    // One transaction on PostgreSQL: its roll-ups are folded once, at commit.
     let per_tx = if postgres {
         args.count.max(1)
     } else {
@@ -310,12 +308,6 @@ pub async fn run(args: &SeedArgs) -> anyhow::Result<bool> {
         let tx_end = (done + per_tx).min(args.count);
         on_db!(&db, p => {
             let mut tx = p.begin().await.context("beginning a seed transaction")?;
-            if postgres {
-                sqlx::query("ALTER TABLE orders DISABLE TRIGGER USER")
-                    .execute(&mut *tx)
-                    .await
-                    .context("switching the orders' triggers off")?;
-            }
             let mut i = done;
             while i < tx_end {
                 let end = (i + batch).min(tx_end);
@@ -345,16 +337,6 @@ pub async fn run(args: &SeedArgs) -> anyhow::Result<bool> {
                         .with_context(|| format!("inserting events of orders {i}..{end}"))?;
                 }
                 i = end;
-            }
-            if postgres {
-                sqlx::raw_sql(ROLLUPS_POSTGRES)
-                    .execute(&mut *tx)
-                    .await
-                    .context("rebuilding the roll-ups")?;
-                sqlx::query("ALTER TABLE orders ENABLE TRIGGER USER")
-                    .execute(&mut *tx)
-                    .await
-                    .context("switching the orders' triggers back on")?;
             }
             tx.commit().await.context("committing seeded orders")?;
         });
