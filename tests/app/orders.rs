@@ -22,19 +22,7 @@ use crate::{
     sim_test,
 };
 
-pub(crate) fn row(id: &str, at: i64, status: &str, amount: i64) -> OrderRow {
-    OrderRow {
-        order_id: id.into(),
-        source: "juspay".into(),
-        status: status.into(),
-        amount,
-        currency: "INR".into(),
-        udfs: "{}".into(),
-        created_at: at,
-        updated_at: at,
-        ..OrderRow::default()
-    }
-}
+pub(crate) use dashboard_core::testing::order_row as row;
 
 pub(crate) async fn seed(app: &TestApp, rows: Vec<OrderRow>) {
     let store = app.db.store();

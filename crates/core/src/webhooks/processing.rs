@@ -252,16 +252,19 @@ impl Processor {
         tx: &mut Tx,
         claimed: Vec<(i64, Claimed)>,
     ) -> Result<Vec<(Outcome, i64)>, StoreError> {
-        // The group's aggregates locked up front in one order (a no-op on SQLite, whose
-        // transaction holds the only write lock). Applying takes each lock again, at once.
-        let mut keys: Vec<_> = claimed
-            .iter()
-            .flat_map(|(_, event)| lock_keys(event))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        tx.lock_keys(&keys.into_iter().map(|k| k.key()).collect::<Vec<_>>())
-            .await?;
+        // The group's aggregates locked up front in one order; applying finds each lock
+        // held. Not on SQLite, whose transaction holds the only write lock, so its events
+        // are not parsed for keys either.
+        if tx.backend() == Backend::Postgres {
+            let mut keys: Vec<_> = claimed
+                .iter()
+                .flat_map(|(_, event)| lock_keys(event))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            tx.lock_keys(&keys.into_iter().map(|k| k.key()).collect::<Vec<_>>())
+                .await?;
+        }
         // One statement claimed the group and one records its outcomes: statements cost a
         // round trip each, and the transaction holds SQLite's only write lock meanwhile.
         let mut outcomes = Vec::with_capacity(claimed.len());
